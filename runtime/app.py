@@ -1,0 +1,18 @@
+"""The Chalice app: one blueprint per domain, all under ``/v1``.
+
+Every route runs in one Lambda (``app.app``); each event handler gets its own.
+"""
+
+from chalice import Chalice
+
+from chalicelib.auth.routes import router as auth
+from chalicelib.core.routes import install
+from chalicelib.meta.routes import router as meta
+from chalicelib.users.routes import router as users
+
+app = Chalice(app_name="social")
+
+for router in (meta, auth, users):
+    app.register_blueprint(router.blueprint, url_prefix="/v1")
+
+install(app)

@@ -1,0 +1,1 @@
+"""Authentication: registration, confirmation, sign-in and refresh against Cognito."""

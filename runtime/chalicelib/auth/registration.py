@@ -1,0 +1,26 @@
+"""Registration: check the rules, create the account, confirm it where allowed, store the profile."""
+
+from __future__ import annotations
+
+from chalicelib.auth.identity import IdentityProvider
+from chalicelib.auth.rules import email_problems, password_problems, username_problems
+from chalicelib.core.declarations import PasswordPolicy
+from chalicelib.core.errors import Unprocessable
+from chalicelib.users.models import UserModel
+from chalicelib.users.profiles import create_profile
+
+
+def register(identity: IdentityProvider, policy: PasswordPolicy, *, username: str, email: str, password: str,
+             display_name: str | None, auto_confirm: bool) -> UserModel:
+    problems = [{"field": "username", "problem": p} for p in username_problems(username)]
+    problems += [{"field": "email", "problem": p} for p in email_problems(email)]
+    problems += [{"field": "password", "problem": p} for p in password_problems(password, policy)]
+    if problems:
+        code = "weak_password" if all(p["field"] == "password" for p in problems) else "validation_failed"
+        raise Unprocessable(code, "the registration is not valid", details=problems)
+    user_id = identity.sign_up(username, email, password)
+    if auto_confirm:
+        identity.admin_confirm(username)
+    # Cognito has already reserved the username, so a clash here means an
+    # earlier attempt stored the profile and stopped: that profile is this user's.
+    return create_profile(username, user_id, email, display_name)

@@ -1,0 +1,1 @@
+"""What every domain shares: settings, errors, the route layer, declarations."""

@@ -1,0 +1,314 @@
+"""Declarations of the AWS resources the runtime needs: the one source of truth.
+
+The runtime names each resource by a logical name; ``stacks/`` derives the real
+resources from these declarations and the local platform provisions the same
+ones on moto. Physical names reach the code through environment variables whose
+names are derived here, so both sides agree without repeating themselves.
+
+Usage::
+
+    USERS = Table(UserModel)                    # key schema read from the model
+    FANOUT = Queue("fanout", visibility_timeout=60, max_receives=5)
+
+    @bp.on_sqs_message(queue=FANOUT.name, batch_size=10)
+    @uses(USERS.read_write(), FANOUT.consume())
+    def fan_out(event): ...
+
+``uses`` must sit *below* the Chalice decorator so that it marks the user's
+function, which Chalice keeps as ``handler_map[name].func`` (or the route's
+``view_function``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
+
+if TYPE_CHECKING:  # pynamodb is only needed by whoever inspects a table
+    from pynamodb.models import Model
+
+_NAME = re.compile(r"^[a-z][a-z0-9-]{1,38}[a-z0-9]$")
+
+Access = Literal[
+    "read", "write", "read_write",  # tables, buckets
+    "send", "consume",  # queues
+    "publish",  # topics
+    "sign_up", "admin",  # the user pool
+]
+
+GRANTS_ATTRIBUTE = "__platform_grants__"
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _env_name(name: str, suffix: str) -> str:
+    return f"{name.upper().replace('-', '_')}_{suffix}"
+
+
+def _check_name(name: str) -> str:
+    if not _NAME.match(name):
+        raise ValueError(f"logical name {name!r} must match {_NAME.pattern}")
+    return name
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One access need of a handler: what it touches and how."""
+
+    resource: Resource
+    access: Access
+
+
+@dataclass(frozen=True)
+class Resource:
+    """Base of every declaration: a kind and a logical name."""
+
+    name: str
+
+    kind: str = field(default="resource", init=False)
+
+    def grant(self, access: Access) -> Grant:
+        return Grant(self, access)
+
+    @property
+    def env_var(self) -> str:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Table(Resource):
+    """A DynamoDB table whose schema is its PynamoDB model's.
+
+    ``stream`` names the stream view type (``NEW_AND_OLD_IMAGES`` …) when a
+    handler reads the table's stream; ``ttl_attribute`` turns on expiry.
+    """
+
+    name: str = field(init=False)
+    model: type[Model]
+    stream: str | None = None
+    ttl_attribute: str | None = None
+    kind: str = field(default="table", init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", _check_name(self.model.Meta.logical_name))  # type: ignore[attr-defined]
+
+    @property
+    def env_var(self) -> str:
+        return _env_name(self.name, "TABLE")
+
+    def read(self) -> Grant:
+        return self.grant("read")
+
+    def write(self) -> Grant:
+        return self.grant("write")
+
+    def read_write(self) -> Grant:
+        return self.grant("read_write")
+
+
+@dataclass(frozen=True)
+class Queue(Resource):
+    """An SQS queue, always with a dead-letter queue.
+
+    A message received ``max_receives`` times without being deleted moves to
+    the dead-letter queue, which keeps it ``dlq_retention_seconds``.
+    """
+
+    visibility_timeout: int = 60
+    max_receives: int = 5
+    retention_seconds: int = 4 * 24 * 3600
+    dlq_retention_seconds: int = 14 * 24 * 3600
+    fifo: bool = False
+    kind: str = field(default="queue", init=False)
+
+    def __post_init__(self) -> None:
+        _check_name(self.name)
+        if not 1 <= self.max_receives <= 1000:
+            raise ValueError("max_receives must be within 1..1000")
+
+    @property
+    def env_var(self) -> str:
+        return _env_name(self.name, "QUEUE_URL")
+
+    def send(self) -> Grant:
+        return self.grant("send")
+
+    def consume(self) -> Grant:
+        return self.grant("consume")
+
+
+@dataclass(frozen=True)
+class Topic(Resource):
+    """An SNS topic."""
+
+    kind: str = field(default="topic", init=False)
+
+    def __post_init__(self) -> None:
+        _check_name(self.name)
+
+    @property
+    def env_var(self) -> str:
+        return _env_name(self.name, "TOPIC_ARN")
+
+    def publish(self) -> Grant:
+        return self.grant("publish")
+
+
+@dataclass(frozen=True)
+class Bucket(Resource):
+    """An S3 bucket: private, encrypted, versioned where the environment says so."""
+
+    cors_origins: tuple[str, ...] = ()
+    kind: str = field(default="bucket", init=False)
+
+    def __post_init__(self) -> None:
+        _check_name(self.name)
+
+    @property
+    def env_var(self) -> str:
+        return _env_name(self.name, "BUCKET")
+
+    def read(self) -> Grant:
+        return self.grant("read")
+
+    def write(self) -> Grant:
+        return self.grant("write")
+
+    def read_write(self) -> Grant:
+        return self.grant("read_write")
+
+
+@dataclass(frozen=True)
+class PasswordPolicy:
+    """The user pool's password rules; the runtime checks them before Cognito does."""
+
+    min_length: int = 10
+    require_lowercase: bool = True
+    require_uppercase: bool = True
+    require_numbers: bool = True
+    require_symbols: bool = False
+
+
+@dataclass(frozen=True)
+class UserPool(Resource):
+    """The Cognito user pool, its app client and the groups it has.
+
+    The app reads ``USER_POOL_ID``, ``USER_POOL_CLIENT_ID``, ``JWKS_URL`` and
+    ``TOKEN_ISSUER`` (moto signs tokens with the real AWS issuer while serving
+    its JWKS locally, so the two are separate settings).
+    """
+
+    password_policy: PasswordPolicy = PasswordPolicy()
+    groups: tuple[str, ...] = ()
+    kind: str = field(default="user_pool", init=False)
+
+    def __post_init__(self) -> None:
+        _check_name(self.name)
+
+    @property
+    def env_var(self) -> str:
+        return "USER_POOL_ID"
+
+    def sign_up(self) -> Grant:
+        """Public sign-up, sign-in and refresh: no IAM needed, listed for clarity."""
+        return self.grant("sign_up")
+
+    def admin(self) -> Grant:
+        """Admin calls such as confirming a sign-up at once or reading groups."""
+        return self.grant("admin")
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """Everything the runtime declares, in one place for stacks and the local platform."""
+
+    tables: tuple[Table, ...] = ()
+    queues: tuple[Queue, ...] = ()
+    topics: tuple[Topic, ...] = ()
+    buckets: tuple[Bucket, ...] = ()
+    user_pool: UserPool | None = None
+
+    def __post_init__(self) -> None:
+        seen: set[tuple[str, str]] = set()
+        for resource in self.resources():
+            key = (resource.kind, resource.name)
+            if key in seen:
+                raise ValueError(f"{resource.kind} {resource.name!r} is declared twice")
+            seen.add(key)
+
+    def resources(self) -> Iterable[Resource]:
+        yield from self.tables
+        yield from self.queues
+        yield from self.topics
+        yield from self.buckets
+        if self.user_pool is not None:
+            yield self.user_pool
+
+    def queue(self, name: str) -> Queue:
+        return _find(self.queues, name, "queue")
+
+    def topic(self, name: str) -> Topic:
+        return _find(self.topics, name, "topic")
+
+    def bucket(self, name: str) -> Bucket:
+        return _find(self.buckets, name, "bucket")
+
+    def table(self, name: str) -> Table:
+        return _find(self.tables, name, "table")
+
+
+R = TypeVar("R", bound=Resource)
+
+
+def _find(items: Iterable[R], name: str, kind: str) -> R:
+    for item in items:
+        if item.name == name:
+            return item
+    raise LookupError(f"no {kind} named {name!r} is declared")
+
+
+def uses(*grants: Grant) -> Callable[[F], F]:
+    """Record what a handler touches, for its IAM policy and nothing else."""
+
+    def mark(func: F) -> F:
+        existing: tuple[Grant, ...] = getattr(func, GRANTS_ATTRIBUTE, ())
+        setattr(func, GRANTS_ATTRIBUTE, existing + tuple(grants))
+        return func
+
+    return mark
+
+
+def grants_of(handler: Callable[..., Any]) -> tuple[Grant, ...]:
+    """The grants recorded on a handler, looking through Chalice's wrappers."""
+    for candidate in (handler, getattr(handler, "func", None), getattr(handler, "__wrapped__", None)):
+        if candidate is not None and hasattr(candidate, GRANTS_ATTRIBUTE):
+            return tuple(getattr(candidate, GRANTS_ATTRIBUTE))
+    return ()
+
+
+def table_meta(logical_name: str) -> type:
+    """A base for a PynamoDB model's ``Meta``: the logical name, and the physical one from the environment.
+
+    Usage::
+
+        class UserModel(Model):
+            class Meta(table_meta("users")):
+                pass
+    """
+    _check_name(logical_name)
+    attributes = {
+        "logical_name": logical_name,
+        "table_name": os.environ.get(_env_name(logical_name, "TABLE"), logical_name),
+        "region": os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
+    }
+    return type("Meta", (), attributes)
+
+
+def physical_name(resource: Resource, default: str | None = None) -> str:
+    """The physical name (or URL, or ARN) the platform gave a declared resource."""
+    value = os.environ.get(resource.env_var, default)
+    if value is None:
+        raise LookupError(f"{resource.env_var} is not set: is {resource.kind} {resource.name!r} provisioned?")
+    return value

@@ -1,0 +1,68 @@
+"""The OpenAPI 3 document, generated from the app's routes and their models.
+
+Nothing here is written by hand: paths, methods, parameters, request and
+response schemas and error answers all come from each route's ``RouteSpec``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from chalice.app import Chalice
+from pydantic import BaseModel
+
+from chalicelib.core.routes import spec_of
+
+_REASONS = {200: "OK", 201: "Created", 204: "No content", 400: "Malformed request", 401: "Missing or bad token",
+            403: "Not yours", 404: "Not found", 409: "Conflict", 413: "Too large", 415: "Unsupported media type",
+            422: "Invalid", 429: "Throttled", 503: "Unavailable"}
+_ERROR_SCHEMA = {
+    "type": "object", "required": ["error"],
+    "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
+        "code": {"type": "string"}, "message": {"type": "string"}, "details": {}}}},
+}
+
+
+def build_openapi(app: Chalice, *, title: str, version: str) -> dict[str, Any]:
+    schemas: dict[str, Any] = {"Error": _ERROR_SCHEMA}
+    paths: dict[str, dict[str, Any]] = {}
+
+    def ref(model: type[BaseModel]) -> dict[str, str]:
+        document = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(document.pop("$defs", {}))
+        schemas[model.__name__] = document
+        return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+    for path, methods in sorted(app.routes.items()):
+        for method, entry in sorted(methods.items()):
+            spec = spec_of(entry.view_function)
+            if spec is None:
+                continue
+            operation: dict[str, Any] = {
+                "operationId": entry.view_name, "tags": [spec.tag], "summary": spec.summary,
+                "parameters": [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+                               for name in re.findall(r"{(\w+)}", path)],
+                "responses": {},
+            }
+            if not spec.public:
+                operation["security"] = [{"bearer": []}]
+            if spec.body is not None:
+                operation["requestBody"] = {"required": True,
+                                            "content": {"application/json": {"schema": ref(spec.body)}}}
+            success: dict[str, Any] = {"description": _REASONS.get(spec.status, "OK")}
+            if spec.response is not None:
+                success["content"] = {"application/json": {"schema": ref(spec.response)}}
+            operation["responses"][str(spec.status)] = success
+            for status in spec.errors:
+                operation["responses"][str(status)] = {
+                    "description": _REASONS.get(status, "Error"),
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+            paths.setdefault(path, {})[method.lower()] = operation
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": title, "version": version},
+        "paths": paths,
+        "components": {"schemas": schemas,
+                       "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
+    }

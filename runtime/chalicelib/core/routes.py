@@ -1,0 +1,243 @@
+"""The route layer: every API route goes through ``Router.route``.
+
+It keeps handlers thin and the contract uniform. For each request it takes the
+correlation id, refuses oversized bodies (413), verifies the bearer token
+unless the route is public (401), parses JSON (400) and validates it against
+the route's model (422), calls the handler with a typed ``Call``, and shapes
+the answer; any ``ApiError`` becomes the contract's JSON error and anything
+unexpected a 500 that leaks nothing but is logged with the correlation id.
+The same metadata feeds the OpenAPI document.
+
+Usage::
+
+    router = Router(__name__, tag="users")
+
+    @router.route("/users/me", "GET", response=Profile)
+    def me(call: Call[None]) -> Profile:
+        return profiles.get_or_create(call.principal)
+
+``install(app)`` must run once on the app: it maps Chalice's own error
+answers (405, 415) to the contract and refuses routes not made here.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from chalice.app import Blueprint, Chalice, Request, Response
+from pydantic import BaseModel, ValidationError
+
+from chalicelib.core import errors
+from chalicelib.core.logs import correlation, get_logger
+from chalicelib.core.settings import get_settings
+from chalicelib.core.tokens import Principal, TokenVerifier
+
+log = get_logger(__name__)
+
+B = TypeVar("B")
+SPEC_ATTRIBUTE = "__route_spec__"
+_CORRELATION_HEADER = "X-Correlation-Id"
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    """What a route promises: read by the wrapper and by the OpenAPI generator."""
+
+    path: str
+    method: str
+    tag: str
+    summary: str
+    public: bool
+    body: type[BaseModel] | None
+    response: type[BaseModel] | None
+    status: int
+    errors: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Call(Generic[B]):
+    """One validated request, as a handler sees it."""
+
+    request: Request
+    body: B
+    principal_or_none: Principal | None
+    correlation_id: str
+    path_params: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def principal(self) -> Principal:
+        if self.principal_or_none is None:  # only public routes get here without one
+            raise errors.Unauthorized("missing_token", "this route needs a bearer token")
+        return self.principal_or_none
+
+    def header(self, name: str) -> str | None:
+        value = self.request.headers.get(name.lower())
+        return None if value is None else str(value)
+
+    def query(self, name: str) -> str | None:
+        params = self.request.query_params or {}
+        value = params.get(name)
+        return None if value is None else str(value)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """An answer with a status or headers other than the route's default."""
+
+    body: Any
+    status: int | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@functools.lru_cache(maxsize=1)
+def _verifier() -> TokenVerifier:
+    settings = get_settings()
+    return TokenVerifier(settings.jwks_url, settings.token_issuer, settings.user_pool_client_id,
+                         cache_seconds=settings.jwks_cache_seconds)
+
+
+def authenticate(request: Request) -> Principal:
+    """The caller's verified identity, from ``Authorization: Bearer <token>``."""
+    header = request.headers.get("authorization")
+    if not header:
+        raise errors.Unauthorized("missing_token", "this route needs a bearer token")
+    scheme, _, token = str(header).partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise errors.Unauthorized("invalid_token", "the Authorization header must be 'Bearer <token>'")
+    return _verifier().verify(token.strip())
+
+
+def _correlation_id(request: Request) -> str:
+    supplied = request.headers.get(_CORRELATION_HEADER.lower())
+    if supplied and _SAFE_ID.match(str(supplied)):
+        return str(supplied)
+    return str((request.context or {}).get("requestId") or uuid.uuid4())
+
+
+def _raw_body(request: Request) -> bytes:
+    raw = request.raw_body
+    return raw if isinstance(raw, bytes) else (raw or "").encode()
+
+
+def parse_body(request: Request, model: type[BaseModel]) -> BaseModel:
+    """The request body validated against ``model`` (400 malformed, 415, 422 invalid)."""
+    raw = _raw_body(request)
+    content_type = str(request.headers.get("content-type") or "application/json")
+    if raw and not content_type.split(";")[0].strip().lower().endswith("json"):
+        raise errors.UnsupportedMediaType("unsupported_media_type", "send the body as application/json")
+    if not raw.strip():
+        raise errors.BadRequest("missing_body", "this route needs a JSON body")
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise errors.BadRequest("malformed_json", "the body is not valid JSON") from exc
+    if not isinstance(data, dict):
+        raise errors.Unprocessable("validation_failed", "the body must be a JSON object")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise errors.Unprocessable("validation_failed", "the body is not valid", details=field_errors(exc)) from exc
+
+
+def field_errors(exc: ValidationError) -> list[dict[str, str]]:
+    """Pydantic's errors as ``[{"field": "a.b", "problem": "..."}]``, without echoing input."""
+    return [{"field": ".".join(str(part) for part in e["loc"]) or "(body)", "problem": e["msg"]}
+            for e in exc.errors(include_url=False, include_input=False)]
+
+
+def _json_response(body: Any, status: int, correlation_id: str, headers: Mapping[str, str] = {}) -> Response:
+    all_headers = {"Content-Type": "application/json", _CORRELATION_HEADER: correlation_id, **headers}
+    if status == 204 or body is None:
+        return Response(body="", status_code=status, headers=all_headers)
+    if isinstance(body, BaseModel):
+        body = body.model_dump(mode="json")
+    return Response(body=json.dumps(body, separators=(",", ":")), status_code=status, headers=all_headers)
+
+
+def error_response(error: errors.ApiError, correlation_id: str) -> Response:
+    return _json_response(error.body(), error.status, correlation_id)
+
+
+class Router:
+    """A Chalice blueprint whose routes all go through the contract's route layer."""
+
+    DEFAULT_ERRORS = (400, 401, 413, 422)
+
+    def __init__(self, import_name: str, tag: str) -> None:
+        self.blueprint = Blueprint(import_name)
+        self.tag = tag
+
+    def route(self, path: str, method: str, *, public: bool = False, body: type[BaseModel] | None = None,
+              response: type[BaseModel] | None = None, status: int = 200, summary: str = "",
+              errors: tuple[int, ...] = ()) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        def register(handler: Callable[..., Any]) -> Callable[..., Any]:
+            declared = tuple(sorted(set(errors) | set(self.DEFAULT_ERRORS) - ({401} if public else set())))
+            spec = RouteSpec(path=path, method=method.upper(), tag=self.tag,
+                             summary=summary or (handler.__doc__ or "").strip().split("\n")[0],
+                             public=public, body=body, response=response, status=status, errors=declared)
+            view = _wrap(self.blueprint, handler, spec)
+            self.blueprint.route(path, methods=[spec.method])(view)
+            return handler
+
+        return register
+
+
+def _wrap(blueprint: Blueprint, handler: Callable[..., Any], spec: RouteSpec) -> Callable[..., Any]:
+    @functools.wraps(handler)
+    def view(**path_params: str) -> Response:
+        request = blueprint.current_request
+        correlation_id = _correlation_id(request)
+        with correlation(correlation_id):
+            try:
+                if len(_raw_body(request)) > get_settings().max_body_bytes:
+                    raise errors.PayloadTooLarge("payload_too_large",
+                                                 f"the body exceeds {get_settings().max_body_bytes} bytes")
+                principal = None if spec.public else authenticate(request)
+                parsed = parse_body(request, spec.body) if spec.body is not None else None
+                result = handler(Call(request, parsed, principal, correlation_id, path_params), **path_params)
+            except errors.ApiError as error:
+                if error.status >= 500:
+                    log.warning("dependency failure", extra={"code": error.code, "path": spec.path})
+                return error_response(error, correlation_id)
+            except Exception:
+                log.exception("unhandled error", extra={"route": f"{spec.method} {spec.path}"})
+                return error_response(errors.ApiError(
+                    "internal_error", f"something went wrong on our side; reference {correlation_id}"),
+                    correlation_id)
+            if isinstance(result, Reply):
+                return _json_response(result.body, result.status or spec.status, correlation_id, result.headers)
+            return _json_response(result, spec.status, correlation_id)
+
+    setattr(view, SPEC_ATTRIBUTE, spec)
+    return view
+
+
+def spec_of(view: Callable[..., Any]) -> RouteSpec | None:
+    return getattr(view, SPEC_ATTRIBUTE, None)
+
+
+def install(app: Chalice) -> None:
+    """Refuse routes that bypass the route layer, and map Chalice's own errors to the contract."""
+    bare = [f"{m} {p}" for p, methods in app.routes.items() for m, e in methods.items()
+            if spec_of(e.view_function) is None]
+    if bare:
+        raise RuntimeError(f"routes registered without Router.route: {', '.join(bare)}")
+
+    @app.middleware("http")
+    def contract_errors(event: Request, get_response: Callable[[Request], Response]) -> Response:
+        response = get_response(event)
+        body = response.body
+        if response.status_code >= 400 and isinstance(body, dict) and "Code" in body:
+            error_class = errors.STATUS_CODES.get(response.status_code, errors.ApiError)
+            code = re.sub(r"(?<!^)(?=[A-Z])", "_", str(body["Code"])).lower().removesuffix("_error")
+            error = error_class(code, str(body.get("Message", "")))
+            correlation_id = _correlation_id(event) if event is not None else str(uuid.uuid4())
+            return error_response(error, correlation_id)
+        return response

@@ -1,0 +1,69 @@
+"""Settings of the runtime, read from environment variables only.
+
+The Pulumi components set these on every function; the local platform sets
+them for its process. Nothing here knows which environment it runs in.
+
+Usage::
+
+    from chalicelib.core.settings import get_settings
+    if get_settings().auto_confirm: ...
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+
+def _flag(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return default if raw is None or raw == "" else int(raw)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob of the runtime, typed; built once per process by ``get_settings``."""
+
+    stage: str
+    region: str
+    user_pool_id: str
+    user_pool_client_id: str
+    jwks_url: str
+    token_issuer: str
+    auto_confirm: bool
+    max_body_bytes: int
+    jwks_cache_seconds: int
+    tracing: bool
+    log_level: str
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+        pool_id = os.environ.get("USER_POOL_ID", "")
+        issuer = os.environ.get("TOKEN_ISSUER") or f"https://cognito-idp.{region}.amazonaws.com/{pool_id}"
+        return cls(
+            stage=os.environ.get("STAGE", "local"),
+            region=region,
+            user_pool_id=pool_id,
+            user_pool_client_id=os.environ.get("USER_POOL_CLIENT_ID", ""),
+            jwks_url=os.environ.get("JWKS_URL") or f"{issuer}/.well-known/jwks.json",
+            token_issuer=issuer,
+            auto_confirm=_flag("AUTO_CONFIRM_SIGNUP", default=False),
+            max_body_bytes=_int("MAX_BODY_BYTES", 64 * 1024),
+            jwks_cache_seconds=_int("JWKS_CACHE_SECONDS", 3600),
+            tracing=_flag("TRACING", default=False),
+            log_level=os.environ.get("LOG_LEVEL", "INFO"),
+        )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings.from_env()

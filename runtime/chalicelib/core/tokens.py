@@ -1,0 +1,84 @@
+"""Verification of Cognito JWTs by the app itself.
+
+Chalice's Cognito authorizer does not check signatures locally, so every
+protected route verifies here: the RS256 signature against the pool's JWKS
+(cached, refetched once for an unknown key id), the issuer, expiry,
+``token_use``, and the app client (``client_id`` for access tokens, ``aud``
+for id tokens).
+
+Usage::
+
+    verifier = TokenVerifier(jwks_url, issuer, client_id)
+    principal = verifier.verify(token)   # raises Unauthorized / Unavailable
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+
+from chalicelib.core.errors import Unauthorized, Unavailable
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling, as the verified token says."""
+
+    user_id: str
+    username: str
+    groups: frozenset[str]
+    token_use: str
+
+    def in_group(self, group: str) -> bool:
+        return group in self.groups
+
+
+class TokenVerifier:
+    """Verifies access and id tokens of one user pool and one app client."""
+
+    ALGORITHMS = ["RS256"]
+
+    def __init__(self, jwks_url: str, issuer: str, client_id: str, *, cache_seconds: int = 3600,
+                 leeway_seconds: int = 0, timeout_seconds: int = 5) -> None:
+        self._issuer = issuer
+        self._client_id = client_id
+        self._leeway = leeway_seconds
+        self._jwks = jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=cache_seconds, timeout=timeout_seconds)
+
+    def verify(self, token: str) -> Principal:
+        try:
+            key = self._jwks.get_signing_key_from_jwt(token)
+        except jwt.PyJWKClientConnectionError as exc:
+            raise Unavailable("identity_unavailable", "the token keys cannot be fetched right now") from exc
+        except (jwt.PyJWKClientError, jwt.DecodeError) as exc:
+            raise Unauthorized("invalid_token", "the token is not signed by this user pool") from exc
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token, key.key, algorithms=self.ALGORITHMS, issuer=self._issuer, leeway=self._leeway,
+                options={"require": ["exp", "iat", "iss", "sub", "token_use"], "verify_aud": False},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise Unauthorized("token_expired", "the token has expired") from exc
+        except jwt.InvalidTokenError as exc:
+            raise Unauthorized("invalid_token", f"the token is not valid: {exc}") from exc
+        return self._principal(claims)
+
+    def _principal(self, claims: dict[str, Any]) -> Principal:
+        token_use = claims["token_use"]
+        if token_use == "access":
+            client, username = claims.get("client_id"), claims.get("username")
+        elif token_use == "id":
+            audience = claims.get("aud")
+            client = audience[0] if isinstance(audience, list) and len(audience) == 1 else audience
+            username = claims.get("cognito:username")
+        else:
+            raise Unauthorized("invalid_token", "only access and id tokens are accepted")
+        if client != self._client_id:
+            raise Unauthorized("invalid_token", "the token was issued to another app client")
+        if not isinstance(username, str) or not username:
+            raise Unauthorized("invalid_token", "the token names no user")
+        groups = claims.get("cognito:groups") or []
+        return Principal(user_id=str(claims["sub"]), username=username, groups=frozenset(groups),
+                         token_use=token_use)

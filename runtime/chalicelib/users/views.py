@@ -1,0 +1,26 @@
+"""How users look on the wire."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from chalicelib.core.schema import ResponseBody
+from chalicelib.users.models import UserModel
+
+
+class Profile(ResponseBody):
+    username: str
+    display_name: str
+    bio: str
+    avatar: str | None
+    followers_count: int
+    following_count: int
+    posts_count: int
+    created_at: datetime
+
+    @classmethod
+    def of(cls, user: UserModel) -> Profile:
+        return cls(username=user.username, display_name=user.display_name, bio=user.bio or "",
+                   avatar=user.avatar, followers_count=int(user.followers_count),
+                   following_count=int(user.following_count), posts_count=int(user.posts_count),
+                   created_at=user.created_at)
