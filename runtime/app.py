@@ -3,7 +3,7 @@
 Every route runs in one Lambda (``app.app``); each event handler gets its own.
 """
 
-from chalice import Chalice
+from chalice.app import Chalice
 
 from chalicelib.auth.routes import router as auth
 from chalicelib.core.routes import install

@@ -288,22 +288,22 @@ def grants_of(handler: Callable[..., Any]) -> tuple[Grant, ...]:
     return ()
 
 
-def table_meta(logical_name: str) -> type:
-    """A base for a PynamoDB model's ``Meta``: the logical name, and the physical one from the environment.
+def table_name_for(logical_name: str) -> str:
+    """The physical name of a table, for a PynamoDB model's ``Meta``.
 
     Usage::
 
         class UserModel(Model):
-            class Meta(table_meta("users")):
-                pass
+            class Meta:
+                logical_name = "users"
+                table_name = table_name_for(logical_name)
+                region = aws_region()
     """
-    _check_name(logical_name)
-    attributes = {
-        "logical_name": logical_name,
-        "table_name": os.environ.get(_env_name(logical_name, "TABLE"), logical_name),
-        "region": os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
-    }
-    return type("Meta", (), attributes)
+    return os.environ.get(_env_name(_check_name(logical_name), "TABLE"), logical_name)
+
+
+def aws_region() -> str:
+    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
 
 
 def physical_name(resource: Resource, default: str | None = None) -> str:

@@ -60,7 +60,7 @@ def build_openapi(app: Chalice, *, title: str, version: str) -> dict[str, Any]:
                     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
             paths.setdefault(path, {})[method.lower()] = operation
     return {
-        "openapi": "3.0.3",
+        "openapi": "3.1.0",  # 3.1: its schemas are JSON Schema, as pydantic writes them
         "info": {"title": title, "version": version},
         "paths": paths,
         "components": {"schemas": schemas,

@@ -82,7 +82,7 @@ class Call(Generic[B]):
         return None if value is None else str(value)
 
     def query(self, name: str) -> str | None:
-        params = self.request.query_params or {}
+        params: Mapping[str, str] = self.request.query_params or {}
         value = params.get(name)
         return None if value is None else str(value)
 
@@ -153,7 +153,8 @@ def field_errors(exc: ValidationError) -> list[dict[str, str]]:
 
 
 def _json_response(body: Any, status: int, correlation_id: str, headers: Mapping[str, str] = {}) -> Response:
-    all_headers = {"Content-Type": "application/json", _CORRELATION_HEADER: correlation_id, **headers}
+    all_headers: dict[str, str | list[str]] = {
+        "Content-Type": "application/json", _CORRELATION_HEADER: correlation_id, **headers}
     if status == 204 or body is None:
         return Response(body="", status_code=status, headers=all_headers)
     if isinstance(body, BaseModel):

@@ -41,11 +41,14 @@ class TokenVerifier:
     ALGORITHMS = ["RS256"]
 
     def __init__(self, jwks_url: str, issuer: str, client_id: str, *, cache_seconds: int = 3600,
-                 leeway_seconds: int = 0, timeout_seconds: int = 5) -> None:
+                 leeway_seconds: int = 0, timeout_seconds: int = 5, refetch_cooldown_seconds: float = 30) -> None:
         self._issuer = issuer
         self._client_id = client_id
         self._leeway = leeway_seconds
-        self._jwks = jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=cache_seconds, timeout=timeout_seconds)
+        # An unknown key id refetches the set (keys rotate), but at most once per
+        # cooldown, so tokens with made-up key ids cannot hammer the endpoint.
+        self._jwks = jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=cache_seconds, timeout=timeout_seconds,
+                                     cooldown_duration=refetch_cooldown_seconds)
 
     def verify(self, token: str) -> Principal:
         try:

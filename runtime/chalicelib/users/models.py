@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.models import Model
 
-from chalicelib.core.declarations import table_meta
+from chalicelib.core.declarations import aws_region, table_name_for
 
 
 def _now() -> datetime:
@@ -17,8 +17,10 @@ def _now() -> datetime:
 class UserModel(Model):
     """A profile; ``username`` is the key because every route addresses users by it."""
 
-    class Meta(table_meta("users")):
-        pass
+    class Meta:
+        logical_name = "users"
+        table_name = table_name_for(logical_name)
+        region = aws_region()
 
     username = UnicodeAttribute(hash_key=True)
     user_id = UnicodeAttribute()  # the Cognito ``sub``: stable even if usernames could change

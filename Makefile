@@ -1,0 +1,38 @@
+# Every target creates the virtual environment on first use (and again when a
+# requirements file changes), so a fresh clone needs only `make dev` or `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+STACK  ?= dev
+PORT   ?= 8000
+
+.PHONY: dev test bench lint plan package clean
+
+$(STAMP): requirements-dev.txt runtime/requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+dev: $(STAMP)   ## run the whole platform locally on 127.0.0.1:$(PORT)
+	$(BIN)/python -m local --port $(PORT)
+
+test: $(STAMP)  ## every test: unit, contract, infrastructure (Pulumi mocks), end to end
+	$(BIN)/python -m pytest
+
+bench: $(STAMP) ## benchmarks; they print their figures
+	$(BIN)/python -m benchmarks
+
+lint: $(STAMP)  ## ruff and mypy (strict)
+	$(BIN)/ruff check .
+	$(BIN)/mypy runtime/app.py runtime/chalicelib stacks tools local benchmarks tests __main__.py
+
+plan: $(STAMP)  ## offline table of every resource of STACK (dev, prod, preview-*)
+	$(BIN)/python -m tools.plan --stack $(STACK)
+
+package: $(STAMP) ## the Lambda archive (chalice package) that `pulumi up` deploys
+	cd runtime && ../$(BIN)/chalice package --pkg-format terraform ../build/chalice
+
+clean:
+	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,32 @@
+"""The served OpenAPI document describes every route of the app and is valid OpenAPI 3."""
+
+from __future__ import annotations
+
+import json
+
+from chalice.test import Client
+from openapi_spec_validator import validate
+
+from app import app
+
+
+def test_the_document_is_valid_and_lists_every_route() -> None:
+    with Client(app) as client:
+        response = client.http.get("/v1/openapi.json")
+    assert response.status_code == 200
+    document = json.loads(response.body)
+    validate(document)
+    served = {(path, method.upper()) for path, ops in document["paths"].items() for method in ops}
+    routed = {(path, method) for path, methods in app.routes.items() for method in methods}
+    assert served == routed
+
+
+def test_protected_routes_declare_the_bearer_scheme_and_public_ones_do_not() -> None:
+    with Client(app) as client:
+        document = json.loads(client.http.get("/v1/openapi.json").body)
+    assert "security" in document["paths"]["/v1/users/me"]["get"]
+    assert "security" not in document["paths"]["/v1/health"]["get"]
+    register = document["paths"]["/v1/auth/register"]["post"]
+    schema_name = register["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    assert set(document["components"]["schemas"][schema_name]["required"]) == {"username", "email", "password"}
+    assert {"201", "409", "422"} <= set(register["responses"])

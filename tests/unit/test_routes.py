@@ -1,0 +1,197 @@
+"""The route layer: every failure becomes the contract's JSON error with the right status."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from chalice.app import Chalice
+from chalice.test import Client
+from pydantic import Field
+
+from chalicelib.core import errors
+from chalicelib.core.routes import Call, Reply, Router, install
+from chalicelib.core.schema import RequestBody
+from chalicelib.core.settings import get_settings
+from tests.unit.jwks import CLIENT_ID, ISSUER, JwksServer, SigningKey, access_claims, jwks_server
+
+KEY = SigningKey("route-key")
+
+
+class Note(RequestBody):
+    text: str = Field(min_length=1, max_length=20)
+    stars: int = 0
+
+
+def make_app() -> Chalice:
+    router = Router(__name__, tag="notes")
+
+    @router.route("/notes", "POST", public=True, body=Note, status=201)
+    def create(call: Call[Note]) -> dict[str, Any]:
+        return {"text": call.body.text, "stars": call.body.stars}
+
+    @router.route("/notes/{note_id}", "GET", public=True)
+    def read(call: Call[None], note_id: str) -> dict[str, Any]:
+        if note_id == "missing":
+            raise errors.NotFound("note_not_found", "no such note")
+        if note_id == "boom":
+            raise RuntimeError("secret connection string postgres://admin:hunter2@db")
+        return {"id": note_id}
+
+    @router.route("/notes/{note_id}", "DELETE")
+    def delete(call: Call[None], note_id: str) -> Reply:
+        return Reply(None, status=204)
+
+    @router.route("/whoami", "GET")
+    def whoami(call: Call[None]) -> dict[str, Any]:
+        return {"username": call.principal.username}
+
+    app = Chalice(app_name="route-tests")
+    app.register_blueprint(router.blueprint, url_prefix="/v1")
+    install(app)
+    return app
+
+
+@pytest.fixture(scope="module")
+def jwks() -> Iterator[JwksServer]:
+    with jwks_server(KEY) as running:
+        yield running
+
+
+@pytest.fixture
+def client(jwks: JwksServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[Client]:
+    monkeypatch.setenv("JWKS_URL", jwks.url)
+    monkeypatch.setenv("TOKEN_ISSUER", ISSUER)
+    monkeypatch.setenv("USER_POOL_CLIENT_ID", CLIENT_ID)
+    monkeypatch.setenv("MAX_BODY_BYTES", "1024")
+    get_settings.cache_clear()
+    from chalicelib.core import routes
+
+    routes._verifier.cache_clear()
+    with Client(make_app()) as test_client:
+        yield test_client
+    get_settings.cache_clear()
+    routes._verifier.cache_clear()
+
+
+def post(client: Client, body: bytes | str, **headers: str) -> Any:
+    return client.http.post("/v1/notes", body=body, headers={"Content-Type": "application/json", **headers})
+
+
+def error_of(response: Any) -> dict[str, Any]:
+    document = json.loads(response.body)
+    assert set(document) == {"error"}
+    assert {"code", "message"} <= set(document["error"])
+    return dict(document["error"])
+
+
+def test_a_valid_body_reaches_the_handler(client: Client) -> None:
+    response = post(client, json.dumps({"text": "hi", "stars": 3}))
+    assert response.status_code == 201
+    assert json.loads(response.body) == {"text": "hi", "stars": 3}
+    assert response.headers["X-Correlation-Id"]
+
+
+@pytest.mark.parametrize("body", [b"{not json", b'{"text": "hi"', b"\xff\xfe"])
+def test_malformed_json_is_a_400(client: Client, body: bytes) -> None:
+    response = post(client, body)
+    assert response.status_code == 400
+    assert error_of(response)["code"] == "malformed_json"
+
+
+def test_an_empty_body_is_a_400(client: Client) -> None:
+    assert post(client, b"").status_code == 400
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"text": ""}, "text"),
+    ({"text": "x" * 21}, "text"),
+    ({"text": "hi", "stars": "3"}, "stars"),  # no coercion of strings to numbers
+    ({"text": 5}, "text"),
+    ({"text": "hi", "colour": "red"}, "colour"),  # unknown fields are refused
+    ({}, "text"),
+])
+def test_invalid_bodies_are_a_422_naming_the_field(client: Client, body: dict[str, Any], field: str) -> None:
+    response = post(client, json.dumps(body))
+    assert response.status_code == 422
+    error = error_of(response)
+    assert error["code"] == "validation_failed"
+    assert field in {detail["field"] for detail in error["details"]}
+
+
+@pytest.mark.parametrize("body", ["[1, 2]", '"text"', "42", "null"])
+def test_a_body_that_is_not_an_object_is_a_422(client: Client, body: str) -> None:
+    assert post(client, body).status_code == 422
+
+
+def test_an_oversized_body_is_a_413(client: Client) -> None:
+    response = post(client, json.dumps({"text": "x" * 2000}))
+    assert response.status_code == 413
+    assert error_of(response)["code"] == "payload_too_large"
+
+
+def test_a_non_json_content_type_is_a_415(client: Client) -> None:
+    response = client.http.post("/v1/notes", body=b"text=hi", headers={"Content-Type": "text/plain"})
+    assert response.status_code == 415
+
+
+def test_domain_errors_keep_their_status_and_code(client: Client) -> None:
+    response = client.http.get("/v1/notes/missing")
+    assert response.status_code == 404
+    assert error_of(response) == {"code": "note_not_found", "message": "no such note"}
+
+
+def test_an_unexpected_error_is_a_500_that_leaks_nothing_and_is_logged(client: Client,
+                                                                       caplog: pytest.LogCaptureFixture) -> None:
+    logging.getLogger("chalicelib").propagate = True
+    try:
+        with caplog.at_level(logging.ERROR, logger="chalicelib"):
+            response = client.http.get("/v1/notes/boom", headers={"X-Correlation-Id": "trace-42"})
+    finally:
+        logging.getLogger("chalicelib").propagate = False
+    assert response.status_code == 500
+    error = error_of(response)
+    assert error["code"] == "internal_error"
+    assert "hunter2" not in response.body.decode() and "RuntimeError" not in response.body.decode()
+    assert "trace-42" in error["message"]
+    assert response.headers["X-Correlation-Id"] == "trace-42"
+    logged = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert logged and logged[0].exc_info is not None
+    assert "hunter2" in str(logged[0].exc_info[1])
+
+
+def test_an_unsupported_method_is_the_contracts_405(client: Client) -> None:
+    response = client.http.put("/v1/notes/abc", body=b"{}")
+    assert response.status_code == 405
+    assert error_of(response)["code"] == "method_not_allowed"
+
+
+def test_protected_routes_need_a_valid_token(client: Client) -> None:
+    assert error_of(client.http.get("/v1/whoami"))["code"] == "missing_token"
+    assert client.http.get("/v1/whoami", headers={"Authorization": "Basic abc"}).status_code == 401
+    assert client.http.get("/v1/whoami", headers={"Authorization": "Bearer junk"}).status_code == 401
+    token = KEY.sign(access_claims(username="carol"))
+    response = client.http.get("/v1/whoami", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+    assert json.loads(response.body) == {"username": "carol"}
+
+
+def test_a_reply_sets_its_own_status(client: Client) -> None:
+    token = KEY.sign(access_claims())
+    response = client.http.delete("/v1/notes/abc", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 204
+    assert response.body == b""
+
+
+def test_install_refuses_routes_that_bypass_the_route_layer() -> None:
+    app = Chalice(app_name="bare")
+
+    @app.route("/sneaky")
+    def sneaky() -> dict[str, str]:
+        return {}
+
+    with pytest.raises(RuntimeError, match="/sneaky"):
+        install(app)
