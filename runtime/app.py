@@ -7,9 +7,11 @@ from chalice.app import Chalice
 
 from chalicelib.auth.routes import router as auth
 from chalicelib.core.routes import install
+from chalicelib.core.tracing import install_tracing
 from chalicelib.meta.routes import router as meta
 from chalicelib.users.routes import router as users
 
+install_tracing()
 app = Chalice(app_name="social")
 
 for router in (meta, auth, users):

@@ -107,6 +107,15 @@ class Table(Resource):
     def read_write(self) -> Grant:
         return self.grant("read_write")
 
+    def bind(self) -> None:
+        """Point the model at the table the environment names now.
+
+        Models read their table name at import; a process that provisions
+        tables after importing them (the local platform, tests) rebinds here.
+        """
+        self.model.Meta.table_name = table_name_for(self.name)
+        self.model._connection = None  # pynamodb caches the endpoint with the connection
+
 
 @dataclass(frozen=True)
 class Queue(Resource):
