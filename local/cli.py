@@ -1,0 +1,63 @@
+"""``python -m local``: the whole platform in the foreground until Ctrl-C or SIGTERM.
+
+Usage::
+
+    python -m local                  # API on http://127.0.0.1:8000
+    PORT=9000 python -m local
+    python -m local --port 0         # any free port (printed)
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from types import FrameType
+
+from local.platform import LocalPlatform
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m local", description=__doc__.splitlines()[0] if __doc__ else "")
+    parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"), help="address of the API")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")),
+                        help="port of the API (env PORT; 0 picks a free one)")
+    parser.add_argument("--prefix", default="social-local-", help="prefix of every physical resource name")
+    parser.add_argument("--log-level", default=os.environ.get("LOCAL_LOG_LEVEL", "INFO"))
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+                        datefmt="%H:%M:%S")
+    for noisy in ("botocore", "pynamodb", "werkzeug"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    print("starting the local platform...", flush=True)
+    platform = LocalPlatform(host=args.host, port=args.port, prefix=args.prefix)
+    try:
+        platform.start()
+    except OSError as error:
+        print(f"cannot start: {error}", file=sys.stderr, flush=True)
+        return 1
+    try:
+        print("\n".join(platform.describe()), flush=True)
+        print("ready; Ctrl-C to stop", flush=True)
+        while not stop.wait(0.5):
+            pass
+        print("stopping...", flush=True)
+    finally:
+        platform.stop()
+    print("stopped", flush=True)
+    return 0

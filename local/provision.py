@@ -1,0 +1,201 @@
+"""Provisioning a ``Manifest`` on moto, and the environment that tells the runtime where it all is.
+
+Every declared table, queue (with its dead-letter queue), topic, bucket and
+the user pool is created under a prefixed physical name; ``Provisioned.env``
+holds every variable the runtime reads: each declaration's ``env_var`` and the
+user pool's settings.
+
+Usage::
+
+    provisioned = provision(MANIFEST, clients, prefix="social-local-")
+    os.environ.update(provisioned.env)
+    provisioned.queues["fanout"].url
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from chalicelib.core.declarations import Bucket, Manifest, Queue, Table, Topic, UserPool
+from local.clients import Clients
+from local.tables import create_table_request, enable_ttl
+
+DEFAULT_PREFIX = "social-local-"
+
+
+@dataclass(frozen=True)
+class ProvisionedTable:
+    declaration: Table
+    name: str
+    arn: str
+    stream_arn: str | None
+
+
+@dataclass(frozen=True)
+class ProvisionedQueue:
+    declaration: Queue
+    url: str
+    arn: str
+    dlq_url: str
+    dlq_arn: str
+    visibility_timeout: int
+
+
+@dataclass(frozen=True)
+class ProvisionedTopic:
+    declaration: Topic
+    arn: str
+
+
+@dataclass(frozen=True)
+class ProvisionedBucket:
+    declaration: Bucket
+    name: str
+
+
+@dataclass(frozen=True)
+class ProvisionedUserPool:
+    declaration: UserPool
+    pool_id: str
+    client_id: str
+    jwks_url: str
+    issuer: str
+
+
+@dataclass
+class Provisioned:
+    """What exists on moto for one manifest, by logical name, and the runtime's environment."""
+
+    prefix: str
+    region: str
+    tables: dict[str, ProvisionedTable] = field(default_factory=dict)
+    queues: dict[str, ProvisionedQueue] = field(default_factory=dict)
+    topics: dict[str, ProvisionedTopic] = field(default_factory=dict)
+    buckets: dict[str, ProvisionedBucket] = field(default_factory=dict)
+    user_pool: ProvisionedUserPool | None = None
+    env: dict[str, str] = field(default_factory=dict)
+
+    def describe(self) -> list[str]:
+        """One human line per resource, for the startup banner."""
+        lines = []
+        for t in self.tables.values():
+            extras = [f"stream {t.declaration.stream}"] if t.declaration.stream else []
+            extras += [f"ttl {t.declaration.ttl_attribute}"] if t.declaration.ttl_attribute else []
+            lines.append(f"table   {t.declaration.name:<16} {t.name}" + (f" ({', '.join(extras)})" if extras else ""))
+        for q in self.queues.values():
+            lines.append(f"queue   {q.declaration.name:<16} {q.url} (visibility {q.visibility_timeout}s, "
+                         f"dead-letter after {q.declaration.max_receives} receives)")
+        for tp in self.topics.values():
+            lines.append(f"topic   {tp.declaration.name:<16} {tp.arn}")
+        for b in self.buckets.values():
+            lines.append(f"bucket  {b.declaration.name:<16} {b.name}")
+        if self.user_pool is not None:
+            p = self.user_pool
+            groups = ", ".join(p.declaration.groups) or "none"
+            lines.append(f"users   {p.declaration.name:<16} pool {p.pool_id}, client {p.client_id}, groups: {groups}")
+        return lines
+
+
+def provision(manifest: Manifest, clients: Clients, *, prefix: str = DEFAULT_PREFIX,
+              visibility_timeout: int | None = None) -> Provisioned:
+    """Create everything ``manifest`` declares; ``visibility_timeout`` caps every queue's (tests use 1-2 s)."""
+    result = Provisioned(prefix=prefix, region=clients.region)
+    for table in manifest.tables:
+        result.tables[table.name] = _table(clients, table, prefix + table.name)
+        result.env[table.env_var] = result.tables[table.name].name
+    for queue in manifest.queues:
+        result.queues[queue.name] = _queue(clients, queue, prefix, visibility_timeout)
+        result.env[queue.env_var] = result.queues[queue.name].url
+    for topic in manifest.topics:
+        arn = clients.sns.create_topic(Name=prefix + topic.name)["TopicArn"]
+        result.topics[topic.name] = ProvisionedTopic(topic, arn)
+        result.env[topic.env_var] = arn
+    for bucket in manifest.buckets:
+        result.buckets[bucket.name] = _bucket(clients, bucket, prefix + bucket.name)
+        result.env[bucket.env_var] = result.buckets[bucket.name].name
+    if manifest.user_pool is not None:
+        pool = _user_pool(clients, manifest.user_pool, prefix + manifest.user_pool.name)
+        result.user_pool = pool
+        result.env.update({
+            pool.declaration.env_var: pool.pool_id,
+            "USER_POOL_CLIENT_ID": pool.client_id,
+            "JWKS_URL": pool.jwks_url,
+            "TOKEN_ISSUER": pool.issuer,
+        })
+    result.env.update({"AUTO_CONFIRM_SIGNUP": "true", "STAGE": "local"})
+    return result
+
+
+def _table(clients: Clients, table: Table, name: str) -> ProvisionedTable:
+    description = clients.dynamodb.create_table(**create_table_request(table, name))["TableDescription"]
+    if table.ttl_attribute:
+        enable_ttl(clients.dynamodb, name, table.ttl_attribute)
+    return ProvisionedTable(table, name, description["TableArn"], description.get("LatestStreamArn"))
+
+
+def _queue_arn(clients: Clients, url: str) -> str:
+    attributes = clients.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]
+    return str(attributes["QueueArn"])
+
+
+def _queue(clients: Clients, queue: Queue, prefix: str, cap: int | None) -> ProvisionedQueue:
+    suffix = ".fifo" if queue.fifo else ""
+    fifo: dict[str, str] = {"FifoQueue": "true"} if queue.fifo else {}
+    dlq_url = clients.sqs.create_queue(
+        QueueName=f"{prefix}{queue.name}-dlq{suffix}",
+        Attributes={"MessageRetentionPeriod": str(queue.dlq_retention_seconds), **fifo})["QueueUrl"]
+    dlq_arn = _queue_arn(clients, dlq_url)
+    visibility = queue.visibility_timeout if cap is None else min(cap, queue.visibility_timeout)
+    url = clients.sqs.create_queue(
+        QueueName=f"{prefix}{queue.name}{suffix}",
+        Attributes={
+            "VisibilityTimeout": str(visibility),
+            "MessageRetentionPeriod": str(queue.retention_seconds),
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": queue.max_receives}),
+            **fifo,
+        })["QueueUrl"]
+    return ProvisionedQueue(queue, url, _queue_arn(clients, url), dlq_url, dlq_arn, visibility)
+
+
+def _bucket(clients: Clients, bucket: Bucket, name: str) -> ProvisionedBucket:
+    config: dict[str, Any] = {}
+    if clients.region != "us-east-1":
+        config["CreateBucketConfiguration"] = {"LocationConstraint": clients.region}
+    clients.s3.create_bucket(Bucket=name, **config)
+    if bucket.cors_origins:
+        clients.s3.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": [{
+            "AllowedOrigins": list(bucket.cors_origins), "AllowedMethods": ["GET", "PUT", "POST", "HEAD"],
+            "AllowedHeaders": ["*"], "ExposeHeaders": ["ETag"], "MaxAgeSeconds": 3000}]})
+    return ProvisionedBucket(bucket, name)
+
+
+def _user_pool(clients: Clients, pool: UserPool, name: str) -> ProvisionedUserPool:
+    policy = pool.password_policy
+    created = clients.cognito.create_user_pool(
+        PoolName=name,
+        Policies={"PasswordPolicy": {
+            "MinimumLength": policy.min_length,
+            "RequireUppercase": policy.require_uppercase,
+            "RequireLowercase": policy.require_lowercase,
+            "RequireNumbers": policy.require_numbers,
+            "RequireSymbols": policy.require_symbols,
+        }},
+        Schema=[{"Name": "email", "AttributeDataType": "String", "Required": True, "Mutable": True}],
+        AutoVerifiedAttributes=["email"],
+    )["UserPool"]
+    pool_id = created["Id"]
+    client_id = clients.cognito.create_user_pool_client(
+        UserPoolId=pool_id, ClientName=f"{name}-app", GenerateSecret=False,
+        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    )["UserPoolClient"]["ClientId"]
+    for group in pool.groups:
+        clients.cognito.create_group(UserPoolId=pool_id, GroupName=group)
+    return ProvisionedUserPool(
+        declaration=pool,
+        pool_id=pool_id,
+        client_id=client_id,
+        jwks_url=f"{clients.endpoint}/{pool_id}/.well-known/jwks.json",
+        issuer=f"https://cognito-idp.{clients.region}.amazonaws.com/{pool_id}",
+    )
