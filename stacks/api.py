@@ -1,0 +1,202 @@
+"""The REST API: its body is Chalice's own Swagger for the app, pointing at the routes function.
+
+Gateway responses (errors API Gateway answers itself, before any Lambda runs)
+are part of the body as ``x-amazon-apigateway-gateway-responses``: a body import
+(``PutRestApi`` in overwrite mode) drops gateway responses that were created as
+separate resources (aws/aws-cdk#28652, aws/serverless-application-model#390),
+so they live where every import restores them.
+
+Usage::
+
+    api = RestApi("social-dev-api", RestApiArgs(settings, app, functions.functions["api_handler"]), opts)
+    api.url  # https://<id>.execute-api.<region>.amazonaws.com/api
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+from chalice.app import Chalice
+from chalice.deploy.swagger import SwaggerGenerator
+
+from stacks.settings import StackSettings
+
+STAGE = "api"  # Chalice's api_gateway_stage in runtime/.chalice/config.json
+_JSON = "application/json"
+
+
+def _error(code: str, message: str) -> str:
+    """A VTL template for the contract's error shape; ``message`` is a JSON literal or a VTL expression."""
+    return '{"error": {"code": "%s", "message": %s}}' % (code, message)  # noqa: UP031  # braces are JSON
+
+
+# Status None keeps the status API Gateway chose (e.g. 403 or 415 under DEFAULT_4XX).
+GATEWAY_RESPONSES: dict[str, tuple[int | None, str, str]] = {
+    # API Gateway answers an unknown route with 'Missing Authentication Token'; the contract says 404.
+    "MISSING_AUTHENTICATION_TOKEN": (404, "not_found", json.dumps("no such route")),
+    "THROTTLED": (429, "throttled", json.dumps("too many requests; retry later")),
+    "REQUEST_TOO_LARGE": (413, "payload_too_large", json.dumps("the request is too large")),
+    "DEFAULT_4XX": (None, "bad_request", "$context.error.messageString"),
+    "DEFAULT_5XX": (None, "internal_error", json.dumps("something went wrong on our side; reference $context.requestId")),
+}
+
+
+def gateway_responses() -> dict[str, Any]:
+    """The ``x-amazon-apigateway-gateway-responses`` extension, in the contract's JSON error shape."""
+    responses: dict[str, Any] = {}
+    for response_type, (status, code, message) in GATEWAY_RESPONSES.items():
+        entry: dict[str, Any] = {
+            "responseParameters": {"gatewayresponse.header.Content-Type": f"'{_JSON}'"},
+            "responseTemplates": {_JSON: _error(code, message)},
+        }
+        if status is not None:
+            entry["statusCode"] = str(status)
+        responses[response_type] = entry
+    return responses
+
+
+class InvokeArnSwaggerGenerator(SwaggerGenerator):  # type: ignore[misc]  # chalice's class is typed by comments
+    """Chalice's Swagger generator, with every integration pointing at one invoke ARN.
+
+    Usage::
+
+        body = function.invoke_arn.apply(lambda arn: InvokeArnSwaggerGenerator("us-east-1", arn).render(app))
+    """
+
+    def __init__(self, region: str, invoke_arn: str) -> None:
+        super().__init__(region, {})
+        self._invoke_arn = invoke_arn
+
+    def _uri(self, lambda_arn: str | None = None) -> Any:
+        # Chalice builds the URI from a deployed function ARN; the invoke ARN is already that URI.
+        return self._invoke_arn
+
+    def render(self, app: Chalice) -> str:
+        """The body as canonical JSON (sorted keys: the same app always hashes the same)."""
+        swagger: dict[str, Any] = self.generate_swagger(app)
+        swagger["x-amazon-apigateway-gateway-responses"] = gateway_responses()
+        return json.dumps(swagger, sort_keys=True)
+
+
+@dataclass(frozen=True)
+class RestApiArgs:
+    """The environment, the Chalice app (for its routes) and the routes function."""
+
+    settings: StackSettings
+    app: Chalice
+    function: aws.lambda_.Function
+
+
+class RestApi(pulumi.ComponentResource):
+    """REST API from Chalice's Swagger, a body-hashed deployment, a traced and throttled stage with access logs."""
+
+    rest_api: aws.apigateway.RestApi
+    stage: aws.apigateway.Stage
+    body: pulumi.Output[str]
+    url: pulumi.Output[str]
+
+    def __init__(self, name: str, args: RestApiArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("social:api:RestApi", name, None, opts)
+        settings, app = args.settings, args.app
+        namer = settings.namer
+        child = pulumi.ResourceOptions(parent=self)
+        self.body = args.function.invoke_arn.apply(
+            lambda arn: InvokeArnSwaggerGenerator(settings.region, arn).render(app))
+        self.rest_api = aws.apigateway.RestApi(
+            namer.name("api"),
+            name=namer.name("api", 255),
+            body=self.body,
+            put_rest_api_mode="overwrite",
+            endpoint_configuration=aws.apigateway.RestApiEndpointConfigurationArgs(types="REGIONAL"),
+            tags=namer.tags(component="api"),
+            opts=child,
+        )
+        deployment = aws.apigateway.Deployment(
+            namer.name("api-deployment"),
+            rest_api=self.rest_api.id,
+            description="redeployed whenever the body changes",
+            # A new deployment exactly when the body changes; otherwise the stage keeps serving the old one.
+            triggers={"body": self.body.apply(lambda body: hashlib.sha256(body.encode()).hexdigest())},
+            opts=child,
+        )
+        access_logs = aws.cloudwatch.LogGroup(
+            namer.name("api-access-logs"),
+            name=f"/aws/apigateway/{namer.name('api')}/access",
+            retention_in_days=settings.log_retention_days,
+            tags=namer.tags(component="api"),
+            opts=child,
+        )
+        stage_depends: list[pulumi.Resource] = []
+        if settings.manage_api_gateway_account:
+            stage_depends.append(self._account_logging_role(settings))
+        self.stage = aws.apigateway.Stage(
+            namer.name("api-stage"),
+            rest_api=self.rest_api.id,
+            deployment=deployment.id,
+            stage_name=STAGE,
+            xray_tracing_enabled=settings.tracing,
+            access_log_settings=aws.apigateway.StageAccessLogSettingsArgs(
+                destination_arn=access_logs.arn,
+                format=json.dumps({
+                    "requestId": "$context.requestId", "ip": "$context.identity.sourceIp",
+                    "method": "$context.httpMethod", "path": "$context.path", "status": "$context.status",
+                    "latencyMs": "$context.responseLatency", "error": "$context.error.responseType",
+                    "xrayTraceId": "$context.xrayTraceId",
+                }, sort_keys=True),
+            ),
+            tags=namer.tags(component="api"),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=stage_depends),
+        )
+        aws.apigateway.MethodSettings(
+            namer.name("api-throttling"),
+            rest_api=self.rest_api.id,
+            stage_name=self.stage.stage_name,
+            method_path="*/*",
+            settings=aws.apigateway.MethodSettingsSettingsArgs(
+                throttling_rate_limit=settings.throttle_rate_limit,
+                throttling_burst_limit=settings.throttle_burst_limit,
+                metrics_enabled=True,
+            ),
+            opts=child,
+        )
+        aws.lambda_.Permission(
+            namer.name("api-invoke"),
+            action="lambda:InvokeFunction",
+            function=args.function.name,
+            principal="apigateway.amazonaws.com",
+            # Any stage, method and path of this API, and of no other.
+            source_arn=pulumi.Output.concat(self.rest_api.execution_arn, "/*/*/*"),
+            opts=child,
+        )
+        self.url = pulumi.Output.concat("https://", self.rest_api.id, ".execute-api.", settings.region,
+                                        ".amazonaws.com/", self.stage.stage_name)
+        self.register_outputs({"url": self.url, "restApiId": self.rest_api.id})
+
+    def _account_logging_role(self, settings: StackSettings) -> pulumi.Resource:
+        """The region-wide role API Gateway logs with: set it from exactly one stack per account and region."""
+        namer = settings.namer
+        role = aws.iam.Role(
+            namer.name("apigateway-logs"),
+            name=namer.name("apigateway-logs"),
+            assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"Service": "apigateway.amazonaws.com"},
+                "Action": "sts:AssumeRole"}]}),
+            tags=namer.tags(component="api"),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        attachment = aws.iam.RolePolicyAttachment(
+            namer.name("apigateway-logs-policy"),
+            role=role.name,
+            policy_arn="arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs",
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return aws.apigateway.Account(
+            namer.name("apigateway-account"),
+            cloudwatch_role_arn=role.arn,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[attachment]),
+        )

@@ -1,0 +1,152 @@
+"""Identity: the Cognito user pool, its groups and app client, and an identity pool.
+
+Usage::
+
+    identity = Identity("social-dev-identity", IdentityArgs(settings, MANIFEST.user_pool), opts)
+    identity.user_pool.id, identity.client.id, identity.issuer, identity.jwks_url
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from chalicelib.core.declarations import UserPool
+from stacks.settings import StackSettings
+
+
+@dataclass(frozen=True)
+class IdentityArgs:
+    """What the identity component needs: the environment and the declared user pool."""
+
+    settings: StackSettings
+    user_pool: UserPool
+
+
+class Identity(pulumi.ComponentResource):
+    """A user pool with email sign-up, the declared groups, a public app client and an identity pool."""
+
+    user_pool: aws.cognito.UserPool
+    client: aws.cognito.UserPoolClient
+    groups: dict[str, aws.cognito.UserGroup]
+    identity_pool: aws.cognito.IdentityPool
+    issuer: pulumi.Output[str]
+    jwks_url: pulumi.Output[str]
+
+    def __init__(self, name: str, args: IdentityArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("social:identity:Identity", name, None, opts)
+        settings, declared = args.settings, args.user_pool
+        namer = settings.namer
+        child = pulumi.ResourceOptions(parent=self)
+        policy = declared.password_policy
+        mfa_on = settings.mfa != "OFF"
+
+        self.user_pool = aws.cognito.UserPool(
+            namer.name(f"{declared.name}-pool"),
+            name=namer.name(declared.name, 128),
+            # Usernames are the handle in every URL: 'Alice' and 'alice' must be one account.
+            username_configuration=aws.cognito.UserPoolUsernameConfigurationArgs(case_sensitive=False),
+            auto_verified_attributes=["email"],
+            schemas=[aws.cognito.UserPoolSchemaArgs(
+                name="email", attribute_data_type="String", required=True, mutable=True,
+                string_attribute_constraints=aws.cognito.UserPoolSchemaStringAttributeConstraintsArgs(
+                    min_length="3", max_length="254"),
+            )],
+            password_policy=aws.cognito.UserPoolPasswordPolicyArgs(
+                minimum_length=policy.min_length,
+                require_lowercase=policy.require_lowercase,
+                require_uppercase=policy.require_uppercase,
+                require_numbers=policy.require_numbers,
+                require_symbols=policy.require_symbols,
+                temporary_password_validity_days=3,
+            ),
+            mfa_configuration=settings.mfa,
+            software_token_mfa_configuration=(
+                aws.cognito.UserPoolSoftwareTokenMfaConfigurationArgs(enabled=True) if mfa_on else None),
+            account_recovery_setting=aws.cognito.UserPoolAccountRecoverySettingArgs(recovery_mechanisms=[
+                aws.cognito.UserPoolAccountRecoverySettingRecoveryMechanismArgs(name="verified_email", priority=1)]),
+            verification_message_template=aws.cognito.UserPoolVerificationMessageTemplateArgs(
+                default_email_option="CONFIRM_WITH_CODE"),
+            admin_create_user_config=aws.cognito.UserPoolAdminCreateUserConfigArgs(allow_admin_create_user_only=False),
+            deletion_protection="ACTIVE" if settings.deletion_protection else "INACTIVE",
+            tags=namer.tags(component="identity"),
+            opts=pulumi.ResourceOptions(parent=self, protect=settings.deletion_protection),
+        )
+        self.groups = {
+            group: aws.cognito.UserGroup(
+                namer.name(f"{declared.name}-group-{group}"),
+                name=group,
+                user_pool_id=self.user_pool.id,
+                description=f"the '{group}' group, declared in chalicelib/resources.py",
+                precedence=index,
+                opts=child,
+            )
+            for index, group in enumerate(declared.groups)
+        }
+        self.client = aws.cognito.UserPoolClient(
+            namer.name(f"{declared.name}-client"),
+            name=namer.name("app", 128),
+            user_pool_id=self.user_pool.id,
+            # A public client (browsers, apps): a secret could not be kept, so there is none.
+            generate_secret=False,
+            explicit_auth_flows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+            prevent_user_existence_errors="ENABLED",
+            access_token_validity=settings.access_token_minutes,
+            id_token_validity=settings.access_token_minutes,
+            refresh_token_validity=settings.refresh_token_days,
+            token_validity_units=aws.cognito.UserPoolClientTokenValidityUnitsArgs(
+                access_token="minutes", id_token="minutes", refresh_token="days"),
+            enable_token_revocation=True,
+            auth_session_validity=3,
+            opts=child,
+        )
+        self.identity_pool = aws.cognito.IdentityPool(
+            namer.name(f"{declared.name}-identities"),
+            identity_pool_name=namer.name(f"{declared.name}-identities", 128),
+            allow_unauthenticated_identities=False,
+            cognito_identity_providers=[aws.cognito.IdentityPoolCognitoIdentityProviderArgs(
+                client_id=self.client.id, provider_name=self.user_pool.endpoint, server_side_token_check=True)],
+            tags=namer.tags(component="identity"),
+            opts=child,
+        )
+        # Clients talk to the API, never to AWS directly: the authenticated role may only be assumed
+        # through this identity pool and carries no permissions at all.
+        self.authenticated_role = aws.iam.Role(
+            namer.name("authenticated"),
+            name=namer.name("authenticated"),
+            assume_role_policy=self.identity_pool.id.apply(lambda pool_id: json.dumps({
+                "Version": "2012-10-17",
+                "Statement": [{
+                    "Effect": "Allow",
+                    "Principal": {"Federated": "cognito-identity.amazonaws.com"},
+                    "Action": "sts:AssumeRoleWithWebIdentity",
+                    "Condition": {
+                        "StringEquals": {"cognito-identity.amazonaws.com:aud": pool_id},
+                        "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "authenticated"},
+                    },
+                }],
+            })),
+            tags=namer.tags(component="identity"),
+            opts=child,
+        )
+        aws.cognito.IdentityPoolRoleAttachment(
+            namer.name(f"{declared.name}-identity-roles"),
+            identity_pool_id=self.identity_pool.id,
+            roles={"authenticated": self.authenticated_role.arn},
+            opts=child,
+        )
+        # The real AWS values: tokens carry this issuer, and Cognito serves the JWKS under it.
+        self.issuer = pulumi.Output.concat("https://cognito-idp.", settings.region, ".amazonaws.com/",
+                                           self.user_pool.id)
+        self.jwks_url = pulumi.Output.concat(self.issuer, "/.well-known/jwks.json")
+        self.register_outputs({
+            "userPoolId": self.user_pool.id,
+            "userPoolArn": self.user_pool.arn,
+            "clientId": self.client.id,
+            "identityPoolId": self.identity_pool.id,
+            "issuer": self.issuer,
+            "jwksUrl": self.jwks_url,
+        })

@@ -1,0 +1,151 @@
+"""Messaging: declared queues (each with its dead-letter queue), topics, and EventBridge rules.
+
+A consumed queue's visibility timeout is raised to at least six times its
+consumer's timeout (AWS's advice for Lambda event sources), so a slow batch is
+never delivered twice while still running. Each DynamoDB stream consumer gets a
+failure queue for records that keep failing.
+
+Usage::
+
+    messaging = Messaging("social-dev-messaging", MessagingArgs(settings, MANIFEST.queues, MANIFEST.topics, plan))
+    messaging.queues["fanout"].url, messaging.dead_letters["fanout"].arn, messaging.rules["nightly"].arn
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from chalicelib.core.declarations import Queue, Topic
+from stacks.appgraph import AppPlan, EventPatternTrigger, ScheduleTrigger, SqsTrigger, StreamTrigger
+from stacks.settings import StackSettings
+
+VISIBILITY_FACTOR = 6
+FAILURE_RETENTION_SECONDS = 14 * 24 * 3600
+
+
+def visibility_timeout(queue: Queue, consumer_timeout: int | None) -> int:
+    """The queue's visibility timeout: as declared, but at least 6x its consumer's timeout.
+
+    >>> visibility_timeout(Queue("jobs", visibility_timeout=30), consumer_timeout=10)
+    60
+    """
+    if consumer_timeout is None:
+        return queue.visibility_timeout
+    return max(queue.visibility_timeout, VISIBILITY_FACTOR * consumer_timeout)
+
+
+@dataclass(frozen=True)
+class MessagingArgs:
+    """The environment, the declared queues and topics, and the app's plan (for consumers and rules)."""
+
+    settings: StackSettings
+    queues: tuple[Queue, ...]
+    topics: tuple[Topic, ...]
+    plan: AppPlan
+
+
+class Messaging(pulumi.ComponentResource):
+    """Queues with redrive to a DLQ and SSE, encrypted topics, schedule and event-pattern rules."""
+
+    queues: dict[str, aws.sqs.Queue]
+    dead_letters: dict[str, aws.sqs.Queue]
+    failure_queues: dict[str, aws.sqs.Queue]  # by stream-consuming function name
+    topics: dict[str, aws.sns.Topic]
+    rules: dict[str, aws.cloudwatch.EventRule]  # by function name
+
+    def __init__(self, name: str, args: MessagingArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("social:messaging:Messaging", name, None, opts)
+        settings = args.settings
+        namer = settings.namer
+        child = pulumi.ResourceOptions(parent=self)
+        consumers = {f.trigger.queue.name: f for f in args.plan.functions if isinstance(f.trigger, SqsTrigger)}
+        self.queues, self.dead_letters, self.failure_queues, self.topics, self.rules = {}, {}, {}, {}, {}
+
+        for declared in args.queues:
+            suffix = ".fifo" if declared.fifo else ""
+            # SQS names may be 80 long including '.fifo'; '-dlq' must fit as well.
+            base = namer.name(declared.name, 80 - len(suffix) - 4)
+            dead_letter = aws.sqs.Queue(
+                f"{base}-dlq",
+                name=f"{base}-dlq{suffix}",
+                fifo_queue=declared.fifo or None,
+                message_retention_seconds=declared.dlq_retention_seconds,
+                sqs_managed_sse_enabled=True,
+                tags=namer.tags(component="messaging", queue=declared.name, role="dead-letter"),
+                opts=child,
+            )
+            consumer = consumers.get(declared.name)
+            if consumer is not None and isinstance(consumer.trigger, SqsTrigger):
+                _check_batch(declared, consumer.trigger, consumer.name)
+            self.queues[declared.name] = aws.sqs.Queue(
+                base,
+                name=f"{base}{suffix}",
+                fifo_queue=declared.fifo or None,
+                visibility_timeout_seconds=visibility_timeout(
+                    declared, settings.lambda_timeout_seconds if consumer is not None else None),
+                message_retention_seconds=declared.retention_seconds,
+                sqs_managed_sse_enabled=True,
+                redrive_policy=dead_letter.arn.apply(lambda arn, receives=declared.max_receives: json.dumps(
+                    {"deadLetterTargetArn": arn, "maxReceiveCount": receives})),
+                tags=namer.tags(component="messaging", queue=declared.name),
+                opts=child,
+            )
+            self.dead_letters[declared.name] = dead_letter
+
+        for function in args.plan.functions:
+            if isinstance(function.trigger, StreamTrigger):
+                failures = namer.name(f"{function.name}-failures", 80)
+                self.failure_queues[function.name] = aws.sqs.Queue(
+                    failures,
+                    name=failures,
+                    message_retention_seconds=FAILURE_RETENTION_SECONDS,
+                    sqs_managed_sse_enabled=True,
+                    tags=namer.tags(component="messaging", function=function.name, role="dead-letter"),
+                    opts=child,
+                )
+
+        for topic in args.topics:
+            self.topics[topic.name] = aws.sns.Topic(
+                namer.name(f"{topic.name}-topic"),
+                name=namer.name(topic.name, 256),
+                # The AWS-managed key: encryption at rest with no key to pay for or rotate.
+                kms_master_key_id="alias/aws/sns",
+                tags=namer.tags(component="messaging", topic=topic.name),
+                opts=child,
+            )
+
+        for function in args.plan.functions:
+            trigger = function.trigger
+            if isinstance(trigger, ScheduleTrigger | EventPatternTrigger):
+                rule_name = namer.name(function.name, 64)
+                self.rules[function.name] = aws.cloudwatch.EventRule(
+                    f"{rule_name}-rule",
+                    name=rule_name,
+                    description=(getattr(trigger, "description", "") or f"triggers {function.handler}")[:512],
+                    schedule_expression=trigger.expression if isinstance(trigger, ScheduleTrigger) else None,
+                    event_pattern=trigger.pattern if isinstance(trigger, EventPatternTrigger) else None,
+                    state="ENABLED",
+                    tags=namer.tags(component="messaging", function=function.name),
+                    opts=child,
+                )
+
+        self.register_outputs({
+            "queueUrls": {logical: queue.url for logical, queue in self.queues.items()},
+            "deadLetterArns": {logical: queue.arn for logical, queue in self.dead_letters.items()},
+            "topicArns": {logical: topic.arn for logical, topic in self.topics.items()},
+        })
+
+
+def _check_batch(queue: Queue, trigger: SqsTrigger, function: str) -> None:
+    # AWS refuses these at deploy time; say which decorator to fix before anything is created.
+    if queue.fifo and trigger.batch_size > 10:
+        raise ValueError(f"handler {function!r}: FIFO queue {queue.name!r} allows batch_size up to 10")
+    if trigger.batch_size > 10 and trigger.batching_window_seconds < 1:
+        raise ValueError(f"handler {function!r}: batch_size {trigger.batch_size} > 10 on queue {queue.name!r} "
+                         "needs maximum_batching_window_in_seconds >= 1")
+    if not 1 <= trigger.batch_size <= 10000:
+        raise ValueError(f"handler {function!r}: batch_size must be within 1..10000")

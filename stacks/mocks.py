@@ -1,0 +1,225 @@
+"""Render a stack offline: the real program under Pulumi mocks, every resource recorded.
+
+Usage::
+
+    rendering = render("prod")                                   # reads Pulumi.yaml and Pulumi.prod.yaml
+    rendering = render("preview-x", {"lambdaMemoryMb": "256"})   # plus overrides (``social:`` implied)
+    rendering = render("dev", app=my_app, manifest=my_manifest)  # any Chalice app
+    for resource in rendering.of_type("aws:lambda/function:Function"):
+        print(resource.name, resource.inputs["handler"])
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+import pulumi
+import yaml
+from chalice.app import Chalice
+from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
+
+from chalicelib.core.declarations import Manifest
+from stacks.settings import PROJECT
+
+ROOT = Path(__file__).resolve().parents[1]
+ACCOUNT = "123456789012"
+
+
+@dataclass(frozen=True)
+class RecordedResource:
+    """One resource the program registered: its type token, name, inputs (camelCase) and faked outputs."""
+
+    type: str
+    name: str
+    inputs: dict[str, Any]
+    outputs: dict[str, Any]
+
+    @property
+    def short_type(self) -> str:
+        """``aws:lambda/function:Function`` -> ``lambda:Function``."""
+        package, _, rest = self.type.partition(":")
+        module, _, kind = rest.partition(":")
+        return f"{module.split('/')[0]}:{kind}" if package == "aws" else self.type
+
+
+@dataclass
+class Rendering:
+    """Everything one stack would create, plus its exports."""
+
+    stack: str
+    resources: list[RecordedResource]
+    exports: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def of_type(self, type_token: str) -> list[RecordedResource]:
+        return [r for r in self.resources if r.type == type_token]
+
+    def named(self, name: str) -> RecordedResource:
+        matches = [r for r in self.resources if r.name == name]
+        if len(matches) != 1:
+            raise KeyError(f"{len(matches)} resources named {name!r}")
+        return matches[0]
+
+    @property
+    def custom(self) -> list[RecordedResource]:
+        """The cloud resources (components excluded)."""
+        return [r for r in self.resources if r.type.startswith("aws:")]
+
+
+def _digest(*parts: str, length: int = 10) -> str:
+    return hashlib.sha256("/".join(parts).encode()).hexdigest()[:length]
+
+
+class RecordingMocks(Mocks):
+    """Records every resource and fakes the computed outputs the program reads (ARNs, URLs, ids).
+
+    ``new_resource`` runs on several threads at once: the record is guarded by a lock.
+    """
+
+    def __init__(self, region: str = "us-east-1") -> None:
+        self.region = region
+        self.resources: list[RecordedResource] = []
+        self._lock = threading.Lock()
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[Any, Any]]:
+        inputs = dict(args.inputs)
+        fakes = self._fake(args.typ, args.name, inputs)
+        resource_id = str(fakes.pop("id", f"{args.name}-id"))
+        outputs = {**fakes, **inputs}
+        with self._lock:
+            self.resources.append(RecordedResource(args.typ, args.name, inputs, outputs))
+        return resource_id, outputs
+
+    def call(self, args: MockCallArgs) -> tuple[dict[Any, Any], list[tuple[str, str]] | None]:
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {"accountId": ACCOUNT, "arn": f"arn:aws:iam::{ACCOUNT}:user/mock", "userId": "mock"}, None
+        if args.token == "aws:index/getRegion:getRegion":
+            return {"name": self.region, "region": self.region, "id": self.region}, None
+        if args.token == "aws:index/getPartition:getPartition":
+            return {"partition": "aws", "dnsSuffix": "amazonaws.com"}, None
+        return {}, None
+
+    def _fake(self, typ: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        region, account = self.region, ACCOUNT
+        physical = str(inputs.get("name") or name)
+        service = typ.split(":")[1].split("/")[0]
+        fakes: dict[str, Any] = {"arn": f"arn:aws:{service}:{region}:{account}:{physical}", "name": physical}
+        if typ == "aws:dynamodb/table:Table":
+            arn = f"arn:aws:dynamodb:{region}:{account}:table/{physical}"
+            fakes |= {"id": physical, "arn": arn}
+            if inputs.get("streamEnabled"):
+                fakes["streamArn"] = f"{arn}/stream/2024-01-01T00:00:00.000"
+        elif typ == "aws:sqs/queue:Queue":
+            url = f"https://sqs.{region}.amazonaws.com/{account}/{physical}"
+            fakes |= {"id": url, "url": url}
+        elif typ == "aws:sns/topic:Topic":
+            fakes |= {"id": fakes["arn"]}
+        elif typ == "aws:s3/bucket:Bucket":
+            bucket = str(inputs.get("bucket") or f"{name}-{_digest(name, length=7)}")
+            fakes |= {"id": bucket, "bucket": bucket, "arn": f"arn:aws:s3:::{bucket}"}
+        elif typ == "aws:lambda/function:Function":
+            arn = f"arn:aws:lambda:{region}:{account}:function:{physical}"
+            fakes |= {"arn": arn, "invokeArn": f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/"
+                                              f"{arn}/invocations", "qualifiedArn": f"{arn}:$LATEST"}
+        elif typ == "aws:iam/role:Role":
+            fakes |= {"id": physical, "arn": f"arn:aws:iam::{account}:role/{physical}"}
+        elif typ == "aws:cloudwatch/logGroup:LogGroup":
+            fakes |= {"id": physical, "arn": f"arn:aws:logs:{region}:{account}:log-group:{physical}"}
+        elif typ == "aws:cloudwatch/eventRule:EventRule":
+            fakes |= {"id": physical, "arn": f"arn:aws:events:{region}:{account}:rule/{physical}"}
+        elif typ == "aws:cognito/userPool:UserPool":
+            pool_id = f"{region}_{_digest(name, length=9)}"
+            fakes |= {"id": pool_id, "arn": f"arn:aws:cognito-idp:{region}:{account}:userpool/{pool_id}",
+                      "endpoint": f"cognito-idp.{region}.amazonaws.com/{pool_id}"}
+        elif typ == "aws:cognito/userPoolClient:UserPoolClient":
+            fakes |= {"id": _digest(name, length=26)}
+        elif typ == "aws:cognito/identityPool:IdentityPool":
+            fakes |= {"id": f"{region}:{_digest(name, length=8)}-0000-0000-0000-000000000000"}
+        elif typ == "aws:apigateway/restApi:RestApi":
+            api_id = _digest(name)
+            fakes |= {"id": api_id, "rootResourceId": _digest(name, "root"),
+                      "executionArn": f"arn:aws:execute-api:{region}:{account}:{api_id}"}
+        elif typ == "aws:apigatewayv2/api:Api":
+            api_id = _digest(name)
+            fakes |= {"id": api_id, "executionArn": f"arn:aws:execute-api:{region}:{account}:{api_id}",
+                      "apiEndpoint": f"wss://{api_id}.execute-api.{region}.amazonaws.com"}
+        elif typ == "aws:apigateway/stage:Stage":
+            fakes |= {"invokeUrl": f"https://mock.execute-api.{region}.amazonaws.com/{inputs.get('stageName')}"}
+        elif typ == "aws:lambda/eventSourceMapping:EventSourceMapping":
+            fakes |= {"uuid": _digest(name, length=32)}
+        return fakes
+
+
+def stack_config(stack: str, overrides: Mapping[str, Any] | None = None, root: Path = ROOT) -> dict[str, str]:
+    """What ``pulumi`` would give the program: Pulumi.yaml's project config, then Pulumi.<stack>.yaml, then overrides.
+
+    Keys without a namespace are the project's (``lambdaMemoryMb`` -> ``social:lambdaMemoryMb``).
+    """
+    config: dict[str, Any] = {}
+    project_file = root / "Pulumi.yaml"
+    if project_file.is_file():
+        for key, value in (yaml.safe_load(project_file.read_text()).get("config") or {}).items():
+            if isinstance(value, dict):
+                value = value.get("value", value.get("default"))
+            if value is not None:
+                config[key if ":" in key else f"{PROJECT}:{key}"] = value
+    stack_file = root / f"Pulumi.{stack}.yaml"
+    if stack_file.is_file():
+        config |= (yaml.safe_load(stack_file.read_text()) or {}).get("config") or {}
+    for key, value in (overrides or {}).items():
+        config[key if ":" in key else f"{PROJECT}:{key}"] = value
+    return {key: _config_string(value) for key, value in config.items()}
+
+
+def _config_string(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+_RENDER_LOCK = threading.Lock()
+
+
+def render(stack: str, overrides: Mapping[str, Any] | None = None, *, app: Chalice | None = None,
+           manifest: Manifest | None = None, preview: bool = True) -> Rendering:
+    """Run the real program for ``stack`` under mocks and return every resource it registered.
+
+    Safe to call repeatedly in one process (each call resets Pulumi's settings, root stack and
+    config); calls are serialised because Pulumi's runtime state is process-global.
+    """
+    from stacks.program import run  # imported late: the program reads config when it runs
+
+    config = stack_config(stack, overrides)
+    region = config.get("aws:region", "us-east-1")
+    mocks = RecordingMocks(region=region)
+    exports: dict[str, Any] = {}
+    warnings: list[str] = []
+    with _RENDER_LOCK:
+        pulumi.runtime.set_all_config(config)
+        pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=preview)
+        original_warn = pulumi.log.warn
+
+        def capture_warning(message: str, *args: Any, **kwargs: Any) -> None:
+            warnings.append(message)
+
+        pulumi.log.warn = capture_warning  # the mock engine swallows logs; keep them for the caller
+        try:
+            def program() -> pulumi.Output[Any]:
+                platform = run(app=app, manifest=manifest)
+                outputs = {"apiUrl": platform.api_url, "userPoolId": platform.user_pool_id,
+                           "userPoolClientId": platform.user_pool_client_id, "tableNames": platform.table_names,
+                           "websocketUrl": platform.websocket_url}
+                return pulumi.Output.from_input(outputs).apply(exports.update)
+
+            # pulumi.runtime.test waits until every registration and output has settled.
+            runner = cast(Callable[[Callable[[], Any]], Callable[[], None]], pulumi.runtime.test)
+            runner(program)()
+        finally:
+            pulumi.log.warn = original_warn
+    return Rendering(stack=stack, resources=list(mocks.resources), exports=exports, warnings=warnings)

@@ -1,0 +1,150 @@
+"""IAM policy documents derived from a function's grants: exact actions on exact ARNs.
+
+Pure: takes resolved ARN strings, returns a policy document (a dict). The
+functions component calls it inside ``Output.all(...).apply``; tests call it
+directly and check the rendered stacks with ``wildcard_statements``.
+
+Usage::
+
+    arns = ResourceArns(tables={"users": "arn:aws:dynamodb:...:table/social-dev-users"}, ...)
+    document = function_policy(plan.function("api_handler"), arns, log_group_arn="arn:aws:logs:...")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from chalicelib.core.declarations import Grant
+from stacks.appgraph import FunctionPlan, SqsTrigger, StreamTrigger, WebSocketTrigger
+
+TABLE_READ = ("dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem", "dynamodb:DescribeTable", "dynamodb:GetItem",
+              "dynamodb:Query", "dynamodb:Scan")
+TABLE_WRITE = ("dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem", "dynamodb:DeleteItem", "dynamodb:PutItem",
+               "dynamodb:UpdateItem")
+INDEX_READ = ("dynamodb:Query", "dynamodb:Scan")
+STREAM_READ = ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams")
+QUEUE_SEND = ("sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage")
+QUEUE_CONSUME = ("sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage")
+TOPIC_PUBLISH = ("sns:Publish",)
+BUCKET_LIST = ("s3:ListBucket",)
+OBJECT_READ = ("s3:GetObject", "s3:GetObjectVersion")
+OBJECT_WRITE = ("s3:AbortMultipartUpload", "s3:DeleteObject", "s3:PutObject")
+USER_POOL_ADMIN = ("cognito-idp:AdminAddUserToGroup", "cognito-idp:AdminConfirmSignUp", "cognito-idp:AdminGetUser",
+                   "cognito-idp:AdminListGroupsForUser", "cognito-idp:AdminRemoveUserFromGroup",
+                   "cognito-idp:AdminUpdateUserAttributes", "cognito-idp:ListUsers")
+LOGS_WRITE = ("logs:CreateLogStream", "logs:PutLogEvents")
+XRAY_WRITE = ("xray:PutTelemetryRecords", "xray:PutTraceSegments")
+WEBSOCKET_MANAGE = ("execute-api:ManageConnections",)
+
+
+@dataclass(frozen=True)
+class ResourceArns:
+    """Resolved ARNs of the declared resources, by logical name."""
+
+    tables: Mapping[str, str] = field(default_factory=dict)
+    table_indexes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # logical table -> index names
+    table_streams: Mapping[str, str] = field(default_factory=dict)
+    queues: Mapping[str, str] = field(default_factory=dict)
+    topics: Mapping[str, str] = field(default_factory=dict)
+    buckets: Mapping[str, str] = field(default_factory=dict)
+    user_pool: str | None = None
+
+
+def _statement(sid: str, actions: Iterable[str], resources: Iterable[str]) -> dict[str, Any]:
+    return {"Sid": sid, "Effect": "Allow", "Action": sorted(set(actions)), "Resource": sorted(set(resources))}
+
+
+def _sid(*parts: str) -> str:
+    # Statement ids must be alphanumeric.
+    return "".join(p.replace("-", " ").replace("_", " ").title().replace(" ", "") for p in parts)
+
+
+def _grant_statement(grant: Grant, arns: ResourceArns) -> dict[str, Any] | None:
+    resource, access = grant.resource, grant.access
+    if resource.kind == "table":
+        arn = arns.tables[resource.name]
+        actions = {"read": TABLE_READ, "write": TABLE_WRITE, "read_write": TABLE_READ + TABLE_WRITE}[access]
+        indexes = [f"{arn}/index/{name}" for name in arns.table_indexes.get(resource.name, ())]
+        if indexes and access != "write":
+            # Query/Scan on an index are authorised against the index ARN, not the table's.
+            return _statement(_sid("table", resource.name, access), actions, [arn, *indexes])
+        return _statement(_sid("table", resource.name, access), actions, [arn])
+    if resource.kind == "queue":
+        actions = {"send": QUEUE_SEND, "consume": QUEUE_CONSUME}[access]
+        return _statement(_sid("queue", resource.name, access), actions, [arns.queues[resource.name]])
+    if resource.kind == "topic":
+        return _statement(_sid("topic", resource.name, access), TOPIC_PUBLISH, [arns.topics[resource.name]])
+    if resource.kind == "bucket":
+        arn = arns.buckets[resource.name]
+        actions = {"read": OBJECT_READ, "write": OBJECT_WRITE, "read_write": OBJECT_READ + OBJECT_WRITE}[access]
+        if access == "write":
+            return _statement(_sid("bucket", resource.name, access), actions, [f"{arn}/*"])
+        # Listing is a bucket-level action; reading objects is object-level.
+        return _statement(_sid("bucket", resource.name, access), (*actions, *BUCKET_LIST), [arn, f"{arn}/*"])
+    if resource.kind == "user_pool":
+        if access == "sign_up":
+            return None  # SignUp, InitiateAuth and friends are public Cognito APIs: no IAM needed
+        if arns.user_pool is None:
+            raise LookupError("a handler has the user pool 'admin' grant but no user pool exists")
+        return _statement(_sid("user pool", access), USER_POOL_ADMIN, [arns.user_pool])
+    raise ValueError(f"no IAM mapping for {resource.kind} access {access!r}")
+
+
+def function_policy(function: FunctionPlan, arns: ResourceArns, log_group_arn: str,
+                    failure_queue_arn: str | None = None, websocket_execution_arn: str | None = None) -> dict[str, Any]:
+    """The inline policy of ``function``'s role: its grants, its trigger's needs, its own logs and X-Ray."""
+    statements: dict[str, dict[str, Any]] = {}
+
+    def add(statement: dict[str, Any] | None) -> None:
+        if statement is None:
+            return
+        existing = statements.get(statement["Sid"])
+        if existing is not None:  # the same grant twice (e.g. declared consume + implied consume)
+            statement = _statement(statement["Sid"], (*existing["Action"], *statement["Action"]),
+                                   (*existing["Resource"], *statement["Resource"]))
+        statements[statement["Sid"]] = statement
+
+    for grant in function.grants:
+        add(_grant_statement(grant, arns))
+    trigger = function.trigger
+    if isinstance(trigger, SqsTrigger):
+        add(_statement(_sid("queue", trigger.queue.name, "consume"), QUEUE_CONSUME, [arns.queues[trigger.queue.name]]))
+    if isinstance(trigger, StreamTrigger):
+        stream = arns.table_streams[trigger.table.name]
+        add(_statement(_sid("stream", trigger.table.name), STREAM_READ, [stream]))
+        if failure_queue_arn is not None:
+            # The event source mapping sends records that keep failing to this queue, as the function's role.
+            add(_statement("StreamFailures", ("sqs:SendMessage",), [failure_queue_arn]))
+    if isinstance(trigger, WebSocketTrigger) and websocket_execution_arn is not None:
+        add(_statement("WebSocketConnections", WEBSOCKET_MANAGE, [f"{websocket_execution_arn}/*/*/@connections/*"]))
+    # Only its own log group: a compromised function cannot write into another's logs.
+    add(_statement("OwnLogs", LOGS_WRITE, [f"{log_group_arn}:*"]))
+    # X-Ray's put actions do not support resource-level permissions: '*' is the only valid resource.
+    add(_statement("XRay", XRAY_WRITE, ["*"]))
+    return {"Version": "2012-10-17", "Statement": list(statements.values())}
+
+
+def wildcard_statements(document: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Statements that allow a wildcard action on a wildcard resource (there must be none).
+
+    >>> wildcard_statements({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
+    [{'Effect': 'Allow', 'Action': '*', 'Resource': '*'}]
+    """
+    found = []
+    raw = document.get("Statement", [])
+    for statement in [raw] if isinstance(raw, dict) else raw:
+        if statement.get("Effect") != "Allow":
+            continue
+        actions = _as_list(statement.get("Action"))
+        resources = _as_list(statement.get("Resource"))
+        if any(a == "*" or a.endswith(":*") for a in actions) and "*" in resources:
+            found.append(statement)
+    return found
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)

@@ -1,0 +1,160 @@
+"""Typed settings of one stack, built from Pulumi config.
+
+The code's defaults are dev's settings; ``Pulumi.<stack>.yaml`` holds only what
+differs (prod turns on deletion protection, PITR and so on). A stack named
+``preview-*`` inherits dev's settings and then is forced as cheap and disposable
+as AWS allows, whatever its config says.
+
+Usage::
+
+    settings = StackSettings.from_config()          # inside a Pulumi program
+    settings = StackSettings.from_config(pulumi.Config("social"), stack="prod", region="eu-west-1")
+    settings.namer.name("users")                    # 'social-prod-users'
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Literal, get_args
+
+import pulumi
+
+from stacks.naming import Namer
+
+Environment = Literal["dev", "prod", "preview"]
+MfaMode = Literal["OFF", "OPTIONAL", "ON"]
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+
+PROJECT = "social"
+PREVIEW_PREFIX = "preview-"
+DEFAULT_PACKAGE = "build/chalice/deployment.zip"
+# CloudWatch accepts only these retention periods.
+RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+                  3288, 3653)
+
+
+class SettingsError(ValueError):
+    """A stack's config is invalid; the message names the key to fix."""
+
+
+def environment_of(stack: str) -> Environment:
+    """``dev`` / ``prod`` by name, ``preview`` for ``preview-*``; anything else is refused.
+
+    >>> environment_of("preview-feature-x")
+    'preview'
+    """
+    if stack.startswith(PREVIEW_PREFIX) and len(stack) > len(PREVIEW_PREFIX):
+        return "preview"
+    if stack in ("dev", "prod"):
+        return stack  # type: ignore[return-value]  # narrowed by the membership test
+    raise SettingsError(f"unknown stack {stack!r}: use 'dev', 'prod' or 'preview-<branch>'")
+
+
+@dataclass(frozen=True)
+class StackSettings:
+    """Everything that differs between environments, typed. Defaults are dev's."""
+
+    stack: str
+    environment: Environment
+    region: str = "us-east-1"
+    project: str = PROJECT
+    # Functions
+    lambda_runtime: str = "python3.12"
+    lambda_memory_mb: int = 512
+    lambda_timeout_seconds: int = 10
+    lambda_package: str = DEFAULT_PACKAGE
+    log_retention_days: int = 14
+    log_level: LogLevel = "INFO"
+    tracing: bool = True
+    max_body_bytes: int = 64 * 1024
+    # Data and storage
+    point_in_time_recovery: bool = False
+    table_kms_encryption: bool = False  # False: DynamoDB's AWS-owned key (free); True: the AWS-managed KMS key
+    deletion_protection: bool = False
+    bucket_versioning: bool = False
+    force_destroy_buckets: bool = False
+    # Identity
+    auto_confirm_signup: bool = False
+    mfa: MfaMode = "OFF"
+    access_token_minutes: int = 60
+    refresh_token_days: int = 30
+    # API
+    throttle_rate_limit: float = 50.0
+    throttle_burst_limit: int = 100
+    manage_api_gateway_account: bool = False  # the account-wide CloudWatch role for API access logs
+    # Observability
+    alarm_email: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.log_retention_days not in RETENTION_DAYS:
+            raise SettingsError(f"logRetentionDays must be one of {RETENTION_DAYS}, not {self.log_retention_days}")
+        if not 1 <= self.lambda_timeout_seconds <= 29:
+            # API Gateway stops waiting at 29 s, so a longer routes function only wastes money.
+            raise SettingsError("lambdaTimeoutSeconds must be within 1..29")
+        if not 128 <= self.lambda_memory_mb <= 10240:
+            raise SettingsError("lambdaMemoryMb must be within 128..10240")
+        if self.lambda_runtime not in ("python3.11", "python3.12"):
+            raise SettingsError("lambdaRuntime must be python3.11 or python3.12 (what the package is built for)")
+        if self.mfa not in get_args(MfaMode):
+            raise SettingsError(f"mfa must be one of {get_args(MfaMode)}")
+        if self.log_level not in get_args(LogLevel):
+            raise SettingsError(f"logLevel must be one of {get_args(LogLevel)}")
+
+    @property
+    def namer(self) -> Namer:
+        return Namer(self.project, self.stack, self.environment)
+
+    @property
+    def is_preview(self) -> bool:
+        return self.environment == "preview"
+
+    @classmethod
+    def from_config(cls, config: pulumi.Config | None = None, stack: str | None = None,
+                    region: str | None = None) -> StackSettings:
+        """Settings of ``stack`` (default: the running stack) from its ``social:*`` config keys."""
+        config = config or pulumi.Config(PROJECT)
+        stack = stack or pulumi.get_stack()
+        environment = environment_of(stack)
+        region = region or pulumi.Config("aws").get("region") or "us-east-1"
+        base = cls(stack=stack, environment=environment, region=region)
+        values: dict[str, object] = {}
+        for item in dataclasses.fields(cls):
+            if item.name in ("stack", "environment", "region", "project"):
+                continue
+            key = _camel(item.name)
+            default = getattr(base, item.name)
+            try:
+                if isinstance(default, bool):
+                    value: object = config.get_bool(key)
+                elif isinstance(default, int):
+                    value = config.get_int(key)
+                elif isinstance(default, float):
+                    value = config.get_float(key)
+                else:
+                    value = config.get(key)
+            except pulumi.ConfigTypeError as exc:
+                raise SettingsError(f"social:{key}: {exc}") from exc
+            if value is not None:
+                values[item.name] = value
+        settings = dataclasses.replace(base, **values)  # type: ignore[arg-type]  # values typed per field above
+        return settings.cheapest() if settings.is_preview else settings
+
+    def cheapest(self) -> StackSettings:
+        """This stack made disposable: what every ``preview-*`` stack runs with."""
+        return dataclasses.replace(
+            self,
+            point_in_time_recovery=False,
+            table_kms_encryption=False,
+            deletion_protection=False,
+            bucket_versioning=False,
+            force_destroy_buckets=True,
+            log_retention_days=1,
+            auto_confirm_signup=True,  # nobody reads a preview's confirmation mail
+            mfa="OFF",
+        )
+
+
+def _camel(snake: str) -> str:
+    head, *rest = snake.split("_")
+    return head + "".join(part.capitalize() for part in rest)
