@@ -42,7 +42,8 @@ GATEWAY_RESPONSES: dict[str, tuple[int | None, str, str]] = {
     "THROTTLED": (429, "throttled", json.dumps("too many requests; retry later")),
     "REQUEST_TOO_LARGE": (413, "payload_too_large", json.dumps("the request is too large")),
     "DEFAULT_4XX": (None, "bad_request", "$context.error.messageString"),
-    "DEFAULT_5XX": (None, "internal_error", json.dumps("something went wrong on our side; reference $context.requestId")),
+    "DEFAULT_5XX": (None, "internal_error",
+                    json.dumps("something went wrong on our side; reference $context.requestId")),
 }
 
 
@@ -60,7 +61,7 @@ def gateway_responses() -> dict[str, Any]:
     return responses
 
 
-class InvokeArnSwaggerGenerator(SwaggerGenerator):  # type: ignore[misc]  # chalice's class is typed by comments
+class InvokeArnSwaggerGenerator(SwaggerGenerator):
     """Chalice's Swagger generator, with every integration pointing at one invoke ARN.
 
     Usage::

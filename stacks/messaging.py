@@ -89,8 +89,7 @@ class Messaging(pulumi.ComponentResource):
                     declared, settings.lambda_timeout_seconds if consumer is not None else None),
                 message_retention_seconds=declared.retention_seconds,
                 sqs_managed_sse_enabled=True,
-                redrive_policy=dead_letter.arn.apply(lambda arn, receives=declared.max_receives: json.dumps(
-                    {"deadLetterTargetArn": arn, "maxReceiveCount": receives})),
+                redrive_policy=_redrive_policy(dead_letter.arn, declared.max_receives),
                 tags=namer.tags(component="messaging", queue=declared.name),
                 opts=child,
             )
@@ -138,6 +137,10 @@ class Messaging(pulumi.ComponentResource):
             "deadLetterArns": {logical: queue.arn for logical, queue in self.dead_letters.items()},
             "topicArns": {logical: topic.arn for logical, topic in self.topics.items()},
         })
+
+
+def _redrive_policy(dead_letter_arn: pulumi.Output[str], max_receives: int) -> pulumi.Output[str]:
+    return dead_letter_arn.apply(lambda arn: json.dumps({"deadLetterTargetArn": arn, "maxReceiveCount": max_receives}))
 
 
 def _check_batch(queue: Queue, trigger: SqsTrigger, function: str) -> None:

@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any, cast
 
 import pulumi
-import yaml
 from chalice.app import Chalice
 from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
+from yaml import safe_load  # type: ignore[import-untyped]  # PyYAML ships no stubs here
 
 from chalicelib.core.declarations import Manifest
 from stacks.settings import PROJECT
@@ -164,14 +164,14 @@ def stack_config(stack: str, overrides: Mapping[str, Any] | None = None, root: P
     config: dict[str, Any] = {}
     project_file = root / "Pulumi.yaml"
     if project_file.is_file():
-        for key, value in (yaml.safe_load(project_file.read_text()).get("config") or {}).items():
+        for key, value in (safe_load(project_file.read_text()).get("config") or {}).items():
             if isinstance(value, dict):
                 value = value.get("value", value.get("default"))
             if value is not None:
                 config[key if ":" in key else f"{PROJECT}:{key}"] = value
     stack_file = root / f"Pulumi.{stack}.yaml"
     if stack_file.is_file():
-        config |= (yaml.safe_load(stack_file.read_text()) or {}).get("config") or {}
+        config |= (safe_load(stack_file.read_text()) or {}).get("config") or {}
     for key, value in (overrides or {}).items():
         config[key if ":" in key else f"{PROJECT}:{key}"] = value
     return {key: _config_string(value) for key, value in config.items()}
@@ -205,8 +205,9 @@ def render(stack: str, overrides: Mapping[str, Any] | None = None, *, app: Chali
         pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=preview)
         original_warn = pulumi.log.warn
 
-        def capture_warning(message: str, *args: Any, **kwargs: Any) -> None:
-            warnings.append(message)
+        def capture_warning(msg: str, resource: pulumi.Resource | None = None, stream_id: int | None = None,
+                            ephemeral: bool | None = None) -> None:
+            warnings.append(msg)
 
         pulumi.log.warn = capture_warning  # the mock engine swallows logs; keep them for the caller
         try:

@@ -1,0 +1,135 @@
+"""A small Chalice app with one handler of every kind and its own manifest, for the infra tests.
+
+Usage::
+
+    from tests.infra.fixture_app import app, MANIFEST
+    render("dev", app=app, manifest=MANIFEST)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice.app import Chalice, Rate
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, LocalSecondaryIndex
+from pynamodb.models import Model
+
+from chalicelib.core.declarations import Bucket, Manifest, Queue, Table, Topic, UserPool, aws_region, uses
+
+
+class ByOwner(GlobalSecondaryIndex["ThingModel"]):
+    class Meta:
+        index_name = "by-owner"
+        projection = IncludeProjection(["title"])
+
+    owner = UnicodeAttribute(hash_key=True)
+    created = NumberAttribute(range_key=True)
+
+
+class ByCreated(LocalSecondaryIndex["ThingModel"]):
+    class Meta:
+        index_name = "by-created"
+        projection = AllProjection()
+
+    pk = UnicodeAttribute(hash_key=True)
+    created = NumberAttribute(range_key=True)
+
+
+class ThingModel(Model):
+    class Meta:
+        logical_name = "things"
+        table_name = "things"
+        region = aws_region()
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, attr_name="SK")  # the key is the attribute's DynamoDB name
+    owner = UnicodeAttribute()
+    created = NumberAttribute()
+    title = UnicodeAttribute(null=True)
+    expires = NumberAttribute(null=True)
+    by_owner = ByOwner()
+    by_created = ByCreated()
+
+
+class AuditModel(Model):
+    class Meta:
+        logical_name = "audit"
+        table_name = "audit"
+        region = aws_region()
+
+    entry = UnicodeAttribute(hash_key=True)
+
+
+THINGS = Table(ThingModel, stream="NEW_AND_OLD_IMAGES", ttl_attribute="expires")
+AUDIT = Table(AuditModel)
+JOBS = Queue("jobs", visibility_timeout=30, max_receives=3)
+ORDERS = Queue("orders", fifo=True, max_receives=2)
+EVENTS = Topic("events")
+UPLOADS = Bucket("uploads", cors_origins=("https://example.com",))
+POOL = UserPool("people", groups=("admins", "moderators"))
+
+MANIFEST = Manifest(tables=(THINGS, AUDIT), queues=(JOBS, ORDERS), topics=(EVENTS,), buckets=(UPLOADS,),
+                    user_pool=POOL)
+
+app = Chalice(app_name="fixture")
+
+
+@app.route("/things", methods=["GET"])
+@uses(THINGS.read())
+def list_things() -> dict[str, Any]:
+    """List things."""
+    return {}
+
+
+@app.route("/things/{thing_id}", methods=["PUT", "DELETE"])
+@uses(THINGS.read_write(), POOL.admin())
+def change_thing(thing_id: str) -> dict[str, Any]:
+    """Change a thing."""
+    return {}
+
+
+@app.on_sqs_message(queue="jobs", batch_size=5, maximum_batching_window_in_seconds=2)
+@uses(AUDIT.write())
+def work(event: Any) -> None:
+    """Consume jobs (the consume grant is implied by the trigger)."""
+
+
+@app.on_s3_event(bucket="uploads", events=["s3:ObjectCreated:*"], prefix="in/", suffix=".jpg")
+@uses(UPLOADS.read(), EVENTS.publish())
+def ingest(event: Any) -> None:
+    """Read an upload and announce it."""
+
+
+@app.on_sns_message(topic="events")
+@uses(JOBS.send())
+def relay(event: Any) -> None:
+    """Turn an event into a job."""
+
+
+@app.on_dynamodb_record(stream_arn="things", batch_size=50, starting_position="TRIM_HORIZON")
+@uses(AUDIT.write())
+def changed(event: Any) -> None:
+    """Audit every change of a thing."""
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS))
+@uses(THINGS.read_write(), UPLOADS.write())
+def sweep(event: Any) -> None:
+    """Hourly clean-up."""
+
+
+@app.on_ws_connect()
+def connect(event: Any) -> None:
+    """Accept a WebSocket connection."""
+
+
+@app.on_ws_message()
+def message(event: Any) -> None:
+    """Answer a WebSocket message."""
+
+
+@app.on_ws_disconnect()
+@uses(AUDIT.write())
+def disconnect(event: Any) -> None:
+    """Forget a connection."""

@@ -1,0 +1,1 @@
+"""Developer tools of the repository (run as modules: ``python -m tools.plan``)."""

@@ -1,0 +1,121 @@
+"""Print, offline, every resource a stack would create: type, name and key settings, then a count.
+
+Runs the real Pulumi program under mocks (no Pulumi CLI, no AWS account).
+
+Usage::
+
+    python -m tools.plan --stack prod
+    python -m tools.plan --stack preview-feature-x --config lambdaMemoryMb=256
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):  # run as a script: make the repository importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from stacks.mocks import RecordedResource, Rendering, render  # noqa: E402  # after the path fix above
+
+
+def _get(inputs: dict[str, Any], path: str) -> Any:
+    value: Any = inputs
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def _redrive(inputs: dict[str, Any]) -> str | None:
+    raw = inputs.get("redrivePolicy")
+    return f"maxReceives={json.loads(raw)['maxReceiveCount']}" if raw else None
+
+
+def _policy(inputs: dict[str, Any]) -> str:
+    statements = json.loads(inputs.get("policy", "{}")).get("Statement", [])
+    return "; ".join(f"{s['Sid']}({len(s['Action'])} actions)" for s in statements)
+
+
+# What a platform engineer checks first, per type: (label, input path) or a function of the inputs.
+KEY_SETTINGS: dict[str, Sequence[tuple[str, str] | Callable[[dict[str, Any]], str | None]]] = {
+    "aws:lambda/function:Function": [("handler", "handler"), ("runtime", "runtime"), ("memory", "memorySize"),
+                                     ("timeout", "timeout"), ("tracing", "tracingConfig.mode")],
+    "aws:dynamodb/table:Table": [("hash", "hashKey"), ("range", "rangeKey"), ("billing", "billingMode"),
+                                 ("pitr", "pointInTimeRecovery.enabled"), ("kms", "serverSideEncryption.enabled"),
+                                 ("deletionProtection", "deletionProtectionEnabled"), ("stream", "streamViewType"),
+                                 ("ttl", "ttl.attributeName")],
+    "aws:sqs/queue:Queue": [("visibility", "visibilityTimeoutSeconds"), ("retention", "messageRetentionSeconds"),
+                            ("sse", "sqsManagedSseEnabled"), _redrive],
+    "aws:s3/bucket:Bucket": [("forceDestroy", "forceDestroy")],
+    "aws:cloudwatch/logGroup:LogGroup": [("name", "name"), ("retentionDays", "retentionInDays")],
+    "aws:iam/rolePolicy:RolePolicy": [_policy],
+    "aws:lambda/eventSourceMapping:EventSourceMapping": [
+        ("batch", "batchSize"), ("window", "maximumBatchingWindowInSeconds"), ("start", "startingPosition"),
+        ("responses", "functionResponseTypes"), ("bisect", "bisectBatchOnFunctionError")],
+    "aws:cognito/userPool:UserPool": [("mfa", "mfaConfiguration"), ("minPassword", "passwordPolicy.minimumLength"),
+                                      ("deletionProtection", "deletionProtection")],
+    "aws:cognito/userPoolClient:UserPoolClient": [("flows", "explicitAuthFlows"), ("secret", "generateSecret")],
+    "aws:apigateway/stage:Stage": [("stage", "stageName"), ("xray", "xrayTracingEnabled")],
+    "aws:apigateway/methodSettings:MethodSettings": [("rate", "settings.throttlingRateLimit"),
+                                                     ("burst", "settings.throttlingBurstLimit")],
+    "aws:cloudwatch/metricAlarm:MetricAlarm": [("metric", "metricName"), ("dimensions", "dimensions")],
+    "aws:cloudwatch/eventRule:EventRule": [("schedule", "scheduleExpression"), ("pattern", "eventPattern")],
+    "aws:lambda/permission:Permission": [("principal", "principal")],
+    "aws:apigatewayv2/route:Route": [("route", "routeKey")],
+}
+
+
+def key_settings(resource: RecordedResource) -> str:
+    """A one-line summary of the settings that matter for this resource's type."""
+    parts = []
+    for item in KEY_SETTINGS.get(resource.type, ()):
+        if callable(item):
+            text = item(resource.inputs)
+            if text:
+                parts.append(text)
+            continue
+        label, path = item
+        value = _get(resource.inputs, path)
+        if value is not None:
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            parts.append(f"{label}={value}")
+    return ", ".join(parts)
+
+
+def table(rendering: Rendering) -> str:
+    """The rendering as an aligned text table, sorted by type then name, with a count per type."""
+    rows = sorted(((r.short_type, r.name, key_settings(r)) for r in rendering.custom), key=lambda row: row[:2])
+    width_type = max((len(row[0]) for row in rows), default=4)
+    width_name = max((len(row[1]) for row in rows), default=4)
+    lines = [f"{'TYPE':<{width_type}}  {'NAME':<{width_name}}  KEY SETTINGS"]
+    lines += [f"{t:<{width_type}}  {n:<{width_name}}  {s}" for t, n, s in rows]
+    counts = Counter(row[0] for row in rows)
+    lines.append("")
+    lines.append(f"{len(rows)} resources in stack {rendering.stack!r} "
+                 f"({len(rendering.resources) - len(rows)} components): "
+                 + ", ".join(f"{count} {kind}" for kind, count in sorted(counts.items())))
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--stack", required=True, help="dev, prod or preview-<branch>")
+    parser.add_argument("--config", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a config value (social: implied), e.g. lambdaMemoryMb=256")
+    args = parser.parse_args(argv)
+    overrides = dict(item.split("=", 1) for item in args.config)
+    rendering = render(args.stack, overrides)
+    print(table(rendering))
+    for warning in rendering.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
