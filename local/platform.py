@@ -126,7 +126,8 @@ class LocalPlatform:
         self.provisioned = provision(manifest, self._clients, prefix=self.prefix,
                                      visibility_timeout=self._visibility_timeout)
         self._env.update(self.provisioned.env)
-        _point_models_at_tables(self.provisioned)
+        for table in manifest.tables:  # models read their table name at import, before it existed
+            table.bind()
         if self._app is None:
             self._app = importlib.import_module("app").app
         assert self._app is not None
@@ -177,16 +178,3 @@ class LocalPlatform:
         lines.append(f"started in   {self.startup_ms:.0f} ms")
         return lines
 
-
-def _point_models_at_tables(provisioned: Provisioned) -> None:
-    """Make each table's PynamoDB model use its provisioned name.
-
-    ``table_meta`` reads the physical name from the environment when the model
-    module is imported, and reading the manifest imports the models before
-    their names exist; setting ``Meta.table_name`` (what PynamoDB reads on each
-    connection) is the equivalent of having had the variable set at import.
-    """
-    for table in provisioned.tables.values():
-        meta = table.declaration.model.Meta
-        if getattr(meta, "table_name", None) != table.name:
-            meta.table_name = table.name

@@ -1,0 +1,144 @@
+"""A small Chalice app with one handler of every kind the pump delivers, and its manifest.
+
+Every handler records the raw event it got (as Lambda passed it) in ``RECORDER``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict
+from typing import Any
+
+from chalice.app import (
+    Chalice,
+    CloudWatchEvent,
+    DynamoDBEvent,
+    Rate,
+    S3Event,
+    SNSEvent,
+    SQSEvent,
+)
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.models import Model
+
+from chalicelib.core.declarations import (
+    Bucket,
+    Manifest,
+    PasswordPolicy,
+    Queue,
+    Table,
+    Topic,
+    UserPool,
+    aws_region,
+    table_name_for,
+)
+
+
+class Recorder:
+    """Thread-safe: what each handler received."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._events: dict[str, list[dict[str, Any]]] = defaultdict(list)
+
+    def add(self, handler: str, event: dict[str, Any]) -> None:
+        with self._lock:
+            self._events[handler].append(event)
+
+    def events(self, handler: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self._events[handler])
+
+    def wait(self, handler: str, count: int, timeout: float = 10.0) -> list[dict[str, Any]]:
+        deadline = time.monotonic() + timeout
+        while len(self.events(handler)) < count:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{handler} got {len(self.events(handler))} events, expected {count}")
+            time.sleep(0.02)
+        return self.events(handler)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._events.clear()
+
+
+RECORDER = Recorder()
+
+
+class ItemModel(Model):
+    class Meta:
+        logical_name = "pump-items"
+        table_name = table_name_for(logical_name)
+        region = aws_region()
+
+    pk = UnicodeAttribute(hash_key=True)
+    value = NumberAttribute(default=0)
+
+
+ITEMS = Table(ItemModel, stream="NEW_AND_OLD_IMAGES")
+JOBS = Queue("jobs", visibility_timeout=30)
+FLAKY = Queue("flaky", visibility_timeout=30, max_receives=3)
+PARTIAL = Queue("partial", visibility_timeout=30, max_receives=5)
+UPLOADS = Bucket("uploads")
+NEWS = Topic("news")
+PEOPLE = UserPool("people", password_policy=PasswordPolicy(min_length=12, require_symbols=True), groups=("admins",))
+
+MANIFEST = Manifest(tables=(ITEMS,), queues=(JOBS, FLAKY, PARTIAL), topics=(NEWS,), buckets=(UPLOADS,),
+                    user_pool=PEOPLE)
+
+app = Chalice(app_name="pump-fixture")
+
+
+@app.on_sqs_message(queue=JOBS.name, batch_size=5)
+def take_jobs(event: SQSEvent) -> None:
+    RECORDER.add("take_jobs", event.to_dict())
+
+
+@app.on_sqs_message(queue=FLAKY.name, batch_size=1)
+def always_fails(event: SQSEvent) -> None:
+    RECORDER.add("always_fails", event.to_dict())
+    raise RuntimeError("this handler always fails")
+
+
+@app.on_sqs_message(queue=PARTIAL.name, batch_size=10)
+def fails_some(event: SQSEvent) -> dict[str, Any]:
+    """Fails the records whose body starts with "bad" the first time they come."""
+    RECORDER.add("fails_some", event.to_dict())
+    records = [record.to_dict() for record in event]
+    return {"batchItemFailures": [{"itemIdentifier": r["messageId"]} for r in records
+                                  if r["body"].startswith("bad") and r["attributes"]["ApproximateReceiveCount"] == "1"]}
+
+
+@app.on_s3_event(bucket=UPLOADS.name)
+def uploaded(event: S3Event) -> None:
+    RECORDER.add("uploaded", {"bucket": event.bucket, "key": event.key, "raw": event.to_dict()})
+
+
+@app.on_sns_message(topic=NEWS.name)
+def news(event: SNSEvent) -> None:
+    RECORDER.add("news", {"message": event.message, "subject": event.subject, "raw": event.to_dict()})
+
+
+@app.on_dynamodb_record(stream_arn=ITEMS.name)
+def item_changes(event: DynamoDBEvent) -> None:
+    RECORDER.add("item_changes", event.to_dict())
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def every_minute(event: CloudWatchEvent) -> None:
+    RECORDER.add("every_minute", event.to_dict())
+
+
+@app.schedule("cron(0 12 * * ? *)")
+def at_noon(event: CloudWatchEvent) -> str:
+    RECORDER.add("at_noon", event.to_dict())
+    return "noon done"
+
+
+@app.route("/echo/{word}")
+def echo(word: str) -> dict[str, Any]:
+    time.sleep(0.05)  # long enough for concurrent requests to overlap
+    request = app.current_request  # another request's, if current_request were shared between threads
+    assert request is not None
+    return {"word": word, "query": request.query_params, "path": request.path}

@@ -1,0 +1,113 @@
+"""``python -m local`` with the real app: healthy fast, sign-up to authenticated call, clean shutdown."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+
+REPO = Path(__file__).resolve().parents[2]
+STARTUP_LIMIT_SECONDS = 15
+
+
+@dataclass
+class Running:
+    process: subprocess.Popen[str]
+    url: str
+    seconds_to_healthy: float
+    banner: list[str]
+
+
+@pytest.fixture(scope="module")
+def running() -> Iterator[Running]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k not in ("PORT", "STAGE")}
+    started = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-m", "local", "--port", "0"], cwd=REPO, env=env, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        banner: list[str] = []
+        url = None
+        assert process.stdout is not None
+        while not banner or not banner[-1].startswith("ready"):
+            line = process.stdout.readline()
+            if not line:
+                pytest.fail(f"the platform exited early: {process.communicate(timeout=5)[1]}")
+            banner.append(line.rstrip())
+            match = re.match(r"^API\s+(http://\S+)$", line.strip())
+            url = match.group(1) if match else url
+        assert url is not None, banner
+        while True:
+            try:
+                if requests.get(f"{url}/v1/health", timeout=1).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            if time.perf_counter() - started > STARTUP_LIMIT_SECONDS:
+                pytest.fail("not healthy in time")
+            time.sleep(0.05)
+        yield Running(process, url, time.perf_counter() - started, banner)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate(timeout=10)
+
+
+def test_real_app_health_answers_through_the_platform(running: Running) -> None:
+    answer = requests.get(f"{running.url}/v1/health", timeout=5)
+
+    assert answer.status_code == 200
+    assert answer.json() == {"status": "ok"}
+    print(f"startup to healthy: {running.seconds_to_healthy * 1000:.0f} ms")
+    assert running.seconds_to_healthy < STARTUP_LIMIT_SECONDS
+
+
+def test_real_app_unknown_route_is_the_404_json(running: Running) -> None:
+    answer = requests.get(f"{running.url}/v1/nothing-here", timeout=5)
+
+    assert answer.status_code == 404
+    assert answer.json()["error"]["code"] == "not_found"
+
+
+def test_register_login_and_an_authenticated_call(running: Running) -> None:
+    """Cognito on moto, the users table and JWT verification against moto's JWKS, end to end."""
+    credentials = {"username": "alice_local", "password": "Correct-Horse-9"}
+    registered = requests.post(f"{running.url}/v1/auth/register", timeout=10,
+                               json={**credentials, "email": "alice@example.com"})
+    assert registered.status_code == 201, registered.text
+
+    login = requests.post(f"{running.url}/v1/auth/login", json=credentials, timeout=10)
+    assert login.status_code == 200, login.text
+
+    for token in (login.json()["access_token"], login.json()["id_token"]):
+        me = requests.get(f"{running.url}/v1/users/me", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        assert me.status_code == 200, me.text
+        assert me.json()["username"] == "alice_local"
+    forged = login.json()["access_token"][:-4] + "AAAA"
+    refused = requests.get(f"{running.url}/v1/users/me", headers={"Authorization": f"Bearer {forged}"}, timeout=10)
+    assert refused.status_code == 401
+
+
+def test_banner_says_what_runs_where(running: Running) -> None:
+    out = "\n".join(running.banner)
+    assert "AWS (moto)" in out
+    assert "social-local-users" in out
+    assert "groups: admins" in out
+    assert re.search(r"started in\s+\d+ ms", out)
+
+
+def test_sigterm_stops_cleanly(running: Running) -> None:
+    running.process.send_signal(signal.SIGTERM)
+    out, err = running.process.communicate(timeout=15)
+
+    assert running.process.returncode == 0, err
+    assert "Traceback" not in err
+    assert out.rstrip().endswith("stopped")

@@ -1,0 +1,56 @@
+"""Starting and stopping a platform leaves no threads, servers or environment behind."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+
+import requests
+from chalice.app import Chalice, Rate
+
+from chalicelib.core.declarations import Manifest, Queue
+from local.platform import LocalPlatform
+
+
+def _ours(thread: threading.Thread) -> bool:
+    return thread.name.startswith("local-") or "_server_entry" in thread.name
+
+
+def test_stop_ends_every_thread_and_server_and_restores_the_environment() -> None:
+    app = Chalice(app_name="lifecycle")
+    queue = Queue("lifecycle-jobs")
+
+    @app.route("/hello")
+    def hello() -> dict[str, str]:
+        return {"hello": "world"}
+
+    @app.on_sqs_message(queue=queue.name)
+    def consume(event: object) -> None:
+        pass
+
+    @app.schedule(Rate(5, unit=Rate.MINUTES))
+    def tick(event: object) -> None:
+        pass
+
+    threads_before = set(threading.enumerate())  # the package's shared platform may be running
+    endpoint_before = os.environ.get("AWS_ENDPOINT_URL")
+    queue_env_before = os.environ.get(queue.env_var)
+    # Other platforms of this test run share moto's process-wide backends: keep theirs (no reset), own prefix.
+    with LocalPlatform(port=0, app=app, manifest=Manifest(queues=(queue,)), prefix="lifecycle-",
+                       reset_on_stop=False, idle_interval=0.05) as platform:
+        url, endpoint = platform.url, platform.aws_endpoint
+        started = [t for t in set(threading.enumerate()) - threads_before if _ours(t)]
+        assert len([t for t in started if t.name.startswith("local-pump-")]) == 2
+        session = requests.Session()  # a kept-alive connection must not keep the server's thread alive
+        assert session.get(f"{url}/hello", timeout=5).json() == {"hello": "world"}
+        assert os.environ[queue.env_var].endswith("/lifecycle-lifecycle-jobs")
+
+    assert [t.name for t in started if t.is_alive()] == []
+    for address in (url, endpoint):
+        host, port = address.removeprefix("http://").split(":")
+        with socket.socket() as probe:
+            assert probe.connect_ex((host, int(port))) != 0, f"{address} still accepts connections"
+    assert os.environ.get("AWS_ENDPOINT_URL") == endpoint_before
+    assert os.environ.get(queue.env_var) == queue_env_before
+    session.close()
