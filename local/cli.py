@@ -15,6 +15,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Sequence
 from types import FrameType
 
@@ -31,7 +32,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, started: float | None = None) -> int:
+    """Run until Ctrl-C or SIGTERM; ``started`` is ``time.perf_counter()`` when the process began."""
+    started = time.perf_counter() if started is None else started
     args = parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
                         datefmt="%H:%M:%S")
@@ -53,6 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     try:
         print("\n".join(platform.describe()), flush=True)
+        print(f"ready in     {(time.perf_counter() - started) * 1000:.0f} ms since the process began", flush=True)
         print("ready; Ctrl-C to stop", flush=True)
         while not stop.wait(0.5):
             pass

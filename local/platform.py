@@ -3,8 +3,11 @@
 Start order matters: moto first and the AWS environment (endpoint, fake
 credentials, region) set in ``os.environ``; then the manifest is provisioned
 and every variable the runtime reads is set; only then is the runtime's app
-imported (when none is given), so that its PynamoDB models and settings see
-the local names. ``stop()`` undoes it all, environment included.
+imported (when none is given), so that its settings see the local names.
+Reading the manifest imports the PynamoDB models before their tables exist,
+so each ``Table.bind()`` then points its model at the provisioned table.
+``stop()`` undoes it all, environment included (moto's state is reset unless
+``reset_on_stop=False``).
 
 Usage::
 
@@ -27,16 +30,16 @@ from typing import TYPE_CHECKING
 from local.aws import DEFAULT_REGION, MotoServer, aws_environment
 from local.clients import Clients
 from local.env import EnvPatch
+from local.gateway import HttpServer
 from local.handlers import Invoker
+from local.provision import Provisioned, provision
 from local.pump import Clock, EventPump, utc_now
+from local.wiring import Wire, wire
 
 if TYPE_CHECKING:
     from chalice.app import Chalice
 
     from chalicelib.core.declarations import Manifest
-    from local.gateway import HttpServer
-    from local.provision import Provisioned
-    from local.wiring import Wire
 
 log = logging.getLogger("local.platform")
 
@@ -113,10 +116,6 @@ class LocalPlatform:
         return self
 
     def _start(self) -> None:
-        from local.gateway import HttpServer
-        from local.provision import provision
-        from local.wiring import wire
-
         self._moto = MotoServer().start()
         self._env.update(aws_environment(self._moto.endpoint, self.region))
         self._clients = Clients(self._moto.endpoint, self.region)

@@ -37,7 +37,7 @@ def running() -> Iterator[Running]:
         banner: list[str] = []
         url = None
         assert process.stdout is not None
-        while not banner or not banner[-1].startswith("ready"):
+        while not banner or not banner[-1].startswith("ready;"):
             line = process.stdout.readline()
             if not line:
                 pytest.fail(f"the platform exited early: {process.communicate(timeout=5)[1]}")
@@ -102,6 +102,7 @@ def test_banner_says_what_runs_where(running: Running) -> None:
     assert "social-local-users" in out
     assert "groups: admins" in out
     assert re.search(r"started in\s+\d+ ms", out)
+    assert re.search(r"ready in\s+\d+ ms since the process began", out)
 
 
 def test_sigterm_stops_cleanly(running: Running) -> None:
