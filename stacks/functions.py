@@ -120,7 +120,7 @@ class Functions(pulumi.ComponentResource):
 
         policy = aws.iam.RolePolicy(
             f"{function_name}-policy",
-            name="grants",
+            name=f"{function_name}-grants",
             role=role.id,
             policy=resolved.apply(document),
             opts=child,

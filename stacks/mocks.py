@@ -33,7 +33,7 @@ ACCOUNT = "123456789012"
 
 @dataclass(frozen=True)
 class RecordedResource:
-    """One resource the program registered: its type token, name, inputs (camelCase) and faked outputs."""
+    """One resource the program registered: its type token, name, inputs (camelCase) and outputs (with ``id``)."""
 
     type: str
     name: str
@@ -93,7 +93,7 @@ class RecordingMocks(Mocks):
         resource_id = str(fakes.pop("id", f"{args.name}-id"))
         outputs = {**fakes, **inputs}
         with self._lock:
-            self.resources.append(RecordedResource(args.typ, args.name, inputs, outputs))
+            self.resources.append(RecordedResource(args.typ, args.name, inputs, {**outputs, "id": resource_id}))
         return resource_id, outputs
 
     def call(self, args: MockCallArgs) -> tuple[dict[Any, Any], list[tuple[str, str]] | None]:

@@ -21,7 +21,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from stacks.mocks import RecordedResource, Rendering, render  # noqa: E402  # after the path fix above
+from stacks.mocks import RecordedResource, Rendering, render  # after the path fix above
 
 
 def _get(inputs: dict[str, Any], path: str) -> Any:

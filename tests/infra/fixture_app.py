@@ -18,7 +18,7 @@ from pynamodb.models import Model
 from chalicelib.core.declarations import Bucket, Manifest, Queue, Table, Topic, UserPool, aws_region, uses
 
 
-class ByOwner(GlobalSecondaryIndex["ThingModel"]):
+class ByOwner(GlobalSecondaryIndex["ThingModel"]):  # type: ignore[no-untyped-call]  # pynamodb's hook
     class Meta:
         index_name = "by-owner"
         projection = IncludeProjection(["title"])
@@ -27,7 +27,7 @@ class ByOwner(GlobalSecondaryIndex["ThingModel"]):
     created = NumberAttribute(range_key=True)
 
 
-class ByCreated(LocalSecondaryIndex["ThingModel"]):
+class ByCreated(LocalSecondaryIndex["ThingModel"]):  # type: ignore[no-untyped-call]  # pynamodb's hook
     class Meta:
         index_name = "by-created"
         projection = AllProjection()

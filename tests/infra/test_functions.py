@@ -1,0 +1,167 @@
+"""Functions and triggers as the rendered stacks would create them."""
+
+from __future__ import annotations
+
+import os
+from unittest import mock
+
+import pytest
+
+import app as runtime_app
+from chalicelib.core.settings import Settings
+from stacks.functions import RESERVED_ENVIRONMENT
+from stacks.mocks import Rendering
+from tests.infra import fixture_app
+from tests.infra.conftest import FUNCTION, arn_of, function_named, functions_by_handler
+
+FIXTURE_HANDLERS = {
+    "app.app", "app.work", "app.ingest", "app.relay", "app.changed", "app.sweep",
+    "app.connect", "app.message", "app.disconnect",
+}
+
+
+def _handlers(app: object) -> set[str]:
+    """Every handler string Chalice knows of: routes' app.app, event sources, WebSocket handlers."""
+    handlers = {source.handler_string for source in app.event_sources}  # type: ignore[attr-defined]
+    handlers |= {ws.handler_string for ws in app.websocket_handlers.values()}  # type: ignore[attr-defined]
+    return handlers | ({"app.app"} if app.routes else set())  # type: ignore[attr-defined]
+
+
+def test_each_chalice_handler_gets_exactly_one_lambda(dev: Rendering, fixture_dev: Rendering) -> None:
+    assert _handlers(fixture_app.app) == FIXTURE_HANDLERS
+    for rendering, app in ((dev, runtime_app.app), (fixture_dev, fixture_app.app)):
+        by_handler = functions_by_handler(rendering)
+        assert set(by_handler) == _handlers(app)
+        assert all(len(functions) == 1 for functions in by_handler.values()), by_handler
+
+
+def test_functions_run_python_with_active_tracing_and_their_own_log_group(any_rendering: Rendering) -> None:
+    log_groups = {g.inputs["name"]: g for g in any_rendering.of_type("aws:cloudwatch/logGroup:LogGroup")}
+    for function in any_rendering.of_type(FUNCTION):
+        assert function.inputs["runtime"] in ("python3.11", "python3.12")
+        assert function.inputs["tracingConfig"] == {"mode": "Active"}
+        own = f"/aws/lambda/{function.inputs['name']}"
+        assert function.inputs["loggingConfig"]["logGroup"] == own
+        assert own in log_groups, f"{function.name} logs to a group the stack does not manage"
+    owners = [f.inputs["loggingConfig"]["logGroup"] for f in any_rendering.of_type(FUNCTION)]
+    assert len(owners) == len(set(owners)), "two functions share a log group"
+
+
+def test_each_function_has_its_own_role(fixture_dev: Rendering) -> None:
+    roles = [f.inputs["role"] for f in fixture_dev.of_type(FUNCTION)]
+    assert len(roles) == len(set(roles)) == 9
+
+
+def test_environment_lets_the_runtime_settings_resolve_to_the_stacks_values(any_rendering: Rendering) -> None:
+    pool = any_rendering.of_type("aws:cognito/userPool:UserPool")[0]
+    client = any_rendering.of_type("aws:cognito/userPoolClient:UserPoolClient")[0]
+    region = "us-east-1"
+    for function in any_rendering.of_type(FUNCTION):
+        variables = function.inputs["environment"]["variables"]
+        assert not RESERVED_ENVIRONMENT & set(variables), "Lambda refuses reserved variables"
+        # Lambda itself provides AWS_REGION; everything else comes from the stack.
+        with mock.patch.dict(os.environ, {**variables, "AWS_REGION": region}, clear=True):
+            settings = Settings.from_env()
+        assert settings.user_pool_id == pool.outputs["id"]
+        assert settings.user_pool_client_id == client.outputs["id"]
+        assert settings.token_issuer == f"https://cognito-idp.{region}.amazonaws.com/{settings.user_pool_id}"
+        assert settings.jwks_url == f"{settings.token_issuer}/.well-known/jwks.json"
+        assert settings.stage == any_rendering.stack
+        assert settings.tracing is True
+
+
+def test_every_declared_resource_reaches_every_function_by_its_env_var(fixture_dev: Rendering) -> None:
+    queue = fixture_dev.named("social-dev-jobs")
+    expected = {
+        "THINGS_TABLE": "social-dev-things", "AUDIT_TABLE": "social-dev-audit",
+        "JOBS_QUEUE_URL": queue.outputs["url"],
+        "ORDERS_QUEUE_URL": fixture_dev.named("social-dev-orders").outputs["url"],
+        "EVENTS_TOPIC_ARN": arn_of(fixture_dev.named("social-dev-events-topic")),
+        "UPLOADS_BUCKET": fixture_dev.named("social-dev-uploads").outputs["bucket"],
+    }
+    for function in fixture_dev.of_type(FUNCTION):
+        variables = function.inputs["environment"]["variables"]
+        assert {k: variables.get(k) for k in expected} == expected, function.name
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod", "preview"])
+def test_auto_confirm_only_on_previews(stack: str, request: pytest.FixtureRequest) -> None:
+    rendering: Rendering = request.getfixturevalue(stack)
+    values = {f.inputs["environment"]["variables"]["AUTO_CONFIRM_SIGNUP"] for f in rendering.of_type(FUNCTION)}
+    assert values == {"true" if stack == "preview" else "false"}
+
+
+def test_sqs_trigger_reports_partial_failures_with_the_decorators_batching(fixture_dev: Rendering) -> None:
+    mappings = fixture_dev.of_type("aws:lambda/eventSourceMapping:EventSourceMapping")
+    work = function_named(fixture_dev, "work")
+    jobs = fixture_dev.named("social-dev-jobs")
+    [sqs] = [m for m in mappings if m.inputs["eventSourceArn"] == arn_of(jobs)]
+    assert sqs.inputs["functionName"] == arn_of(work)
+    assert sqs.inputs["functionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert (sqs.inputs["batchSize"], sqs.inputs["maximumBatchingWindowInSeconds"]) == (5, 2)
+    # Visibility at least 6x the consumer's timeout, or a slow batch is delivered twice.
+    assert jobs.inputs["visibilityTimeoutSeconds"] >= 6 * work.inputs["timeout"]
+
+
+def test_stream_trigger_bisects_and_parks_failures(fixture_dev: Rendering) -> None:
+    things = fixture_dev.named("social-dev-things-table")
+    [stream] = [m for m in fixture_dev.of_type("aws:lambda/eventSourceMapping:EventSourceMapping")
+                if m.inputs["eventSourceArn"] == things.outputs["streamArn"]]
+    assert stream.inputs["functionName"] == arn_of(function_named(fixture_dev, "changed"))
+    assert stream.inputs["bisectBatchOnFunctionError"] is True
+    assert stream.inputs["startingPosition"] == "TRIM_HORIZON"
+    failures = fixture_dev.named("social-dev-changed-failures")
+    assert stream.inputs["destinationConfig"]["onFailure"]["destinationArn"] == arn_of(failures)
+
+
+def _permissions(rendering: Rendering, function_arn_or_name: str) -> list[dict[str, str]]:
+    return [p.inputs for p in rendering.of_type("aws:lambda/permission:Permission")
+            if p.inputs["function"] == function_arn_or_name]
+
+
+def test_s3_trigger_is_a_notification_with_a_permission_scoped_to_the_bucket(fixture_dev: Rendering) -> None:
+    ingest = function_named(fixture_dev, "ingest")
+    bucket = fixture_dev.named("social-dev-uploads")
+    [notification] = fixture_dev.of_type("aws:s3/bucketNotification:BucketNotification")
+    assert notification.inputs["bucket"] == bucket.outputs["id"]
+    [entry] = notification.inputs["lambdaFunctions"]
+    assert entry["lambdaFunctionArn"] == arn_of(ingest)
+    assert (entry["events"], entry["filterPrefix"], entry["filterSuffix"]) == (["s3:ObjectCreated:*"], "in/", ".jpg")
+    [permission] = _permissions(fixture_dev, ingest.inputs["name"])
+    assert (permission["principal"], permission["sourceArn"]) == ("s3.amazonaws.com", arn_of(bucket))
+
+
+def test_sns_trigger_is_a_subscription_with_a_permission_scoped_to_the_topic(fixture_dev: Rendering) -> None:
+    relay = function_named(fixture_dev, "relay")
+    topic = fixture_dev.named("social-dev-events-topic")
+    [subscription] = fixture_dev.of_type("aws:sns/topicSubscription:TopicSubscription")
+    assert subscription.inputs == {**subscription.inputs, "topic": arn_of(topic), "protocol": "lambda",
+                                   "endpoint": arn_of(relay)}
+    [permission] = _permissions(fixture_dev, relay.inputs["name"])
+    assert (permission["principal"], permission["sourceArn"]) == ("sns.amazonaws.com", arn_of(topic))
+
+
+def test_schedule_trigger_is_a_rule_target_and_permission(fixture_dev: Rendering) -> None:
+    sweep = function_named(fixture_dev, "sweep")
+    [rule] = fixture_dev.of_type("aws:cloudwatch/eventRule:EventRule")
+    assert rule.inputs["scheduleExpression"] == "rate(1 hour)"
+    [target] = fixture_dev.of_type("aws:cloudwatch/eventTarget:EventTarget")
+    assert (target.inputs["rule"], target.inputs["arn"]) == (rule.inputs["name"], arn_of(sweep))
+    [permission] = _permissions(fixture_dev, sweep.inputs["name"])
+    assert (permission["principal"], permission["sourceArn"]) == ("events.amazonaws.com", arn_of(rule))
+
+
+def test_websocket_handlers_get_an_api_with_their_routes(fixture_dev: Rendering, dev: Rendering) -> None:
+    [api] = fixture_dev.of_type("aws:apigatewayv2/api:Api")
+    assert api.inputs["protocolType"] == "WEBSOCKET"
+    integrations = {i.outputs["id"]: i for i in fixture_dev.of_type("aws:apigatewayv2/integration:Integration")}
+    routes = {r.inputs["routeKey"]: r for r in fixture_dev.of_type("aws:apigatewayv2/route:Route")}
+    assert set(routes) == {"$connect", "$disconnect", "$default"}
+    expected = {"$connect": "websocket_connect", "$disconnect": "websocket_disconnect",
+                "$default": "websocket_message"}
+    for route_key, logical in expected.items():
+        integration = integrations[routes[route_key].inputs["target"].removeprefix("integrations/")]
+        assert integration.inputs["integrationUri"] == function_named(fixture_dev, logical).outputs["invokeArn"]
+        assert integration.inputs["integrationType"] == "AWS_PROXY"
+    # The real app has no WebSocket handler: no WebSocket API.
+    assert dev.of_type("aws:apigatewayv2/api:Api") == []

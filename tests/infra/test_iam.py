@@ -1,0 +1,117 @@
+"""IAM: no wildcard-on-wildcard anywhere, and each function's policy names only what it was granted."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from stacks.mocks import RecordedResource, Rendering
+from stacks.policies import wildcard_statements
+from tests.infra.conftest import FUNCTION, ROLE_POLICY, arn_of, function_named, policy_of
+
+
+def _documents(rendering: Rendering) -> list[tuple[str, dict[str, Any]]]:
+    """Every policy document in the stack: inline policies, assume-role policies, bucket policies."""
+    found = [(p.name, json.loads(p.inputs["policy"])) for p in rendering.of_type(ROLE_POLICY)]
+    found += [(r.name, json.loads(r.inputs["assumeRolePolicy"])) for r in rendering.of_type("aws:iam/role:Role")]
+    found += [(b.name, json.loads(b.inputs["policy"])) for b in rendering.of_type("aws:s3/bucketPolicy:BucketPolicy")]
+    return found
+
+
+def test_the_wildcard_check_catches_wildcard_statements() -> None:
+    assert wildcard_statements({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
+    assert wildcard_statements({"Statement": {"Effect": "Allow", "Action": ["s3:*"], "Resource": ["*"]}})
+    assert not wildcard_statements({"Statement": [{"Effect": "Allow", "Action": "xray:PutTraceSegments",
+                                                   "Resource": "*"}]})
+
+
+def test_no_policy_allows_wildcard_actions_on_wildcard_resources(any_rendering: Rendering) -> None:
+    documents = _documents(any_rendering)
+    assert len(documents) >= 3
+    for name, document in documents:
+        assert wildcard_statements(document) == [], name
+
+
+def test_only_xray_may_use_the_wildcard_resource(any_rendering: Rendering) -> None:
+    for function in any_rendering.of_type(FUNCTION):
+        for statement in policy_of(any_rendering, function)["Statement"]:
+            if "*" in statement["Resource"]:
+                assert all(action.startswith("xray:Put") for action in statement["Action"]), statement
+
+
+def _granted_arns(rendering: Rendering, function: RecordedResource, names: dict[str, list[str]]) -> set[str]:
+    """ARNs a function may name: what its grants and trigger name, its own log group and X-Ray."""
+    arns: set[str] = {"*"}
+    for resource_name in names.get("tables", []):
+        table = rendering.named(f"{resource_name}-table")
+        arns |= {arn_of(table), f"{arn_of(table)}/index/by-owner", f"{arn_of(table)}/index/by-created"}
+    for resource_name in names.get("streams", []):
+        arns.add(rendering.named(f"{resource_name}-table").outputs["streamArn"])
+    for key in ("queues", "topics", "buckets", "pools"):
+        for resource_name in names.get(key, []):
+            arn = arn_of(rendering.named(resource_name))
+            arns |= {arn, f"{arn}/*"}
+    log_group = rendering.named(f"{function.name}-logs")
+    arns.add(f"{arn_of(log_group)}:*")
+    return arns
+
+
+# Each fixture handler's @uses (and trigger), as physical resource names.
+FIXTURE_GRANTS: dict[str, dict[str, list[str]]] = {
+    "api_handler": {"tables": ["social-dev-things"], "pools": ["social-dev-people-pool"]},
+    "work": {"tables": ["social-dev-audit"], "queues": ["social-dev-jobs"]},
+    "ingest": {"buckets": ["social-dev-uploads"], "topics": ["social-dev-events-topic"]},
+    "relay": {"queues": ["social-dev-jobs"]},
+    "changed": {"tables": ["social-dev-audit"], "streams": ["social-dev-things"],
+                "queues": ["social-dev-changed-failures"]},
+    "sweep": {"tables": ["social-dev-things"], "buckets": ["social-dev-uploads"]},
+    "websocket_connect": {},
+    "websocket_message": {},
+    "websocket_disconnect": {"tables": ["social-dev-audit"]},
+}
+
+
+def test_each_function_policy_names_only_resources_of_its_grants(fixture_dev: Rendering) -> None:
+    websocket = fixture_dev.of_type("aws:apigatewayv2/api:Api")[0].outputs["executionArn"]
+    for logical, names in FIXTURE_GRANTS.items():
+        function = function_named(fixture_dev, logical)
+        allowed = _granted_arns(fixture_dev, function, names)
+        if logical.startswith("websocket_"):
+            allowed.add(f"{websocket}/*/*/@connections/*")
+        named = {arn for s in policy_of(fixture_dev, function)["Statement"] for arn in s["Resource"]}
+        assert named <= allowed, f"{logical} names {sorted(named - allowed)}"
+        # ...and every grant is actually there (a policy naming nothing would pass the line above).
+        bases = {arn for arn in allowed if not arn.endswith("/*") and "/index/" not in arn}
+        missing = {base for base in bases if not any(arn == base or arn == f"{base}/*" for arn in named)}
+        assert not missing, f"{logical} lacks {sorted(missing)}"
+
+
+def test_access_levels_map_to_actions(fixture_dev: Rendering) -> None:
+    def actions(logical: str) -> set[str]:
+        document = policy_of(fixture_dev, function_named(fixture_dev, logical))
+        return {a for s in document["Statement"] for a in s["Action"]}
+
+    assert "dynamodb:PutItem" in actions("work") and "dynamodb:GetItem" not in actions("work")  # audit: write
+    assert {"sqs:ReceiveMessage", "sqs:DeleteMessage"} <= actions("work")  # its trigger's queue
+    assert "sqs:SendMessage" in actions("relay") and "sqs:ReceiveMessage" not in actions("relay")
+    assert {"s3:GetObject", "sns:Publish"} <= actions("ingest") and "s3:PutObject" not in actions("ingest")
+    assert "cognito-idp:AdminConfirmSignUp" in actions("api_handler")
+    assert not any(a.startswith("cognito-idp:") for a in actions("sweep"))
+    assert {"dynamodb:GetRecords", "dynamodb:GetShardIterator"} <= actions("changed")
+
+
+def test_logs_only_on_the_functions_own_log_group(any_rendering: Rendering) -> None:
+    for function in any_rendering.of_type(FUNCTION):
+        own = arn_of(any_rendering.named(f"{function.name}-logs"))
+        for statement in policy_of(any_rendering, function)["Statement"]:
+            if any(a.startswith("logs:") for a in statement["Action"]):
+                assert statement["Resource"] == [f"{own}:*"], function.name
+
+
+def test_the_identity_pools_authenticated_role_has_no_permissions(dev: Rendering) -> None:
+    role = dev.named("social-dev-authenticated")
+    assert [p for p in dev.of_type(ROLE_POLICY) if p.inputs["role"] == role.outputs["id"]] == []
+    assert [a for a in dev.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+            if a.inputs["role"] == role.outputs["id"]] == []
+    statement = json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]
+    assert statement["Condition"]["ForAnyValue:StringLike"] == {"cognito-identity.amazonaws.com:amr": "authenticated"}

@@ -1,0 +1,131 @@
+"""Data, messaging, storage and alarms: what the declarations turn into."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from chalicelib.core.declarations import Manifest
+from chalicelib.resources import MANIFEST
+from stacks.mocks import Rendering
+from stacks.schema import SchemaError, table_schema
+from tests.infra import fixture_app
+from tests.infra.conftest import QUEUE, TABLE, arn_of
+
+
+@pytest.mark.parametrize(("stack", "manifest"), [
+    ("dev", MANIFEST), ("prod", MANIFEST), ("preview", MANIFEST), ("fixture_dev", fixture_app.MANIFEST)])
+def test_one_table_per_declaration_keyed_like_its_model(stack: str, manifest: Manifest,
+                                                      request: pytest.FixtureRequest) -> None:
+    rendering: Rendering = request.getfixturevalue(stack)
+    tables = {t.inputs["name"]: t for t in rendering.of_type(TABLE)}
+    assert len(tables) == len(manifest.tables)
+    for declared in manifest.tables:
+        table = tables[f"social-{rendering.stack}-{declared.name}"]
+        attributes = declared.model.get_attributes().values()
+        assert table.inputs["hashKey"] == next(a.attr_name for a in attributes if a.is_hash_key)
+        assert table.inputs.get("rangeKey") == next((a.attr_name for a in attributes if a.is_range_key), None)
+        assert table.inputs["billingMode"] == "PAY_PER_REQUEST"
+
+
+def test_fixture_tables_carry_range_keys_indexes_stream_and_ttl(fixture_dev: Rendering) -> None:
+    things = fixture_dev.named("social-dev-things-table").inputs
+    assert (things["hashKey"], things["rangeKey"]) == ("pk", "SK")  # the attribute's DynamoDB name
+    assert sorted((a["name"], a["type"]) for a in things["attributes"]) == [
+        ("SK", "S"), ("created", "N"), ("owner", "S"), ("pk", "S")]
+    [gsi] = things["globalSecondaryIndexes"]
+    assert gsi["name"] == "by-owner" and gsi["projectionType"] == "INCLUDE" and gsi["nonKeyAttributes"] == ["title"]
+    assert gsi["keySchemas"] == [{"attributeName": "owner", "keyType": "HASH"},
+                                 {"attributeName": "created", "keyType": "RANGE"}]
+    [lsi] = things["localSecondaryIndexes"]
+    assert (lsi["name"], lsi["rangeKey"], lsi["projectionType"]) == ("by-created", "created", "ALL")
+    assert (things["streamEnabled"], things["streamViewType"]) == (True, "NEW_AND_OLD_IMAGES")
+    assert things["ttl"] == {"attributeName": "expires", "enabled": True}
+    audit = fixture_dev.named("social-dev-audit-table").inputs
+    assert audit["streamEnabled"] is False and "ttl" not in audit and "rangeKey" not in audit
+
+
+def test_a_model_without_hash_key_is_refused() -> None:
+    class NoKey:
+        @staticmethod
+        def _get_schema() -> dict[str, list[object]]:
+            return {"attribute_definitions": [], "key_schema": [], "global_secondary_indexes": [],
+                    "local_secondary_indexes": []}
+
+    with pytest.raises(SchemaError, match="no hash key"):
+        table_schema(NoKey)
+
+
+def test_every_queue_has_a_dead_letter_queue_and_sse(fixture_dev: Rendering) -> None:
+    queues = {q.inputs["name"]: q for q in fixture_dev.of_type(QUEUE)}
+    sources = {name: q for name, q in queues.items() if "-dlq" not in name and not name.endswith("-failures")}
+    assert set(sources) == {"social-dev-jobs", "social-dev-orders.fifo"}
+    for name, queue in sources.items():
+        policy = json.loads(queue.inputs["redrivePolicy"])
+        dead_letter = next(q for q in queues.values() if arn_of(q) == policy["deadLetterTargetArn"])
+        assert dead_letter is not queue and "-dlq" in dead_letter.inputs["name"], name
+        assert dead_letter.inputs.get("fifoQueue") == queue.inputs.get("fifoQueue")
+    assert json.loads(sources["social-dev-jobs"].inputs["redrivePolicy"])["maxReceiveCount"] == 3
+    assert json.loads(sources["social-dev-orders.fifo"].inputs["redrivePolicy"])["maxReceiveCount"] == 2
+    assert all(q.inputs["sqsManagedSseEnabled"] is True for q in queues.values())
+
+
+def test_every_dead_letter_queue_and_function_has_an_alarm_on_the_alarm_topic(fixture_dev: Rendering) -> None:
+    alarms = fixture_dev.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+    topic = arn_of(fixture_dev.named("social-dev-alarms"))
+    watched_queues = {a.inputs["dimensions"]["QueueName"] for a in alarms if a.inputs["namespace"] == "AWS/SQS"}
+    assert watched_queues == {"social-dev-jobs-dlq", "social-dev-orders-dlq.fifo", "social-dev-changed-failures"}
+    watched_functions = {a.inputs["dimensions"]["FunctionName"] for a in alarms if a.inputs["metricName"] == "Errors"}
+    assert watched_functions == {f.inputs["name"] for f in fixture_dev.of_type("aws:lambda/function:Function")}
+    for alarm in alarms:
+        assert (alarm.inputs["threshold"], alarm.inputs["comparisonOperator"]) == (0, "GreaterThanThreshold")
+        assert alarm.inputs["alarmActions"] == [topic]
+
+
+def test_buckets_are_private_encrypted_tls_only_with_declared_cors(fixture_dev: Rendering) -> None:
+    bucket_id = fixture_dev.named("social-dev-uploads").outputs["id"]
+    block = fixture_dev.named("social-dev-uploads-public-access").inputs
+    assert block["bucket"] == bucket_id
+    assert all(block[k] is True for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls",
+                                          "restrictPublicBuckets"))
+    ownership = fixture_dev.named("social-dev-uploads-ownership").inputs
+    assert ownership["rule"] == {"objectOwnership": "BucketOwnerEnforced"}
+    encryption = fixture_dev.named("social-dev-uploads-encryption").inputs["rules"][0]
+    assert encryption["applyServerSideEncryptionByDefault"]["sseAlgorithm"] == "AES256"
+    policy = json.loads(fixture_dev.named("social-dev-uploads-tls-only").inputs["policy"])
+    assert policy["Statement"][0]["Effect"] == "Deny"
+    assert policy["Statement"][0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    cors = fixture_dev.named("social-dev-uploads-cors").inputs["corsRules"][0]
+    assert cors["allowedOrigins"] == ["https://example.com"]
+
+
+def test_versioning_only_where_the_environment_wants_it(fixture_dev: Rendering, fixture_prod: Rendering,
+                                                        fixture_preview: Rendering) -> None:
+    assert fixture_dev.of_type("aws:s3/bucketVersioning:BucketVersioning") == []
+    assert fixture_preview.of_type("aws:s3/bucketVersioning:BucketVersioning") == []
+    [versioning] = fixture_prod.of_type("aws:s3/bucketVersioning:BucketVersioning")
+    assert versioning.inputs["versioningConfiguration"] == {"status": "Enabled"}
+
+
+def test_the_user_pool_follows_the_declaration(fixture_dev: Rendering, dev: Rendering) -> None:
+    pool = dev.of_type("aws:cognito/userPool:UserPool")[0].inputs
+    declared = MANIFEST.user_pool
+    assert declared is not None
+    policy = declared.password_policy
+    assert pool["passwordPolicy"] | {"temporaryPasswordValidityDays": 3} == {
+        "minimumLength": policy.min_length, "requireLowercase": policy.require_lowercase,
+        "requireUppercase": policy.require_uppercase, "requireNumbers": policy.require_numbers,
+        "requireSymbols": policy.require_symbols, "temporaryPasswordValidityDays": 3}
+    assert pool["autoVerifiedAttributes"] == ["email"]
+    assert pool["usernameConfiguration"] == {"caseSensitive": False}
+    [email] = pool["schemas"]
+    assert (email["name"], email["required"]) == ("email", True)
+    assert {g.inputs["name"] for g in dev.of_type("aws:cognito/userGroup:UserGroup")} == {"admins"}
+    assert {g.inputs["name"] for g in fixture_dev.of_type("aws:cognito/userGroup:UserGroup")} == {
+        "admins", "moderators"}
+    client = dev.of_type("aws:cognito/userPoolClient:UserPoolClient")[0].inputs
+    assert client["generateSecret"] is False
+    assert sorted(client["explicitAuthFlows"]) == ["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_PASSWORD_AUTH"]
+    assert client["preventUserExistenceErrors"] == "ENABLED"
+    assert 5 <= client["accessTokenValidity"] <= 24 * 60
