@@ -122,7 +122,10 @@ def news(event: SNSEvent) -> None:
 
 @app.on_dynamodb_record(stream_arn=ITEMS.name)
 def item_changes(event: DynamoDBEvent) -> None:
+    """Records every batch; fails any batch holding the item "poison"."""
     RECORDER.add("item_changes", event.to_dict())
+    if any(record.keys == {"pk": {"S": "poison"}} for record in event):
+        raise ValueError("poison record")
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES))

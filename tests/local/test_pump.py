@@ -151,6 +151,19 @@ def test_dynamodb_write_reaches_the_stream_handler(platform: LocalPlatform, reco
     assert modify["dynamodb"]["NewImage"]["value"] == {"N": "2"}
 
 
+def test_failing_stream_batch_is_retried_then_skipped(platform: LocalPlatform, recorder: Recorder) -> None:
+    fixture_app.ItemModel(pk="poison").save()
+    attempts = 1 + platform.pump.stream_retries
+
+    recorder.wait("item_changes", attempts)
+    fixture_app.ItemModel(pk="after-poison").save()
+    events = recorder.wait("item_changes", attempts + 1)
+
+    assert [e["Records"][0]["dynamodb"]["Keys"]["pk"]["S"] for e in events] == ["poison"] * attempts + ["after-poison"]
+    outcomes = [d.outcome for d in platform.pump.deliveries("item_changes")]
+    assert outcomes[-attempts - 1:] == ["error"] * attempts + ["ok"]
+
+
 def test_fire_runs_a_schedule_handler_now(platform: LocalPlatform, recorder: Recorder) -> None:
     assert platform.pump.fire("at_noon") == "noon done"
 
