@@ -4,8 +4,9 @@ Each HTTP request becomes an API Gateway proxy event (``resource``, ``path``,
 ``httpMethod``, single and multi-value headers and query parameters, decoded
 ``pathParameters``, a ``requestContext`` with request id, stage and source IP,
 the body as text or base64 for the app's binary types) and goes to the app as
-its Lambda entry point ``app.app`` would receive it. Unknown paths get the 404
-that ``stacks/`` configures on API Gateway:
+its Lambda entry point ``app.app`` would receive it. Unknown paths, and methods a
+path does not define (API Gateway answers both with MISSING_AUTHENTICATION_TOKEN),
+get the 404 that ``stacks/`` configures on API Gateway:
 ``{"error": {"code": "not_found", "message": "..."}}``. An OPTIONS preflight on
 a path without an OPTIONS route gets the CORS answer API Gateway generates.
 
@@ -82,6 +83,8 @@ class ApiGateway:
         routes = self.app.routes[match.route]
         if method == "OPTIONS" and "OPTIONS" not in routes:
             return self._preflight(routes)
+        if method not in routes:
+            return not_found_response(method, path)
         event = self.proxy_event(method, target, headers, body, match.route, match.captured, source_ip)
         context = LambdaContext(self.function_name, memory_size=512, max_runtime_ms=29_000)
         response: dict[str, Any] = self.app(event, context)

@@ -31,6 +31,7 @@ TOPIC_PUBLISH = ("sns:Publish",)
 BUCKET_LIST = ("s3:ListBucket",)
 OBJECT_READ = ("s3:GetObject", "s3:GetObjectVersion")
 OBJECT_WRITE = ("s3:AbortMultipartUpload", "s3:DeleteObject", "s3:PutObject")
+USER_POOL_CONFIRM = ("cognito-idp:AdminConfirmSignUp",)
 USER_POOL_ADMIN = ("cognito-idp:AdminAddUserToGroup", "cognito-idp:AdminConfirmSignUp", "cognito-idp:AdminGetUser",
                    "cognito-idp:AdminListGroupsForUser", "cognito-idp:AdminRemoveUserFromGroup",
                    "cognito-idp:AdminUpdateUserAttributes", "cognito-idp:ListUsers")
@@ -87,8 +88,9 @@ def _grant_statement(grant: Grant, arns: ResourceArns) -> dict[str, Any] | None:
         if access == "sign_up":
             return None  # SignUp, InitiateAuth and friends are public Cognito APIs: no IAM needed
         if arns.user_pool is None:
-            raise LookupError("a handler has the user pool 'admin' grant but no user pool exists")
-        return _statement(_sid("user pool", access), USER_POOL_ADMIN, [arns.user_pool])
+            raise LookupError(f"a handler has the user pool {access!r} grant but no user pool exists")
+        actions = USER_POOL_CONFIRM if access == "confirm" else USER_POOL_ADMIN
+        return _statement(_sid("user pool", access), actions, [arns.user_pool])
     raise ValueError(f"no IAM mapping for {resource.kind} access {access!r}")
 
 

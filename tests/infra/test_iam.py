@@ -115,3 +115,9 @@ def test_the_identity_pools_authenticated_role_has_no_permissions(dev: Rendering
             if a.inputs["role"] == role.outputs["id"]] == []
     statement = json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]
     assert statement["Condition"]["ForAnyValue:StringLike"] == {"cognito-identity.amazonaws.com:amr": "authenticated"}
+
+
+def test_the_real_api_may_only_confirm_sign_ups_in_the_user_pool(dev: Rendering) -> None:
+    document = policy_of(dev, function_named(dev, "api_handler"))
+    cognito = {a for s in document["Statement"] for a in s["Action"] if a.startswith("cognito-idp:")}
+    assert cognito == {"cognito-idp:AdminConfirmSignUp"}

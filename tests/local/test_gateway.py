@@ -21,6 +21,13 @@ def test_unknown_route_answers_the_gateway_404_json(platform: LocalPlatform) -> 
     assert isinstance(body["error"]["message"], str) and body["error"]["message"]
 
 
+def test_a_method_the_path_does_not_define_is_the_same_404_as_on_api_gateway(platform: LocalPlatform) -> None:
+    answer = requests.delete(f"{platform.url}/echo/word", timeout=5)
+
+    assert answer.status_code == 404
+    assert answer.json()["error"]["code"] == "not_found"
+
+
 def test_route_gets_decoded_path_parameters_and_query(platform: LocalPlatform) -> None:
     answer = requests.get(f"{platform.url}/echo/a%20b", params={"x": ["1", "2"], "y": ""}, timeout=5)
 

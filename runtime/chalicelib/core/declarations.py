@@ -36,7 +36,7 @@ Access = Literal[
     "read", "write", "read_write",  # tables, buckets
     "send", "consume",  # queues
     "publish",  # topics
-    "sign_up", "admin",  # the user pool
+    "sign_up", "confirm", "admin",  # the user pool
 ]
 
 GRANTS_ATTRIBUTE = "__platform_grants__"
@@ -224,8 +224,12 @@ class UserPool(Resource):
         """Public sign-up, sign-in and refresh: no IAM needed, listed for clarity."""
         return self.grant("sign_up")
 
+    def confirm(self) -> Grant:
+        """Confirming a sign-up at once (``AdminConfirmSignUp``), where the environment allows it."""
+        return self.grant("confirm")
+
     def admin(self) -> Grant:
-        """Admin calls such as confirming a sign-up at once or reading groups."""
+        """User administration: groups, attributes, listing users."""
         return self.grant("admin")
 
 
