@@ -59,43 +59,36 @@ class Observability(pulumi.ComponentResource):
             )
         self.alarms = {}
         for logical, function in args.functions.items():
-            alarm_name = namer.name(f"{logical}-errors", 255)
-            self.alarms[alarm_name] = aws.cloudwatch.MetricAlarm(
-                alarm_name,
-                name=alarm_name,
-                alarm_description=f"function {logical} raised errors",
-                namespace="AWS/Lambda",
-                metric_name="Errors",
-                dimensions={"FunctionName": function.name},
-                statistic="Sum",
-                period=PERIOD_SECONDS,
-                evaluation_periods=1,
-                threshold=0,
-                comparison_operator="GreaterThanThreshold",
-                treat_missing_data="notBreaching",
-                alarm_actions=[self.topic.arn],
-                ok_actions=[self.topic.arn],
-                tags=namer.tags(component="observability"),
-                opts=child,
-            )
+            self._alarm(settings, f"{logical}-errors", f"function {logical} raised errors",
+                        namespace="AWS/Lambda", metric="Errors", statistic="Sum",
+                        dimensions={"FunctionName": function.name}, opts=child)
         for logical, queue in args.dead_letters.items():
-            alarm_name = namer.name(f"{logical}-dead-letters", 255)
-            self.alarms[alarm_name] = aws.cloudwatch.MetricAlarm(
-                alarm_name,
-                name=alarm_name,
-                alarm_description=f"messages were parked in the dead-letter queue of {logical}",
-                namespace="AWS/SQS",
-                metric_name="ApproximateNumberOfMessagesVisible",
-                dimensions={"QueueName": queue.name},
-                statistic="Maximum",
-                period=PERIOD_SECONDS,
-                evaluation_periods=1,
-                threshold=0,
-                comparison_operator="GreaterThanThreshold",
-                treat_missing_data="notBreaching",
-                alarm_actions=[self.topic.arn],
-                ok_actions=[self.topic.arn],
-                tags=namer.tags(component="observability"),
-                opts=child,
-            )
+            self._alarm(settings, f"{logical}-dead-letters",
+                        f"messages were parked in the dead-letter queue of {logical}",
+                        namespace="AWS/SQS", metric="ApproximateNumberOfMessagesVisible", statistic="Maximum",
+                        dimensions={"QueueName": queue.name}, opts=child)
         self.register_outputs({"alarmTopicArn": self.topic.arn})
+
+    def _alarm(self, settings: StackSettings, logical: str, description: str, *, namespace: str, metric: str,
+               statistic: str, dimensions: Mapping[str, pulumi.Input[str]], opts: pulumi.ResourceOptions) -> None:
+        """An alarm that fires, and notifies the topic, as soon as the metric is above zero."""
+        namer = settings.namer
+        alarm_name = namer.name(logical, 255)
+        self.alarms[alarm_name] = aws.cloudwatch.MetricAlarm(
+            alarm_name,
+            name=alarm_name,
+            alarm_description=description,
+            namespace=namespace,
+            metric_name=metric,
+            dimensions=dimensions,
+            statistic=statistic,
+            period=PERIOD_SECONDS,
+            evaluation_periods=1,
+            threshold=0,
+            comparison_operator="GreaterThanThreshold",
+            treat_missing_data="notBreaching",
+            alarm_actions=[self.topic.arn],
+            ok_actions=[self.topic.arn],
+            tags=namer.tags(component="observability"),
+            opts=opts,
+        )

@@ -77,8 +77,24 @@ class Resource:
         raise NotImplementedError
 
 
+class _ReadWrite:
+    """Read, write and read-write grants, for data stores."""
+
+    def grant(self, access: Access) -> Grant:  # Resource.grant, first in the MRO
+        raise NotImplementedError
+
+    def read(self) -> Grant:
+        return self.grant("read")
+
+    def write(self) -> Grant:
+        return self.grant("write")
+
+    def read_write(self) -> Grant:
+        return self.grant("read_write")
+
+
 @dataclass(frozen=True)
-class Table(Resource):
+class Table(Resource, _ReadWrite):
     """A DynamoDB table whose schema is its PynamoDB model's.
 
     ``stream`` names the stream view type (``NEW_AND_OLD_IMAGES`` …) when a
@@ -97,15 +113,6 @@ class Table(Resource):
     @property
     def env_var(self) -> str:
         return _env_name(self.name, "TABLE")
-
-    def read(self) -> Grant:
-        return self.grant("read")
-
-    def write(self) -> Grant:
-        return self.grant("write")
-
-    def read_write(self) -> Grant:
-        return self.grant("read_write")
 
     def bind(self) -> None:
         """Point the model at the table the environment names now.
@@ -166,7 +173,7 @@ class Topic(Resource):
 
 
 @dataclass(frozen=True)
-class Bucket(Resource):
+class Bucket(Resource, _ReadWrite):
     """An S3 bucket: private, encrypted, versioned where the environment says so."""
 
     cors_origins: tuple[str, ...] = ()
@@ -179,14 +186,6 @@ class Bucket(Resource):
     def env_var(self) -> str:
         return _env_name(self.name, "BUCKET")
 
-    def read(self) -> Grant:
-        return self.grant("read")
-
-    def write(self) -> Grant:
-        return self.grant("write")
-
-    def read_write(self) -> Grant:
-        return self.grant("read_write")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,10 @@
+"""``make bench``: every benchmark, one after the other; each prints its own figures."""
+
+from __future__ import annotations
+
+from benchmarks import cold_start, local_startup
+
+if __name__ == "__main__":
+    for benchmark in (cold_start, local_startup):
+        print(f"== {benchmark.__name__}")
+        benchmark.main()

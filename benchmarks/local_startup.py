@@ -1,0 +1,90 @@
+"""Startup of the local platform, as ``make dev`` runs it: process start to a 200 on /v1/health.
+
+Also measures the latency of a few requests through it over real HTTP.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+RUNS = 5
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _start() -> tuple[subprocess.Popen[bytes], str, float]:
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/v1/health"
+    log = tempfile.TemporaryFile()
+    began = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-m", "local", "--port", str(port)], cwd=ROOT, stdout=log,
+                               stderr=subprocess.STDOUT, env={**os.environ, "LOCAL_LOG_LEVEL": "WARNING"})
+    while time.perf_counter() - began < 60:
+        try:
+            if requests.get(url, timeout=1).status_code == 200:
+                return process, f"http://127.0.0.1:{port}", time.perf_counter() - began
+        except requests.ConnectionError:
+            time.sleep(0.02)
+    process.kill()
+    raise RuntimeError("the local platform did not become healthy within 60 s")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    process.wait(timeout=15)
+
+
+def _latencies(base: str) -> dict[str, float]:
+    session = requests.Session()
+    name = f"bench_{os.getpid()}_{int(time.time())}"
+    body = {"username": name, "email": f"{name}@example.org", "password": "Correct-horse-42"}
+    assert session.post(f"{base}/v1/auth/register", json=body, timeout=10).status_code == 201
+    tokens = session.post(f"{base}/v1/auth/login", json={"username": name, "password": body["password"]},
+                          timeout=10).json()
+    headers = {"Authorization": f"Bearer {tokens['access_token']}"}
+    figures = {}
+    for label, call in {
+        "GET /v1/health": lambda: session.get(f"{base}/v1/health", timeout=10),
+        "GET /v1/users/me (JWT verified + DynamoDB read)": lambda: session.get(f"{base}/v1/users/me",
+                                                                               headers=headers, timeout=10),
+    }.items():
+        samples = []
+        for _ in range(200):
+            began = time.perf_counter()
+            assert call().status_code == 200
+            samples.append((time.perf_counter() - began) * 1000)
+        figures[label] = statistics.median(samples)
+    return figures
+
+
+def main() -> None:
+    startups = []
+    for run in range(RUNS):
+        process, base, seconds = _start()
+        startups.append(seconds)
+        if run == RUNS - 1:
+            latencies = _latencies(base)
+        _stop(process)
+    print(f"local platform, process start to healthy API: median {statistics.median(startups) * 1000:.0f} ms, "
+          f"max {max(startups) * 1000:.0f} ms over {RUNS} starts (target < 15000 ms)")
+    for label, median in latencies.items():
+        print(f"  {label:<52} median {median:6.1f} ms over 200 requests")
+
+
+if __name__ == "__main__":
+    main()
