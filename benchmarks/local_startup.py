@@ -9,7 +9,6 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -30,10 +29,9 @@ def _free_port() -> int:
 def _start() -> tuple[subprocess.Popen[bytes], str, float]:
     port = _free_port()
     url = f"http://127.0.0.1:{port}/v1/health"
-    log = tempfile.TemporaryFile()
     began = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "local", "--port", str(port)], cwd=ROOT, stdout=log,
-                               stderr=subprocess.STDOUT, env={**os.environ, "LOCAL_LOG_LEVEL": "WARNING"})
+    process = subprocess.Popen([sys.executable, "-m", "local", "--port", str(port)], cwd=ROOT,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "LOCAL_LOG_LEVEL": "WARNING"})
     while time.perf_counter() - began < 60:
         try:
             if requests.get(url, timeout=1).status_code == 200:
