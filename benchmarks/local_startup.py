@@ -31,7 +31,8 @@ def _start() -> tuple[subprocess.Popen[bytes], str, float]:
     url = f"http://127.0.0.1:{port}/v1/health"
     began = time.perf_counter()
     process = subprocess.Popen([sys.executable, "-m", "local", "--port", str(port)], cwd=ROOT,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "LOCAL_LOG_LEVEL": "WARNING"})
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               env={**os.environ, "LOCAL_LOG_LEVEL": "WARNING"})
     while time.perf_counter() - began < 60:
         try:
             if requests.get(url, timeout=1).status_code == 200:
