@@ -10,6 +10,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import requests
@@ -57,11 +58,12 @@ def _latencies(base: str) -> dict[str, float]:
                           timeout=10).json()
     headers = {"Authorization": f"Bearer {tokens['access_token']}"}
     figures = {}
-    for label, call in {
+    calls: dict[str, Callable[[], requests.Response]] = {
         "GET /v1/health": lambda: session.get(f"{base}/v1/health", timeout=10),
         "GET /v1/users/me (JWT verified + DynamoDB read)": lambda: session.get(f"{base}/v1/users/me",
                                                                                headers=headers, timeout=10),
-    }.items():
+    }
+    for label, call in calls.items():
         samples = []
         for _ in range(200):
             began = time.perf_counter()
