@@ -6,10 +6,34 @@ and both provide it.
 
 from __future__ import annotations
 
-from chalicelib.core.declarations import Manifest, PasswordPolicy, Table, UserPool
-from chalicelib.users.models import UserModel
+from chalicelib.core.declarations import Manifest, PasswordPolicy, Queue, Subscription, Table, Topic, UserPool
+from chalicelib.core.idempotency_model import IdempotencyModel
+from chalicelib.feed.models import TimelineModel
+from chalicelib.posts.models import InteractionModel, PostModel
+from chalicelib.users.models import FollowModel, UserModel
 
 USERS = Table(UserModel)
+# The streams of what users do are the outbox of domain events: a change that
+# committed is published, at least once, even if the request died right after.
+FOLLOWS = Table(FollowModel, stream="NEW_AND_OLD_IMAGES")
+POSTS = Table(PostModel, stream="NEW_AND_OLD_IMAGES")
+INTERACTIONS = Table(InteractionModel, stream="NEW_AND_OLD_IMAGES")
+TIMELINE = Table(TimelineModel, ttl_attribute="expires_at")
+IDEMPOTENCY = Table(IdempotencyModel, ttl_attribute="expires_at")
+
+# Domain events (post.created, like.created, follow.deleted, ...), with a
+# ``type`` message attribute that subscribers filter on.
+DOMAIN_EVENTS = Topic("domain-events")
+
+TIMELINE_UPDATES = Queue(
+    "timeline-updates", visibility_timeout=120, max_receives=5,
+    subscriptions=(Subscription(DOMAIN_EVENTS, types=("post.created", "post.deleted", "follow.created",
+                                                      "follow.deleted")),),
+)
+POST_CLEANUP = Queue(
+    "post-cleanup", visibility_timeout=120, max_receives=5,
+    subscriptions=(Subscription(DOMAIN_EVENTS, types=("post.deleted",)),),
+)
 
 USER_POOL = UserPool(
     "users",
@@ -17,4 +41,9 @@ USER_POOL = UserPool(
     groups=("admins",),
 )
 
-MANIFEST = Manifest(tables=(USERS,), user_pool=USER_POOL)
+MANIFEST = Manifest(
+    tables=(USERS, FOLLOWS, POSTS, INTERACTIONS, TIMELINE, IDEMPOTENCY),
+    queues=(TIMELINE_UPDATES, POST_CLEANUP),
+    topics=(DOMAIN_EVENTS,),
+    user_pool=USER_POOL,
+)

@@ -125,11 +125,28 @@ class Table(Resource, _ReadWrite):
 
 
 @dataclass(frozen=True)
+class Subscription:
+    """A queue's subscription to a topic.
+
+    Delivery is raw (the SQS body is the published message itself). With
+    ``types``, only messages whose ``type`` message attribute is one of them
+    arrive: the SNS filter policy ``{"type": [...]}``.
+    """
+
+    topic: Topic
+    types: tuple[str, ...] = ()
+
+    def filter_policy(self) -> dict[str, list[str]] | None:
+        return {"type": list(self.types)} if self.types else None
+
+
+@dataclass(frozen=True)
 class Queue(Resource):
     """An SQS queue, always with a dead-letter queue.
 
     A message received ``max_receives`` times without being deleted moves to
     the dead-letter queue, which keeps it ``dlq_retention_seconds``.
+    ``subscriptions`` subscribe the queue to topics (the topic may send to it).
     """
 
     visibility_timeout: int = 60
@@ -137,6 +154,7 @@ class Queue(Resource):
     retention_seconds: int = 4 * 24 * 3600
     dlq_retention_seconds: int = 14 * 24 * 3600
     fifo: bool = False
+    subscriptions: tuple[Subscription, ...] = ()
     kind: str = field(default="queue", init=False)
 
     def __post_init__(self) -> None:
@@ -249,6 +267,10 @@ class Manifest:
             if key in seen:
                 raise ValueError(f"{resource.kind} {resource.name!r} is declared twice")
             seen.add(key)
+        for queue in self.queues:
+            for subscription in queue.subscriptions:
+                if subscription.topic not in self.topics:
+                    raise ValueError(f"queue {queue.name!r} subscribes to undeclared topic {subscription.topic.name!r}")
 
     def resources(self) -> Iterable[Resource]:
         yield from self.tables

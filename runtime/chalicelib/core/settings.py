@@ -12,6 +12,7 @@ Usage::
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -43,6 +44,10 @@ class Settings:
     jwks_cache_seconds: int
     tracing: bool
     log_level: str
+    cursor_secret: str
+    fanout_max_followers: int
+    timeline_days: int
+    backfill_posts: int
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -61,6 +66,12 @@ class Settings:
             jwks_cache_seconds=_int("JWKS_CACHE_SECONDS", 3600),
             tracing=_flag("TRACING", default=False),
             log_level=os.environ.get("LOG_LEVEL", "INFO"),
+            # Signs pagination cursors. Unset, each process makes its own: cursors
+            # then stop working across processes, which fails safe (400).
+            cursor_secret=os.environ.get("CURSOR_SECRET") or secrets.token_urlsafe(32),
+            fanout_max_followers=_int("FANOUT_MAX_FOLLOWERS", 50_000),
+            timeline_days=_int("TIMELINE_DAYS", 30),
+            backfill_posts=_int("BACKFILL_POSTS", 20),
         )
 
 

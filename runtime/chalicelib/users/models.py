@@ -1,10 +1,11 @@
-"""The users table: one profile per username."""
+"""The users table (one profile per username) and the follows table (the social graph)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 from chalicelib.core.declarations import aws_region, table_name_for
@@ -12,6 +13,17 @@ from chalicelib.core.declarations import aws_region, table_name_for
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+class CelebrityIndex(GlobalSecondaryIndex["UserModel"]):
+    """Sparse: only authors whose posts are merged into feeds at read time have ``celebrity``."""
+
+    class Meta:
+        index_name = "celebrities"
+        projection = KeysOnlyProjection()
+
+    celebrity = UnicodeAttribute(hash_key=True)
+    username = UnicodeAttribute(range_key=True)
 
 
 class UserModel(Model):
@@ -32,3 +44,30 @@ class UserModel(Model):
     following_count = NumberAttribute(default=0)
     posts_count = NumberAttribute(default=0)
     created_at = UTCDateTimeAttribute(default=_now)
+    celebrity = UnicodeAttribute(null=True)  # "yes" once too many follow them to fan their posts out
+    celebrities = CelebrityIndex()
+
+
+class FollowersIndex(GlobalSecondaryIndex["FollowModel"]):
+    """Who follows a user: the follows table read the other way round."""
+
+    class Meta:
+        index_name = "by-followee"
+        projection = AllProjection()
+
+    followee = UnicodeAttribute(hash_key=True)
+    follower = UnicodeAttribute(range_key=True)
+
+
+class FollowModel(Model):
+    """``follower`` follows ``followee``; the key itself makes a second follow impossible."""
+
+    class Meta:
+        logical_name = "follows"
+        table_name = table_name_for(logical_name)
+        region = aws_region()
+
+    follower = UnicodeAttribute(hash_key=True)
+    followee = UnicodeAttribute(range_key=True)
+    created_at = UTCDateTimeAttribute(default=_now)
+    followers = FollowersIndex()
