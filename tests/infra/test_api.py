@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 
 import app as runtime_app
+from chalicelib.resources import MANIFEST
 from stacks.api import GATEWAY_RESPONSES
 from stacks.mocks import Rendering
 from tests.infra import fixture_app
-from tests.infra.conftest import arn_of, function_named
+from tests.infra.conftest import TABLE, arn_of, function_named
 
 
 def _body(rendering: Rendering) -> dict[str, Any]:
@@ -89,4 +90,6 @@ def test_exports_name_the_endpoints(dev: Rendering) -> None:
     assert dev.exports["apiUrl"] == f"https://{api.outputs['id']}.execute-api.us-east-1.amazonaws.com/api"
     assert dev.exports["userPoolId"] == dev.of_type("aws:cognito/userPool:UserPool")[0].outputs["id"]
     assert dev.exports["userPoolClientId"] == dev.of_type("aws:cognito/userPoolClient:UserPoolClient")[0].outputs["id"]
-    assert dev.exports["tableNames"] == {"users": "social-dev-users"}
+    # One entry per declared table, whatever the manifest declares today.
+    assert dev.exports["tableNames"] == {t.name: f"social-dev-{t.name}" for t in MANIFEST.tables}
+    assert len(dev.exports["tableNames"]) == len(dev.of_type(TABLE))

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pulumi
 import pytest
 
+from chalicelib.resources import MANIFEST
 from stacks.mocks import Rendering, render
 from stacks.settings import SettingsError, StackSettings, environment_of
-from tests.infra.conftest import PREVIEW, TABLE
+from tests.infra.conftest import FUNCTION, PREVIEW, TABLE
 
 # Types whose AWS API takes tags (everything else is a sub-resource of one of these).
 TAGGABLE = {"aws:dynamodb/table:Table", "aws:sqs/queue:Queue", "aws:sns/topic:Topic", "aws:s3/bucket:Bucket",
@@ -51,20 +52,22 @@ def test_previews_cost_as_little_as_aws_allows(stack: str, request: pytest.Fixtu
 
 
 def test_prod_is_protected_and_bigger(prod: Rendering, dev: Rendering) -> None:
-    [table] = prod.of_type(TABLE)
-    assert table.inputs["deletionProtectionEnabled"] is True
-    assert table.inputs["pointInTimeRecovery"] == {"enabled": True}
-    assert table.inputs["serverSideEncryption"] == {"enabled": True}
+    tables = prod.of_type(TABLE)
+    assert len(tables) == len(MANIFEST.tables)
+    for table in tables:
+        assert table.inputs["deletionProtectionEnabled"] is True, table.name
+        assert table.inputs["pointInTimeRecovery"] == {"enabled": True}, table.name
+        assert table.inputs["serverSideEncryption"] == {"enabled": True}, table.name
     [pool] = prod.of_type("aws:cognito/userPool:UserPool")
     assert (pool.inputs["deletionProtection"], pool.inputs["mfaConfiguration"]) == ("ACTIVE", "OPTIONAL")
-    [function] = prod.of_type("aws:lambda/function:Function")
-    [dev_function] = dev.of_type("aws:lambda/function:Function")
-    assert function.inputs["memorySize"] > dev_function.inputs["memorySize"]
+    functions, dev_functions = prod.of_type(FUNCTION), dev.of_type(FUNCTION)
+    assert functions and len(functions) == len(dev_functions)
+    assert min(f.inputs["memorySize"] for f in functions) > max(f.inputs["memorySize"] for f in dev_functions)
     retention = {g.inputs["retentionInDays"] for g in prod.of_type("aws:cloudwatch/logGroup:LogGroup")}
     assert min(retention) >= 90
-    [dev_table] = dev.of_type(TABLE)
-    assert dev_table.inputs["deletionProtectionEnabled"] is False
-    assert dev_table.inputs["pointInTimeRecovery"] == {"enabled": False}
+    for dev_table in dev.of_type(TABLE):
+        assert dev_table.inputs["deletionProtectionEnabled"] is False, dev_table.name
+        assert dev_table.inputs["pointInTimeRecovery"] == {"enabled": False}, dev_table.name
 
 
 def test_stack_names_map_to_environments() -> None:
@@ -77,11 +80,16 @@ def test_stack_names_map_to_environments() -> None:
 def test_a_preview_stays_cheap_whatever_its_config_says() -> None:
     rendering = render("preview-pricey", {"deletionProtection": True, "pointInTimeRecovery": True,
                                           "logRetentionDays": 365, "lambdaMemoryMb": 256})
-    [table] = rendering.of_type(TABLE)
-    assert table.inputs["deletionProtectionEnabled"] is False
-    assert table.inputs["pointInTimeRecovery"] == {"enabled": False}
-    [function] = rendering.of_type("aws:lambda/function:Function")
-    assert function.inputs["memorySize"] == 256  # sizing is still the stack's to choose
+    tables = rendering.of_type(TABLE)
+    assert len(tables) == len(MANIFEST.tables)
+    for table in tables:
+        assert table.inputs["deletionProtectionEnabled"] is False, table.name
+        assert table.inputs["pointInTimeRecovery"] == {"enabled": False}, table.name
+    assert {g.inputs["retentionInDays"] for g in rendering.of_type("aws:cloudwatch/logGroup:LogGroup")} == {1}
+    functions = rendering.of_type(FUNCTION)
+    assert functions
+    # Sizing is still the stack's to choose.
+    assert {f.inputs["memorySize"] for f in functions} == {256}
 
 
 def test_invalid_config_fails_naming_the_key() -> None:
