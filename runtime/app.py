@@ -1,4 +1,4 @@
-"""The Chalice app: one blueprint per domain, all under ``/v1``.
+"""The Chalice app: one blueprint per domain, all routes under ``/v1``.
 
 Every route runs in one Lambda (``app.app``); each event handler gets its own.
 """
@@ -8,13 +8,20 @@ from chalice.app import Chalice
 from chalicelib.auth.routes import router as auth
 from chalicelib.core.routes import install
 from chalicelib.core.tracing import install_tracing
+from chalicelib.events.handlers import events
+from chalicelib.feed.handlers import timelines
+from chalicelib.feed.routes import router as feed
 from chalicelib.meta.routes import router as meta
+from chalicelib.posts.handlers import cleanup
+from chalicelib.posts.routes import router as posts
 from chalicelib.users.routes import router as users
 
 install_tracing()
 app = Chalice(app_name="social")
 
-for router in (meta, auth, users):
+for router in (meta, auth, users, posts, feed):
     app.register_blueprint(router.blueprint, url_prefix="/v1")
+for handlers in (events, timelines, cleanup):
+    app.register_blueprint(handlers)
 
 install(app)

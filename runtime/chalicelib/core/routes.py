@@ -34,6 +34,13 @@ from chalice.app import Blueprint, Chalice, Request, Response
 from pydantic import BaseModel, ValidationError
 
 from chalicelib.core import errors
+from chalicelib.core.idempotency import (
+    DynamoIdempotencyStore,
+    IdempotencyStore,
+    StoredAnswer,
+    check_key,
+    request_hash,
+)
 from chalicelib.core.logs import correlation, get_logger
 from chalicelib.core.settings import get_settings
 from chalicelib.core.tokens import Principal, TokenVerifier
@@ -56,9 +63,10 @@ class RouteSpec:
     summary: str
     public: bool
     body: type[BaseModel] | None
-    response: type[BaseModel] | None
+    response: Any  # a pydantic model class, or a parametrised one such as Page[Post]
     status: int
     errors: tuple[int, ...]
+    idempotent: bool = False
 
 
 @dataclass(frozen=True)
@@ -152,18 +160,38 @@ def field_errors(exc: ValidationError) -> list[dict[str, str]]:
             for e in exc.errors(include_url=False, include_input=False)]
 
 
-def _json_response(body: Any, status: int, correlation_id: str, headers: Mapping[str, str] = {}) -> Response:
-    all_headers: dict[str, str | list[str]] = {
-        "Content-Type": "application/json", _CORRELATION_HEADER: correlation_id, **headers}
+def _render(body: Any, status: int) -> str:
     if status == 204 or body is None:
-        return Response(body="", status_code=status, headers=all_headers)
+        return ""
     if isinstance(body, BaseModel):
         body = body.model_dump(mode="json")
-    return Response(body=json.dumps(body, separators=(",", ":")), status_code=status, headers=all_headers)
+    return json.dumps(body, separators=(",", ":"))
+
+
+def _response(text: str, status: int, correlation_id: str, headers: Mapping[str, str] = {}) -> Response:
+    all_headers: dict[str, str | list[str]] = {
+        "Content-Type": "application/json", _CORRELATION_HEADER: correlation_id, **headers}
+    return Response(body=text, status_code=status, headers=all_headers)
 
 
 def error_response(error: errors.ApiError, correlation_id: str) -> Response:
-    return _json_response(error.body(), error.status, correlation_id)
+    return _response(_render(error.body(), error.status), error.status, correlation_id)
+
+
+_store: IdempotencyStore | None = None
+
+
+def idempotency_store() -> IdempotencyStore:
+    """The store of ``Idempotency-Key`` answers; tests may swap in ``MemoryIdempotencyStore``."""
+    global _store
+    if _store is None:
+        _store = DynamoIdempotencyStore()
+    return _store
+
+
+def use_idempotency_store(store: IdempotencyStore | None) -> None:
+    global _store
+    _store = store
 
 
 class Router:
@@ -176,13 +204,17 @@ class Router:
         self.tag = tag
 
     def route(self, path: str, method: str, *, public: bool = False, body: type[BaseModel] | None = None,
-              response: type[BaseModel] | None = None, status: int = 200, summary: str = "",
-              errors: tuple[int, ...] = ()) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+              response: Any = None, status: int = 200, summary: str = "", errors: tuple[int, ...] = (),
+              idempotent: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """Register ``handler`` for ``method path``; ``idempotent`` honours ``Idempotency-Key``."""
+
         def register(handler: Callable[..., Any]) -> Callable[..., Any]:
-            declared = tuple(sorted(set(errors) | set(self.DEFAULT_ERRORS) - ({401} if public else set())))
+            extra = {409, 422} if idempotent else set()
+            declared = tuple(sorted(set(errors) | extra | set(self.DEFAULT_ERRORS) - ({401} if public else set())))
             spec = RouteSpec(path=path, method=method.upper(), tag=self.tag,
                              summary=summary or (handler.__doc__ or "").strip().split("\n")[0],
-                             public=public, body=body, response=response, status=status, errors=declared)
+                             public=public, body=body, response=response, status=status, errors=declared,
+                             idempotent=idempotent)
             view = _wrap(self.blueprint, handler, spec)
             self.blueprint.route(path, methods=[spec.method])(view)
             return handler
@@ -197,12 +229,7 @@ def _wrap(blueprint: Blueprint, handler: Callable[..., Any], spec: RouteSpec) ->
         correlation_id = _correlation_id(request)
         with correlation(correlation_id):
             try:
-                if len(_raw_body(request)) > get_settings().max_body_bytes:
-                    raise errors.PayloadTooLarge("payload_too_large",
-                                                 f"the body exceeds {get_settings().max_body_bytes} bytes")
-                principal = None if spec.public else authenticate(request)
-                parsed = parse_body(request, spec.body) if spec.body is not None else None
-                result = handler(Call(request, parsed, principal, correlation_id, path_params), **path_params)
+                status, text, headers = _serve(request, handler, spec, correlation_id, path_params)
             except errors.ApiError as error:
                 if error.status >= 500:
                     log.warning("dependency failure", extra={"code": error.code, "path": spec.path})
@@ -212,12 +239,44 @@ def _wrap(blueprint: Blueprint, handler: Callable[..., Any], spec: RouteSpec) ->
                 return error_response(errors.ApiError(
                     "internal_error", f"something went wrong on our side; reference {correlation_id}"),
                     correlation_id)
-            if isinstance(result, Reply):
-                return _json_response(result.body, result.status or spec.status, correlation_id, result.headers)
-            return _json_response(result, spec.status, correlation_id)
+            return _response(text, status, correlation_id, headers)
 
     setattr(view, SPEC_ATTRIBUTE, spec)
     return view
+
+
+def _serve(request: Request, handler: Callable[..., Any], spec: RouteSpec, correlation_id: str,
+           path_params: dict[str, str]) -> tuple[int, str, Mapping[str, str]]:
+    """Checks, then the handler, then the rendered answer: ``(status, body text, headers)``."""
+    limit = get_settings().max_body_bytes
+    if len(_raw_body(request)) > limit:
+        raise errors.PayloadTooLarge("payload_too_large", f"the body exceeds {limit} bytes")
+    principal = None if spec.public else authenticate(request)
+    parsed = parse_body(request, spec.body) if spec.body is not None else None
+    call = Call(request, parsed, principal, correlation_id, path_params)
+    key = request.headers.get("idempotency-key") if spec.idempotent else None
+    if not key:
+        return _answer(handler(call, **path_params), spec)
+    scoped = f"{principal.username if principal else '-'}|{spec.method} {spec.path}|{check_key(str(key))}"
+    digest = request_hash(spec.method, str(path_params), parsed.model_dump(mode="json") if parsed else None)
+    store = idempotency_store()
+    stored = store.claim(scoped, digest)
+    if stored is not None:
+        return stored.status, stored.body, {"Idempotent-Replayed": "true"}
+    try:
+        status, text, headers = _answer(handler(call, **path_params), spec)
+    except BaseException:
+        store.release(scoped)
+        raise
+    store.complete(scoped, StoredAnswer(status, text))
+    return status, text, headers
+
+
+def _answer(result: Any, spec: RouteSpec) -> tuple[int, str, Mapping[str, str]]:
+    if isinstance(result, Reply):
+        status = result.status or spec.status
+        return status, _render(result.body, status), result.headers
+    return spec.status, _render(result, spec.status), {}
 
 
 def spec_of(view: Callable[..., Any]) -> RouteSpec | None:

@@ -13,7 +13,7 @@ from pynamodb.models import Model
 from chalicelib.core.declarations import aws_region, table_name_for
 
 
-class ByAuthorIndex(GlobalSecondaryIndex["PostModel"]):
+class ByAuthorIndex(GlobalSecondaryIndex["PostModel"]):  # type: ignore[no-untyped-call]
     """A user's posts by id, so newest first is a reverse key order."""
 
     class Meta:
@@ -33,9 +33,10 @@ class PostModel(Model):
     post_id = UnicodeAttribute(hash_key=True)
     author = UnicodeAttribute()
     content = UnicodeAttribute()
-    media_ids = ListAttribute(of=UnicodeAttribute, default=list)
-    hashtags = ListAttribute(of=UnicodeAttribute, default=list)
-    mentions = ListAttribute(of=UnicodeAttribute, default=list)
+    # Lists of plain strings: ``of=UnicodeAttribute`` stores them as DynamoDB strings.
+    media_ids: ListAttribute[str] = ListAttribute(of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
+    hashtags: ListAttribute[str] = ListAttribute(of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
+    mentions: ListAttribute[str] = ListAttribute(of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
     likes_count = NumberAttribute(default=0)
     comments_count = NumberAttribute(default=0)
     created_at = UTCDateTimeAttribute()

@@ -15,7 +15,7 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-class CelebrityIndex(GlobalSecondaryIndex["UserModel"]):
+class CelebrityIndex(GlobalSecondaryIndex["UserModel"]):  # type: ignore[no-untyped-call]
     """Sparse: only authors whose posts are merged into feeds at read time have ``celebrity``."""
 
     class Meta:
@@ -48,7 +48,7 @@ class UserModel(Model):
     celebrities = CelebrityIndex()
 
 
-class FollowersIndex(GlobalSecondaryIndex["FollowModel"]):
+class FollowersIndex(GlobalSecondaryIndex["FollowModel"]):  # type: ignore[no-untyped-call]
     """Who follows a user: the follows table read the other way round."""
 
     class Meta:

@@ -5,9 +5,13 @@ Plain domain code over the PynamoDB model; no HTTP here.
 
 from __future__ import annotations
 
-from pynamodb.exceptions import PutError
+from dataclasses import dataclass
 
-from chalicelib.core.errors import Conflict
+from pynamodb.exceptions import PutError
+from pynamodb.expressions.update import Action
+
+from chalicelib.auth.rules import USERNAME
+from chalicelib.core.errors import Conflict, NotFound, Unprocessable
 from chalicelib.users.models import UserModel
 
 
@@ -33,3 +37,45 @@ def get_or_create_profile(username: str, user_id: str) -> UserModel:
         return create_profile(username, user_id, email="", display_name=None)
     except Conflict:  # created by a concurrent request between our read and write
         return UserModel.get(username, consistent_read=True)
+
+
+def get_profile(username: str) -> UserModel:
+    if not USERNAME.match(username):
+        raise NotFound("user_not_found", f"no user named {username!r}")
+    try:
+        return UserModel.get(username, consistent_read=True)
+    except UserModel.DoesNotExist:
+        raise NotFound("user_not_found", f"no user named {username!r}") from None
+
+
+KEEP = "\x00keep"  # an avatar value meaning "leave it as it is"
+
+
+@dataclass(frozen=True)
+class ProfileUpdate:
+    """What to change; ``None`` leaves a field alone, except ``avatar=None`` which removes it."""
+
+    display_name: str | None = None
+    bio: str | None = None
+    avatar: str | None = KEEP
+
+
+def update_profile(username: str, user_id: str, change: ProfileUpdate) -> UserModel:
+    """Apply ``change``; an avatar needs an uploaded image, which the API does not take yet."""
+    profile = get_or_create_profile(username, user_id)
+    actions: list[Action] = []
+    if change.display_name is not None:
+        if not change.display_name.strip():
+            raise Unprocessable("validation_failed", "display_name must not be blank",
+                                details=[{"field": "display_name", "problem": "must not be blank"}])
+        actions.append(UserModel.display_name.set(change.display_name))
+    if change.bio is not None:
+        actions.append(UserModel.bio.set(change.bio))
+    if change.avatar is None:
+        actions.append(UserModel.avatar.remove())
+    elif change.avatar != KEEP:
+        raise Unprocessable("unknown_media", "avatar_media_id must name your own uploaded image",
+                            details=[{"field": "avatar_media_id", "problem": "unknown media"}])
+    if actions:
+        profile.update(actions=actions)
+    return profile

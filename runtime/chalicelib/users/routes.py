@@ -1,14 +1,35 @@
-"""Users routes."""
+"""Users routes: profiles and the social graph."""
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from chalicelib.core.declarations import uses
+from chalicelib.core.errors import Unprocessable
+from chalicelib.core.pagination import Page, cursor_codec, parse_limit
 from chalicelib.core.routes import Call, Router
-from chalicelib.resources import USERS
-from chalicelib.users.profiles import get_or_create_profile
+from chalicelib.core.schema import RequestBody, ResponseBody
+from chalicelib.posts import service as posts
+from chalicelib.posts.views import Post
+from chalicelib.resources import FOLLOWS, POSTS, USERS
+from chalicelib.users import graph
+from chalicelib.users.models import UserModel
+from chalicelib.users.profiles import KEEP, ProfileUpdate, get_or_create_profile, get_profile, update_profile
 from chalicelib.users.views import Profile
 
 router = Router(__name__, tag="users")
+
+
+class ProfileChange(RequestBody):
+    display_name: str | None = Field(default=None, min_length=1, max_length=50)
+    bio: str | None = Field(default=None, max_length=160)
+    avatar_media_id: str | None = Field(default=None, max_length=64)
+
+
+class FollowState(ResponseBody):
+    username: str
+    following: bool
+    followers_count: int
 
 
 @router.route("/users/me", "GET", response=Profile)
@@ -17,3 +38,76 @@ def me(call: Call[None]) -> Profile:
     """The caller's own profile."""
     principal = call.principal
     return Profile.of(get_or_create_profile(principal.username, principal.user_id))
+
+
+@router.route("/users/me", "PATCH", body=ProfileChange, response=Profile)
+@uses(USERS.read_write())
+def change_me(call: Call[ProfileChange]) -> Profile:
+    """Change the caller's display name, bio or avatar (``null`` removes the avatar)."""
+    body, given = call.body, call.body.model_fields_set
+    if not given:
+        raise Unprocessable("validation_failed", "send at least one of display_name, bio, avatar_media_id")
+    if {"display_name", "bio"} & given and None in (body.display_name if "display_name" in given else "",
+                                                   body.bio if "bio" in given else ""):
+        raise Unprocessable("validation_failed", "display_name and bio cannot be null")
+    change = ProfileUpdate(display_name=body.display_name, bio=body.bio,
+                           avatar=body.avatar_media_id if "avatar_media_id" in given else KEEP)
+    return Profile.of(update_profile(call.principal.username, call.principal.user_id, change))
+
+
+@router.route("/users/{username}", "GET", response=Profile, errors=(404,))
+@uses(USERS.read())
+def profile(call: Call[None], username: str) -> Profile:
+    """Anyone's public profile."""
+    return Profile.of(get_profile(username))
+
+
+def _follow_state(user: UserModel, following: bool) -> FollowState:
+    return FollowState(username=user.username, following=following, followers_count=int(user.followers_count))
+
+
+@router.route("/users/{username}/follow", "PUT", response=FollowState, errors=(404,))
+@uses(USERS.read_write(), FOLLOWS.read_write())
+def follow(call: Call[None], username: str) -> FollowState:
+    """Follow someone; following again changes nothing. Following yourself is a 422."""
+    return _follow_state(graph.follow(call.principal, username), True)
+
+
+@router.route("/users/{username}/follow", "DELETE", response=FollowState, errors=(404,))
+@uses(USERS.read_write(), FOLLOWS.read_write())
+def unfollow(call: Call[None], username: str) -> FollowState:
+    """Stop following someone; doing it again changes nothing."""
+    return _follow_state(graph.unfollow(call.principal, username), False)
+
+
+def _profile_page(call: Call[None], scope: str, lister: graph.Lister, username: str) -> Page[Profile]:
+    position = cursor_codec().decode(scope, call.query("cursor")) or {}
+    users, last = lister(username, parse_limit(call.query("limit")), position.get("after"))
+    return Page[Profile](items=[Profile.of(u) for u in users],
+                         next_cursor=cursor_codec().encode(scope, {"after": last}) if last else None)
+
+
+@router.route("/users/{username}/followers", "GET", response=Page[Profile], errors=(404,))
+@uses(USERS.read(), FOLLOWS.read())
+def followers(call: Call[None], username: str) -> Page[Profile]:
+    """Who follows ``username``."""
+    return _profile_page(call, f"followers:{username}", graph.followers_of, username)
+
+
+@router.route("/users/{username}/following", "GET", response=Page[Profile], errors=(404,))
+@uses(USERS.read(), FOLLOWS.read())
+def following(call: Call[None], username: str) -> Page[Profile]:
+    """Whom ``username`` follows."""
+    return _profile_page(call, f"following:{username}", graph.following_of, username)
+
+
+@router.route("/users/{username}/posts", "GET", response=Page[Post], errors=(404,))
+@uses(USERS.read(), POSTS.read())
+def user_posts(call: Call[None], username: str) -> Page[Post]:
+    """A user's posts, newest first."""
+    get_profile(username)
+    scope = f"posts:{username}"
+    position = cursor_codec().decode(scope, call.query("cursor")) or {}
+    page, last = posts.posts_by(username, parse_limit(call.query("limit")), position.get("before"))
+    return Page[Post](items=[Post.of(p) for p in page],
+                      next_cursor=cursor_codec().encode(scope, {"before": last}) if last else None)

@@ -1,0 +1,1 @@
+"""Domain events: what users did, read from the tables' streams and published on one topic."""

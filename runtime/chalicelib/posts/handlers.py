@@ -1,0 +1,21 @@
+"""The post-cleanup queue's handler."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice.app import Blueprint, SQSEvent
+
+from chalicelib.core.declarations import uses
+from chalicelib.core.messages import each_message
+from chalicelib.posts.cleanup import handle
+from chalicelib.resources import INTERACTIONS, POST_CLEANUP
+
+cleanup = Blueprint(__name__)
+
+
+@cleanup.on_sqs_message(queue=POST_CLEANUP.name, batch_size=10)
+@uses(INTERACTIONS.read_write(), POST_CLEANUP.consume())
+def clean_up_posts(event: SQSEvent) -> dict[str, Any]:
+    """Delete the likes and comments of deleted posts."""
+    return each_message(event, handle)

@@ -1,0 +1,232 @@
+"""Posts, likes and comments: plain domain code over the tables.
+
+Every counter changes in the same transaction as the row it counts, so
+``likes_count`` is exactly the number of like rows whatever the concurrency;
+one like per user and post is enforced by the key and a condition, never by
+a read-then-write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from pynamodb.exceptions import UpdateError
+
+from chalicelib.core.batches import get_many
+from chalicelib.core.errors import Forbidden, NotFound, Unprocessable
+from chalicelib.core.ids import is_id, new_id
+from chalicelib.core.tokens import Principal
+from chalicelib.core.transactions import Cancelled, Delete, Put, Update, transact
+from chalicelib.posts.models import COMMENT, LIKE, InteractionModel, PostModel
+from chalicelib.posts.text import hashtags, mentions
+from chalicelib.users.models import UserModel
+from chalicelib.users.profiles import get_or_create_profile
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _checked_content(content: str) -> str:
+    if not content.strip():
+        raise Unprocessable("validation_failed", "content must not be blank",
+                            details=[{"field": "content", "problem": "must not be blank"}])
+    return content
+
+
+def _known_mentions(content: str) -> list[str]:
+    """Mentions of users that exist; the others are ignored."""
+    named = mentions(content)
+    found = get_many(UserModel, named)
+    return [name for name in named if name in found]
+
+
+def _with_profile(principal: Principal, change: Callable[[], None], profile_index: int) -> None:
+    """Run ``change``; if it failed only because the caller's profile is missing, create it and retry once."""
+    try:
+        change()
+    except Cancelled as cancelled:
+        if not cancelled.failed(profile_index):
+            raise
+        get_or_create_profile(principal.username, principal.user_id)
+        change()
+
+
+def create_post(principal: Principal, content: str, media_ids: list[str]) -> PostModel:
+    content = _checked_content(content)
+    if media_ids:  # media uploads are not part of the API yet: no id can be one of yours
+        raise Unprocessable("unknown_media", "media_ids must name your own uploaded media",
+                            details=[{"field": "media_ids", "problem": "unknown media"}])
+    now = _now()
+    post = PostModel(new_id(now), author=principal.username, content=content, media_ids=[],
+                     hashtags=hashtags(content), mentions=_known_mentions(content), likes_count=0,
+                     comments_count=0, created_at=now)
+    author = UserModel(principal.username)
+    _with_profile(principal, lambda: transact([
+        Put(post, condition=PostModel.post_id.does_not_exist()),
+        Update(author, [UserModel.posts_count.add(1)], condition=UserModel.username.exists()),
+    ]), profile_index=1)
+    return post
+
+
+def get_post(post_id: str) -> PostModel:
+    if not is_id(post_id):
+        raise NotFound("post_not_found", "no such post")
+    try:
+        return PostModel.get(post_id, consistent_read=True)
+    except PostModel.DoesNotExist:
+        raise NotFound("post_not_found", "no such post") from None
+
+
+def _own(post: PostModel, principal: Principal) -> PostModel:
+    if post.author != principal.username:
+        raise Forbidden("not_your_post", "only the author may change this post")
+    return post
+
+
+def edit_post(principal: Principal, post_id: str, content: str) -> PostModel:
+    post = _own(get_post(post_id), principal)
+    content = _checked_content(content)
+    try:
+        post.update(actions=[PostModel.content.set(content), PostModel.hashtags.set(hashtags(content)),
+                             PostModel.mentions.set(_known_mentions(content)), PostModel.edited_at.set(_now())],
+                    condition=PostModel.author == principal.username)
+    except UpdateError as error:  # deleted between the read and the write
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            raise NotFound("post_not_found", "no such post") from error
+        raise
+    return post
+
+
+def delete_post(principal: Principal, post_id: str) -> None:
+    post = _own(get_post(post_id), principal)
+    try:
+        transact([
+            Delete(post, condition=PostModel.author == principal.username),
+            Update(UserModel(principal.username), [UserModel.posts_count.add(-1)],
+                   condition=UserModel.username.exists()),
+        ])
+    except Cancelled as cancelled:
+        if cancelled.failed(0):
+            raise NotFound("post_not_found", "no such post") from cancelled
+        raise
+
+
+def _likes_count(post_id: str) -> int:
+    return int(get_post(post_id).likes_count)
+
+
+def like(principal: Principal, post_id: str) -> int:
+    """Like a post (again is fine); returns its likes count."""
+    post = get_post(post_id)
+    row = InteractionModel(post_id, f"{LIKE}{principal.username}", author=principal.username,
+                           post_author=post.author, created_at=_now())
+    try:
+        transact([
+            Put(row, condition=InteractionModel.sk.does_not_exist()),
+            Update(PostModel(post_id), [PostModel.likes_count.add(1)],
+                   condition=PostModel.post_id.exists()),
+        ])
+    except Cancelled as cancelled:
+        if cancelled.failed(1):
+            raise NotFound("post_not_found", "no such post") from cancelled
+        if not cancelled.failed(0):
+            raise
+    return _likes_count(post_id)
+
+
+def unlike(principal: Principal, post_id: str) -> int:
+    """Take a like back (no like is fine); returns the likes count."""
+    get_post(post_id)
+    row = InteractionModel(post_id, f"{LIKE}{principal.username}")
+    try:
+        transact([
+            Delete(row, condition=InteractionModel.sk.exists()),
+            Update(PostModel(post_id), [PostModel.likes_count.add(-1)],
+                   condition=PostModel.post_id.exists()),
+        ])
+    except Cancelled as cancelled:
+        if cancelled.failed(1):
+            raise NotFound("post_not_found", "no such post") from cancelled
+        if not cancelled.failed(0):
+            raise
+    return _likes_count(post_id)
+
+
+def add_comment(principal: Principal, post_id: str, content: str) -> InteractionModel:
+    post = get_post(post_id)
+    now = _now()
+    comment = InteractionModel(post_id, f"{COMMENT}{new_id(now)}", author=principal.username,
+                               post_author=post.author, content=_checked_content(content), created_at=now)
+    try:
+        transact([
+            Put(comment, condition=InteractionModel.sk.does_not_exist()),
+            Update(PostModel(post_id), [PostModel.comments_count.add(1)],
+                   condition=PostModel.post_id.exists()),
+        ])
+    except Cancelled as cancelled:
+        if cancelled.failed(1):
+            raise NotFound("post_not_found", "no such post") from cancelled
+        raise
+    return comment
+
+
+def get_comment(post_id: str, comment_id: str) -> InteractionModel:
+    if not is_id(post_id) or not is_id(comment_id):
+        raise NotFound("comment_not_found", "no such comment")
+    try:
+        return InteractionModel.get(post_id, f"{COMMENT}{comment_id}", consistent_read=True)
+    except InteractionModel.DoesNotExist:
+        raise NotFound("comment_not_found", "no such comment") from None
+
+
+def _own_comment(comment: InteractionModel, principal: Principal) -> InteractionModel:
+    if comment.author != principal.username:
+        raise Forbidden("not_your_comment", "only the author may change this comment")
+    return comment
+
+
+def edit_comment(principal: Principal, post_id: str, comment_id: str, content: str) -> InteractionModel:
+    comment = _own_comment(get_comment(post_id, comment_id), principal)
+    content = _checked_content(content)
+    try:
+        comment.update(actions=[InteractionModel.content.set(content), InteractionModel.edited_at.set(_now())],
+                       condition=InteractionModel.author == principal.username)
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            raise NotFound("comment_not_found", "no such comment") from error
+        raise
+    return comment
+
+
+def delete_comment(principal: Principal, post_id: str, comment_id: str) -> None:
+    comment = _own_comment(get_comment(post_id, comment_id), principal)
+    try:
+        transact([
+            Delete(comment, condition=InteractionModel.author == principal.username),
+            Update(PostModel(post_id), [PostModel.comments_count.add(-1)],
+                   condition=PostModel.post_id.exists()),
+        ])
+    except Cancelled as cancelled:
+        if cancelled.failed(0):
+            raise NotFound("comment_not_found", "no such comment") from cancelled
+        if not cancelled.failed(1):  # the post went first: its cleanup removes the comment
+            raise
+
+
+def list_comments(post_id: str, limit: int, after: str | None) -> tuple[list[InteractionModel], str | None]:
+    """Comments oldest first (a conversation reads top down); returns the page and the last id."""
+    get_post(post_id)
+    lower = f"{COMMENT}{after}~" if after else COMMENT  # '~' sorts after every id character
+    page = list(InteractionModel.query(post_id, InteractionModel.sk.between(lower, f"{COMMENT}~"), limit=limit))
+    last = page[-1].sk.removeprefix(COMMENT) if len(page) == limit else None
+    return page, last
+
+
+def posts_by(author: str, limit: int, before: str | None) -> tuple[list[PostModel], str | None]:
+    """An author's posts, newest first."""
+    condition = PostModel.post_id < before if before else None
+    page = list(PostModel.by_author.query(author, condition, scan_index_forward=False, limit=limit))
+    last = page[-1].post_id if len(page) == limit else None
+    return page, last

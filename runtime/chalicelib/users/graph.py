@@ -1,0 +1,104 @@
+"""The social graph: follow, unfollow, and both directions of it.
+
+The follow row and both users' counters change in one transaction, so the
+counters are exact; following twice or unfollowing a stranger changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from chalicelib.core.batches import get_many
+from chalicelib.core.errors import NotFound, Unprocessable
+from chalicelib.core.tokens import Principal
+from chalicelib.core.transactions import Cancelled, Delete, Put, Update, transact
+from chalicelib.users.models import FollowModel, UserModel
+from chalicelib.users.profiles import get_or_create_profile, get_profile
+
+
+def follow(principal: Principal, username: str) -> UserModel:
+    """``principal`` follows ``username``; returns the followed profile as it is now."""
+    if username == principal.username:
+        raise Unprocessable("cannot_follow_yourself", "you cannot follow yourself")
+    get_profile(username)
+    edge = FollowModel(principal.username, username)
+
+    def change() -> None:
+        transact([
+            Put(edge, condition=FollowModel.followee.does_not_exist()),
+            Update(UserModel(principal.username), [UserModel.following_count.add(1)],
+                   condition=UserModel.username.exists()),
+            Update(UserModel(username), [UserModel.followers_count.add(1)],
+                   condition=UserModel.username.exists()),
+        ])
+
+    try:
+        change()
+    except Cancelled as cancelled:
+        if cancelled.failed(2):
+            raise NotFound("user_not_found", f"no user named {username!r}") from cancelled
+        if cancelled.failed(1):
+            get_or_create_profile(principal.username, principal.user_id)
+            _ignore_existing(change)
+        elif not cancelled.failed(0):
+            raise
+    return get_profile(username)
+
+
+def _ignore_existing(change: Callable[[], None]) -> None:
+    try:
+        change()
+    except Cancelled as cancelled:
+        if not cancelled.failed(0):
+            raise
+
+
+def unfollow(principal: Principal, username: str) -> UserModel:
+    """``principal`` stops following ``username``; returns the profile as it is now."""
+    if username == principal.username:
+        raise Unprocessable("cannot_follow_yourself", "you cannot follow yourself")
+    get_profile(username)
+    try:
+        transact([
+            Delete(FollowModel(principal.username, username), condition=FollowModel.followee.exists()),
+            Update(UserModel(principal.username), [UserModel.following_count.add(-1)],
+                   condition=UserModel.username.exists()),
+            Update(UserModel(username), [UserModel.followers_count.add(-1)],
+                   condition=UserModel.username.exists()),
+        ])
+    except Cancelled as cancelled:
+        if not cancelled.failed(0):
+            raise
+    return get_profile(username)
+
+
+def follows(follower: str, followee: str) -> bool:
+    try:
+        FollowModel.get(follower, followee, consistent_read=True)
+        return True
+    except FollowModel.DoesNotExist:
+        return False
+
+
+Lister = Callable[[str, int, "str | None"], "tuple[list[UserModel], str | None]"]
+
+
+def following_of(username: str, limit: int, after: str | None) -> tuple[list[UserModel], str | None]:
+    """Whom ``username`` follows, by username."""
+    get_profile(username)
+    condition = FollowModel.followee > after if after else None
+    edges = list(FollowModel.query(username, condition, limit=limit))
+    return _profiles([e.followee for e in edges]), edges[-1].followee if len(edges) == limit else None
+
+
+def followers_of(username: str, limit: int, after: str | None) -> tuple[list[UserModel], str | None]:
+    """Who follows ``username``, by username."""
+    get_profile(username)
+    condition = FollowModel.follower > after if after else None
+    edges = list(FollowModel.followers.query(username, condition, limit=limit))
+    return _profiles([e.follower for e in edges]), edges[-1].follower if len(edges) == limit else None
+
+
+def _profiles(usernames: list[str]) -> list[UserModel]:
+    found = get_many(UserModel, usernames)
+    return [found[name] for name in usernames if name in found]
