@@ -5,10 +5,17 @@ consumer's timeout (AWS's advice for Lambda event sources), so a slow batch is
 never delivered twice while still running. Each DynamoDB stream consumer gets a
 failure queue for records that keep failing.
 
+A queue's declared subscriptions become SNS subscriptions with raw delivery (the
+SQS body is the published message) and the declared ``type`` filter on message
+attributes, plus one queue policy per queue that lets SNS send only on behalf of
+the topics it subscribes to. Queues use SQS-managed SSE, which SNS can publish to
+(a queue under the AWS-managed ``alias/aws/sqs`` KMS key would silently drop them).
+
 Usage::
 
     messaging = Messaging("social-dev-messaging", MessagingArgs(settings, MANIFEST.queues, MANIFEST.topics, plan))
     messaging.queues["fanout"].url, messaging.dead_letters["fanout"].arn, messaging.rules["nightly"].arn
+    messaging.subscriptions[("timeline-updates", "domain-events")].filter_policy
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ import pulumi_aws as aws
 
 from chalicelib.core.declarations import Queue, Topic
 from stacks.appgraph import AppPlan, EventPatternTrigger, ScheduleTrigger, SqsTrigger, StreamTrigger
+from stacks.policies import queue_policy
 from stacks.settings import StackSettings
 
 VISIBILITY_FACTOR = 6
@@ -55,6 +63,8 @@ class Messaging(pulumi.ComponentResource):
     dead_letters: dict[str, aws.sqs.Queue]
     failure_queues: dict[str, aws.sqs.Queue]  # by stream-consuming function name
     topics: dict[str, aws.sns.Topic]
+    subscriptions: dict[tuple[str, str], aws.sns.TopicSubscription]  # by (queue, topic)
+    queue_policies: dict[str, aws.sqs.QueuePolicy]  # by queue, for queues that subscribe to topics
     rules: dict[str, aws.cloudwatch.EventRule]  # by function name
 
     def __init__(self, name: str, args: MessagingArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -64,8 +74,10 @@ class Messaging(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         consumers = {f.trigger.queue.name: f for f in args.plan.functions if isinstance(f.trigger, SqsTrigger)}
         self.queues, self.dead_letters, self.failure_queues, self.topics, self.rules = {}, {}, {}, {}, {}
+        self.subscriptions, self.queue_policies = {}, {}
 
         for declared in args.queues:
+            check_subscriptions(declared)
             suffix = ".fifo" if declared.fifo else ""
             # SQS names may be 80 long including '.fifo'; '-dlq' must fit as well.
             base = namer.name(declared.name, 80 - len(suffix) - 4)
@@ -117,6 +129,10 @@ class Messaging(pulumi.ComponentResource):
                 opts=child,
             )
 
+        for declared in args.queues:
+            if declared.subscriptions:
+                self._subscribe(declared, settings, child)
+
         for function in args.plan.functions:
             trigger = function.trigger
             if isinstance(trigger, ScheduleTrigger | EventPatternTrigger):
@@ -137,6 +153,48 @@ class Messaging(pulumi.ComponentResource):
             "deadLetterArns": {logical: queue.arn for logical, queue in self.dead_letters.items()},
             "topicArns": {logical: topic.arn for logical, topic in self.topics.items()},
         })
+
+
+    def _subscribe(self, declared: Queue, settings: StackSettings, child: pulumi.ResourceOptions) -> None:
+        """One queue policy naming every topic the queue subscribes to, then one subscription per topic."""
+        namer = settings.namer
+        queue = self.queues[declared.name]
+        topic_arns = [self.topics[s.topic.name].arn for s in declared.subscriptions]
+        policy = aws.sqs.QueuePolicy(
+            namer.name(f"{declared.name}-policy", 128),
+            queue_url=queue.url,
+            policy=pulumi.Output.all(queue.arn, *topic_arns).apply(
+                lambda arns: json.dumps(queue_policy(arns[0], arns[1:]), sort_keys=True)),
+            opts=child,
+        )
+        self.queue_policies[declared.name] = policy
+        for subscription in declared.subscriptions:
+            topic = subscription.topic.name
+            filter_policy = subscription.filter_policy()
+            self.subscriptions[(declared.name, topic)] = aws.sns.TopicSubscription(
+                namer.name(f"{declared.name}-from-{topic}", 128),
+                topic=self.topics[topic].arn,
+                protocol="sqs",
+                endpoint=queue.arn,
+                # The SQS body is the published message itself, not SNS's JSON envelope.
+                raw_message_delivery=True,
+                filter_policy=json.dumps(filter_policy, sort_keys=True) if filter_policy else None,
+                filter_policy_scope="MessageAttributes" if filter_policy else None,
+                # Messages published before SNS may send to the queue would be lost.
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
+            )
+
+
+def check_subscriptions(queue: Queue) -> None:
+    """Refuse subscriptions SNS cannot honour: a FIFO queue on a standard topic, one topic twice."""
+    # AWS would refuse these only at deploy time (or, for a topic twice, fail on the duplicate subscription).
+    topics = [s.topic.name for s in queue.subscriptions]
+    if queue.fifo and topics:
+        raise ValueError(f"FIFO queue {queue.name!r} cannot subscribe to standard topics {topics}")
+    twice = sorted({t for t in topics if topics.count(t) > 1})
+    if twice:
+        raise ValueError(f"queue {queue.name!r} subscribes to {twice} more than once; merge the types into one "
+                         "Subscription")
 
 
 def _redrive_policy(dead_letter_arn: pulumi.Output[str], max_receives: int) -> pulumi.Output[str]:

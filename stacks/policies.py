@@ -128,6 +128,25 @@ def function_policy(function: FunctionPlan, arns: ResourceArns, log_group_arn: s
     return {"Version": "2012-10-17", "Statement": list(statements.values())}
 
 
+def queue_policy(queue_arn: str, topic_arns: Iterable[str]) -> dict[str, Any]:
+    """The resource policy of a queue that subscribes to topics: SNS may send, on behalf of those topics only.
+
+    >>> queue_policy("arn:q", ["arn:t"])["Statement"][0]["Condition"]
+    {'ArnEquals': {'aws:SourceArn': ['arn:t']}}
+    """
+    topics = sorted(set(topic_arns))
+    if not topics:
+        raise ValueError("a queue policy needs at least one topic")
+    return {"Version": "2012-10-17", "Statement": [{
+        "Sid": "SubscribedTopicsMaySend",
+        "Effect": "Allow",
+        "Principal": {"Service": "sns.amazonaws.com"},
+        "Action": "sqs:SendMessage",
+        "Resource": queue_arn,
+        "Condition": {"ArnEquals": {"aws:SourceArn": topics}},
+    }]}
+
+
 def wildcard_statements(document: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Statements that allow a wildcard action on a wildcard resource (there must be none).
 

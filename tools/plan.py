@@ -41,6 +41,16 @@ def _policy(inputs: dict[str, Any]) -> str:
     return "; ".join(f"{s['Sid']}({len(s['Action'])} actions)" for s in statements)
 
 
+def _queue_policy(inputs: dict[str, Any]) -> str:
+    senders = []
+    for statement in json.loads(inputs.get("policy", "{}")).get("Statement", []):
+        source = statement.get("Condition", {}).get("ArnEquals", {}).get("aws:SourceArn", [])
+        principal = statement.get("Principal", {}).get("Service", "?")
+        for arn in [source] if isinstance(source, str) else source:
+            senders.append(f"{principal} from {arn.rsplit(':', 1)[-1]}")
+    return "allows " + ", ".join(senders) if senders else ""
+
+
 # What a platform engineer checks first, per type: (label, input path) or a function of the inputs.
 KEY_SETTINGS: dict[str, Sequence[tuple[str, str] | Callable[[dict[str, Any]], str | None]]] = {
     "aws:lambda/function:Function": [("handler", "handler"), ("runtime", "runtime"), ("memory", "memorySize"),
@@ -51,6 +61,9 @@ KEY_SETTINGS: dict[str, Sequence[tuple[str, str] | Callable[[dict[str, Any]], st
                                  ("ttl", "ttl.attributeName")],
     "aws:sqs/queue:Queue": [("visibility", "visibilityTimeoutSeconds"), ("retention", "messageRetentionSeconds"),
                             ("sse", "sqsManagedSseEnabled"), _redrive],
+    "aws:sqs/queuePolicy:QueuePolicy": [_queue_policy],
+    "aws:sns/topicSubscription:TopicSubscription": [("protocol", "protocol"), ("raw", "rawMessageDelivery"),
+                                                    ("filter", "filterPolicy")],
     "aws:s3/bucket:Bucket": [("forceDestroy", "forceDestroy")],
     "aws:cloudwatch/logGroup:LogGroup": [("name", "name"), ("retentionDays", "retentionInDays")],
     "aws:iam/rolePolicy:RolePolicy": [_policy],

@@ -15,7 +15,17 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, LocalSecondaryIndex
 from pynamodb.models import Model
 
-from chalicelib.core.declarations import Bucket, Manifest, Queue, Table, Topic, UserPool, aws_region, uses
+from chalicelib.core.declarations import (
+    Bucket,
+    Manifest,
+    Queue,
+    Subscription,
+    Table,
+    Topic,
+    UserPool,
+    aws_region,
+    uses,
+)
 
 
 class ByOwner(GlobalSecondaryIndex["ThingModel"]):  # type: ignore[no-untyped-call]  # pynamodb's hook
@@ -63,13 +73,16 @@ class AuditModel(Model):
 
 THINGS = Table(ThingModel, stream="NEW_AND_OLD_IMAGES", ttl_attribute="expires")
 AUDIT = Table(AuditModel)
-JOBS = Queue("jobs", visibility_timeout=30, max_receives=3)
-ORDERS = Queue("orders", fifo=True, max_receives=2)
 EVENTS = Topic("events")
+ALERTS = Topic("alerts")
+# Filtered on one topic, everything from the other: one queue policy names both.
+JOBS = Queue("jobs", visibility_timeout=30, max_receives=3,
+             subscriptions=(Subscription(EVENTS, types=("thing.created", "thing.deleted")), Subscription(ALERTS)))
+ORDERS = Queue("orders", fifo=True, max_receives=2)
 UPLOADS = Bucket("uploads", cors_origins=("https://example.com",))
 POOL = UserPool("people", groups=("admins", "moderators"))
 
-MANIFEST = Manifest(tables=(THINGS, AUDIT), queues=(JOBS, ORDERS), topics=(EVENTS,), buckets=(UPLOADS,),
+MANIFEST = Manifest(tables=(THINGS, AUDIT), queues=(JOBS, ORDERS), topics=(EVENTS, ALERTS), buckets=(UPLOADS,),
                     user_pool=POOL)
 
 app = Chalice(app_name="fixture")

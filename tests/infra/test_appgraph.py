@@ -11,6 +11,7 @@ import app as runtime_app
 from chalicelib.core.declarations import Manifest, Queue, Table, grants_of, uses
 from chalicelib.resources import MANIFEST
 from stacks.appgraph import (
+    WEBSOCKET_FUNCTIONS,
     AppGraphError,
     S3Trigger,
     ScheduleTrigger,
@@ -25,14 +26,21 @@ from tests.infra import fixture_app
 
 
 def test_all_routes_of_the_real_app_run_in_one_function_with_the_union_of_their_grants() -> None:
-    plan = plan_app(runtime_app.app, MANIFEST)
-    assert [f.name for f in plan.functions] == ["api_handler"]
-    api = plan.functions[0]
-    assert api.handler == "app.app"
-    expected = {g for methods in runtime_app.app.routes.values() for e in methods.values()
-                for g in grants_of(e.view_function)}
-    assert expected, "the real app's routes declare grants"
-    assert set(api.grants) == expected
+    app = runtime_app.app
+    plan = plan_app(app, MANIFEST)
+    # Walked, not listed: one function per event source, one for every route, one per WebSocket route.
+    expected = [*(p.name for p in app.pure_lambda_functions), *(s.name for s in app.event_sources), "api_handler",
+                *(WEBSOCKET_FUNCTIONS[key] for key in app.websocket_handlers)]
+    assert [f.name for f in plan.functions] == expected
+    api = plan.function("api_handler")
+    assert (api.handler, api.trigger.kind) == ("app.app", "api")
+    route_grants = {g for methods in app.routes.values() for e in methods.values() for g in grants_of(e.view_function)}
+    assert route_grants, "the real app's routes declare grants"
+    assert set(api.grants) == route_grants
+    for source in app.event_sources:
+        function = plan.function(source.name)
+        assert function.handler == source.handler_string
+        assert set(grants_of(app.handler_map[source.name])) <= set(function.grants)
 
 
 def test_each_fixture_handler_becomes_one_function_with_its_trigger() -> None:

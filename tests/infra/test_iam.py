@@ -11,10 +11,11 @@ from tests.infra.conftest import FUNCTION, ROLE_POLICY, arn_of, function_named, 
 
 
 def _documents(rendering: Rendering) -> list[tuple[str, dict[str, Any]]]:
-    """Every policy document in the stack: inline policies, assume-role policies, bucket policies."""
+    """Every policy document in the stack: inline, assume-role, bucket and queue policies."""
     found = [(p.name, json.loads(p.inputs["policy"])) for p in rendering.of_type(ROLE_POLICY)]
     found += [(r.name, json.loads(r.inputs["assumeRolePolicy"])) for r in rendering.of_type("aws:iam/role:Role")]
     found += [(b.name, json.loads(b.inputs["policy"])) for b in rendering.of_type("aws:s3/bucketPolicy:BucketPolicy")]
+    found += [(q.name, json.loads(q.inputs["policy"])) for q in rendering.of_type("aws:sqs/queuePolicy:QueuePolicy")]
     return found
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
-from chalicelib.core.declarations import Manifest
+from chalicelib.core.declarations import Manifest, Queue, Subscription, Topic
 from chalicelib.resources import MANIFEST
-from stacks.mocks import Rendering
+from stacks.messaging import check_subscriptions
+from stacks.mocks import RecordedResource, Rendering
 from stacks.schema import SchemaError, table_schema
 from tests.infra import fixture_app
 from tests.infra.conftest import QUEUE, TABLE, arn_of
@@ -129,3 +131,91 @@ def test_the_user_pool_follows_the_declaration(fixture_dev: Rendering, dev: Rend
     assert sorted(client["explicitAuthFlows"]) == ["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_PASSWORD_AUTH"]
     assert client["preventUserExistenceErrors"] == "ENABLED"
     assert 5 <= client["accessTokenValidity"] <= 24 * 60
+
+
+SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
+QUEUE_POLICY = "aws:sqs/queuePolicy:QueuePolicy"
+
+
+def _queue_subscriptions(rendering: Rendering) -> list[RecordedResource]:
+    return [s for s in rendering.of_type(SUBSCRIPTION) if s.inputs["protocol"] == "sqs"]
+
+
+def test_a_subscribed_queue_gets_raw_deliveries_filtered_on_the_type_attribute(fixture_dev: Rendering) -> None:
+    jobs = arn_of(fixture_dev.named("social-dev-jobs"))
+    events = arn_of(fixture_dev.named("social-dev-events-topic"))
+    alerts = arn_of(fixture_dev.named("social-dev-alerts-topic"))
+    subscriptions = {s.inputs["topic"]: s.inputs for s in _queue_subscriptions(fixture_dev)}
+    assert set(subscriptions) == {events, alerts}
+    for inputs in subscriptions.values():
+        assert (inputs["endpoint"], inputs["rawMessageDelivery"]) == (jobs, True)
+    filtered = subscriptions[events]
+    assert json.loads(filtered["filterPolicy"]) == {"type": ["thing.created", "thing.deleted"]}
+    assert filtered["filterPolicyScope"] == "MessageAttributes"
+    # No types declared: every message of the topic arrives.
+    assert "filterPolicy" not in subscriptions[alerts] and "filterPolicyScope" not in subscriptions[alerts]
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod", "preview"])
+def test_the_manifests_subscriptions_are_rendered_as_declared(stack: str, request: pytest.FixtureRequest) -> None:
+    rendering: Rendering = request.getfixturevalue(stack)
+    found = {(s.inputs["endpoint"], s.inputs["topic"]): s.inputs for s in _queue_subscriptions(rendering)}
+    expected = {}
+    for queue in MANIFEST.queues:
+        queue_arn = arn_of(rendering.named(f"social-{rendering.stack}-{queue.name}"))
+        for subscription in queue.subscriptions:
+            topic_arn = arn_of(rendering.named(f"social-{rendering.stack}-{subscription.topic.name}-topic"))
+            expected[(queue_arn, topic_arn)] = subscription.filter_policy()
+    assert set(found) == set(expected)
+    for key, filter_policy in expected.items():
+        assert found[key]["rawMessageDelivery"] is True
+        assert (json.loads(found[key]["filterPolicy"]) if "filterPolicy" in found[key] else None) == filter_policy
+
+
+def _allowed_senders(policy: dict[str, Any], queue_arn: str) -> set[str]:
+    """The topic ARNs that may send to ``queue_arn`` under ``policy``; fails on any other kind of grant."""
+    senders: set[str] = set()
+    for statement in policy["Statement"]:
+        if statement["Effect"] != "Allow":
+            continue
+        assert statement["Principal"] == {"Service": "sns.amazonaws.com"}, statement
+        assert statement["Action"] in ("sqs:SendMessage", ["sqs:SendMessage"]), statement
+        assert statement["Resource"] in (queue_arn, [queue_arn]), statement
+        assert set(statement["Condition"]) == {"ArnEquals"}, statement
+        assert set(statement["Condition"]["ArnEquals"]) == {"aws:SourceArn"}, statement
+        source = statement["Condition"]["ArnEquals"]["aws:SourceArn"]
+        senders |= {source} if isinstance(source, str) else set(source)
+    return senders
+
+
+def test_one_queue_policy_lets_only_the_subscribed_topics_send(fixture_dev: Rendering) -> None:
+    jobs = fixture_dev.named("social-dev-jobs")
+    [policy] = fixture_dev.of_type(QUEUE_POLICY)  # the FIFO queue subscribes to nothing: no policy
+    assert policy.inputs["queueUrl"] == jobs.outputs["url"]
+    topics = {arn_of(fixture_dev.named(f"social-dev-{t}-topic")) for t in ("events", "alerts")}
+    assert _allowed_senders(json.loads(policy.inputs["policy"]), arn_of(jobs)) == topics
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_each_subscribed_queue_of_the_manifest_admits_only_its_topics(stack: str,
+                                                                     request: pytest.FixtureRequest) -> None:
+    rendering: Rendering = request.getfixturevalue(stack)
+    policies = {p.inputs["queueUrl"]: json.loads(p.inputs["policy"]) for p in rendering.of_type(QUEUE_POLICY)}
+    subscribed = [q for q in MANIFEST.queues if q.subscriptions]
+    assert len(policies) == len(subscribed)
+    for queue in subscribed:
+        resource = rendering.named(f"social-{rendering.stack}-{queue.name}")
+        topics = {arn_of(rendering.named(f"social-{rendering.stack}-{s.topic.name}-topic"))
+                  for s in queue.subscriptions}
+        assert _allowed_senders(policies[resource.outputs["url"]], arn_of(resource)) == topics
+        # SNS can publish to SQS-managed SSE; not to a queue under the AWS-managed KMS key.
+        assert resource.inputs["sqsManagedSseEnabled"] is True and "kmsMasterKeyId" not in resource.inputs
+
+
+def test_subscriptions_sns_cannot_honour_are_refused() -> None:
+    topic = Topic("events")
+    with pytest.raises(ValueError, match="FIFO queue 'orders'"):
+        check_subscriptions(Queue("orders", fifo=True, subscriptions=(Subscription(topic),)))
+    with pytest.raises(ValueError, match="more than once"):
+        check_subscriptions(Queue("jobs", subscriptions=(Subscription(topic, ("a",)), Subscription(topic, ("b",)))))
+    check_subscriptions(Queue("jobs", subscriptions=(Subscription(topic, ("a", "b")),)))
