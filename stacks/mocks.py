@@ -21,7 +21,7 @@ from typing import Any, cast
 
 import pulumi
 from chalice.app import Chalice
-from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
+from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks, rpc
 from yaml import safe_load  # type: ignore[import-untyped]  # PyYAML ships no stubs here
 
 from chalicelib.core.declarations import Manifest
@@ -33,19 +33,28 @@ ACCOUNT = "123456789012"
 
 @dataclass(frozen=True)
 class RecordedResource:
-    """One resource the program registered: its type token, name, inputs (camelCase) and outputs (with ``id``)."""
+    """One resource the program registered: its type token, name, inputs (camelCase) and outputs (with ``id``).
+
+    ``custom`` is False for components (``social:*``), True for what a provider creates (AWS, random).
+    Secret inputs are recorded unwrapped; ``secret_inputs`` names the top-level inputs that were (or held) secrets.
+    """
 
     type: str
     name: str
     inputs: dict[str, Any]
     outputs: dict[str, Any]
+    custom: bool = True
+    secret_inputs: frozenset[str] = frozenset()
 
     @property
     def short_type(self) -> str:
-        """``aws:lambda/function:Function`` -> ``lambda:Function``."""
+        """``aws:lambda/function:Function`` -> ``lambda:Function``; ``random:index/randomPassword:RandomPassword``
+        -> ``random:RandomPassword``; components keep their whole type."""
         package, _, rest = self.type.partition(":")
         module, _, kind = rest.partition(":")
-        return f"{module.split('/')[0]}:{kind}" if package == "aws" else self.type
+        if not self.custom or not kind:
+            return self.type
+        return f"{module.split('/')[0]}:{kind}" if package == "aws" else f"{package}:{kind}"
 
 
 @dataclass
@@ -68,8 +77,34 @@ class Rendering:
 
     @property
     def custom(self) -> list[RecordedResource]:
-        """The cloud resources (components excluded)."""
-        return [r for r in self.resources if r.type.startswith("aws:")]
+        """The provider resources: AWS's and the generated secrets (components excluded)."""
+        return [r for r in self.resources if r.custom]
+
+
+def _is_secret_value(value: Any) -> bool:
+    # How the engine hands a secret to the mocks: {<signature key>: <secret signature>, "value": ...}.
+    return isinstance(value, dict) and value.get(rpc._special_sig_key) == rpc._special_secret_sig
+
+
+def _holds_secret(value: Any) -> bool:
+    if _is_secret_value(value):
+        return True
+    if isinstance(value, dict):
+        return any(_holds_secret(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_holds_secret(v) for v in value)
+    return False
+
+
+def _reveal(value: Any) -> Any:
+    """``value`` with every secret replaced by what it wraps."""
+    if _is_secret_value(value):
+        return _reveal(value.get("value"))
+    if isinstance(value, dict):
+        return {k: _reveal(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_reveal(v) for v in value]
+    return value
 
 
 def _digest(*parts: str, length: int = 10) -> str:
@@ -88,12 +123,15 @@ class RecordingMocks(Mocks):
         self._lock = threading.Lock()
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[Any, Any]]:
-        inputs = dict(args.inputs)
+        secret_inputs = frozenset(key for key, value in args.inputs.items() if _holds_secret(value))
+        inputs = {key: _reveal(value) for key, value in args.inputs.items()}
         fakes = self._fake(args.typ, args.name, inputs)
         resource_id = str(fakes.pop("id", f"{args.name}-id"))
         outputs = {**fakes, **inputs}
+        custom = args.custom if args.custom is not None else not args.typ.startswith(f"{PROJECT}:")
         with self._lock:
-            self.resources.append(RecordedResource(args.typ, args.name, inputs, {**outputs, "id": resource_id}))
+            self.resources.append(RecordedResource(args.typ, args.name, inputs, {**outputs, "id": resource_id},
+                                                   custom, secret_inputs))
         return resource_id, outputs
 
     def call(self, args: MockCallArgs) -> tuple[dict[Any, Any], list[tuple[str, str]] | None]:
@@ -153,6 +191,11 @@ class RecordingMocks(Mocks):
             fakes |= {"invokeUrl": f"https://mock.execute-api.{region}.amazonaws.com/{inputs.get('stageName')}"}
         elif typ == "aws:lambda/eventSourceMapping:EventSourceMapping":
             fakes |= {"uuid": _digest(name, length=32)}
+        elif typ == "random:index/randomPassword:RandomPassword":
+            # Deterministic per name and as long as asked: what the program reads is ``result``.
+            length = int(inputs.get("length", 16))
+            digits = "".join(_digest(name, str(i), length=64) for i in range(length // 64 + 1))
+            fakes = {"id": "none", "result": digits[:length], "bcryptHash": f"$2a$10${_digest(name, length=53)}"}
         return fakes
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pulumi
+import pulumi_random as random
 from chalice.app import Chalice
 
 from chalicelib.core.declarations import Manifest
@@ -25,6 +26,9 @@ from stacks.settings import StackSettings
 from stacks.storage import Storage, StorageArgs
 from stacks.triggers import Triggers, TriggersArgs
 from stacks.websocket import WebSocketApi, WebSocketArgs
+
+# 64 of [A-Za-z0-9]: about 380 bits, well over the 256 of a 43-character token_urlsafe(32).
+CURSOR_SECRET_LENGTH = 64
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,7 @@ class Platform(pulumi.ComponentResource):
     user_pool_id: pulumi.Output[str] | None
     user_pool_client_id: pulumi.Output[str] | None
     table_names: dict[str, pulumi.Output[str]]
+    cursor_secret: pulumi.Output[str]
 
     def __init__(self, name: str, args: PlatformArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("social:platform:Platform", name, None, opts)
@@ -64,7 +69,13 @@ class Platform(pulumi.ComponentResource):
         websocket = (WebSocketApi(namer.name("websocket"), WebSocketArgs(settings), child)
                      if self.plan.websocket else None)
 
-        environment = self._environment(settings, manifest, identity, data, messaging, storage, websocket)
+        # Signs pagination cursors: one value for every function of the stack, kept across deploys (a random
+        # resource changes only when replaced), and a secret in the state and in every preview.
+        secret = random.RandomPassword(namer.name("cursor-secret"), length=CURSOR_SECRET_LENGTH, special=False,
+                                       opts=child)
+        self.cursor_secret = pulumi.Output.secret(secret.result)
+        environment = self._environment(settings, manifest, identity, data, messaging, storage, websocket,
+                                        self.cursor_secret)
         arns = ResourceArnInputs(
             tables={n: t.arn for n, t in data.tables.items()},
             table_indexes={n: tuple(i.name for i in (*s.global_indexes, *s.local_indexes))
@@ -105,7 +116,8 @@ class Platform(pulumi.ComponentResource):
     @staticmethod
     def _environment(settings: StackSettings, manifest: Manifest, identity: Identity | None, data: Data,
                      messaging: Messaging, storage: Storage,
-                     websocket: WebSocketApi | None) -> dict[str, pulumi.Input[str]]:
+                     websocket: WebSocketApi | None,
+                     cursor_secret: pulumi.Output[str]) -> dict[str, pulumi.Input[str]]:
         """Every variable ``chalicelib.core.settings`` and the declarations read, for every function.
 
         AWS_REGION is not here: Lambda sets it and refuses functions that set it themselves.
@@ -116,6 +128,10 @@ class Platform(pulumi.ComponentResource):
             "MAX_BODY_BYTES": str(settings.max_body_bytes),
             "TRACING": str(settings.tracing).lower(),
             "LOG_LEVEL": settings.log_level,
+            "FANOUT_MAX_FOLLOWERS": str(settings.fanout_max_followers),
+            "TIMELINE_DAYS": str(settings.timeline_days),
+            "BACKFILL_POSTS": str(settings.backfill_posts),
+            "CURSOR_SECRET": cursor_secret,
         }
         if identity is not None:
             environment |= {

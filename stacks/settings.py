@@ -29,6 +29,7 @@ LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
 PROJECT = "social"
 PREVIEW_PREFIX = "preview-"
 DEFAULT_PACKAGE = "build/chalice/deployment.zip"
+PREVIEW_TIMELINE_DAYS = 7
 # CloudWatch accepts only these retention periods.
 RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
                   3288, 3653)
@@ -85,6 +86,10 @@ class StackSettings:
     manage_api_gateway_account: bool = False  # the account-wide CloudWatch role for API access logs
     # Observability
     alarm_email: str | None = None
+    # Feed (read by the runtime as FANOUT_MAX_FOLLOWERS, TIMELINE_DAYS, BACKFILL_POSTS)
+    fanout_max_followers: int = 50_000  # authors with more followers are merged at read time, not fanned out
+    timeline_days: int = 30  # timeline entries expire after this many days (TTL)
+    backfill_posts: int = 20  # posts copied into a timeline when its owner follows someone
 
     def __post_init__(self) -> None:
         if self.log_retention_days not in RETENTION_DAYS:
@@ -100,6 +105,13 @@ class StackSettings:
             raise SettingsError(f"mfa must be one of {get_args(MfaMode)}")
         if self.log_level not in get_args(LogLevel):
             raise SettingsError(f"logLevel must be one of {get_args(LogLevel)}")
+        if self.fanout_max_followers < 0:
+            raise SettingsError("fanoutMaxFollowers must be 0 or more (0 merges every author's posts at read time)")
+        if not 1 <= self.timeline_days <= 365:
+            raise SettingsError("timelineDays must be within 1..365")
+        if not 1 <= self.backfill_posts <= 1000:
+            # The runtime passes it as a query limit, where 0 would mean no limit at all.
+            raise SettingsError("backfillPosts must be within 1..1000")
 
     @property
     def namer(self) -> Namer:
@@ -152,6 +164,7 @@ class StackSettings:
             log_retention_days=1,
             auto_confirm_signup=True,  # nobody reads a preview's confirmation mail
             mfa="OFF",
+            timeline_days=min(self.timeline_days, PREVIEW_TIMELINE_DAYS),  # less to store; may be shorter still
         )
 
 

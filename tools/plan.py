@@ -54,7 +54,8 @@ def _queue_policy(inputs: dict[str, Any]) -> str:
 # What a platform engineer checks first, per type: (label, input path) or a function of the inputs.
 KEY_SETTINGS: dict[str, Sequence[tuple[str, str] | Callable[[dict[str, Any]], str | None]]] = {
     "aws:lambda/function:Function": [("handler", "handler"), ("runtime", "runtime"), ("memory", "memorySize"),
-                                     ("timeout", "timeout"), ("tracing", "tracingConfig.mode")],
+                                     ("timeout", "timeout"), ("tracing", "tracingConfig.mode"),
+                                     ("timelineDays", "environment.variables.TIMELINE_DAYS")],
     "aws:dynamodb/table:Table": [("hash", "hashKey"), ("range", "rangeKey"), ("billing", "billingMode"),
                                  ("pitr", "pointInTimeRecovery.enabled"), ("kms", "serverSideEncryption.enabled"),
                                  ("deletionProtection", "deletionProtectionEnabled"), ("stream", "streamViewType"),
@@ -65,6 +66,7 @@ KEY_SETTINGS: dict[str, Sequence[tuple[str, str] | Callable[[dict[str, Any]], st
     "aws:sns/topicSubscription:TopicSubscription": [("protocol", "protocol"), ("raw", "rawMessageDelivery"),
                                                     ("filter", "filterPolicy")],
     "aws:s3/bucket:Bucket": [("forceDestroy", "forceDestroy")],
+    "random:index/randomPassword:RandomPassword": [("length", "length"), ("special", "special")],
     "aws:cloudwatch/logGroup:LogGroup": [("name", "name"), ("retentionDays", "retentionInDays")],
     "aws:iam/rolePolicy:RolePolicy": [_policy],
     "aws:lambda/eventSourceMapping:EventSourceMapping": [

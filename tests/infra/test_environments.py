@@ -97,6 +97,12 @@ def test_invalid_config_fails_naming_the_key() -> None:
         StackSettings.from_config(_config({"social:logRetentionDays": "13"}), stack="dev")
     with pytest.raises(SettingsError, match="lambdaMemoryMb"):
         StackSettings.from_config(_config({"social:lambdaMemoryMb": "lots"}), stack="dev")
+    with pytest.raises(SettingsError, match="backfillPosts"):  # a query limit of 0 would mean no limit
+        StackSettings.from_config(_config({"social:backfillPosts": "0"}), stack="dev")
+    with pytest.raises(SettingsError, match="timelineDays"):
+        StackSettings.from_config(_config({"social:timelineDays": "0"}), stack="dev")
+    with pytest.raises(SettingsError, match="fanoutMaxFollowers"):
+        StackSettings.from_config(_config({"social:fanoutMaxFollowers": "-1"}), stack="dev")
 
 
 def _config(values: dict[str, str]) -> pulumi.Config:

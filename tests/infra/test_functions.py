@@ -10,7 +10,7 @@ import pytest
 import app as runtime_app
 from chalicelib.core.settings import Settings
 from stacks.functions import RESERVED_ENVIRONMENT
-from stacks.mocks import Rendering
+from stacks.mocks import Rendering, render
 from tests.infra import fixture_app
 from tests.infra.conftest import FUNCTION, arn_of, function_named, functions_by_handler
 
@@ -68,6 +68,45 @@ def test_environment_lets_the_runtime_settings_resolve_to_the_stacks_values(any_
         assert settings.jwks_url == f"{settings.token_issuer}/.well-known/jwks.json"
         assert settings.stage == any_rendering.stack
         assert settings.tracing is True
+        # The feed's knobs: the code's defaults, a shorter timeline on previews.
+        assert (settings.fanout_max_followers, settings.backfill_posts) == (50_000, 20)
+        assert settings.timeline_days == (7 if any_rendering.stack.startswith("preview-") else 30)
+        assert settings.cursor_secret == variables["CURSOR_SECRET"]
+
+
+RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword"
+
+
+def test_every_function_signs_cursors_with_the_stacks_one_generated_secret(any_rendering: Rendering) -> None:
+    [secret] = any_rendering.of_type(RANDOM_PASSWORD)
+    assert secret.name == f"social-{any_rendering.stack}-cursor-secret"
+    # As strong as the runtime's own fallback (token_urlsafe(32): 43 characters), and no keepers: it changes
+    # only if the resource is replaced, so cursors keep working across deploys.
+    assert secret.inputs["length"] >= 43 and "keepers" not in secret.inputs
+    functions = any_rendering.of_type(FUNCTION)
+    assert functions
+    for function in functions:
+        assert function.inputs["environment"]["variables"]["CURSOR_SECRET"] == secret.outputs["result"], function.name
+        # A secret in the state, the previews and the plan, not just a string.
+        assert "environment" in function.secret_inputs, function.name
+
+
+def _resolved(rendering: Rendering) -> set[tuple[int, int, int]]:
+    values = set()
+    for function in rendering.of_type(FUNCTION):
+        with mock.patch.dict(os.environ, {**function.inputs["environment"]["variables"], "AWS_REGION": "us-east-1"},
+                             clear=True):
+            settings = Settings.from_env()
+        values.add((settings.fanout_max_followers, settings.timeline_days, settings.backfill_posts))
+    return values
+
+
+def test_feed_settings_come_from_the_stacks_config() -> None:
+    overrides = {"fanoutMaxFollowers": 1000, "timelineDays": 14, "backfillPosts": 5}
+    assert _resolved(render("dev", overrides)) == {(1000, 14, 5)}
+    # A preview keeps at most a week of timeline whatever its config says; less if it asks.
+    assert _resolved(render("preview-long", overrides)) == {(1000, 7, 5)}
+    assert _resolved(render("preview-short", {"timelineDays": 3})) == {(50_000, 3, 20)}
 
 
 def test_every_declared_resource_reaches_every_function_by_its_env_var(fixture_dev: Rendering) -> None:

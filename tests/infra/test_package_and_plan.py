@@ -49,6 +49,8 @@ def test_plan_prints_every_resource_and_a_count(capsys: pytest.CaptureFixture[st
     for resource in rendering.custom:
         assert resource.name in out
     assert "deletionProtection=True" in out and "handler=app.app" in out
+    [secret] = rendering.of_type("random:index/randomPassword:RandomPassword")
+    assert secret.outputs["result"] not in out, "the plan must not print the cursor secret"
 
 
 def test_plan_runs_as_the_makefile_runs_it() -> None:
