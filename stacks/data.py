@@ -14,7 +14,7 @@ import pulumi
 import pulumi_aws as aws
 
 from chalicelib.core.declarations import Table
-from stacks.schema import TableSchema, table_schema
+from stacks.schema import TableSchema, check_ttl_attribute, table_schema
 from stacks.settings import StackSettings
 
 
@@ -40,6 +40,8 @@ class Data(pulumi.ComponentResource):
         self.schemas = {}
         for declared in args.tables:
             schema = table_schema(declared.model)
+            if declared.ttl_attribute:
+                check_ttl_attribute(declared.model, declared.ttl_attribute)
             self.schemas[declared.name] = schema
             self.tables[declared.name] = aws.dynamodb.Table(
                 namer.name(f"{declared.name}-table"),

@@ -19,6 +19,9 @@ from typing import Any
 from chalicelib.core.declarations import Grant
 from stacks.appgraph import FunctionPlan, SqsTrigger, StreamTrigger, WebSocketTrigger
 
+# TransactWriteItems and TransactGetItems are not actions of their own: each item of a transaction is
+# authorised as its PutItem, UpdateItem, DeleteItem, ConditionCheckItem or GetItem. So a read grant covers
+# the condition checks and gets of a transaction, a write grant its puts, updates, deletes and checks.
 TABLE_READ = ("dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem", "dynamodb:DescribeTable", "dynamodb:GetItem",
               "dynamodb:Query", "dynamodb:Scan")
 TABLE_WRITE = ("dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem", "dynamodb:DeleteItem", "dynamodb:PutItem",
@@ -62,16 +65,24 @@ def _sid(*parts: str) -> str:
     return "".join(p.replace("-", " ").replace("_", " ").title().replace(" ", "") for p in parts)
 
 
+def _table_statements(grant: Grant, arns: ResourceArns) -> list[dict[str, Any]]:
+    """Item actions on the table; Query and Scan on its indexes when the grant reads.
+
+    Query/Scan on an index are authorised against the index ARN, not the table's; no
+    other action applies to an index, so the index ARNs get only those.
+    """
+    name, access = grant.resource.name, grant.access
+    arn = arns.tables[name]
+    actions = {"read": TABLE_READ, "write": TABLE_WRITE, "read_write": TABLE_READ + TABLE_WRITE}[access]
+    statements = [_statement(_sid("table", name, access), actions, [arn])]
+    indexes = [f"{arn}/index/{index}" for index in arns.table_indexes.get(name, ())]
+    if indexes and access != "write":
+        statements.append(_statement(_sid("indexes", name, access), INDEX_READ, indexes))
+    return statements
+
+
 def _grant_statement(grant: Grant, arns: ResourceArns) -> dict[str, Any] | None:
     resource, access = grant.resource, grant.access
-    if resource.kind == "table":
-        arn = arns.tables[resource.name]
-        actions = {"read": TABLE_READ, "write": TABLE_WRITE, "read_write": TABLE_READ + TABLE_WRITE}[access]
-        indexes = [f"{arn}/index/{name}" for name in arns.table_indexes.get(resource.name, ())]
-        if indexes and access != "write":
-            # Query/Scan on an index are authorised against the index ARN, not the table's.
-            return _statement(_sid("table", resource.name, access), actions, [arn, *indexes])
-        return _statement(_sid("table", resource.name, access), actions, [arn])
     if resource.kind == "queue":
         actions = {"send": QUEUE_SEND, "consume": QUEUE_CONSUME}[access]
         return _statement(_sid("queue", resource.name, access), actions, [arns.queues[resource.name]])
@@ -109,7 +120,11 @@ def function_policy(function: FunctionPlan, arns: ResourceArns, log_group_arn: s
         statements[statement["Sid"]] = statement
 
     for grant in function.grants:
-        add(_grant_statement(grant, arns))
+        if grant.resource.kind == "table":
+            for statement in _table_statements(grant, arns):
+                add(statement)
+        else:
+            add(_grant_statement(grant, arns))
     trigger = function.trigger
     if isinstance(trigger, SqsTrigger):
         add(_statement(_sid("queue", trigger.queue.name, "consume"), QUEUE_CONSUME, [arns.queues[trigger.queue.name]]))

@@ -85,3 +85,14 @@ def table_schema(model: type[Any]) -> TableSchema:
         global_indexes=tuple(_index(i, hash_key) for i in raw["global_secondary_indexes"]),
         local_indexes=local_indexes,
     )
+
+
+def check_ttl_attribute(model: type[Any], attribute: str) -> None:
+    """Refuse a TTL on an attribute the model lacks or does not store as a number (DynamoDB would ignore it)."""
+    found = [a for a in model.get_attributes().values() if a.attr_name == attribute]
+    if not found:
+        raise SchemaError(f"model {model.__name__} has no attribute {attribute!r} to expire items by; "
+                          "declare it (a TTLAttribute) or fix Table(..., ttl_attribute=...)")
+    if found[0].attr_type != "N":
+        raise SchemaError(f"TTL attribute {attribute!r} of {model.__name__} must be a number of epoch seconds "
+                          f"(TTLAttribute or NumberAttribute), not {found[0].attr_type}")

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 from unittest import mock
 
 import pytest
 
 import app as runtime_app
+from chalicelib.core.declarations import Manifest
 from chalicelib.core.settings import Settings
+from chalicelib.resources import MANIFEST
+from stacks.appgraph import SqsTrigger, StreamTrigger, plan_app
 from stacks.functions import RESERVED_ENVIRONMENT
 from stacks.mocks import Rendering, render
 from tests.infra import fixture_app
@@ -205,3 +209,33 @@ def test_websocket_handlers_get_an_api_with_their_routes(fixture_dev: Rendering,
         assert integration.inputs["integrationType"] == "AWS_PROXY"
     # The real app has no WebSocket handler: no WebSocket API.
     assert dev.of_type("aws:apigatewayv2/api:Api") == []
+
+
+MAPPING = "aws:lambda/eventSourceMapping:EventSourceMapping"
+
+
+@pytest.mark.parametrize(("stack", "app", "manifest"), [
+    ("dev", runtime_app.app, MANIFEST), ("prod", runtime_app.app, MANIFEST),
+    ("fixture_dev", fixture_app.app, fixture_app.MANIFEST)])
+def test_each_queue_and_stream_handler_is_mapped_to_its_own_source(stack: str, app: Any, manifest: Manifest,
+                                                                   request: pytest.FixtureRequest) -> None:
+    """Walks whatever the app declares: one mapping per SQS or stream handler, on the right queue or table."""
+    rendering: Rendering = request.getfixturevalue(stack)
+    mappings = {m.inputs["functionName"]: m.inputs for m in rendering.of_type(MAPPING)}
+    planned = [f for f in plan_app(app, manifest).functions if isinstance(f.trigger, SqsTrigger | StreamTrigger)]
+    assert len(mappings) == len(planned)
+    for function in planned:
+        mapping = mappings[arn_of(function_named(rendering, function.name))]
+        trigger = function.trigger
+        if isinstance(trigger, StreamTrigger):
+            table = rendering.named(f"social-{rendering.stack}-{trigger.table.name}-table")
+            assert mapping["eventSourceArn"] == table.outputs["streamArn"], function.name
+            assert mapping["startingPosition"] == trigger.starting_position
+            failures = rendering.named(f"social-{rendering.stack}-{function.name.replace('_', '-')}-failures")
+            assert mapping["destinationConfig"]["onFailure"]["destinationArn"] == arn_of(failures)
+        else:
+            assert isinstance(trigger, SqsTrigger)
+            queue = rendering.named(f"social-{rendering.stack}-{trigger.queue.name}")
+            assert mapping["eventSourceArn"] == arn_of(queue), function.name
+        assert mapping["batchSize"] == trigger.batch_size, function.name
+        assert mapping["functionResponseTypes"] == ["ReportBatchItemFailures"], function.name

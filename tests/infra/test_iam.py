@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Set
 from typing import Any
 
+import pytest
+
+import app as runtime_app
+from chalicelib.core.declarations import Manifest
+from chalicelib.resources import MANIFEST
+from stacks.appgraph import FunctionPlan, NoTrigger, StreamTrigger, plan_app
 from stacks.mocks import RecordedResource, Rendering
-from stacks.policies import wildcard_statements
+from stacks.policies import ResourceArns, function_policy, wildcard_statements
+from tests.infra import fixture_app
 from tests.infra.conftest import FUNCTION, ROLE_POLICY, arn_of, function_named, policy_of
 
 
@@ -122,3 +130,99 @@ def test_the_real_api_may_only_confirm_sign_ups_in_the_user_pool(dev: Rendering)
     document = policy_of(dev, function_named(dev, "api_handler"))
     cognito = {a for s in document["Statement"] for a in s["Action"] if a.startswith("cognito-idp:")}
     assert cognito == {"cognito-idp:AdminConfirmSignUp"}
+
+
+# What each access level must allow on a table (TransactWriteItems is authorised per item: Put, Update,
+# Delete and ConditionCheck; TransactGetItems per GetItem) and what it must not.
+READS = {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:ConditionCheckItem"}
+WRITES = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem",
+          "dynamodb:ConditionCheckItem"}
+ONLY_READS = READS - WRITES
+ONLY_WRITES = WRITES - READS
+INDEX_ACTIONS = {"dynamodb:Query", "dynamodb:Scan"}
+
+
+def _actions_by_resource(document: dict[str, Any]) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for statement in document["Statement"]:
+        assert statement["Effect"] == "Allow"
+        for resource in statement["Resource"]:
+            found.setdefault(resource, set()).update(statement["Action"])
+    return found
+
+
+def _check_table_access(actions: dict[str, set[str]], table_arn: str, index_names: list[str],
+                        accesses: Set[str], who: str) -> None:
+    reads = bool(accesses & {"read", "read_write"})
+    writes = bool(accesses & {"write", "read_write"})
+    granted = actions.get(table_arn, set())
+    assert (READS if reads else set()) | (WRITES if writes else set()) <= granted, (who, table_arn)
+    if not reads:
+        assert not granted & ONLY_READS, (who, table_arn)
+    if not writes:
+        assert not granted & ONLY_WRITES, (who, table_arn)
+    for name in index_names:
+        index_arn = f"{table_arn}/index/{name}"
+        if reads:  # Query on an index is authorised against the index's ARN
+            assert "dynamodb:Query" in actions.get(index_arn, set()), (who, index_arn)
+            assert actions[index_arn] <= INDEX_ACTIONS, (who, index_arn)
+        else:
+            assert index_arn not in actions, (who, index_arn)
+
+
+@pytest.mark.parametrize(("stack", "app", "manifest"), [
+    ("dev", runtime_app.app, MANIFEST), ("prod", runtime_app.app, MANIFEST),
+    ("fixture_dev", fixture_app.app, fixture_app.MANIFEST)])
+def test_data_access_is_exactly_what_each_handler_declares(stack: str, app: Any, manifest: Manifest,
+                                                           request: pytest.FixtureRequest) -> None:
+    """Walks every planned function of the app: tables, indexes, streams, topics and queues it may touch."""
+    rendering: Rendering = request.getfixturevalue(stack)
+    prefix = f"social-{rendering.stack}-"
+    for function in plan_app(app, manifest).functions:
+        actions = _actions_by_resource(policy_of(rendering, function_named(rendering, function.name)))
+        touched: set[str] = set()
+        for declared in manifest.tables:
+            accesses = {g.access for g in function.grants if g.resource == declared}
+            table_arn = arn_of(rendering.named(f"{prefix}{declared.name}-table"))
+            indexes = [index.Meta.index_name for index in declared.model._indexes.values()]
+            if accesses:
+                _check_table_access(actions, table_arn, indexes, accesses, function.name)
+                touched |= {table_arn, *(f"{table_arn}/index/{name}" for name in indexes)}
+            trigger = function.trigger
+            if isinstance(trigger, StreamTrigger) and trigger.table == declared:
+                stream = rendering.named(f"{prefix}{declared.name}-table").outputs["streamArn"]
+                assert {"dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:DescribeStream"} <= actions[
+                    stream], function.name
+                touched.add(stream)
+        for topic in manifest.topics:
+            topic_arn = arn_of(rendering.named(f"{prefix}{topic.name}-topic"))
+            if any(g.resource == topic for g in function.grants):
+                assert actions[topic_arn] == {"sns:Publish"}, function.name
+                touched.add(topic_arn)
+        for queue in manifest.queues:
+            queue_arn = arn_of(rendering.named(f"{prefix}{queue.name}"))
+            accesses = {g.access for g in function.grants if g.resource == queue}
+            if accesses:
+                assert ("sqs:SendMessage" in actions[queue_arn]) == ("send" in accesses), function.name
+                assert ("sqs:ReceiveMessage" in actions[queue_arn]) == ("consume" in accesses), function.name
+                touched.add(queue_arn)
+        # No table, index, stream, topic or queue beyond the declared ones.
+        data = {arn for arn in actions if arn.startswith(("arn:aws:dynamodb:", "arn:aws:sns:"))
+                or (arn.startswith("arn:aws:sqs:") and not arn.endswith("-failures"))}
+        assert data == touched, (function.name, sorted(data ^ touched))
+
+
+def test_every_inline_policy_fits_iams_size_limit(any_rendering: Rendering) -> None:
+    # IAM refuses a role whose inline policies exceed 10,240 characters (whitespace not counted).
+    for policy in any_rendering.of_type(ROLE_POLICY):
+        assert len("".join(policy.inputs["policy"].split())) <= 10_240, policy.name
+
+
+@pytest.mark.parametrize("access", ["read", "write", "read_write"])
+def test_each_table_access_level_covers_transactions_and_index_queries(access: str) -> None:
+    table = "arn:aws:dynamodb:us-east-1:123456789012:table/things"
+    grant = fixture_app.THINGS.grant(access)  # type: ignore[arg-type]  # parametrised over the table accesses
+    function = FunctionPlan(name="f", handler="app.f", trigger=NoTrigger(), grants=(grant,))
+    arns = ResourceArns(tables={"things": table}, table_indexes={"things": ("by-owner", "by-created")})
+    document = function_policy(function, arns, log_group_arn="arn:aws:logs:us-east-1:123456789012:log-group:f")
+    _check_table_access(_actions_by_resource(document), table, ["by-owner", "by-created"], {access}, access)

@@ -6,12 +6,13 @@ import json
 from typing import Any
 
 import pytest
+from pynamodb.indexes import GlobalSecondaryIndex
 
 from chalicelib.core.declarations import Manifest, Queue, Subscription, Topic
 from chalicelib.resources import MANIFEST
 from stacks.messaging import check_subscriptions
 from stacks.mocks import RecordedResource, Rendering
-from stacks.schema import SchemaError, table_schema
+from stacks.schema import SchemaError, check_ttl_attribute, table_schema
 from tests.infra import fixture_app
 from tests.infra.conftest import QUEUE, TABLE, arn_of
 
@@ -46,6 +47,17 @@ def test_fixture_tables_carry_range_keys_indexes_stream_and_ttl(fixture_dev: Ren
     assert things["ttl"] == {"attributeName": "expires", "enabled": True}
     audit = fixture_dev.named("social-dev-audit-table").inputs
     assert audit["streamEnabled"] is False and "ttl" not in audit and "rangeKey" not in audit
+
+
+def test_a_ttl_on_a_missing_or_non_numeric_attribute_is_refused() -> None:
+    with pytest.raises(SchemaError, match="no attribute 'nope'"):
+        check_ttl_attribute(fixture_app.ThingModel, "nope")
+    with pytest.raises(SchemaError, match="must be a number"):
+        check_ttl_attribute(fixture_app.ThingModel, "owner")
+    check_ttl_attribute(fixture_app.ThingModel, "expires")
+    for declared in MANIFEST.tables:
+        if declared.ttl_attribute:
+            check_ttl_attribute(declared.model, declared.ttl_attribute)
 
 
 def test_a_model_without_hash_key_is_refused() -> None:
@@ -219,3 +231,55 @@ def test_subscriptions_sns_cannot_honour_are_refused() -> None:
     with pytest.raises(ValueError, match="more than once"):
         check_subscriptions(Queue("jobs", subscriptions=(Subscription(topic, ("a",)), Subscription(topic, ("b",)))))
     check_subscriptions(Queue("jobs", subscriptions=(Subscription(topic, ("a", "b")),)))
+
+
+def _model_indexes(model: Any) -> dict[str, dict[str, Any]]:
+    """What each of a model's index classes declares: keys (DynamoDB names and types), projection, kind."""
+    found = {}
+    for index in model._indexes.values():
+        attributes = index.Meta.attributes.values()
+        found[index.Meta.index_name] = {
+            "global": isinstance(index, GlobalSecondaryIndex),
+            "hash": next(((a.attr_name, a.attr_type) for a in attributes if a.is_hash_key), None),
+            "range": next(((a.attr_name, a.attr_type) for a in attributes if a.is_range_key), None),
+            "projection": index.Meta.projection.projection_type,
+            "non_key": list(getattr(index.Meta.projection, "non_key_attributes", None) or []),
+        }
+    return found
+
+
+@pytest.mark.parametrize(("stack", "manifest"), [
+    ("dev", MANIFEST), ("prod", MANIFEST), ("preview", MANIFEST), ("fixture_dev", fixture_app.MANIFEST)])
+def test_ttl_streams_and_indexes_follow_each_declaration_and_model(stack: str, manifest: Manifest,
+                                                                   request: pytest.FixtureRequest) -> None:
+    rendering: Rendering = request.getfixturevalue(stack)
+    for declared in manifest.tables:
+        table = rendering.named(f"social-{rendering.stack}-{declared.name}-table").inputs
+        if declared.ttl_attribute:
+            assert table["ttl"] == {"attributeName": declared.ttl_attribute, "enabled": True}, declared.name
+        else:
+            assert "ttl" not in table, declared.name
+        assert table["streamEnabled"] is (declared.stream is not None), declared.name
+        assert table.get("streamViewType") == declared.stream, declared.name
+
+        indexes = _model_indexes(declared.model)
+        model_attributes = declared.model.get_attributes().values()
+        keys = {(a.attr_name, a.attr_type) for a in model_attributes if a.is_hash_key or a.is_range_key}
+        for index in indexes.values():
+            keys |= {key for key in (index["hash"], index["range"]) if key is not None}
+        # DynamoDB refuses attribute definitions that no key uses, and keys without a definition.
+        assert {(a["name"], a["type"]) for a in table["attributes"]} == keys, declared.name
+
+        gsis = {g["name"]: g for g in table.get("globalSecondaryIndexes", [])}
+        assert set(gsis) == {name for name, index in indexes.items() if index["global"]}, declared.name
+        for name, gsi in gsis.items():
+            index = indexes[name]
+            expected_keys = [{"attributeName": index["hash"][0], "keyType": "HASH"}]
+            if index["range"] is not None:
+                expected_keys.append({"attributeName": index["range"][0], "keyType": "RANGE"})
+            assert gsi["keySchemas"] == expected_keys, (declared.name, name)
+            assert gsi["projectionType"] == index["projection"], (declared.name, name)
+            assert gsi.get("nonKeyAttributes", []) == index["non_key"], (declared.name, name)
+        lsis = {i["name"] for i in table.get("localSecondaryIndexes", [])}
+        assert lsis == {name for name, index in indexes.items() if not index["global"]}, declared.name
+
