@@ -1,7 +1,11 @@
 """Provisioning a ``Manifest`` on moto, and the environment that tells the runtime where it all is.
 
 Every declared table, queue (with its dead-letter queue), topic, bucket and
-the user pool is created under a prefixed physical name; ``Provisioned.env``
+the user pool is created under a prefixed physical name, and every queue's
+subscriptions to topics are made as the stacks make them: raw delivery (the
+SQS body is the published message itself, its message attributes become the
+SQS message's) and, when the subscription names types, the filter policy
+``{"type": [...]}`` on message attributes, which moto applies. ``Provisioned.env``
 holds every variable the runtime reads: each declaration's ``env_var`` and the
 user pool's settings.
 
@@ -18,7 +22,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalicelib.core.declarations import Bucket, Manifest, Queue, Table, Topic, UserPool
+from chalicelib.core.declarations import Bucket, Manifest, Queue, Subscription, Table, Topic, UserPool
 from local.clients import Clients
 from local.tables import create_table_request, enable_ttl
 
@@ -50,6 +54,21 @@ class ProvisionedTopic:
 
 
 @dataclass(frozen=True)
+class ProvisionedSubscription:
+    """A queue subscribed to a topic, raw, filtered on the ``type`` message attribute when ``types`` is set."""
+
+    declaration: Subscription
+    queue: str
+    topic: str
+    arn: str
+
+    def describe(self) -> str:
+        types = self.declaration.types
+        which = f"type in {', '.join(types)}" if types else "every message"
+        return f"-> queue {self.queue} (raw, {which})"
+
+
+@dataclass(frozen=True)
 class ProvisionedBucket:
     declaration: Bucket
     name: str
@@ -74,6 +93,7 @@ class Provisioned:
     queues: dict[str, ProvisionedQueue] = field(default_factory=dict)
     topics: dict[str, ProvisionedTopic] = field(default_factory=dict)
     buckets: dict[str, ProvisionedBucket] = field(default_factory=dict)
+    subscriptions: list[ProvisionedSubscription] = field(default_factory=list)
     user_pool: ProvisionedUserPool | None = None
     env: dict[str, str] = field(default_factory=dict)
 
@@ -89,6 +109,7 @@ class Provisioned:
                          f"dead-letter after {q.declaration.max_receives} receives)")
         for tp in self.topics.values():
             lines.append(f"topic   {tp.declaration.name:<16} {tp.arn}")
+            lines += [f"{'':<25}{s.describe()}" for s in self.subscriptions if s.topic == tp.declaration.name]
         for b in self.buckets.values():
             lines.append(f"bucket  {b.declaration.name:<16} {b.name}")
         if self.user_pool is not None:
@@ -112,6 +133,10 @@ def provision(manifest: Manifest, clients: Clients, *, prefix: str = DEFAULT_PRE
         arn = clients.sns.create_topic(Name=prefix + topic.name)["TopicArn"]
         result.topics[topic.name] = ProvisionedTopic(topic, arn)
         result.env[topic.env_var] = arn
+    for queue in manifest.queues:
+        for subscription in queue.subscriptions:
+            result.subscriptions.append(_subscribe(clients, result.queues[queue.name],
+                                                   result.topics[subscription.topic.name], subscription))
     for bucket in manifest.buckets:
         result.buckets[bucket.name] = _bucket(clients, bucket, prefix + bucket.name)
         result.env[bucket.env_var] = result.buckets[bucket.name].name
@@ -157,6 +182,17 @@ def _queue(clients: Clients, queue: Queue, prefix: str, cap: int | None) -> Prov
             **fifo,
         })["QueueUrl"]
     return ProvisionedQueue(queue, url, _queue_arn(clients, url), dlq_url, dlq_arn, visibility)
+
+
+def _subscribe(clients: Clients, queue: ProvisionedQueue, topic: ProvisionedTopic,
+               subscription: Subscription) -> ProvisionedSubscription:
+    attributes = {"RawMessageDelivery": "true"}
+    policy = subscription.filter_policy()
+    if policy is not None:
+        attributes.update({"FilterPolicy": json.dumps(policy), "FilterPolicyScope": "MessageAttributes"})
+    arn = clients.sns.subscribe(TopicArn=topic.arn, Protocol="sqs", Endpoint=queue.arn, Attributes=attributes,
+                                ReturnSubscriptionArn=True)["SubscriptionArn"]
+    return ProvisionedSubscription(subscription, queue.declaration.name, topic.declaration.name, str(arn))
 
 
 def _bucket(clients: Clients, bucket: Bucket, name: str) -> ProvisionedBucket:

@@ -27,6 +27,7 @@ from chalicelib.core.declarations import (
     Manifest,
     PasswordPolicy,
     Queue,
+    Subscription,
     Table,
     Topic,
     UserPool,
@@ -82,10 +83,14 @@ FLAKY = Queue("flaky", visibility_timeout=30, max_receives=3)
 PARTIAL = Queue("partial", visibility_timeout=30, max_receives=5)
 UPLOADS = Bucket("uploads")
 NEWS = Topic("news")
+EVENTS = Topic("events")  # domain events, with a ``type`` message attribute
+POST_EVENTS = Queue("post-events", visibility_timeout=30,
+                    subscriptions=(Subscription(EVENTS, types=("post.created", "post.deleted")),))
+ALL_EVENTS = Queue("all-events", visibility_timeout=30, subscriptions=(Subscription(EVENTS),))
 PEOPLE = UserPool("people", password_policy=PasswordPolicy(min_length=12, require_symbols=True), groups=("admins",))
 
-MANIFEST = Manifest(tables=(ITEMS,), queues=(JOBS, FLAKY, PARTIAL), topics=(NEWS,), buckets=(UPLOADS,),
-                    user_pool=PEOPLE)
+MANIFEST = Manifest(tables=(ITEMS,), queues=(JOBS, FLAKY, PARTIAL, POST_EVENTS, ALL_EVENTS), topics=(NEWS, EVENTS),
+                    buckets=(UPLOADS,), user_pool=PEOPLE)
 
 app = Chalice(app_name="pump-fixture")
 
@@ -108,6 +113,16 @@ def fails_some(event: SQSEvent) -> dict[str, Any]:
     records = [record.to_dict() for record in event]
     return {"batchItemFailures": [{"itemIdentifier": r["messageId"]} for r in records
                                   if r["body"].startswith("bad") and r["attributes"]["ApproximateReceiveCount"] == "1"]}
+
+
+@app.on_sqs_message(queue=POST_EVENTS.name, batch_size=10)
+def post_events(event: SQSEvent) -> None:
+    RECORDER.add("post_events", event.to_dict())
+
+
+@app.on_sqs_message(queue=ALL_EVENTS.name, batch_size=10)
+def all_events(event: SQSEvent) -> None:
+    RECORDER.add("all_events", event.to_dict())
 
 
 @app.on_s3_event(bucket=UPLOADS.name)
