@@ -1,23 +1,36 @@
 """moto's server in-process, and the environment that points boto3 at it.
 
+The server tells its listeners after every request that was not made by the
+event pump (whose clients mark their ``User-Agent`` with ``QUIET_AGENT``):
+something may have changed (a message sent, an item written, a topic
+published to), so the pump polls at once instead of waiting for its next tick.
+
 Usage::
 
     with MotoServer() as moto:
         env = aws_environment(moto.endpoint, region="us-east-1")
         # every boto3 client (and PynamoDB) created with ``env`` in os.environ talks to moto
+        moto.on_change(pump.poke)                 # called after each request from anyone but the pump
         moto.reset()                              # forget every resource
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Callable, Iterable
 from types import TracebackType
+from typing import Any
 
 import requests
-from moto.server import ThreadedMotoServer
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from werkzeug.serving import BaseWSGIServer, make_server
 
 DEFAULT_REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"  # moto's default account
+QUIET_AGENT = "local-pump"  # in the User-Agent of requests that must not wake the pump (its own polls)
+
+log = logging.getLogger("local.aws")
 
 
 def aws_environment(endpoint: str, region: str = DEFAULT_REGION) -> dict[str, str]:
@@ -32,36 +45,68 @@ def aws_environment(endpoint: str, region: str = DEFAULT_REGION) -> dict[str, st
     }
 
 
+class _Notifying:
+    """WSGI middleware: after each request not marked ``QUIET_AGENT``, call every listener."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+        self.app = app
+        self.listeners: list[Callable[[], None]] = []
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        try:
+            return self.app(environ, start_response)  # moto has done the work once this returns
+        finally:
+            if QUIET_AGENT not in environ.get("HTTP_USER_AGENT", ""):
+                for listener in list(self.listeners):
+                    try:
+                        listener()
+                    except Exception:
+                        log.exception("moto change listener failed")
+
+
 class MotoServer:
     """moto's threaded server on ``host:port`` (port 0 picks a free one); werkzeug's request log silenced."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        self._server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
-        self._running = False
+        self._host = host
+        self._port = port
+        self._app = _Notifying(DomainDispatcherApplication(create_backend_app))
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
 
     def start(self) -> MotoServer:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        self._server.start()
-        self._running = True
+        self._server = make_server(self._host, self._port, self._app, threaded=True,
+                                   request_handler=MotoRequestHandler)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="local-moto", daemon=True)
+        self._thread.start()
         return self
 
     @property
     def endpoint(self) -> str:
-        host, port = self._server.get_host_and_port()
-        return f"http://{host}:{port}"
+        if self._server is None:
+            raise RuntimeError("moto's server is not started")
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def on_change(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` (quickly: it runs on the request's thread) after every request but the pump's."""
+        self._app.listeners.append(listener)
 
     def reset(self) -> None:
         """Clear every moto backend (they are process-wide, shared by all servers in this process)."""
         requests.post(f"{self.endpoint}/moto-api/reset", timeout=10).raise_for_status()
 
     def stop(self) -> None:
-        if not self._running:
+        if self._server is None:
             return
-        self._running = False
-        self._server.stop()
-        inner = getattr(self._server, "_server", None)
-        if inner is not None:  # ThreadedMotoServer.stop() leaves the listening socket open
-            inner.server_close()
+        self._app.listeners.clear()
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(10)
+        self._server = None
+        self._thread = None
 
     def __enter__(self) -> MotoServer:
         return self.start()

@@ -5,6 +5,7 @@ Usage::
     python -m local                  # API on http://127.0.0.1:8000
     PORT=9000 python -m local
     python -m local --port 0         # any free port (printed)
+    FANOUT_MAX_FOLLOWERS=3 TIMELINE_DAYS=1 python -m local
 """
 
 from __future__ import annotations
@@ -19,16 +20,29 @@ import time
 from collections.abc import Sequence
 from types import FrameType
 
-from local.platform import LocalPlatform
+from local.platform import TUNABLES, LocalPlatform
+
+EPILOG = f"""\
+environment:
+  PORT, HOST, LOCAL_LOG_LEVEL, LOCAL_POLL_INTERVAL   defaults of the options above
+  CURSOR_SECRET      signs pagination cursors; random for each start unless set
+                     (set it to keep cursors valid across restarts)
+  {", ".join(TUNABLES)}
+                     the runtime's defaults unless set (the banner shows the values)
+"""
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m local", description=__doc__.splitlines()[0] if __doc__ else "")
+    parser = argparse.ArgumentParser(prog="python -m local", description=__doc__.splitlines()[0] if __doc__ else "",
+                                     epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"), help="address of the API")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")),
                         help="port of the API (env PORT; 0 picks a free one)")
     parser.add_argument("--prefix", default="social-local-", help="prefix of every physical resource name")
     parser.add_argument("--log-level", default=os.environ.get("LOCAL_LOG_LEVEL", "INFO"))
+    parser.add_argument("--poll-interval", type=float, default=float(os.environ.get("LOCAL_POLL_INTERVAL", "1.0")),
+                        help="seconds an idle event source waits before polling again; moto wakes it at once "
+                             "on any request, so this only delays visibility-timeout retries and schedules")
     return parser.parse_args(argv)
 
 
@@ -48,7 +62,7 @@ def main(argv: Sequence[str] | None = None, started: float | None = None) -> int
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     print("starting the local platform...", flush=True)
-    platform = LocalPlatform(host=args.host, port=args.port, prefix=args.prefix)
+    platform = LocalPlatform(host=args.host, port=args.port, prefix=args.prefix, idle_interval=args.poll_interval)
     try:
         platform.start()
     except OSError as error:

@@ -4,6 +4,7 @@ Usage::
 
     clients = Clients("http://127.0.0.1:5000", region="us-east-1")
     clients.sqs.list_queues()
+    quiet = Clients(endpoint, region, user_agent_extra=QUIET_AGENT)   # the pump's: wakes no one
     clients.close()
 """
 
@@ -19,9 +20,10 @@ from botocore.config import Config
 class Clients:
     """One lazily built client per service; boto3 clients are safe to share between threads."""
 
-    def __init__(self, endpoint: str, region: str) -> None:
+    def __init__(self, endpoint: str, region: str, *, user_agent_extra: str | None = None) -> None:
         self.endpoint = endpoint
         self.region = region
+        self.user_agent_extra = user_agent_extra
         self._session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
                                               region_name=region)
         self._clients: dict[str, Any] = {}
@@ -32,7 +34,8 @@ class Clients:
             if service not in self._clients:
                 self._clients[service] = self._session.client(
                     service, endpoint_url=self.endpoint,
-                    config=Config(retries={"max_attempts": 2, "mode": "standard"}))
+                    config=Config(retries={"max_attempts": 2, "mode": "standard"},
+                                  user_agent_extra=self.user_agent_extra))
             return self._clients[service]
 
     @property

@@ -9,6 +9,16 @@ so each ``Table.bind()`` then points its model at the provisioned table.
 ``stop()`` undoes it all, environment included (moto's state is reset unless
 ``reset_on_stop=False``).
 
+``CURSOR_SECRET`` (which signs pagination cursors) is set to a random value
+for each start unless the environment has one, so that every handler of the
+process signs and checks cursors with the same key. The runtime's other knobs
+(``FANOUT_MAX_FOLLOWERS``, ``TIMELINE_DAYS``, ``BACKFILL_POSTS``, ...) keep
+their defaults unless the environment sets them.
+
+The pump polls with its own quiet clients, and moto pokes it after every other
+request, so events reach their handlers within milliseconds of the request
+that caused them; ``idle_interval`` only bounds retries and schedules.
+
 Usage::
 
     with LocalPlatform(port=0) as platform:                 # the real app and MANIFEST
@@ -23,11 +33,14 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
+import secrets
 import time
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from local.aws import DEFAULT_REGION, MotoServer, aws_environment
+from chalicelib.core.settings import Settings
+from local.aws import DEFAULT_REGION, QUIET_AGENT, MotoServer, aws_environment
 from local.clients import Clients
 from local.env import EnvPatch
 from local.gateway import HttpServer
@@ -43,13 +56,16 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("local.platform")
 
+# Runtime settings worth overriding locally (small values make fan-out limits and backfills easy to see).
+TUNABLES = ("FANOUT_MAX_FOLLOWERS", "TIMELINE_DAYS", "BACKFILL_POSTS")
+
 
 class LocalPlatform:
     """moto + provisioning + HTTP server + event pump, started and stopped together."""
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 8000, app: Chalice | None = None,
                  manifest: Manifest | None = None, prefix: str = "social-local-", region: str = DEFAULT_REGION,
-                 visibility_timeout: int | None = None, idle_interval: float = 0.2, clock: Clock = utc_now,
+                 visibility_timeout: int | None = None, idle_interval: float = 1.0, clock: Clock = utc_now,
                  pump: bool = True, reset_on_stop: bool = True) -> None:
         self.host = host
         self.port = port
@@ -67,6 +83,8 @@ class LocalPlatform:
         self._http: HttpServer | None = None
         self._pump: EventPump | None = None
         self._clients: Clients | None = None
+        self._pump_clients: Clients | None = None
+        self.cursor_secret_from_env = False
         self.provisioned: Provisioned | None = None
         self.wires: list[Wire] = []
         self.startup_ms: float = 0.0
@@ -125,6 +143,9 @@ class LocalPlatform:
         self.provisioned = provision(manifest, self._clients, prefix=self.prefix,
                                      visibility_timeout=self._visibility_timeout)
         self._env.update(self.provisioned.env)
+        self.cursor_secret_from_env = bool(os.environ.get("CURSOR_SECRET"))
+        if not self.cursor_secret_from_env:  # one key for every handler of this process, new for each start
+            self._env.update({"CURSOR_SECRET": secrets.token_urlsafe(32)})
         for table in manifest.tables:  # models read their table name at import, before it existed
             table.bind()
         if self._app is None:
@@ -133,8 +154,10 @@ class LocalPlatform:
         self.wires = wire(self._app, self.provisioned, self._clients)
         if self._with_pump:
             invoker = Invoker(self._app, function_prefix=self.prefix)
-            self._pump = EventPump(invoker, self.wires, self._clients, idle_interval=self._idle_interval,
+            self._pump_clients = Clients(self._moto.endpoint, self.region, user_agent_extra=QUIET_AGENT)
+            self._pump = EventPump(invoker, self.wires, self._pump_clients, idle_interval=self._idle_interval,
                                    clock=self._clock).start()
+            self._moto.on_change(self._pump.poke)
         self._http = HttpServer(self._app, self.host, self.port, region=self.region).start()
 
     def stop(self) -> None:
@@ -144,8 +167,9 @@ class LocalPlatform:
             self._http = None
         if self._pump is not None:
             self._pump.stop()
-        if self._clients is not None:
-            self._clients.close()
+        for clients in (self._pump_clients, self._clients):
+            if clients is not None:
+                clients.close()
         if self._moto is not None:
             if self._reset_on_stop:
                 try:
@@ -174,6 +198,17 @@ class LocalPlatform:
                 lines.append(f"  jwks    {self.provisioned.user_pool.jwks_url}")
         lines.append(f"handlers     {len(self.wires)} wired" + ("" if self._pump else " (pump off)"))
         lines += [f"  {w.describe()}" for w in self.wires]
+        lines += self.describe_settings()
         lines.append(f"started in   {self.startup_ms:.0f} ms")
         return lines
+
+    def describe_settings(self) -> list[str]:
+        """The runtime settings a developer may want to change, and where each value comes from."""
+        settings = Settings.from_env()
+        secret = ("from the environment" if self.cursor_secret_from_env
+                  else "random for this start (set CURSOR_SECRET to keep cursors valid across restarts)")
+        values = [f"{name}={getattr(settings, name.lower())}" + ("" if os.environ.get(name) else " (default)")
+                  for name in TUNABLES]
+        return [f"settings     CURSOR_SECRET {secret}",
+                f"  {', '.join(values)}; override any of them in the environment"]
 

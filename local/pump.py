@@ -18,9 +18,20 @@ calls the handler as Lambda would, with Lambda's semantics:
 
 A handler's error is logged with its name and never stops the pump.
 
+Latency without busy polling: after an empty poll a source sleeps until
+``poke()`` or ``idle_interval`` (1 s by default), whichever comes first. The
+platform pokes after every request anyone but the pump makes to moto, so a
+write, a send or a publish is picked up within milliseconds, while an idle
+pump makes about one cheap request per source per ``idle_interval``. The
+interval still bounds what no request announces: messages becoming visible
+again after their visibility timeout, and the schedule clock. ``clients``
+must be quiet ones (``user_agent_extra=QUIET_AGENT``), or the pump's own
+polls would poke it forever.
+
 Usage::
 
-    pump = EventPump(invoker, wires, clients).start()
+    pump = EventPump(invoker, wires, quiet_clients).start()
+    moto.on_change(pump.poke)
     ...                                   # send a message, upload, publish, write
     pump.drain(timeout=5)                 # every source has polled empty since the call
     pump.deliveries("fan_out")            # what was delivered, and how it went
@@ -289,7 +300,7 @@ class _ScheduleSource(_Source):
 
 
 class _Worker(threading.Thread):
-    """Polls one source until stopped; sleeps ``idle_interval`` after an empty poll."""
+    """Polls one source until stopped; after an empty poll, waits for a poke or ``idle_interval``."""
 
     def __init__(self, pump: EventPump, source: _Source) -> None:
         super().__init__(name=f"local-pump-{source.name}", daemon=True)
@@ -300,6 +311,7 @@ class _Worker(threading.Thread):
     def run(self) -> None:
         while not self.pump.stopping.is_set():
             started = time.monotonic()
+            seen = self.pump.generation  # a poke from now on makes the next wait return at once
             try:
                 handled = self.source.poll()
             except Exception:
@@ -311,13 +323,13 @@ class _Worker(threading.Thread):
                 self.idle_poll_started = started if handled == 0 else None
                 self.pump.changed.notify_all()
             if handled == 0:
-                self.pump.stopping.wait(self.pump.idle_interval)
+                self.pump.wait_for_poke(seen, self.pump.idle_interval)
 
 
 class EventPump:
     """Background delivery of every wired event source to its handler."""
 
-    def __init__(self, invoker: Invoker, wires: Sequence[Wire], clients: Clients, *, idle_interval: float = 0.2,
+    def __init__(self, invoker: Invoker, wires: Sequence[Wire], clients: Clients, *, idle_interval: float = 1.0,
                  clock: Clock = utc_now, stream_retries: int = 2) -> None:
         self.invoker = invoker
         self.wires = list(wires)
@@ -328,6 +340,8 @@ class EventPump:
         self.journal = _Journal()
         self.stopping = threading.Event()
         self.changed = threading.Condition()
+        self.generation = 0  # counts pokes
+        self._poked = threading.Condition()
         self._schedules = {w.handler: w for w in self.wires if isinstance(w, ScheduleWire)}
         self._workers: list[_Worker] = []
 
@@ -353,11 +367,24 @@ class EventPump:
     def stop(self, timeout: float = 10.0) -> None:
         """Stop polling and wait for the threads (a running handler is allowed to finish)."""
         self.stopping.set()
+        with self._poked:
+            self._poked.notify_all()
         for worker in self._workers:
             worker.join(timeout)
         alive = [w.name for w in self._workers if w.is_alive()]
         if alive:
             log.warning("pump threads still running after %.0fs: %s", timeout, ", ".join(alive))
+
+    def poke(self) -> None:
+        """Something may have changed on AWS: every idle source polls now (cheap; safe from any thread)."""
+        with self._poked:
+            self.generation += 1
+            self._poked.notify_all()
+
+    def wait_for_poke(self, seen: int, timeout: float) -> None:
+        """Sleep until a poke after generation ``seen``, ``stop()``, or ``timeout`` seconds."""
+        with self._poked:
+            self._poked.wait_for(lambda: self.generation != seen or self.stopping.is_set(), timeout)
 
     @property
     def threads(self) -> list[threading.Thread]:
@@ -370,6 +397,7 @@ class EventPump:
         not deliverable yet (wait for them with ``wait_for``).
         """
         since = time.monotonic()
+        self.poke()  # nobody waits out an idle interval
 
         def idle() -> bool:
             return all(w.idle_poll_started is not None and w.idle_poll_started >= since for w in self._workers)

@@ -40,7 +40,7 @@ def clock() -> FakeClock:
 @pytest.fixture(scope="package")
 def platform(clock: FakeClock) -> Iterator[LocalPlatform]:
     with LocalPlatform(port=0, app=fixture_app.app, manifest=fixture_app.MANIFEST, prefix="pumptest-",
-                       visibility_timeout=1, idle_interval=0.05, clock=clock) as running:
+                       visibility_timeout=1, idle_interval=0.25, clock=clock) as running:
         yield running
     threads = running.pump.threads
     assert not [t.name for t in threads if t.is_alive()], "pump threads outlived the platform"

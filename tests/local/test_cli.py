@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from local.platform import TUNABLES
+
 REPO = Path(__file__).resolve().parents[2]
 STARTUP_LIMIT_SECONDS = 15
 
@@ -29,7 +31,8 @@ class Running:
 
 @pytest.fixture(scope="module")
 def running() -> Iterator[Running]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k not in ("PORT", "STAGE")}
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("AWS_") and k not in ("PORT", "STAGE", "CURSOR_SECRET", *TUNABLES)}
     started = time.perf_counter()
     process = subprocess.Popen([sys.executable, "-m", "local", "--port", "0"], cwd=REPO, env=env, text=True,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -101,6 +104,13 @@ def test_banner_says_what_runs_where(running: Running) -> None:
     assert "AWS (moto)" in out
     assert "social-local-users" in out
     assert "groups: admins" in out
+    for table in ("users", "follows", "posts", "interactions", "timeline", "idempotency"):
+        assert re.search(rf"^\s+table\s+{table}\s+social-local-{table}\b", out, re.MULTILINE), table
+    assert re.search(r"^\s+topic\s+domain-events\s+arn:aws:sns:\S+:social-local-domain-events$", out, re.MULTILINE)
+    assert "-> queue timeline-updates (raw, type in post.created, post.deleted, follow.created, follow.deleted)" in out
+    assert "-> queue post-cleanup (raw, type in post.deleted)" in out
+    assert "CURSOR_SECRET random for this start" in out
+    assert "FANOUT_MAX_FOLLOWERS=50000 (default)" in out
     assert re.search(r"started in\s+\d+ ms", out)
     assert re.search(r"ready in\s+\d+ ms since the process began", out)
 

@@ -1,4 +1,4 @@
-"""Starting and stopping a platform leaves no threads, servers or environment behind."""
+"""Starting and stopping a platform leaves no threads, servers or environment behind; the settings it sets."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ import os
 import socket
 import threading
 
+import pytest
 import requests
 from chalice.app import Chalice, Rate
 
 from chalicelib.core.declarations import Manifest, Queue
-from local.platform import LocalPlatform
+from local.platform import TUNABLES, LocalPlatform
 
 
 def _ours(thread: threading.Thread) -> bool:
@@ -54,3 +55,48 @@ def test_stop_ends_every_thread_and_server_and_restores_the_environment() -> Non
     assert os.environ.get("AWS_ENDPOINT_URL") == endpoint_before
     assert os.environ.get(queue.env_var) == queue_env_before
     session.close()
+
+
+def _settings_platform() -> LocalPlatform:
+    app = Chalice(app_name="settings")
+
+    @app.route("/secret")
+    def secret() -> dict[str, str | None]:  # what any handler of the process reads
+        return {"secret": os.environ.get("CURSOR_SECRET")}
+
+    return LocalPlatform(port=0, app=app, manifest=Manifest(), prefix="settings-", pump=False, reset_on_stop=False)
+
+
+def test_each_start_gets_its_own_cursor_secret_unless_the_environment_has_one(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CURSOR_SECRET", raising=False)  # the package's platform may have set one
+    secrets = []
+    for _ in range(2):
+        with _settings_platform() as platform:
+            secret = requests.get(f"{platform.url}/secret", timeout=5).json()["secret"]
+            assert secret and len(secret) >= 32
+            assert secret == os.environ["CURSOR_SECRET"]
+            assert "CURSOR_SECRET random for this start" in "\n".join(platform.describe())
+            secrets.append(secret)
+        assert "CURSOR_SECRET" not in os.environ
+    assert secrets[0] != secrets[1]
+
+    monkeypatch.setenv("CURSOR_SECRET", "kept-across-restarts")
+    with _settings_platform() as platform:
+        assert requests.get(f"{platform.url}/secret", timeout=5).json() == {"secret": "kept-across-restarts"}
+        assert "CURSOR_SECRET from the environment" in "\n".join(platform.describe())
+    assert os.environ["CURSOR_SECRET"] == "kept-across-restarts"
+
+
+def test_runtime_tunables_keep_their_defaults_unless_the_environment_sets_them(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in TUNABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("FANOUT_MAX_FOLLOWERS", "3")
+    with _settings_platform() as platform:
+        assert "FANOUT_MAX_FOLLOWERS" not in platform.provisioned.env  # type: ignore[union-attr]
+        settings = "\n".join(platform.describe_settings())
+    assert "FANOUT_MAX_FOLLOWERS=3," in settings
+    assert "TIMELINE_DAYS=30 (default)" in settings
+    assert "BACKFILL_POSTS=20 (default)" in settings
+    assert "override any of them in the environment" in settings
