@@ -81,6 +81,23 @@ def _table_statements(grant: Grant, arns: ResourceArns) -> list[dict[str, Any]]:
     return statements
 
 
+def _merge_table_grants(grants: Iterable[Grant]) -> list[Grant]:
+    """One grant per table, at the widest access asked for (routes of one function ask differently)."""
+    merged: list[Grant] = []
+    tables: dict[str, int] = {}
+    for grant in grants:
+        if grant.resource.kind != "table":
+            merged.append(grant)
+            continue
+        position = tables.get(grant.resource.name)
+        if position is None:
+            tables[grant.resource.name] = len(merged)
+            merged.append(grant)
+        elif merged[position].access != grant.access:
+            merged[position] = grant.resource.grant("read_write")
+    return merged
+
+
 def _grant_statement(grant: Grant, arns: ResourceArns) -> dict[str, Any] | None:
     resource, access = grant.resource, grant.access
     if resource.kind == "queue":
@@ -119,7 +136,7 @@ def function_policy(function: FunctionPlan, arns: ResourceArns, log_group_arn: s
                                    (*existing["Resource"], *statement["Resource"]))
         statements[statement["Sid"]] = statement
 
-    for grant in function.grants:
+    for grant in _merge_table_grants(function.grants):
         if grant.resource.kind == "table":
             for statement in _table_statements(grant, arns):
                 add(statement)

@@ -226,3 +226,14 @@ def test_each_table_access_level_covers_transactions_and_index_queries(access: s
     arns = ResourceArns(tables={"things": table}, table_indexes={"things": ("by-owner", "by-created")})
     document = function_policy(function, arns, log_group_arn="arn:aws:logs:us-east-1:123456789012:log-group:f")
     _check_table_access(_actions_by_resource(document), table, ["by-owner", "by-created"], {access}, access)
+
+
+def test_a_table_read_by_one_route_and_written_by_another_gets_one_read_write_statement() -> None:
+    table = "arn:aws:dynamodb:us-east-1:123456789012:table/things"
+    function = FunctionPlan(name="f", handler="app.app", trigger=NoTrigger(),
+                            grants=(fixture_app.THINGS.read(), fixture_app.THINGS.write()))
+    arns = ResourceArns(tables={"things": table}, table_indexes={"things": ("by-owner",)})
+    document = function_policy(function, arns, log_group_arn="arn:aws:logs:us-east-1:123456789012:log-group:f")
+    naming_the_table = [s for s in document["Statement"] if table in s["Resource"]]
+    assert [s["Sid"] for s in naming_the_table] == ["TableThingsReadWrite"]
+    _check_table_access(_actions_by_resource(document), table, ["by-owner"], {"read", "write"}, "f")
