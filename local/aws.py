@@ -64,13 +64,36 @@ class _Notifying:
                         log.exception("moto change listener failed")
 
 
+class _DynamoDBIsolation:
+    """WSGI middleware: one DynamoDB request at a time, as DynamoDB's own isolation would have it.
+
+    moto runs TransactWriteItems on the live tables after deep-copying them, and
+    when a condition fails it puts the copies back. A write another thread made
+    in between would be lost, and stream shard iterators already handed out keep
+    pointing at the replaced shard. Serialising DynamoDB calls removes the first
+    problem; the pump renews its iterators by sequence number for the second.
+    """
+
+    _TARGETS = ("DynamoDB_", "DynamoDBStreams_")
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+        self.app = app
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if not environ.get("HTTP_X_AMZ_TARGET", "").startswith(self._TARGETS):
+            return self.app(environ, start_response)
+        with self._lock:
+            return list(self.app(environ, start_response))
+
+
 class MotoServer:
     """moto's threaded server on ``host:port`` (port 0 picks a free one); werkzeug's request log silenced."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self._host = host
         self._port = port
-        self._app = _Notifying(DomainDispatcherApplication(create_backend_app))
+        self._app = _Notifying(_DynamoDBIsolation(DomainDispatcherApplication(create_backend_app)))
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
 

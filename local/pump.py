@@ -234,27 +234,52 @@ class _SnsSource(_QueueSource):
 
 
 class _StreamSource(_Source):
+    """A table's stream, read shard by shard as Lambda reads it.
+
+    The iterator is renewed before every read from the last sequence number seen
+    (``AFTER_SEQUENCE_NUMBER``) instead of following ``NextShardIterator``: moto
+    replaces a table's stream shard when it rolls back a cancelled transaction,
+    and an old iterator would never see another record.
+    """
+
     def __init__(self, pump: EventPump, wire: StreamWire) -> None:
         super().__init__(pump, wire.handler, "dynamodb")
         self.wire = wire
         streams = pump.clients.streams
         shards = streams.describe_stream(StreamArn=wire.stream_arn)["StreamDescription"]["Shards"]
-        position = "TRIM_HORIZON" if wire.starting_position == "TRIM_HORIZON" else "LATEST"
-        self.iterators: dict[str, str | None] = {
-            shard["ShardId"]: streams.get_shard_iterator(StreamArn=wire.stream_arn, ShardId=shard["ShardId"],
-                                                         ShardIteratorType=position)["ShardIterator"]
-            for shard in shards}
-        self.pending: dict[str, list[dict[str, Any]]] = {shard: [] for shard in self.iterators}
-        self.failures: dict[str, int] = {shard: 0 for shard in self.iterators}
+        # Last sequence number read per shard; None reads from the shard's start.
+        self.positions: dict[str, str | None] = {shard["ShardId"]: None for shard in shards}
+        if wire.starting_position != "TRIM_HORIZON":  # LATEST: skip what is already there
+            for shard in self.positions:
+                self.positions[shard] = self._last_sequence(shard)
+        self.pending: dict[str, list[dict[str, Any]]] = {shard: [] for shard in self.positions}
+        self.failures: dict[str, int] = {shard: 0 for shard in self.positions}
+
+    def _iterator(self, shard: str, after: str | None) -> str:
+        """An iterator just after sequence number ``after`` (``None``: the shard's start)."""
+        where: dict[str, str] = ({"ShardIteratorType": "TRIM_HORIZON"} if after is None else
+                                 {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": after})
+        answer = self.pump.clients.streams.get_shard_iterator(StreamArn=self.wire.stream_arn, ShardId=shard, **where)
+        return str(answer["ShardIterator"])
+
+    def _last_sequence(self, shard: str) -> str | None:
+        last = None
+        while records := self.pump.clients.streams.get_records(ShardIterator=self._iterator(shard, last),
+                                                               Limit=1000).get("Records", []):
+            last = records[-1]["dynamodb"]["SequenceNumber"]
+        return last
 
     def poll(self) -> int:
         handled = 0
-        for shard, iterator in self.iterators.items():
-            if not self.pending[shard] and iterator is not None:
-                answer = self.pump.clients.streams.get_records(ShardIterator=iterator, Limit=self.wire.batch_size)
-                self.iterators[shard] = answer.get("NextShardIterator")
+        for shard in self.positions:
+            if not self.pending[shard]:
+                answer = self.pump.clients.streams.get_records(
+                    ShardIterator=self._iterator(shard, self.positions[shard]), Limit=self.wire.batch_size)
+                records = answer.get("Records", [])
+                if records:
+                    self.positions[shard] = records[-1]["dynamodb"]["SequenceNumber"]
                 self.pending[shard] = [dynamodb_record(r, self.wire.stream_arn, self.pump.clients.region)
-                                       for r in answer.get("Records", [])]
+                                       for r in records]
             if self.pending[shard]:
                 handled += len(self.pending[shard])
                 self._deliver(shard)

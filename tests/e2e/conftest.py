@@ -65,7 +65,10 @@ def platform() -> Iterator[RunningPlatform]:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
-        output.unlink(missing_ok=True)
+        if not os.environ.get("E2E_KEEP_LOG"):
+            output.unlink(missing_ok=True)
+        else:
+            print(f"platform log: {output}")
 
 
 @dataclass

@@ -7,6 +7,7 @@ import logging
 import time
 from datetime import UTC, datetime, timedelta
 
+import boto3
 import pytest
 
 from local.platform import LocalPlatform
@@ -149,6 +150,25 @@ def test_dynamodb_write_reaches_the_stream_handler(platform: LocalPlatform, reco
     assert modify["eventName"] == "MODIFY"
     assert modify["dynamodb"]["OldImage"]["value"] == {"N": "1"}
     assert modify["dynamodb"]["NewImage"]["value"] == {"N": "2"}
+
+
+def test_stream_records_keep_flowing_after_a_cancelled_transaction(platform: LocalPlatform,
+                                                                     recorder: Recorder) -> None:
+    # moto rolls a cancelled transaction back by swapping in a copy of the table,
+    # stream shard included: the pump must not be left reading the old shard.
+    fixture_app.ItemModel(pk="exists").save()
+    recorder.wait("item_changes", 1)
+    dynamodb = boto3.client("dynamodb")
+    table = platform.provisioned.tables["pump-items"].name  # type: ignore[union-attr]
+    with pytest.raises(dynamodb.exceptions.TransactionCanceledException):
+        dynamodb.transact_write_items(TransactItems=[{"Put": {
+            "TableName": table, "Item": {"pk": {"S": "exists"}}, "ConditionExpression": "attribute_not_exists(pk)"}}])
+    fixture_app.ItemModel(pk="after-cancel").save()
+
+    platform.pump.wait_for(lambda: any(r["dynamodb"]["Keys"] == {"pk": {"S": "after-cancel"}}
+                                       for e in recorder.events("item_changes") for r in e["Records"]))
+    keys = [r["dynamodb"]["Keys"]["pk"]["S"] for e in recorder.events("item_changes") for r in e["Records"]]
+    assert keys == ["exists", "after-cancel"]
 
 
 def test_failing_stream_batch_is_retried_then_skipped(platform: LocalPlatform, recorder: Recorder) -> None:

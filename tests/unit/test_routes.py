@@ -13,7 +13,8 @@ from chalice.test import Client
 from pydantic import Field
 
 from chalicelib.core import errors
-from chalicelib.core.routes import Call, Reply, Router, install
+from chalicelib.core.idempotency import MemoryIdempotencyStore
+from chalicelib.core.routes import Call, Reply, Router, install, use_idempotency_store
 from chalicelib.core.schema import RequestBody
 from chalicelib.core.settings import get_settings
 from tests.unit.jwks import CLIENT_ID, ISSUER, JwksServer, SigningKey, access_claims, jwks_server
@@ -45,6 +46,15 @@ def make_app() -> Chalice:
     def delete(call: Call[None], note_id: str) -> Reply:
         return Reply(None, status=204)
 
+    created: list[str] = []
+
+    @router.route("/orders", "POST", body=Note, status=201, idempotent=True)
+    def order(call: Call[Note]) -> dict[str, Any]:
+        if call.body.text == "fail":
+            raise errors.Conflict("out_of_stock", "none left")
+        created.append(call.body.text)
+        return {"order": len(created), "text": call.body.text}
+
     @router.route("/whoami", "GET")
     def whoami(call: Call[None]) -> dict[str, Any]:
         return {"username": call.principal.username}
@@ -71,8 +81,10 @@ def client(jwks: JwksServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[Client
     from chalicelib.core import routes
 
     routes._verifier.cache_clear()
+    use_idempotency_store(MemoryIdempotencyStore())
     with Client(make_app()) as test_client:
         yield test_client
+    use_idempotency_store(None)
     get_settings.cache_clear()
     routes._verifier.cache_clear()
 
@@ -195,3 +207,38 @@ def test_install_refuses_routes_that_bypass_the_route_layer() -> None:
 
     with pytest.raises(RuntimeError, match="/sneaky"):
         install(app)
+
+
+def _order(client: Client, text: str, key: str | None, user: str = "carol") -> Any:
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {KEY.sign(access_claims(username=user))}"}
+    if key is not None:
+        headers["Idempotency-Key"] = key
+    return client.http.post("/v1/orders", body=json.dumps({"text": text}), headers=headers)
+
+
+def test_a_retry_with_the_same_key_returns_the_first_answer_and_creates_nothing(client: Client) -> None:
+    first = _order(client, "tea", "k-1")
+    again = _order(client, "tea", "k-1")
+    assert first.status_code == again.status_code == 201
+    assert json.loads(first.body) == json.loads(again.body) == {"order": 1, "text": "tea"}
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert json.loads(_order(client, "tea", "k-2").body)["order"] == 2  # a new key is a new order
+    assert json.loads(_order(client, "tea", None).body)["order"] == 3  # no key, no protection
+
+
+def test_the_same_key_with_another_body_is_a_422(client: Client) -> None:
+    _order(client, "tea", "k-3")
+    response = _order(client, "coffee", "k-3")
+    assert response.status_code == 422
+    assert error_of(response)["code"] == "idempotency_key_reused"
+
+
+def test_keys_belong_to_their_user(client: Client) -> None:
+    assert json.loads(_order(client, "tea", "shared", user="carol").body)["order"] == 1
+    assert json.loads(_order(client, "tea", "shared", user="dave").body)["order"] == 2
+
+
+def test_a_failed_request_releases_its_key(client: Client) -> None:
+    assert _order(client, "fail", "k-4").status_code == 409
+    assert _order(client, "fail", "k-4").status_code == 409  # tried again, not replayed from a store
+    assert error_of(_order(client, "x", "not a valid key!")) ["code"] == "invalid_idempotency_key"

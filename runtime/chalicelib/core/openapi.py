@@ -29,10 +29,12 @@ def build_openapi(app: Chalice, *, title: str, version: str) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
 
     def ref(model: type[BaseModel]) -> dict[str, str]:
+        # Component names allow [a-zA-Z0-9._-]: ``Page[Post]`` becomes ``Page_Post_``.
+        name = re.sub(r"[^a-zA-Z0-9._-]", "_", model.__name__)
         document = model.model_json_schema(ref_template="#/components/schemas/{model}")
         schemas.update(document.pop("$defs", {}))
-        schemas[model.__name__] = document
-        return {"$ref": f"#/components/schemas/{model.__name__}"}
+        schemas[name] = document
+        return {"$ref": f"#/components/schemas/{name}"}
 
     for path, methods in sorted(app.routes.items()):
         for method, entry in sorted(methods.items()):

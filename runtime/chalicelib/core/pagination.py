@@ -20,6 +20,7 @@ import binascii
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any, Generic, TypeVar
@@ -65,7 +66,8 @@ class CursorCodec:
         if cursor is None or cursor == "":
             return None
         payload, _, mac = cursor.partition(".")
-        if len(cursor) > _MAX_CURSOR or not payload or not hmac.compare_digest(mac, self._mac(scope, payload)):
+        if (len(cursor) > _MAX_CURSOR or not payload or not cursor.isascii()
+                or not hmac.compare_digest(mac, self._mac(scope, payload))):
             raise BadRequest("invalid_cursor", "the cursor is not one this list gave out")
         try:
             position = json.loads(_unb64(payload))
@@ -85,6 +87,6 @@ def parse_limit(raw: str | None) -> int:
     """``limit``: default 20, 1 to 100; anything else is a 422."""
     if raw is None or raw == "":
         return DEFAULT_LIMIT
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+    if not re.fullmatch(r"[0-9]{1,3}", raw) or not 1 <= int(raw) <= MAX_LIMIT:
         raise Unprocessable("invalid_limit", f"limit must be a whole number from 1 to {MAX_LIMIT}")
     return int(raw)
