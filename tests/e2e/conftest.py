@@ -14,6 +14,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,17 +49,17 @@ def _wait_for(output: Path, process: subprocess.Popen[bytes]) -> RunningPlatform
     raise RuntimeError(f"the local platform did not start:\n{output.read_text()}")
 
 
-@pytest.fixture(scope="session")
-def platform() -> Iterator[RunningPlatform]:
+@contextmanager
+def start_platform(**settings: str) -> Iterator[RunningPlatform]:
+    """``python -m local`` on a free port, with extra environment ``settings``; stopped on exit."""
     with tempfile.NamedTemporaryFile("w", suffix=".log", delete=False) as log:
         output = Path(log.name)
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **settings}
     with output.open("w") as sink:
         process = subprocess.Popen([sys.executable, "-m", "local", "--port", "0"], cwd=ROOT, env=env,
                                    stdout=sink, stderr=subprocess.STDOUT)
     try:
-        running = _wait_for(output, process)
-        yield running
+        yield _wait_for(output, process)
     finally:
         process.terminate()
         try:
@@ -69,6 +70,12 @@ def platform() -> Iterator[RunningPlatform]:
             output.unlink(missing_ok=True)
         else:
             print(f"platform log: {output}")
+
+
+@pytest.fixture(scope="session")
+def platform() -> Iterator[RunningPlatform]:
+    with start_platform() as running:
+        yield running
 
 
 @dataclass

@@ -83,6 +83,16 @@ def cursor_codec() -> CursorCodec:
     return CursorCodec(get_settings().cursor_secret)
 
 
+def split_page(fetched: list[T], limit: int) -> tuple[list[T], T | None]:
+    """Split what a query returned with ``limit + 1``: the page, and its last item if more follow.
+
+    Fetching one extra row is how a list knows it has another page, so
+    ``next_cursor`` is null exactly when nothing follows (no empty last page).
+    """
+    page = fetched[:limit]
+    return page, (page[-1] if len(fetched) > limit else None)
+
+
 def parse_limit(raw: str | None) -> int:
     """``limit``: default 20, 1 to 100; anything else is a 422."""
     if raw is None or raw == "":

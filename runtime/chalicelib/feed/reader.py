@@ -13,6 +13,7 @@ import threading
 import time
 
 from chalicelib.core.batches import get_many, get_many_pairs
+from chalicelib.core.pagination import split_page
 from chalicelib.feed.models import TimelineModel
 from chalicelib.posts.models import PostModel
 from chalicelib.users.models import FollowModel, UserModel
@@ -37,17 +38,16 @@ def feed_page(reader: str, limit: int, before: str | None) -> tuple[list[PostMod
     """The reader's feed, newest first, strictly older than ``before``; returns the page and its last id."""
     condition = TimelineModel.post_id < before if before else None
     ids = [entry.post_id for entry in
-           TimelineModel.query(reader, condition, scan_index_forward=False, limit=limit)]
+           TimelineModel.query(reader, condition, scan_index_forward=False, limit=limit + 1)]
     stars = [name for name in celebrities() if name != reader]
     if stars:
         followed = get_many_pairs(FollowModel, [(reader, star) for star in stars])
         author_condition = PostModel.post_id < before if before else None
         for edge in followed:
             ids += [post.post_id for post in PostModel.by_author.query(
-                edge.followee, author_condition, scan_index_forward=False, limit=limit,
+                edge.followee, author_condition, scan_index_forward=False, limit=limit + 1,
                 attributes_to_get=["post_id"])]
-    page_ids = sorted(set(ids), reverse=True)[:limit]
+    page_ids, last = split_page(sorted(set(ids), reverse=True), limit)
     posts = get_many(PostModel, page_ids)
     # A post deleted a moment ago may still have timeline entries: it is simply left out.
-    page = [posts[post_id] for post_id in page_ids if post_id in posts]
-    return page, page_ids[-1] if len(page_ids) == limit else None
+    return [posts[post_id] for post_id in page_ids if post_id in posts], last

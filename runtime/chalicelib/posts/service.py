@@ -16,6 +16,7 @@ from pynamodb.exceptions import UpdateError
 from chalicelib.core.batches import get_many
 from chalicelib.core.errors import Forbidden, NotFound, Unprocessable
 from chalicelib.core.ids import is_id, new_id
+from chalicelib.core.pagination import split_page
 from chalicelib.core.tokens import Principal
 from chalicelib.core.transactions import Cancelled, Delete, Put, Update, transact
 from chalicelib.posts.models import COMMENT, LIKE, InteractionModel, PostModel
@@ -219,14 +220,14 @@ def list_comments(post_id: str, limit: int, after: str | None) -> tuple[list[Int
     """Comments oldest first (a conversation reads top down); returns the page and the last id."""
     get_post(post_id)
     lower = f"{COMMENT}{after}~" if after else COMMENT  # '~' sorts after every id character
-    page = list(InteractionModel.query(post_id, InteractionModel.sk.between(lower, f"{COMMENT}~"), limit=limit))
-    last = page[-1].sk.removeprefix(COMMENT) if len(page) == limit else None
-    return page, last
+    fetched = list(InteractionModel.query(post_id, InteractionModel.sk.between(lower, f"{COMMENT}~"), limit=limit + 1))
+    page, last = split_page(fetched, limit)
+    return page, last.sk.removeprefix(COMMENT) if last else None
 
 
 def posts_by(author: str, limit: int, before: str | None) -> tuple[list[PostModel], str | None]:
     """An author's posts, newest first."""
     condition = PostModel.post_id < before if before else None
-    page = list(PostModel.by_author.query(author, condition, scan_index_forward=False, limit=limit))
-    last = page[-1].post_id if len(page) == limit else None
-    return page, last
+    fetched = list(PostModel.by_author.query(author, condition, scan_index_forward=False, limit=limit + 1))
+    page, last = split_page(fetched, limit)
+    return page, last.post_id if last else None

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from chalicelib.core.batches import get_many
 from chalicelib.core.errors import NotFound, Unprocessable
+from chalicelib.core.pagination import split_page
 from chalicelib.core.tokens import Principal
 from chalicelib.core.transactions import Cancelled, Delete, Put, Update, transact
 from chalicelib.users.models import FollowModel, UserModel
@@ -87,16 +88,16 @@ def following_of(username: str, limit: int, after: str | None) -> tuple[list[Use
     """Whom ``username`` follows, by username."""
     get_profile(username)
     condition = FollowModel.followee > after if after else None
-    edges = list(FollowModel.query(username, condition, limit=limit))
-    return _profiles([e.followee for e in edges]), edges[-1].followee if len(edges) == limit else None
+    edges, last = split_page(list(FollowModel.query(username, condition, limit=limit + 1)), limit)
+    return _profiles([e.followee for e in edges]), last.followee if last else None
 
 
 def followers_of(username: str, limit: int, after: str | None) -> tuple[list[UserModel], str | None]:
     """Who follows ``username``, by username."""
     get_profile(username)
     condition = FollowModel.follower > after if after else None
-    edges = list(FollowModel.followers.query(username, condition, limit=limit))
-    return _profiles([e.follower for e in edges]), edges[-1].follower if len(edges) == limit else None
+    edges, last = split_page(list(FollowModel.followers.query(username, condition, limit=limit + 1)), limit)
+    return _profiles([e.follower for e in edges]), last.follower if last else None
 
 
 def _profiles(usernames: list[str]) -> list[UserModel]:
