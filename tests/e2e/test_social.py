@@ -11,6 +11,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
+import boto3
 import pytest
 import requests
 
@@ -21,11 +22,14 @@ PATIENCE = 15.0
 
 
 def eventually(probe: Callable[[], T], done: Callable[[T], bool], timeout: float = PATIENCE) -> T:
+    """``probe()`` once ``done`` says so; an AssertionError if that takes longer than ``timeout``."""
     deadline = time.monotonic() + timeout
     while True:
         value = probe()
-        if done(value) or time.monotonic() > deadline:
+        if done(value):
             return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not done after {timeout} s; last value: {value!r}")
         time.sleep(0.2)
 
 
@@ -153,14 +157,27 @@ def test_edit_like_comment_and_delete_a_post(people: dict[str, Api]) -> None:
     assert ann.call("PATCH", f"/posts/{pid}/comments/{comments[1]['id']}", json={"content": "x"}).status_code == 403
 
     # Deleting the post takes it out of feeds, and its likes and comments with it.
-    eventually(ben.feed_ids, lambda ids: pid in ids)
+    ben.ok("PUT", f"/users/{ann.user.username}/follow")
+    assert pid in eventually(ben.feed_ids, lambda ids: pid in ids)
     before = ann.ok("GET", "/users/me")["posts_count"]
+    assert _interaction_rows(ann.platform, pid) == 5  # one like, four comments
     ann.ok("DELETE", f"/posts/{pid}", 204)
     assert ann.ok("GET", "/users/me")["posts_count"] == before - 1
     assert ben.call("GET", f"/posts/{pid}").status_code == 404
     assert pid not in ben.feed_ids()
     assert ben.call("PUT", f"/posts/{pid}/like").status_code == 404
     assert ben.call("GET", f"/posts/{pid}/comments").status_code == 404
+    # ...and behind the API, its like and comment rows are cleaned up too.
+    assert eventually(lambda: _interaction_rows(ann.platform, pid), lambda n: n == 0) == 0
+
+
+def _interaction_rows(platform: RunningPlatform, post_id: str) -> int:
+    dynamodb = boto3.client("dynamodb", endpoint_url=platform.aws_endpoint, region_name="us-east-1",
+                            aws_access_key_id="testing", aws_secret_access_key="testing")
+    table = next(name for name in dynamodb.list_tables()["TableNames"] if name.endswith("-interactions"))
+    answer = dynamodb.query(TableName=table, KeyConditionExpression="post_id = :p",
+                            ExpressionAttributeValues={":p": {"S": post_id}}, Select="COUNT")
+    return int(answer["Count"])
 
 
 def test_twenty_concurrent_likes_count_exactly_twenty(platform: RunningPlatform, people: dict[str, Api]) -> None:
