@@ -11,14 +11,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from pynamodb.attributes import NumberAttribute
 from pynamodb.exceptions import UpdateError
 
 from chalicelib.core.batches import get_many
-from chalicelib.core.errors import Forbidden, NotFound, Unprocessable
+from chalicelib.core.errors import Conflict, Forbidden, NotFound, Unprocessable
 from chalicelib.core.ids import is_id, new_id
 from chalicelib.core.pagination import split_page
 from chalicelib.core.tokens import Principal
-from chalicelib.core.transactions import Cancelled, Delete, Put, Update, transact
+from chalicelib.core.transactions import Cancelled, Delete, Operation, Put, Update, transact
 from chalicelib.posts.models import COMMENT, LIKE, InteractionModel, PostModel
 from chalicelib.posts.text import hashtags, mentions
 from chalicelib.users.models import UserModel
@@ -114,8 +115,21 @@ def delete_post(principal: Principal, post_id: str) -> None:
         raise
 
 
-def _likes_count(post_id: str) -> int:
-    return int(get_post(post_id).likes_count)
+def _with_post_counter(row: Operation, post_id: str, counter: NumberAttribute, delta: int) -> bool:
+    """Change an interaction row and the post's counter together.
+
+    Returns False, changing nothing, when the row's own condition failed (a like
+    that exists already, an unlike of nothing); a post that is gone is a 404.
+    """
+    try:
+        transact([row, Update(PostModel(post_id), [counter.add(delta)], condition=PostModel.post_id.exists())])
+        return True
+    except Cancelled as cancelled:
+        if cancelled.failed(1):
+            raise NotFound("post_not_found", "no such post") from cancelled
+        if cancelled.failed(0):
+            return False
+        raise
 
 
 def like(principal: Principal, post_id: str) -> int:
@@ -123,36 +137,16 @@ def like(principal: Principal, post_id: str) -> int:
     post = get_post(post_id)
     row = InteractionModel(post_id, f"{LIKE}{principal.username}", author=principal.username,
                            post_author=post.author, created_at=_now())
-    try:
-        transact([
-            Put(row, condition=InteractionModel.sk.does_not_exist()),
-            Update(PostModel(post_id), [PostModel.likes_count.add(1)],
-                   condition=PostModel.post_id.exists()),
-        ])
-    except Cancelled as cancelled:
-        if cancelled.failed(1):
-            raise NotFound("post_not_found", "no such post") from cancelled
-        if not cancelled.failed(0):
-            raise
-    return _likes_count(post_id)
+    _with_post_counter(Put(row, condition=InteractionModel.sk.does_not_exist()), post_id, PostModel.likes_count, 1)
+    return int(get_post(post_id).likes_count)
 
 
 def unlike(principal: Principal, post_id: str) -> int:
     """Take a like back (no like is fine); returns the likes count."""
     get_post(post_id)
     row = InteractionModel(post_id, f"{LIKE}{principal.username}")
-    try:
-        transact([
-            Delete(row, condition=InteractionModel.sk.exists()),
-            Update(PostModel(post_id), [PostModel.likes_count.add(-1)],
-                   condition=PostModel.post_id.exists()),
-        ])
-    except Cancelled as cancelled:
-        if cancelled.failed(1):
-            raise NotFound("post_not_found", "no such post") from cancelled
-        if not cancelled.failed(0):
-            raise
-    return _likes_count(post_id)
+    _with_post_counter(Delete(row, condition=InteractionModel.sk.exists()), post_id, PostModel.likes_count, -1)
+    return int(get_post(post_id).likes_count)
 
 
 def add_comment(principal: Principal, post_id: str, content: str) -> InteractionModel:
@@ -160,16 +154,10 @@ def add_comment(principal: Principal, post_id: str, content: str) -> Interaction
     now = _now()
     comment = InteractionModel(post_id, f"{COMMENT}{new_id(now)}", author=principal.username,
                                post_author=post.author, content=_checked_content(content), created_at=now)
-    try:
-        transact([
-            Put(comment, condition=InteractionModel.sk.does_not_exist()),
-            Update(PostModel(post_id), [PostModel.comments_count.add(1)],
-                   condition=PostModel.post_id.exists()),
-        ])
-    except Cancelled as cancelled:
-        if cancelled.failed(1):
-            raise NotFound("post_not_found", "no such post") from cancelled
-        raise
+    # A fresh id cannot exist already, so the row's condition only guards against a clash.
+    if not _with_post_counter(Put(comment, condition=InteractionModel.sk.does_not_exist()), post_id,
+                              PostModel.comments_count, 1):
+        raise Conflict("comment_id_clash", "try again")
     return comment
 
 
