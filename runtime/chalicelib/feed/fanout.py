@@ -5,6 +5,9 @@ writes, then queues a continuation for the next page: no single message does
 unbounded work, and a retry redoes one page at most (writes are idempotent).
 Authors with more than ``FANOUT_MAX_FOLLOWERS`` followers are not fanned out:
 they are marked as celebrities and their posts are merged into feeds on read.
+Readers cache the list of celebrities for ``CELEBRITY_CACHE_SECONDS``, so a new
+celebrity is still fanned out for twice that long: no reader misses a post
+while its cache does not know yet.
 """
 
 from __future__ import annotations
@@ -57,11 +60,12 @@ def fan_out(post_id: str, author: str, *, after: str | None, remove: bool) -> in
             profile = UserModel.get(author)
         except UserModel.DoesNotExist:
             return 0
-        if profile.celebrity == CELEBRITY:
+        if _merged_on_read(profile):
             return 0  # their followers read their posts at read time
-        if not remove and int(profile.followers_count) > get_settings().fanout_max_followers:
-            profile.update(actions=[UserModel.celebrity.set(CELEBRITY)])
-            return 0
+        if not remove and profile.celebrity != CELEBRITY \
+                and int(profile.followers_count) > get_settings().fanout_max_followers:
+            profile.update(actions=[UserModel.celebrity.set(CELEBRITY),
+                                    UserModel.celebrity_since.set(datetime.now(UTC))])
     condition = FollowModel.follower > after if after else None
     followers = [edge.follower for edge in FollowModel.followers.query(author, condition, limit=FOLLOWER_PAGE)]
     if remove:
@@ -71,6 +75,14 @@ def fan_out(post_id: str, author: str, *, after: str | None, remove: bool) -> in
     if len(followers) == FOLLOWER_PAGE:
         _continue({"type": CONTINUE, "post_id": post_id, "author": author, "after": followers[-1], "remove": remove})
     return len(followers)
+
+
+def _merged_on_read(profile: UserModel) -> bool:
+    """A celebrity long enough for every reader's cache to know it."""
+    if profile.celebrity != CELEBRITY or profile.celebrity_since is None:
+        return False
+    grace = timedelta(seconds=2 * get_settings().celebrity_cache_seconds)
+    return datetime.now(UTC) - profile.celebrity_since > grace
 
 
 def _continue(message: dict[str, Any]) -> None:

@@ -14,21 +14,21 @@ import time
 
 from chalicelib.core.batches import get_many, get_many_pairs
 from chalicelib.core.pagination import split_page
+from chalicelib.core.settings import get_settings
 from chalicelib.feed.models import TimelineModel
 from chalicelib.posts.models import PostModel
 from chalicelib.users.models import FollowModel, UserModel
 
-CELEBRITIES_TTL_SECONDS = 60
 _cache: tuple[float, list[str]] = (0.0, [])
 _lock = threading.Lock()
 
 
 def celebrities() -> list[str]:
-    """Authors whose posts are merged on read; refreshed once a minute per process."""
+    """Authors whose posts are merged on read; refreshed every CELEBRITY_CACHE_SECONDS per process."""
     global _cache
     with _lock:
         fetched_at, names = _cache
-        if time.monotonic() - fetched_at > CELEBRITIES_TTL_SECONDS:
+        if time.monotonic() - fetched_at >= get_settings().celebrity_cache_seconds:
             names = [user.username for user in UserModel.celebrities.query("yes")]
             _cache = (time.monotonic(), names)
         return names

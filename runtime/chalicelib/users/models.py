@@ -45,6 +45,7 @@ class UserModel(Model):
     posts_count = NumberAttribute(default=0)
     created_at = UTCDateTimeAttribute(default=_now)
     celebrity = UnicodeAttribute(null=True)  # "yes" once too many follow them to fan their posts out
+    celebrity_since = UTCDateTimeAttribute(null=True)
     celebrities = CelebrityIndex()
 
 
