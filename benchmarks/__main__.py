@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from benchmarks import cold_start, local_startup
+from benchmarks import cold_start, feed, local_startup
 
 if __name__ == "__main__":
-    for benchmark in (cold_start, local_startup):
+    for benchmark in (cold_start, local_startup, feed):
         print(f"== {benchmark.__name__}")
         benchmark.main()

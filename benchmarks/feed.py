@@ -341,6 +341,8 @@ def _feed_benchmark() -> None:
           f"{time.perf_counter() - began:.1f} s):")
     for c in (0, 5):
         print(_feed_line(f"100 + {c:>2} celebrities", _read_feed(f"fan_of_{c}", pages=30)))
+    print("  -> merging costs 1 Query per celebrity followed, and checking which celebrities the reader follows costs "
+          "1 BatchGetItem per 100 celebrities on the platform (BatchGetItem takes 100 keys), on every page")
 
 
 # --- fan-out -------------------------------------------------------------------------------------
@@ -395,7 +397,10 @@ def _fanout_benchmark(clients: Clients) -> None:
 
     owners = _timeline_owners(clients, post.post_id)
     assert owners == {*followers, author}, f"{len(owners)} timelines have the post"
-    print(f"  messages handled: {messages} (the post.created and {messages - 1} continuations)")
+    last_empty = FANOUT_FOLLOWERS % fanout.FOLLOWER_PAGE == 0
+    print(f"  messages handled: {messages} (the post.created and {messages - 1} continuations"
+          + (f"; the last found no follower left: {FANOUT_FOLLOWERS:,} is a multiple of FOLLOWER_PAGE)"
+             if last_empty else ")"))
     print(f"  DynamoDB calls: {total.total('dynamodb')} ({_ops(total.ops('dynamodb'))})")
     print(f"  SQS calls: {total.total('sqs')} ({_ops(total.ops('sqs'))})")
     print(f"  total calls: {total.total()}")
