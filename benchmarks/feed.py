@@ -29,7 +29,6 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from local import RUNTIME_DIR
@@ -72,7 +71,6 @@ POSTS_FIRST_TEN = 10
 CELEBRITIES_FOLLOWED = (0, 1, 5, 20)
 CELEBRITIES_ON_PLATFORM = 250
 FANOUT_FOLLOWERS = 10_000
-EXPIRED: tuple[float, list[str]] = (float("-inf"), [])  # reader.py's celebrity cache, expired
 MOTO_NOTE = ("moto in-process (mock_aws): latencies are moto's and botocore's, not DynamoDB's, and include no "
              "network; the call counts are the point")
 
@@ -170,8 +168,7 @@ def _platform() -> Iterator[Clients]:
     env = EnvPatch()
     endpoint = os.environ.pop("AWS_ENDPOINT_URL", None)  # mock_aws answers AWS's own endpoints
     env.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
-                "AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION, "FANOUT_MAX_FOLLOWERS": "50000",
-                "CELEBRITY_CACHE_SECONDS": "60"})
+                "AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION, "FANOUT_MAX_FOLLOWERS": "50000"})
     backend = moto_dynamodb.DynamoDBBackend
     transact = backend.transact_write_items
 
@@ -204,7 +201,6 @@ def _platform() -> Iterator[Clients]:
         for table in MANIFEST.tables:
             table.bind()
         get_settings.cache_clear()
-        feed_reader._cache = EXPIRED
 
 
 # --- building the world through the domain code --------------------------------------------------
@@ -252,32 +248,32 @@ class FeedFigures:
     median_ms: float
     p95_ms: float
     pages: int
-    cold_ops: Counter[str]
+    first_ops: Counter[str]
 
 
 def _read_feed(reader: str, pages: int = PAGES) -> FeedFigures:
-    feed_reader._cache = EXPIRED  # the celebrity list expired: the next page is a cold one
-    with METER.counting() as cold:
-        feed_reader.feed_page(reader, PAGE, None)
+    with METER.counting() as first:  # the first page also reads the reader's STARS row, in the same query
+        feed_reader.feed_page(reader, PAGE, None, None)
     per_page: list[Counter[str]] = []
     latencies: list[float] = []
     before: str | None = None
+    stars: list[str] | None = None
     depth = 0
     for _ in range(pages):
         if depth == DEPTH or (depth and before is None):
-            before, depth = None, 0
+            before, stars, depth = None, None, 0
         with METER.counting() as window:
             began = time.perf_counter()
-            page, last = feed_reader.feed_page(reader, PAGE, before)
+            page = feed_reader.feed_page(reader, PAGE, before, stars)
             latencies.append((time.perf_counter() - began) * 1000)
-        assert len(page) == PAGE, f"{reader}: a page of {len(page)} posts; the set-up should fill every page"
+        assert len(page.posts) == PAGE, f"{reader}: a page of {len(page.posts)} posts; the set-up should fill it"
         assert window.total() == window.total("dynamodb")
         per_page.append(window.ops())
-        before, depth = last, depth + 1
+        before, stars, depth = page.last, page.stars, depth + 1
     quantiles = statistics.quantiles(latencies, n=20)
     most = Counter(frozenset(c.items()) for c in per_page).most_common(1)[0][0]
     return FeedFigures(reader, Counter(dict(most)), all(c == Counter(dict(most)) for c in per_page),
-                       statistics.median(latencies), quantiles[18], len(per_page), cold.ops())
+                       statistics.median(latencies), quantiles[18], len(per_page), first.ops())
 
 
 def _feed_line(label: str, figures: FeedFigures) -> str:
@@ -285,7 +281,7 @@ def _feed_line(label: str, figures: FeedFigures) -> str:
     same = "" if figures.uniform else " (NOT the same on every page)"
     return (f"  {label:<34} {calls:>2} calls/page ({_ops(figures.ops)}){same}; "
             f"median {figures.median_ms:5.2f} ms, p95 {figures.p95_ms:5.2f} ms over {figures.pages} pages; "
-            f"cold: {sum(figures.cold_ops.values())} ({_ops(figures.cold_ops)})")
+            f"first page: {sum(figures.first_ops.values())} ({_ops(figures.first_ops)})")
 
 
 def _feed_benchmark() -> None:
@@ -323,37 +319,34 @@ def _feed_benchmark() -> None:
                                     "are the same for 10, 100 and 1,000 accounts followed"))
 
     began = time.perf_counter()
-    grace = timedelta(seconds=2 * get_settings().celebrity_cache_seconds)
     with METER.counting() as setup:
+        # The first post marks each star: it is still fanned out while the star joins every follower's
+        # STARS row; from then on the star is a celebrity and the second post is merged on read.
         firsts = {star: _post_and_fan_out(star, f"{star} says hello").post_id for star in stars}
-        for star in stars:  # as if the grace of 2 x CELEBRITY_CACHE_SECONDS had passed
-            UserModel(star).update(actions=[UserModel.celebrity_since.set(datetime.now(UTC) - grace * 2)])
         seconds = {star: _post_and_fan_out(star, f"{star} says more").post_id for star in stars}
-    marked = sorted(user.username for user in UserModel.celebrities.query("yes"))
+    marked = sorted(star for star in stars if UserModel.get(star).celebrity == fanout.CELEBRITY)
     assert marked == stars, marked
     fan = f"fan_of_{max(CELEBRITIES_FOLLOWED)}"
     assert all(TimelineModel.count(fan, TimelineModel.post_id == post_id) == 1 for post_id in firsts.values())
     assert all(TimelineModel.count(fan, TimelineModel.post_id == post_id) == 0 for post_id in seconds.values())
     print(f"  celebrities: {len(stars)} accounts with followers_count > FANOUT_MAX_FOLLOWERS={threshold}; handle() "
-          f"marks each at its first post (still fanned out during the grace of {grace.seconds} s); celebrity_since "
-          f"then set {grace.seconds * 2} s back (set-up), so their second post is merged on read, not fanned out "
-          f"({setup.total()} calls, {time.perf_counter() - began:.1f} s). Readers follow 100 accounts + C of them:")
+          f"marks each at its first post, which is still fanned out while the star joins its followers' STARS rows; "
+          f"the second post is merged on read, not fanned out ({setup.total()} calls, "
+          f"{time.perf_counter() - began:.1f} s). Readers follow 100 accounts + C of them:")
     for c in CELEBRITIES_FOLLOWED:
         print(_feed_line(f"100 + {c:>2} celebrities", _read_feed(f"fan_of_{c}", pages=30)))
     print(_feed_line("1000 +  0 celebrities", _read_feed(_reader(1000), pages=30)))
 
     began = time.perf_counter()
     more = [f"star{i:03d}" for i in range(len(stars), CELEBRITIES_ON_PLATFORM)]
-    for star in more:  # only the platform's celebrity list matters here: marked directly
+    for star in more:  # celebrities nobody here follows: marked directly
         _profile(star)
-        UserModel(star).update(actions=[UserModel.celebrity.set(fanout.CELEBRITY),
-                                        UserModel.celebrity_since.set(datetime.now(UTC) - grace * 2)])
+        UserModel(star).update(actions=[UserModel.celebrity.set(fanout.CELEBRITY)])
     print(f"  {CELEBRITIES_ON_PLATFORM} celebrities on the platform ({len(more)} more, marked directly, "
           f"{time.perf_counter() - began:.1f} s):")
     for c in (0, 5):
         print(_feed_line(f"100 + {c:>2} celebrities", _read_feed(f"fan_of_{c}", pages=30)))
-    print("  -> merging costs 1 Query per celebrity followed, and checking which celebrities the reader follows costs "
-          "1 BatchGetItem per 100 celebrities on the platform (BatchGetItem takes 100 keys), on every page")
+    print("  -> merging costs 1 Query per celebrity followed; celebrities the reader does not follow cost nothing")
 
 
 # --- fan-out -------------------------------------------------------------------------------------
@@ -408,10 +401,8 @@ def _fanout_benchmark(clients: Clients) -> None:
 
     owners = _timeline_owners(clients, post.post_id)
     assert owners == {*followers, author}, f"{len(owners)} timelines have the post"
-    last_empty = FANOUT_FOLLOWERS % fanout.FOLLOWER_PAGE == 0
-    print(f"  messages handled: {messages} (the post.created and {messages - 1} continuations"
-          + (f"; the last found no follower left: {FANOUT_FOLLOWERS:,} is a multiple of FOLLOWER_PAGE)"
-             if last_empty else ")"))
+    print(f"  messages handled: {messages} (the post.created and {messages - 1} continuations, "
+          f"one per further page of {fanout.FOLLOWER_PAGE} followers)")
     print(f"  DynamoDB calls: {total.total('dynamodb')} ({_ops(total.ops('dynamodb'))})")
     print(f"  SQS calls: {total.total('sqs')} ({_ops(total.ops('sqs'))})")
     print(f"  total calls: {total.total()}")

@@ -31,7 +31,7 @@ from chalicelib.core.settings import get_settings
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
-_MAX_CURSOR = 1024
+_MAX_CURSOR = 8192  # a feed cursor carries up to 100 usernames
 
 T = TypeVar("T")
 

@@ -48,7 +48,6 @@ class Settings:
     fanout_max_followers: int
     timeline_days: int
     backfill_posts: int
-    celebrity_cache_seconds: int
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -73,7 +72,6 @@ class Settings:
             fanout_max_followers=_int("FANOUT_MAX_FOLLOWERS", 50_000),
             timeline_days=_int("TIMELINE_DAYS", 30),
             backfill_posts=_int("BACKFILL_POSTS", 20),
-            celebrity_cache_seconds=_int("CELEBRITY_CACHE_SECONDS", 60),
         )
 
 

@@ -54,7 +54,17 @@ class Delete:
     condition: Condition | None = None
 
 
-Operation = Put | Update | Delete
+@dataclass(frozen=True)
+class Check:
+    """A condition on an item (by key) that the transaction does not change."""
+
+    model: type[Model]
+    hash_key: str
+    range_key: str | None
+    condition: Condition
+
+
+Operation = Put | Update | Delete | Check
 
 
 class Cancelled(Exception):
@@ -85,6 +95,9 @@ def _add(transaction: TransactWrite, operation: Operation) -> None:
         transaction.save(operation.item, condition=operation.condition)
     elif isinstance(operation, Update):
         transaction.update(operation.item, actions=list(operation.actions), condition=operation.condition)
+    elif isinstance(operation, Check):
+        transaction.condition_check(operation.model, operation.hash_key, range_key=operation.range_key,
+                                    condition=operation.condition)
     else:
         transaction.delete(operation.item, condition=operation.condition)
 

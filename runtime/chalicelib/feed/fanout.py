@@ -3,24 +3,30 @@
 Fan-out goes a page of followers at a time (``FOLLOWER_PAGE``) with batched
 writes, then queues a continuation for the next page: no single message does
 unbounded work, and a retry redoes one page at most (writes are idempotent).
-Authors with more than ``FANOUT_MAX_FOLLOWERS`` followers are not fanned out:
-they are marked as celebrities and their posts are merged into feeds on read.
-Readers cache the list of celebrities for ``CELEBRITY_CACHE_SECONDS``, so a new
-celebrity is still fanned out for twice that long: no reader misses a post
-while its cache does not know yet.
+Authors with more than ``FANOUT_MAX_FOLLOWERS`` followers stop being fanned
+out, in two steps so that no follower misses a post: the author is marked
+``pending`` and still fanned out while a job adds them, a page of followers at
+a time, to each follower's STARS row (what the feed merges on read); once every
+follower has it the author is marked ``yes`` and fan-out stops. Follows made in
+the meantime add the star themselves.
 """
 
 from __future__ import annotations
 
 import json
+from contextlib import suppress
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from chalicelib.core.declarations import physical_name
 from chalicelib.core.ids import new_id
 from chalicelib.core.logs import get_logger
+from chalicelib.core.pagination import split_page
 from chalicelib.core.settings import get_settings
+from chalicelib.core.transactions import Cancelled, Check, Update, transact
 from chalicelib.feed import timeline
+from chalicelib.feed.models import STARS, TimelineModel
 from chalicelib.posts.models import PostModel
 from chalicelib.resources import TIMELINE_UPDATES
 from chalicelib.users.graph import follows
@@ -29,7 +35,8 @@ from chalicelib.users.models import FollowModel, UserModel
 log = get_logger(__name__)
 FOLLOWER_PAGE = 1000
 CONTINUE = "timeline.fanout"
-CELEBRITY = "yes"
+STARRING = "timeline.stars"
+PENDING, CELEBRITY = "pending", "yes"
 
 
 def handle(message: dict[str, Any]) -> None:
@@ -41,6 +48,8 @@ def handle(message: dict[str, Any]) -> None:
         fan_out(data["post_id"], data["author"], after=None, remove=True)
     elif kind == CONTINUE:
         fan_out(message["post_id"], message["author"], after=message["after"], remove=message["remove"])
+    elif kind == STARRING:
+        star(message["author"], after=message["after"])
     elif kind == "follow.created":
         backfill(data["follower"], data["followee"])
     elif kind == "follow.deleted":
@@ -60,35 +69,53 @@ def fan_out(post_id: str, author: str, *, after: str | None, remove: bool) -> in
             profile = UserModel.get(author)
         except UserModel.DoesNotExist:
             return 0
-        if _merged_on_read(profile):
+        if profile.celebrity == CELEBRITY:
             return 0  # their followers read their posts at read time
-        if not remove and profile.celebrity != CELEBRITY \
-                and int(profile.followers_count) > get_settings().fanout_max_followers:
-            profile.update(actions=[UserModel.celebrity.set(CELEBRITY),
-                                    UserModel.celebrity_since.set(datetime.now(UTC))])
-    condition = FollowModel.follower > after if after else None
-    followers = [edge.follower for edge in FollowModel.followers.query(author, condition, limit=FOLLOWER_PAGE)]
+        if not remove and not profile.celebrity and int(profile.followers_count) > get_settings().fanout_max_followers:
+            profile.update(actions=[UserModel.celebrity.set(PENDING)])
+            star(author, after=None)
+    followers, last = _followers_page(author, after)
     if remove:
         timeline.remove_entries((follower, post_id) for follower in followers)
     else:
         timeline.add_entries(followers, post_id, author)
-    if len(followers) == FOLLOWER_PAGE:
-        _continue({"type": CONTINUE, "post_id": post_id, "author": author, "after": followers[-1], "remove": remove})
+    if last:
+        _continue({"type": CONTINUE, "post_id": post_id, "author": author, "after": last, "remove": remove})
     return len(followers)
 
 
-def _merged_on_read(profile: UserModel) -> bool:
-    """A celebrity long enough for every reader's cache to know it."""
-    if profile.celebrity != CELEBRITY or profile.celebrity_since is None:
-        return False
-    grace = timedelta(seconds=2 * get_settings().celebrity_cache_seconds)
-    return datetime.now(UTC) - profile.celebrity_since > grace
+def _followers_page(author: str, after: str | None) -> tuple[list[str], str | None]:
+    """One page of ``author``'s followers after ``after``, and the last of them if more follow."""
+    condition = FollowModel.follower > after if after else None
+    edges = list(FollowModel.followers.query(author, condition, limit=FOLLOWER_PAGE + 1,
+                                             attributes_to_get=["followee", "follower"]))
+    page, last = split_page(edges, FOLLOWER_PAGE)
+    return [edge.follower for edge in page], last.follower if last else None
+
+
+def star(author: str, *, after: str | None) -> int:
+    """Add ``author`` to the STARS row of one page of followers; the last page makes them a celebrity."""
+    followers, last = _followers_page(author, after)
+    for follower in followers:
+        with suppress(Cancelled):  # only while they still follow: an unfollow must not leave a star behind
+            transact([Check(FollowModel, follower, author, FollowModel.followee.exists()),
+                      Update(TimelineModel(follower, STARS), [TimelineModel.stars.add({author})])])
+    if last:
+        _continue({"type": STARRING, "author": author, "after": last})
+    else:
+        UserModel(author).update(actions=[UserModel.celebrity.set(CELEBRITY)])
+    return len(followers)
+
+
+@lru_cache(maxsize=1)
+def _sqs() -> Any:
+    import boto3
+
+    return boto3.client("sqs")
 
 
 def _continue(message: dict[str, Any]) -> None:
-    import boto3
-
-    boto3.client("sqs").send_message(QueueUrl=physical_name(TIMELINE_UPDATES), MessageBody=json.dumps(message))
+    _sqs().send_message(QueueUrl=physical_name(TIMELINE_UPDATES), MessageBody=json.dumps(message))
 
 
 def backfill(follower: str, followee: str) -> int:

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from pynamodb.attributes import TTLAttribute, UnicodeAttribute
+from pynamodb.attributes import TTLAttribute, UnicodeAttribute, UnicodeSetAttribute
 from pynamodb.models import Model
 
 from chalicelib.core.declarations import aws_region, table_name_for
 
+STARS = "~stars"  # sorts after every ULID: the first row of a newest-first query
+
 
 class TimelineModel(Model):
-    """``post_id`` is a ULID, so the newest entries come first in reverse key order."""
+    """``post_id`` is a ULID, so the newest entries come first in reverse key order.
+
+    One more row per owner, ``post_id = STARS``, lists in ``stars`` the
+    celebrities the owner follows, whose posts are merged in on read. Being in
+    the same partition, it comes back with the first page's query for free.
+    """
 
     class Meta:
         logical_name = "timeline"
@@ -18,5 +25,6 @@ class TimelineModel(Model):
 
     owner = UnicodeAttribute(hash_key=True)
     post_id = UnicodeAttribute(range_key=True)
-    author = UnicodeAttribute()
-    expires_at = TTLAttribute()  # old entries age out; the post itself stays
+    author = UnicodeAttribute(null=True)  # absent on the STARS row
+    expires_at = TTLAttribute(null=True)  # old entries age out; the post itself stays; STARS never expires
+    stars = UnicodeSetAttribute(null=True)

@@ -13,6 +13,7 @@ from chalicelib.core.errors import NotFound, Unprocessable
 from chalicelib.core.pagination import split_page
 from chalicelib.core.tokens import Principal
 from chalicelib.core.transactions import Cancelled, Delete, Put, Update, transact
+from chalicelib.feed.models import STARS, TimelineModel
 from chalicelib.users.models import FollowModel, UserModel
 from chalicelib.users.profiles import get_or_create_profile, get_profile
 
@@ -21,8 +22,11 @@ def follow(principal: Principal, username: str) -> UserModel:
     """``principal`` follows ``username``; returns the followed profile as it is now."""
     if username == principal.username:
         raise Unprocessable("cannot_follow_yourself", "you cannot follow yourself")
-    get_profile(username)
+    followee = get_profile(username)
     edge = FollowModel(principal.username, username)
+    # A celebrity's posts are not fanned out: the follower's feed must know to merge them.
+    stars = [Update(TimelineModel(principal.username, STARS), [TimelineModel.stars.add({username})])
+             ] if followee.celebrity else []
 
     def change() -> None:
         transact([
@@ -31,6 +35,7 @@ def follow(principal: Principal, username: str) -> UserModel:
                    condition=UserModel.username.exists()),
             Update(UserModel(username), [UserModel.followers_count.add(1)],
                    condition=UserModel.username.exists()),
+            *stars,
         ])
 
     try:
@@ -58,7 +63,9 @@ def unfollow(principal: Principal, username: str) -> UserModel:
     """``principal`` stops following ``username``; returns the profile as it is now."""
     if username == principal.username:
         raise Unprocessable("cannot_follow_yourself", "you cannot follow yourself")
-    get_profile(username)
+    followee = get_profile(username)
+    stars = [Update(TimelineModel(principal.username, STARS), [TimelineModel.stars.delete({username})])
+             ] if followee.celebrity else []
     try:
         transact([
             Delete(FollowModel(principal.username, username), condition=FollowModel.followee.exists()),
@@ -66,6 +73,7 @@ def unfollow(principal: Principal, username: str) -> UserModel:
                    condition=UserModel.username.exists()),
             Update(UserModel(username), [UserModel.followers_count.add(-1)],
                    condition=UserModel.username.exists()),
+            *stars,
         ])
     except Cancelled as cancelled:
         if not cancelled.failed(0):

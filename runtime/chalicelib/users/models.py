@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib.core.declarations import aws_region, table_name_for
@@ -13,17 +13,6 @@ from chalicelib.core.declarations import aws_region, table_name_for
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-class CelebrityIndex(GlobalSecondaryIndex["UserModel"]):  # type: ignore[no-untyped-call]
-    """Sparse: only authors whose posts are merged into feeds at read time have ``celebrity``."""
-
-    class Meta:
-        index_name = "celebrities"
-        projection = KeysOnlyProjection()
-
-    celebrity = UnicodeAttribute(hash_key=True)
-    username = UnicodeAttribute(range_key=True)
 
 
 class UserModel(Model):
@@ -44,9 +33,8 @@ class UserModel(Model):
     following_count = NumberAttribute(default=0)
     posts_count = NumberAttribute(default=0)
     created_at = UTCDateTimeAttribute(default=_now)
-    celebrity = UnicodeAttribute(null=True)  # "yes" once too many follow them to fan their posts out
-    celebrity_since = UTCDateTimeAttribute(null=True)
-    celebrities = CelebrityIndex()
+    # None; "pending" while their followers learn it (still fanned out); "yes": merged on read only.
+    celebrity = UnicodeAttribute(null=True)
 
 
 class FollowersIndex(GlobalSecondaryIndex["FollowModel"]):  # type: ignore[no-untyped-call]
