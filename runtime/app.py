@@ -11,6 +11,8 @@ from chalicelib.core.tracing import install_tracing
 from chalicelib.events.handlers import events
 from chalicelib.feed.handlers import timelines
 from chalicelib.feed.routes import router as feed
+from chalicelib.ledger.handlers import ledger_events
+from chalicelib.ledger.routes import router as wallet
 from chalicelib.meta.routes import router as meta
 from chalicelib.posts.handlers import cleanup
 from chalicelib.posts.routes import router as posts
@@ -19,9 +21,9 @@ from chalicelib.users.routes import router as users
 install_tracing()
 app = Chalice(app_name="social")
 
-for router in (meta, auth, users, posts, feed):
+for router in (meta, auth, users, posts, feed, wallet):
     app.register_blueprint(router.blueprint, url_prefix="/v1")
-for handlers in (events, timelines, cleanup):
+for handlers in (events, timelines, cleanup, ledger_events):
     app.register_blueprint(handlers)
 
 install(app)

@@ -6,7 +6,16 @@ and both provide it.
 
 from __future__ import annotations
 
-from chalicelib.core.declarations import Manifest, PasswordPolicy, Queue, Subscription, Table, Topic, UserPool
+from chalicelib.core.declarations import (
+    Database,
+    Manifest,
+    PasswordPolicy,
+    Queue,
+    Subscription,
+    Table,
+    Topic,
+    UserPool,
+)
 from chalicelib.core.idempotency_model import IdempotencyModel
 from chalicelib.feed.models import TimelineModel
 from chalicelib.posts.models import InteractionModel, PostModel
@@ -35,6 +44,14 @@ POST_CLEANUP = Queue(
     subscriptions=(Subscription(DOMAIN_EVENTS, types=("post.deleted",)),),
 )
 
+# The coin ledger consumes what earns coins, and who was active (for the weekly bonus).
+COIN_AWARDS = Queue(
+    "coin-awards", visibility_timeout=60, max_receives=5,
+    subscriptions=(Subscription(DOMAIN_EVENTS, types=("post.created", "like.created", "comment.created")),),
+)
+
+LEDGER = Database("ledger", migrations="chalicelib/ledger/migrations")
+
 USER_POOL = UserPool(
     "users",
     password_policy=PasswordPolicy(min_length=10, require_lowercase=True, require_uppercase=True, require_numbers=True),
@@ -43,7 +60,8 @@ USER_POOL = UserPool(
 
 MANIFEST = Manifest(
     tables=(USERS, FOLLOWS, POSTS, INTERACTIONS, TIMELINE, IDEMPOTENCY),
-    queues=(TIMELINE_UPDATES, POST_CLEANUP),
+    queues=(TIMELINE_UPDATES, POST_CLEANUP, COIN_AWARDS),
     topics=(DOMAIN_EVENTS,),
     user_pool=USER_POOL,
+    databases=(LEDGER,),
 )

@@ -37,6 +37,7 @@ Access = Literal[
     "send", "consume",  # queues
     "publish",  # topics
     "sign_up", "confirm", "admin",  # the user pool
+    "connect",  # a database
 ]
 
 GRANTS_ATTRIBUTE = "__platform_grants__"
@@ -207,6 +208,31 @@ class Bucket(Resource, _ReadWrite):
 
 
 @dataclass(frozen=True)
+class Database(Resource):
+    """A relational database (PostgreSQL on RDS behind RDS Proxy in AWS).
+
+    Functions with a ``connect()`` grant run inside the VPC. They find the
+    database through ``DATABASE_URL`` when it is set (the local platform, tests),
+    otherwise through ``DATABASE_HOST``, ``DATABASE_PORT``, ``DATABASE_NAME``
+    and the credentials secret ``DATABASE_SECRET_ARN`` (the stack sets these).
+    ``migrations`` names the Alembic scripts folder, relative to ``runtime/``.
+    """
+
+    migrations: str = ""
+    kind: str = field(default="database", init=False)
+
+    def __post_init__(self) -> None:
+        _check_name(self.name)
+
+    @property
+    def env_var(self) -> str:
+        return "DATABASE_URL"
+
+    def connect(self) -> Grant:
+        return self.grant("connect")
+
+
+@dataclass(frozen=True)
 class PasswordPolicy:
     """The user pool's password rules; the runtime checks them before Cognito does."""
 
@@ -259,6 +285,7 @@ class Manifest:
     topics: tuple[Topic, ...] = ()
     buckets: tuple[Bucket, ...] = ()
     user_pool: UserPool | None = None
+    databases: tuple[Database, ...] = ()
 
     def __post_init__(self) -> None:
         seen: set[tuple[str, str]] = set()
@@ -279,6 +306,7 @@ class Manifest:
         yield from self.buckets
         if self.user_pool is not None:
             yield self.user_pool
+        yield from self.databases
 
     def queue(self, name: str) -> Queue:
         return _find(self.queues, name, "queue")

@@ -48,6 +48,11 @@ class Settings:
     fanout_max_followers: int
     timeline_days: int
     backfill_posts: int
+    coins_post: int
+    coins_like_received: int
+    coins_comment: int
+    daily_cap: int
+    weekly_bonus: int
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -72,6 +77,11 @@ class Settings:
             fanout_max_followers=_int("FANOUT_MAX_FOLLOWERS", 50_000),
             timeline_days=_int("TIMELINE_DAYS", 30),
             backfill_posts=_int("BACKFILL_POSTS", 20),
+            coins_post=_int("COINS_POST", 10),
+            coins_like_received=_int("COINS_LIKE_RECEIVED", 2),
+            coins_comment=_int("COINS_COMMENT", 5),
+            daily_cap=_int("DAILY_CAP", 500),
+            weekly_bonus=_int("WEEKLY_BONUS", 50),
         )
 
 

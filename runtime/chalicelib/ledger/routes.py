@@ -1,0 +1,98 @@
+"""Wallet, rewards, orders and the admin catalog routes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from chalicelib.core.declarations import uses
+from chalicelib.core.errors import Forbidden, Unprocessable
+from chalicelib.core.idempotency import check_key
+from chalicelib.core.pagination import Page, cursor_codec, parse_limit, split_page
+from chalicelib.core.routes import Call, Reply, Router
+from chalicelib.core.settings import get_settings
+from chalicelib.core.tokens import Principal
+from chalicelib.ledger import rewards
+from chalicelib.ledger.views import EntryView, NewReward, OrderView, RewardChange, RewardView, WalletView
+from chalicelib.ledger.wallet import entries, wallet
+from chalicelib.resources import LEDGER
+
+router = Router(__name__, tag="wallet")
+ADMINS = "admins"
+
+
+@router.route("/wallet", "GET", response=WalletView)
+@uses(LEDGER.connect())
+def my_wallet(call: Call[None]) -> WalletView:
+    """Your balance, and what you earned today against the daily cap."""
+    mine = wallet(call.principal.username)
+    return WalletView(balance=mine.balance, earned_today=mine.earned_today, daily_cap=get_settings().daily_cap)
+
+
+@router.route("/wallet/transactions", "GET", response=Page[EntryView])
+@uses(LEDGER.connect())
+def my_transactions(call: Call[None]) -> Page[EntryView]:
+    """Your entries, newest first: positive amounts came in, negative went out."""
+    scope = f"transactions:{call.principal.username}"
+    position = cursor_codec().decode(scope, call.query("cursor")) or {}
+    before = (datetime.fromisoformat(position["at"]), position["id"]) if position.get("at") else None
+    limit = parse_limit(call.query("limit"))
+    page, last = split_page(entries(call.principal.username, limit + 1, before), limit)
+    cursor = cursor_codec().encode(scope, {"at": last.created_at.isoformat(), "id": last.id}) if last else None
+    return Page[EntryView](items=[EntryView.of(e) for e in page], next_cursor=cursor)
+
+
+@router.route("/rewards", "GET", response=Page[RewardView])
+@uses(LEDGER.connect())
+def catalog(call: Call[None]) -> Page[RewardView]:
+    """The rewards on offer."""
+    position = cursor_codec().decode("rewards", call.query("cursor")) or {}
+    limit = parse_limit(call.query("limit"))
+    page, last = split_page(rewards.list_rewards(limit + 1, position.get("after")), limit)
+    cursor = cursor_codec().encode("rewards", {"after": last.id}) if last else None
+    return Page[RewardView](items=[RewardView.of(r) for r in page], next_cursor=cursor)
+
+
+@router.route("/rewards/{reward_id}/redeem", "POST", response=OrderView, status=201, errors=(404, 409))
+@uses(LEDGER.connect())
+def redeem(call: Call[None], reward_id: str) -> Reply:
+    """Spend coins on one unit of a reward. With ``Idempotency-Key``, a retry returns the same order."""
+    key = call.header("idempotency-key")
+    order, replayed = rewards.redeem(call.principal.username, reward_id, check_key(key) if key else None)
+    return Reply(OrderView.of(order), status=201, headers={"Idempotent-Replayed": "true"} if replayed else {})
+
+
+@router.route("/orders", "GET", response=Page[OrderView])
+@uses(LEDGER.connect())
+def my_orders(call: Call[None]) -> Page[OrderView]:
+    """Your orders, newest first."""
+    scope = f"orders:{call.principal.username}"
+    position = cursor_codec().decode(scope, call.query("cursor")) or {}
+    limit = parse_limit(call.query("limit"))
+    page, last = split_page(rewards.orders_of(call.principal.username, limit + 1, position.get("before")), limit)
+    cursor = cursor_codec().encode(scope, {"before": last.id}) if last else None
+    return Page[OrderView](items=[OrderView.of(o) for o in page], next_cursor=cursor)
+
+
+def _admin(principal: Principal) -> None:
+    if not principal.in_group(ADMINS):
+        raise Forbidden("admins_only", "only members of the admins group manage the catalog")
+
+
+@router.route("/admin/rewards", "POST", body=NewReward, response=RewardView, status=201, errors=(403,))
+@uses(LEDGER.connect())
+def add_reward(call: Call[NewReward]) -> RewardView:
+    """Add a reward to the catalog (admins)."""
+    _admin(call.principal)
+    return RewardView.of(rewards.create_reward(call.body.name, call.body.cost, call.body.stock))
+
+
+@router.route("/admin/rewards/{reward_id}", "PATCH", body=RewardChange, response=RewardView, errors=(403, 404))
+@uses(LEDGER.connect())
+def change_reward(call: Call[RewardChange], reward_id: str) -> RewardView:
+    """Change a reward's name, cost, stock, or take it off the catalog with ``active: false`` (admins)."""
+    _admin(call.principal)
+    body = call.body
+    if not body.model_fields_set:
+        raise Unprocessable("validation_failed", "send at least one of name, cost, stock, active")
+    return RewardView.of(rewards.change_reward(reward_id, name=body.name, cost=body.cost, stock=body.stock,
+                                               active=body.active))
