@@ -11,10 +11,11 @@ from chalicelib.core.pagination import Page, cursor_codec, parse_limit, split_pa
 from chalicelib.core.routes import Call, Reply, Router
 from chalicelib.core.settings import get_settings
 from chalicelib.core.tokens import Principal
-from chalicelib.ledger import rewards
 from chalicelib.ledger.views import EntryView, NewReward, OrderView, RewardChange, RewardView, WalletView
-from chalicelib.ledger.wallet import entries, wallet
 from chalicelib.resources import LEDGER
+
+# The ledger's modules import SQLAlchemy (~250 ms): each route imports them when first called,
+# so the API's cold start stays the same for every route that never touches coins.
 
 router = Router(__name__, tag="wallet")
 ADMINS = "admins"
@@ -24,6 +25,8 @@ ADMINS = "admins"
 @uses(LEDGER.connect())
 def my_wallet(call: Call[None]) -> WalletView:
     """Your balance, and what you earned today against the daily cap."""
+    from chalicelib.ledger.wallet import wallet
+
     mine = wallet(call.principal.username)
     return WalletView(balance=mine.balance, earned_today=mine.earned_today, daily_cap=get_settings().daily_cap)
 
@@ -32,6 +35,8 @@ def my_wallet(call: Call[None]) -> WalletView:
 @uses(LEDGER.connect())
 def my_transactions(call: Call[None]) -> Page[EntryView]:
     """Your entries, newest first: positive amounts came in, negative went out."""
+    from chalicelib.ledger.wallet import entries
+
     scope = f"transactions:{call.principal.username}"
     position = cursor_codec().decode(scope, call.query("cursor")) or {}
     before = (datetime.fromisoformat(position["at"]), position["id"]) if position.get("at") else None
@@ -45,6 +50,8 @@ def my_transactions(call: Call[None]) -> Page[EntryView]:
 @uses(LEDGER.connect())
 def catalog(call: Call[None]) -> Page[RewardView]:
     """The rewards on offer."""
+    from chalicelib.ledger import rewards
+
     position = cursor_codec().decode("rewards", call.query("cursor")) or {}
     limit = parse_limit(call.query("limit"))
     page, last = split_page(rewards.list_rewards(limit + 1, position.get("after")), limit)
@@ -56,6 +63,8 @@ def catalog(call: Call[None]) -> Page[RewardView]:
 @uses(LEDGER.connect())
 def redeem(call: Call[None], reward_id: str) -> Reply:
     """Spend coins on one unit of a reward. With ``Idempotency-Key``, a retry returns the same order."""
+    from chalicelib.ledger import rewards
+
     key = call.header("idempotency-key")
     order, replayed = rewards.redeem(call.principal.username, reward_id, check_key(key) if key else None)
     return Reply(OrderView.of(order), status=201, headers={"Idempotent-Replayed": "true"} if replayed else {})
@@ -65,6 +74,8 @@ def redeem(call: Call[None], reward_id: str) -> Reply:
 @uses(LEDGER.connect())
 def my_orders(call: Call[None]) -> Page[OrderView]:
     """Your orders, newest first."""
+    from chalicelib.ledger import rewards
+
     scope = f"orders:{call.principal.username}"
     position = cursor_codec().decode(scope, call.query("cursor")) or {}
     limit = parse_limit(call.query("limit"))
@@ -82,6 +93,8 @@ def _admin(principal: Principal) -> None:
 @uses(LEDGER.connect())
 def add_reward(call: Call[NewReward]) -> RewardView:
     """Add a reward to the catalog (admins)."""
+    from chalicelib.ledger import rewards
+
     _admin(call.principal)
     return RewardView.of(rewards.create_reward(call.body.name, call.body.cost, call.body.stock))
 
@@ -90,6 +103,8 @@ def add_reward(call: Call[NewReward]) -> RewardView:
 @uses(LEDGER.connect())
 def change_reward(call: Call[RewardChange], reward_id: str) -> RewardView:
     """Change a reward's name, cost, stock, or take it off the catalog with ``active: false`` (admins)."""
+    from chalicelib.ledger import rewards
+
     _admin(call.principal)
     body = call.body
     if not body.model_fields_set:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from pydantic import Field
 
 from chalicelib.core.schema import RequestBody, ResponseBody
-from chalicelib.ledger.models import Order, Reward
-from chalicelib.ledger.wallet import Entry
+
+if TYPE_CHECKING:  # SQLAlchemy costs ~250 ms of cold start: only routes that touch the ledger import it
+    from chalicelib.ledger.models import Order, Reward
+    from chalicelib.ledger.wallet import Entry
 
 
 class WalletView(ResponseBody):

@@ -1,0 +1,47 @@
+"""Code that runs in the worker processes of the concurrency tests (``spawn`` children inherit sys.path)."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from chalicelib.core.errors import ApiError
+from chalicelib.ledger import earning, rewards
+from chalicelib.ledger.rules import Rules
+
+RULES = Rules()
+
+
+def apply_events(url: str, events: list[dict[str, Any]]) -> int:
+    """Apply every event as the coin-award handler would; returns coins paid."""
+    return sum(earning.apply_event(event, RULES, url) for event in events)
+
+
+def redeem(url: str, username: str, reward_id: str) -> str:
+    """One redemption; returns the order id or the error code."""
+    try:
+        order, _ = rewards.redeem(username, reward_id, None, url)
+        return order.id
+    except ApiError as error:
+        return error.code
+
+
+def apply_slowly(url: str, events: list[dict[str, Any]], marker: str) -> None:
+    """Apply events, stalling inside the transaction of the tenth award until killed."""
+    from chalicelib.ledger import accounts
+
+    real_transfer = accounts.transfer
+    count = {"n": 0}
+
+    def stalling(*args: Any, **kwargs: Any) -> Any:
+        row = real_transfer(*args, **kwargs)
+        count["n"] += 1
+        if count["n"] == 10:  # inside the open transaction, after the balances moved
+            Path(marker).write_text(str(os.getpid()))
+            time.sleep(600)
+        return row
+
+    earning.transfer = stalling  # type: ignore[attr-defined]
+    apply_events(url, events)
