@@ -111,6 +111,10 @@ def _digest(*parts: str, length: int = 10) -> str:
     return hashlib.sha256("/".join(parts).encode()).hexdigest()[:length]
 
 
+_EC2_ID_PREFIXES = {"aws:ec2/routeTable:RouteTable": "rtb", "aws:ec2/natGateway:NatGateway": "nat",
+                    "aws:ec2/internetGateway:InternetGateway": "igw"}
+
+
 class RecordingMocks(Mocks):
     """Records every resource and fakes the computed outputs the program reads (ARNs, URLs, ids).
 
@@ -136,12 +140,15 @@ class RecordingMocks(Mocks):
 
     def call(self, args: MockCallArgs) -> tuple[dict[Any, Any], list[tuple[str, str]] | None]:
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
-            return {"accountId": ACCOUNT, "arn": f"arn:aws:iam::{ACCOUNT}:user/mock", "userId": "mock"}, None
+            return {"accountId": ACCOUNT, "arn": f"arn:aws:iam::{ACCOUNT}:user/mock", "userId": "mock"}, []
         if args.token == "aws:index/getRegion:getRegion":
-            return {"name": self.region, "region": self.region, "id": self.region}, None
+            return {"name": self.region, "region": self.region, "id": self.region}, []
         if args.token == "aws:index/getPartition:getPartition":
-            return {"partition": "aws", "dnsSuffix": "amazonaws.com"}, None
-        return {}, None
+            return {"partition": "aws", "dnsSuffix": "amazonaws.com"}, []
+        if args.token == "aws:index/getAvailabilityZones:getAvailabilityZones":
+            names = [f"{self.region}{letter}" for letter in "abcdef"]
+            return {"names": names, "zoneIds": [f"use1-az{i}" for i in range(1, 7)], "id": self.region}, []
+        return {}, []
 
     def _fake(self, typ: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
         region, account = self.region, ACCOUNT
@@ -189,6 +196,42 @@ class RecordingMocks(Mocks):
                       "apiEndpoint": f"wss://{api_id}.execute-api.{region}.amazonaws.com"}
         elif typ == "aws:apigateway/stage:Stage":
             fakes |= {"invokeUrl": f"https://mock.execute-api.{region}.amazonaws.com/{inputs.get('stageName')}"}
+        elif typ == "aws:ec2/vpc:Vpc":
+            vpc_id = f"vpc-{_digest(name, length=17)}"
+            fakes |= {"id": vpc_id, "arn": f"arn:aws:ec2:{region}:{account}:vpc/{vpc_id}"}
+        elif typ == "aws:ec2/subnet:Subnet":
+            subnet_id = f"subnet-{_digest(name, length=17)}"
+            fakes |= {"id": subnet_id, "arn": f"arn:aws:ec2:{region}:{account}:subnet/{subnet_id}"}
+        elif typ == "aws:ec2/securityGroup:SecurityGroup":
+            group_id = f"sg-{_digest(name, length=17)}"
+            fakes |= {"id": group_id, "arn": f"arn:aws:ec2:{region}:{account}:security-group/{group_id}"}
+        elif typ == "aws:ec2/vpcEndpoint:VpcEndpoint":
+            fakes |= {"id": f"vpce-{_digest(name, length=17)}"}
+            if inputs.get("vpcEndpointType") == "Gateway":
+                fakes["prefixListId"] = f"pl-{_digest(name, length=8)}"
+        elif typ in _EC2_ID_PREFIXES:
+            fakes |= {"id": f"{_EC2_ID_PREFIXES[typ]}-{_digest(name, length=17)}"}
+        elif typ == "aws:ec2/eip:Eip":
+            allocation = f"eipalloc-{_digest(name, length=17)}"
+            fakes |= {"id": allocation, "allocationId": allocation}
+        elif typ == "aws:rds/instance:Instance":
+            identifier = str(inputs.get("identifier") or name)
+            address = f"{identifier}.{_digest(name, length=12)}.{region}.rds.amazonaws.com"
+            fakes |= {"id": f"db-{_digest(name, length=26).upper()}", "identifier": identifier,
+                      "arn": f"arn:aws:rds:{region}:{account}:db:{identifier}", "address": address,
+                      "endpoint": f"{address}:5432", "port": 5432}
+            if inputs.get("manageMasterUserPassword"):
+                secret = f"rds!db-{_digest(name, 'secret', length=36)}"
+                fakes["masterUserSecrets"] = [{
+                    "secretArn": f"arn:aws:secretsmanager:{region}:{account}:secret:{secret}-{_digest(name, length=6)}",
+                    "kmsKeyId": f"arn:aws:kms:{region}:{account}:key/aws-secretsmanager", "secretStatus": "active"}]
+        elif typ == "aws:rds/proxy:Proxy":
+            fakes |= {"id": physical, "arn": f"arn:aws:rds:{region}:{account}:db-proxy:prx-{_digest(name, length=17)}",
+                      "endpoint": f"{physical}.proxy-{_digest(name, length=12)}.{region}.rds.amazonaws.com"}
+        elif typ == "aws:rds/proxyDefaultTargetGroup:ProxyDefaultTargetGroup":
+            fakes |= {"id": str(inputs.get("dbProxyName")), "name": "default"}
+        elif typ == "aws:lambda/invocation:Invocation":
+            fakes |= {"result": json.dumps({"migrated": True})}
         elif typ == "aws:lambda/eventSourceMapping:EventSourceMapping":
             fakes |= {"uuid": _digest(name, length=32)}
         elif typ == "random:index/randomPassword:RandomPassword":

@@ -18,9 +18,12 @@ from chalicelib.core.declarations import Manifest
 from stacks.api import RestApi, RestApiArgs
 from stacks.appgraph import AppPlan, plan_app
 from stacks.data import Data, DataArgs
+from stacks.database import Databases, DatabasesArgs
 from stacks.functions import Functions, FunctionsArgs, ResourceArnInputs
 from stacks.identity import Identity, IdentityArgs
 from stacks.messaging import Messaging, MessagingArgs
+from stacks.migrations import missing_migrators
+from stacks.network import Network, NetworkArgs
 from stacks.observability import Observability, ObservabilityArgs
 from stacks.settings import StackSettings
 from stacks.storage import Storage, StorageArgs
@@ -42,7 +45,8 @@ class PlatformArgs:
 
 
 class Platform(pulumi.ComponentResource):
-    """Identity, data, messaging, storage, functions, triggers, API and alarms, wired from one plan."""
+    """Identity, data, messaging, storage, network and databases, functions, triggers, API and alarms, wired
+    from one plan. The network and databases exist only when the manifest declares a database."""
 
     plan: AppPlan
     api_url: pulumi.Output[str] | None
@@ -68,6 +72,12 @@ class Platform(pulumi.ComponentResource):
         storage = Storage(namer.name("storage"), StorageArgs(settings, manifest.buckets), child)
         websocket = (WebSocketApi(namer.name("websocket"), WebSocketArgs(settings), child)
                      if self.plan.websocket else None)
+        network = Network(namer.name("network"), NetworkArgs(settings), child) if manifest.databases else None
+        databases = (Databases(namer.name("databases"), DatabasesArgs(settings, manifest.databases, network), child)
+                     if network is not None else None)
+        for missing in missing_migrators(self.plan, manifest.databases):
+            pulumi.log.warn(f"database {missing!r} declares migrations but the app has no migrate_"
+                            f"{missing.replace('-', '_')} function: `pulumi up` will not migrate it")
 
         # Signs pagination cursors: one value for every function of the stack, kept across deploys (a random
         # resource changes only when replaced), and a secret in the state and in every preview.
@@ -88,8 +98,9 @@ class Platform(pulumi.ComponentResource):
             failure_queues={n: q.arn for n, q in messaging.failure_queues.items()},
             websocket_execution_arn=websocket.api.execution_arn if websocket is not None else None,
         )
-        functions = Functions(namer.name("functions"),
-                              FunctionsArgs(settings, self.plan, args.code, environment, arns), child)
+        functions = Functions(namer.name("functions"), FunctionsArgs(
+            settings, self.plan, args.code, environment, arns, databases=manifest.databases,
+            endpoints=databases.endpoints if databases is not None else {}, network=network), child)
         Triggers(namer.name("triggers"), TriggersArgs(
             settings=settings, plan=self.plan, functions=functions.functions, queues=messaging.queues,
             topics=messaging.topics, buckets=storage.buckets, tables=data.tables,

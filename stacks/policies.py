@@ -41,6 +41,13 @@ USER_POOL_ADMIN = ("cognito-idp:AdminAddUserToGroup", "cognito-idp:AdminConfirmS
 LOGS_WRITE = ("logs:CreateLogStream", "logs:PutLogEvents")
 XRAY_WRITE = ("xray:PutTelemetryRecords", "xray:PutTraceSegments")
 WEBSOCKET_MANAGE = ("execute-api:ManageConnections",)
+DATABASE_SECRET_READ = ("secretsmanager:GetSecretValue",)
+# What Lambda does, as the function's role, to attach a function to the VPC (AWSLambdaVPCAccessExecutionRole's
+# EC2 actions). The Describe actions allow no resource but '*'; the others are scoped to network interfaces
+# of the stack's account and region, and creation to the functions' subnets and security group.
+VPC_DESCRIBE = ("ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets")
+VPC_CREATE_INTERFACE = ("ec2:CreateNetworkInterface",)
+VPC_MANAGE_INTERFACES = ("ec2:AssignPrivateIpAddresses", "ec2:DeleteNetworkInterface", "ec2:UnassignPrivateIpAddresses")
 
 
 @dataclass(frozen=True)
@@ -54,6 +61,16 @@ class ResourceArns:
     topics: Mapping[str, str] = field(default_factory=dict)
     buckets: Mapping[str, str] = field(default_factory=dict)
     user_pool: str | None = None
+    database_secrets: Mapping[str, str] = field(default_factory=dict)  # logical database -> its secret's ARN
+
+
+@dataclass(frozen=True)
+class VpcAccess:
+    """Resolved ARNs a function needs to be attached to the VPC."""
+
+    subnets: tuple[str, ...]
+    security_group: str
+    network_interfaces: str  # arn:aws:ec2:<region>:<account>:network-interface/*
 
 
 def _statement(sid: str, actions: Iterable[str], resources: Iterable[str]) -> dict[str, Any]:
@@ -119,12 +136,30 @@ def _grant_statement(grant: Grant, arns: ResourceArns) -> dict[str, Any] | None:
             raise LookupError(f"a handler has the user pool {access!r} grant but no user pool exists")
         actions = USER_POOL_CONFIRM if access == "confirm" else USER_POOL_ADMIN
         return _statement(_sid("user pool", access), actions, [arns.user_pool])
+    if resource.kind == "database" and access == "connect":
+        # The credentials, and nothing else: the network path is the VPC's (security groups), not IAM's.
+        return _statement(_sid("database", resource.name, "secret"), DATABASE_SECRET_READ,
+                          [arns.database_secrets[resource.name]])
     raise ValueError(f"no IAM mapping for {resource.kind} access {access!r}")
 
 
+def vpc_statements(vpc: VpcAccess) -> list[dict[str, Any]]:
+    """What Lambda needs, as the function's role, to create and remove the function's network interfaces."""
+    return [
+        _statement("VpcDescribe", VPC_DESCRIBE, ["*"]),
+        _statement("VpcCreateInterfaces", VPC_CREATE_INTERFACE,
+                   [vpc.network_interfaces, vpc.security_group, *vpc.subnets]),
+        _statement("VpcManageInterfaces", VPC_MANAGE_INTERFACES, [vpc.network_interfaces]),
+    ]
+
+
 def function_policy(function: FunctionPlan, arns: ResourceArns, log_group_arn: str,
-                    failure_queue_arn: str | None = None, websocket_execution_arn: str | None = None) -> dict[str, Any]:
-    """The inline policy of ``function``'s role: its grants, its trigger's needs, its own logs and X-Ray."""
+                    failure_queue_arn: str | None = None, websocket_execution_arn: str | None = None,
+                    vpc: VpcAccess | None = None) -> dict[str, Any]:
+    """The inline policy of ``function``'s role: its grants, its trigger's needs, its own logs and X-Ray.
+
+    A function that connects to a database runs in the VPC: ``vpc`` is then required.
+    """
     statements: dict[str, dict[str, Any]] = {}
 
     def add(statement: dict[str, Any] | None) -> None:
@@ -153,6 +188,11 @@ def function_policy(function: FunctionPlan, arns: ResourceArns, log_group_arn: s
             add(_statement("StreamFailures", ("sqs:SendMessage",), [failure_queue_arn]))
     if isinstance(trigger, WebSocketTrigger) and websocket_execution_arn is not None:
         add(_statement("WebSocketConnections", WEBSOCKET_MANAGE, [f"{websocket_execution_arn}/*/*/@connections/*"]))
+    if function.resources("database"):
+        if vpc is None:
+            raise ValueError(f"function {function.name!r} connects to a database and must run in the VPC")
+        for statement in vpc_statements(vpc):
+            add(statement)
     # Only its own log group: a compromised function cannot write into another's logs.
     add(_statement("OwnLogs", LOGS_WRITE, [f"{log_group_arn}:*"]))
     # X-Ray's put actions do not support resource-level permissions: '*' is the only valid resource.

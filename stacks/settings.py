@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Literal, get_args
+from typing import Literal, cast, get_args
 
 import pulumi
 
@@ -90,6 +90,21 @@ class StackSettings:
     fanout_max_followers: int = 50_000  # authors with more followers are merged at read time, not fanned out
     timeline_days: int = 30  # timeline entries expire after this many days (TTL)
     backfill_posts: int = 20  # posts copied into a timeline when its owner follows someone
+    # Network (created only when the manifest declares a database): private subnets in this many AZs
+    availability_zones: int = 2
+    vpc_cidr: str = "10.40.0.0/16"
+    # NAT gateways (with public subnets and an internet gateway): 0 leaves the VPC without any route to the
+    # internet; AWS services are then reached through VPC endpoints only. Previews default to 0.
+    nat_gateways: int = 1
+    # Databases (PostgreSQL on RDS behind RDS Proxy)
+    db_engine_version: str = "16"
+    db_instance_class: str = "db.t4g.small"
+    db_allocated_storage_gb: int = 20
+    db_max_allocated_storage_gb: int = 100  # storage autoscaling ceiling; equal to the above turns it off
+    db_backup_retention_days: int = 3
+    db_multi_az: bool = False
+    db_performance_insights: bool = True
+    migration_timeout_seconds: int = 300  # the migrate_<database> function's timeout (not an API route)
 
     def __post_init__(self) -> None:
         if self.log_retention_days not in RETENTION_DAYS:
@@ -112,6 +127,19 @@ class StackSettings:
         if not 1 <= self.backfill_posts <= 1000:
             # The runtime passes it as a query limit, where 0 would mean no limit at all.
             raise SettingsError("backfillPosts must be within 1..1000")
+        if not 2 <= self.availability_zones <= 6:
+            # An RDS subnet group needs subnets in at least two AZs, even for a single-AZ instance.
+            raise SettingsError("availabilityZones must be within 2..6")
+        if not 0 <= self.nat_gateways <= self.availability_zones:
+            raise SettingsError("natGateways must be within 0..availabilityZones (one per AZ at most)")
+        if self.db_engine_version.split(".")[0] not in ("15", "16"):
+            raise SettingsError("dbEngineVersion must be PostgreSQL 15 or 16 (e.g. '16' or '16.4')")
+        if not 1 <= self.db_backup_retention_days <= 35:
+            raise SettingsError("dbBackupRetentionDays must be within 1..35 (0 would turn automated backups off)")
+        if not 20 <= self.db_allocated_storage_gb <= self.db_max_allocated_storage_gb:
+            raise SettingsError("dbAllocatedStorageGb must be at least 20 and at most dbMaxAllocatedStorageGb")
+        if not 1 <= self.migration_timeout_seconds <= 900:
+            raise SettingsError("migrationTimeoutSeconds must be within 1..900")
 
     @property
     def namer(self) -> Namer:
@@ -149,13 +177,28 @@ class StackSettings:
                 raise SettingsError(f"social:{key}: {exc}") from exc
             if value is not None:
                 values[item.name] = value
-        settings = dataclasses.replace(base, **values)  # type: ignore[arg-type]  # values typed per field above
-        return settings.cheapest() if settings.is_preview else settings
+        if environment == "preview":
+            # A preview's own NAT choice (0 unless its config asks), checked after cheapest() caps it.
+            nat = cast(int, values.pop("nat_gateways", 0))
+            return dataclasses.replace(base, **values).cheapest(nat_gateways=nat)  # type: ignore[arg-type]
+        return dataclasses.replace(base, **values)  # type: ignore[arg-type]  # values typed per field above
 
-    def cheapest(self) -> StackSettings:
-        """This stack made disposable: what every ``preview-*`` stack runs with."""
+    def cheapest(self, nat_gateways: int = 0) -> StackSettings:
+        """This stack made disposable: what every ``preview-*`` stack runs with.
+
+        No NAT gateway unless the preview's config asks for one (and then one at most): without it the
+        ledger functions reach AWS only through the VPC endpoints (see stacks/network.py for what that loses).
+        """
         return dataclasses.replace(
             self,
+            availability_zones=2,
+            nat_gateways=min(nat_gateways, 1),
+            db_instance_class="db.t4g.micro",
+            db_allocated_storage_gb=20,
+            db_max_allocated_storage_gb=20,  # no storage autoscaling
+            db_backup_retention_days=1,
+            db_multi_az=False,
+            db_performance_insights=False,
             point_in_time_recovery=False,
             table_kms_encryption=False,
             deletion_protection=False,

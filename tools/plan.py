@@ -41,6 +41,16 @@ def _policy(inputs: dict[str, Any]) -> str:
     return "; ".join(f"{s['Sid']}({len(s['Action'])} actions)" for s in statements)
 
 
+def _vpc(inputs: dict[str, Any]) -> str | None:
+    config = inputs.get("vpcConfig")
+    return f"vpc={len(config.get('subnetIds', []))} subnets" if config else None
+
+
+def _rule(inputs: dict[str, Any]) -> str:
+    peer = inputs.get("referencedSecurityGroupId") or inputs.get("prefixListId") or inputs.get("cidrIpv4")
+    return f"tcp/{int(inputs.get('fromPort') or 0)} {peer}"
+
+
 def _queue_policy(inputs: dict[str, Any]) -> str:
     senders = []
     for statement in json.loads(inputs.get("policy", "{}")).get("Statement", []):
@@ -55,7 +65,7 @@ def _queue_policy(inputs: dict[str, Any]) -> str:
 KEY_SETTINGS: dict[str, Sequence[tuple[str, str] | Callable[[dict[str, Any]], str | None]]] = {
     "aws:lambda/function:Function": [("handler", "handler"), ("runtime", "runtime"), ("memory", "memorySize"),
                                      ("timeout", "timeout"), ("tracing", "tracingConfig.mode"),
-                                     ("timelineDays", "environment.variables.TIMELINE_DAYS")],
+                                     ("timelineDays", "environment.variables.TIMELINE_DAYS"), _vpc],
     "aws:dynamodb/table:Table": [("hash", "hashKey"), ("range", "rangeKey"), ("billing", "billingMode"),
                                  ("pitr", "pointInTimeRecovery.enabled"), ("kms", "serverSideEncryption.enabled"),
                                  ("deletionProtection", "deletionProtectionEnabled"), ("stream", "streamViewType"),
@@ -82,6 +92,24 @@ KEY_SETTINGS: dict[str, Sequence[tuple[str, str] | Callable[[dict[str, Any]], st
     "aws:cloudwatch/eventRule:EventRule": [("schedule", "scheduleExpression"), ("pattern", "eventPattern")],
     "aws:lambda/permission:Permission": [("principal", "principal")],
     "aws:apigatewayv2/route:Route": [("route", "routeKey")],
+    "aws:ec2/vpc:Vpc": [("cidr", "cidrBlock")],
+    "aws:ec2/subnet:Subnet": [("cidr", "cidrBlock"), ("az", "availabilityZone")],
+    "aws:ec2/vpcEndpoint:VpcEndpoint": [("service", "serviceName"), ("type", "vpcEndpointType"),
+                                        ("privateDns", "privateDnsEnabled")],
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": [_rule],
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": [_rule],
+    "aws:rds/instance:Instance": [("engine", "engineVersion"), ("class", "instanceClass"),
+                                  ("encrypted", "storageEncrypted"), ("public", "publiclyAccessible"),
+                                  ("multiAz", "multiAz"), ("backupDays", "backupRetentionPeriod"),
+                                  ("deletionProtection", "deletionProtection"),
+                                  ("skipFinalSnapshot", "skipFinalSnapshot"),
+                                  ("performanceInsights", "performanceInsightsEnabled")],
+    "aws:rds/parameterGroup:ParameterGroup": [("family", "family")],
+    "aws:rds/proxy:Proxy": [("requireTls", "requireTls"), ("engine", "engineFamily")],
+    "aws:rds/proxyDefaultTargetGroup:ProxyDefaultTargetGroup": [
+        ("maxConnections%", "connectionPoolConfig.maxConnectionsPercent"),
+        ("borrowTimeout", "connectionPoolConfig.connectionBorrowTimeout")],
+    "aws:lambda/invocation:Invocation": [("scripts", "triggers.scripts")],
 }
 
 

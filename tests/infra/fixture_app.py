@@ -17,6 +17,7 @@ from pynamodb.models import Model
 
 from chalicelib.core.declarations import (
     Bucket,
+    Database,
     Manifest,
     Queue,
     Subscription,
@@ -81,9 +82,11 @@ JOBS = Queue("jobs", visibility_timeout=30, max_receives=3,
 ORDERS = Queue("orders", fifo=True, max_receives=2)
 UPLOADS = Bucket("uploads", cors_origins=("https://example.com",))
 POOL = UserPool("people", groups=("admins", "moderators"))
+# Migrations are relative to runtime/, as the real app's are.
+VAULT = Database("vault", migrations="../tests/infra/fixture_migrations")
 
 MANIFEST = Manifest(tables=(THINGS, AUDIT), queues=(JOBS, ORDERS), topics=(EVENTS, ALERTS), buckets=(UPLOADS,),
-                    user_pool=POOL)
+                    user_pool=POOL, databases=(VAULT,))
 
 app = Chalice(app_name="fixture")
 
@@ -96,16 +99,23 @@ def list_things() -> dict[str, Any]:
 
 
 @app.route("/things/{thing_id}", methods=["PUT", "DELETE"])
-@uses(THINGS.read_write(), POOL.admin())
+@uses(THINGS.read_write(), POOL.admin(), VAULT.connect())
 def change_thing(thing_id: str) -> dict[str, Any]:
     """Change a thing."""
     return {}
 
 
 @app.on_sqs_message(queue="jobs", batch_size=5, maximum_batching_window_in_seconds=2)
-@uses(AUDIT.write())
+@uses(AUDIT.write(), VAULT.connect())
 def work(event: Any) -> None:
     """Consume jobs (the consume grant is implied by the trigger)."""
+
+
+@app.lambda_function(name="migrate_vault")
+@uses(VAULT.connect())
+def migrate_vault(event: Any, context: Any) -> dict[str, Any]:
+    """Migrate the vault: invoked by the stack when its scripts change."""
+    return {}
 
 
 @app.on_s3_event(bucket="uploads", events=["s3:ObjectCreated:*"], prefix="in/", suffix=".jpg")

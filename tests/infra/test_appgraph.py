@@ -51,6 +51,7 @@ def test_each_fixture_handler_becomes_one_function_with_its_trigger() -> None:
         "changed": ("app.changed", "dynamodb_stream"), "sweep": ("app.sweep", "schedule"),
         "api_handler": ("app.app", "api"), "websocket_connect": ("app.connect", "websocket"),
         "websocket_message": ("app.message", "websocket"), "websocket_disconnect": ("app.disconnect", "websocket"),
+        "migrate_vault": ("app.migrate_vault", "none"),
     }
     work = plan.function("work").trigger
     assert isinstance(work, SqsTrigger)

@@ -20,14 +20,15 @@ from tests.infra.conftest import FUNCTION, arn_of, function_named, functions_by_
 
 FIXTURE_HANDLERS = {
     "app.app", "app.work", "app.ingest", "app.relay", "app.changed", "app.sweep",
-    "app.connect", "app.message", "app.disconnect",
+    "app.connect", "app.message", "app.disconnect", "app.migrate_vault",
 }
 
 
 def _handlers(app: object) -> set[str]:
-    """Every handler string Chalice knows of: routes' app.app, event sources, WebSocket handlers."""
+    """Every handler string Chalice knows of: routes' app.app, event sources, WebSocket handlers, pure lambdas."""
     handlers = {source.handler_string for source in app.event_sources}  # type: ignore[attr-defined]
     handlers |= {ws.handler_string for ws in app.websocket_handlers.values()}  # type: ignore[attr-defined]
+    handlers |= {pure.handler_string for pure in app.pure_lambda_functions}  # type: ignore[attr-defined]
     return handlers | ({"app.app"} if app.routes else set())  # type: ignore[attr-defined]
 
 
@@ -53,7 +54,7 @@ def test_functions_run_python_with_active_tracing_and_their_own_log_group(any_re
 
 def test_each_function_has_its_own_role(fixture_dev: Rendering) -> None:
     roles = [f.inputs["role"] for f in fixture_dev.of_type(FUNCTION)]
-    assert len(roles) == len(set(roles)) == 9
+    assert len(roles) == len(set(roles)) == 10
 
 
 def test_environment_lets_the_runtime_settings_resolve_to_the_stacks_values(any_rendering: Rendering) -> None:

@@ -41,11 +41,14 @@ def test_no_policy_allows_wildcard_actions_on_wildcard_resources(any_rendering: 
         assert wildcard_statements(document) == [], name
 
 
-def test_only_xray_may_use_the_wildcard_resource(any_rendering: Rendering) -> None:
+def test_only_xray_and_vpc_describes_may_use_the_wildcard_resource(any_rendering: Rendering) -> None:
     for function in any_rendering.of_type(FUNCTION):
+        in_vpc = "vpcConfig" in function.inputs
         for statement in policy_of(any_rendering, function)["Statement"]:
             if "*" in statement["Resource"]:
-                assert all(action.startswith("xray:Put") for action in statement["Action"]), statement
+                # Describe* allow no resource but '*'; only functions in the VPC need them.
+                allowed = ("xray:Put", "ec2:Describe") if in_vpc else ("xray:Put",)
+                assert all(action.startswith(allowed) for action in statement["Action"]), statement
 
 
 def _granted_arns(rendering: Rendering, function: RecordedResource, names: dict[str, list[str]]) -> set[str]:
@@ -62,13 +65,22 @@ def _granted_arns(rendering: Rendering, function: RecordedResource, names: dict[
             arns |= {arn, f"{arn}/*"}
     log_group = rendering.named(f"{function.name}-logs")
     arns.add(f"{arn_of(log_group)}:*")
+    for database in names.get("databases", []):
+        instance = rendering.named(f"social-{rendering.stack}-{database}-db")
+        arns.add(instance.outputs["masterUserSecrets"][0]["secretArn"])
+        # In the VPC: its network interfaces, the private subnets and the functions' security group.
+        subnets = [s for s in rendering.of_type("aws:ec2/subnet:Subnet") if s.inputs["tags"].get("tier") == "private"]
+        arns |= {arn_of(s) for s in subnets}
+        arns.add(arn_of(rendering.named(f"social-{rendering.stack}-functions-sg")))
+        arns.add(arn_of(subnets[0]).split(":subnet/")[0] + ":network-interface/*")
     return arns
 
 
 # Each fixture handler's @uses (and trigger), as physical resource names.
 FIXTURE_GRANTS: dict[str, dict[str, list[str]]] = {
-    "api_handler": {"tables": ["social-dev-things"], "pools": ["social-dev-people-pool"]},
-    "work": {"tables": ["social-dev-audit"], "queues": ["social-dev-jobs"]},
+    "api_handler": {"tables": ["social-dev-things"], "pools": ["social-dev-people-pool"], "databases": ["vault"]},
+    "work": {"tables": ["social-dev-audit"], "queues": ["social-dev-jobs"], "databases": ["vault"]},
+    "migrate_vault": {"databases": ["vault"]},
     "ingest": {"buckets": ["social-dev-uploads"], "topics": ["social-dev-events-topic"]},
     "relay": {"queues": ["social-dev-jobs"]},
     "changed": {"tables": ["social-dev-audit"], "streams": ["social-dev-things"],

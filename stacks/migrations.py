@@ -1,0 +1,101 @@
+"""Schema migrations as a step of ``pulumi up``.
+
+How migrations run at deploy time: every ``Database`` that names an Alembic scripts folder
+(``migrations``, relative to ``runtime/``) is migrated by the app's pure Lambda function
+``migrate_<database>`` (``@app.lambda_function(name="migrate_ledger")``), which must hold the
+database's ``connect()`` grant. The stack invokes that function once per deploy that changes
+the scripts: an ``aws.lambda_.Invocation`` whose ``triggers`` carry a SHA-256 of every file in
+the scripts folder (names and contents). Pulumi creates the invocation only after the function,
+the database, the RDS Proxy and its target, and the VPC endpoints (or NAT) the function needs
+exist, and replaces it, which invokes the function again, exactly when a script is added or
+edited; a deploy without script changes does not invoke it. The invocation is synchronous: if
+the function raises, ``pulumi up`` fails there. Every other function that connects to the database
+depends on the invocation, so new code that needs the new schema is rolled out only after the
+migration succeeded. Migrations must therefore be backwards compatible with the code still
+running (expand first, contract in a later deploy), since the old code serves traffic while they run.
+
+Usage::
+
+    scripts_hash(RUNTIME / "chalicelib/ledger/migrations")      # '3f2a...'
+    migrators(plan, MANIFEST.databases)                        # {'ledger': FunctionPlan('migrate_ledger', ...)}
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import pulumi
+import pulumi_aws as aws
+
+from chalicelib.core.declarations import Database
+from stacks.appgraph import AppGraphError, AppPlan, FunctionPlan, NoTrigger
+
+RUNTIME = Path(__file__).resolve().parents[1] / "runtime"
+_IGNORED = {"__pycache__", ".pytest_cache"}
+
+
+def migrator_name(database: Database) -> str:
+    """The pure Lambda function that migrates ``database``: ``migrate_<name>`` (dashes as underscores)."""
+    return f"migrate_{database.name.replace('-', '_')}"
+
+
+def scripts_folder(database: Database, runtime: Path = RUNTIME) -> Path:
+    return runtime / database.migrations
+
+
+def scripts_hash(folder: Path) -> str:
+    """SHA-256 over every file below ``folder`` (relative path and bytes), in a stable order; caches ignored."""
+    if not folder.is_dir():
+        raise FileNotFoundError(f"the migrations folder {folder} does not exist; fix Database(..., migrations=...)")
+    digest = hashlib.sha256()
+    files = sorted(p for p in folder.rglob("*")
+                   if p.is_file() and not _IGNORED & set(p.relative_to(folder).parts) and p.suffix != ".pyc")
+    for path in files:
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def migrators(plan: AppPlan, databases: Iterable[Database]) -> dict[str, FunctionPlan]:
+    """The migrate function of each database that has migrations and whose app declares one.
+
+    Raises ``AppGraphError`` when ``migrate_<name>`` exists but cannot migrate: it must be a pure
+    Lambda (invoked by the stack, nothing else) holding the database's ``connect()`` grant.
+    """
+    found: dict[str, FunctionPlan] = {}
+    names = {f.name: f for f in plan.functions}
+    for database in databases:
+        function = names.get(migrator_name(database))
+        if not database.migrations or function is None:
+            continue
+        if not isinstance(function.trigger, NoTrigger):
+            raise AppGraphError(f"{function.name} ({function.handler}) migrates database {database.name!r}: make it "
+                                f"a pure @app.lambda_function, not a {function.trigger.kind} handler")
+        if database not in function.resources("database"):
+            raise AppGraphError(f"{function.name} ({function.handler}) migrates database {database.name!r} but lacks "
+                                f"its grant: add @uses({database.name.upper().replace('-', '_')}.connect())")
+        found[database.name] = function
+    return found
+
+
+def missing_migrators(plan: AppPlan, databases: Iterable[Database]) -> list[str]:
+    """Databases that declare migrations but whose app has no ``migrate_<name>`` function to run them."""
+    names = {f.name for f in plan.functions}
+    return [d.name for d in databases if d.migrations and migrator_name(d) not in names]
+
+
+def invoke_migrations(name: str, database: Database, function: aws.lambda_.Function, scripts: str,
+                      depends_on: Sequence[pulumi.Resource], opts: pulumi.ResourceOptions) -> aws.lambda_.Invocation:
+    """The invocation that migrates ``database`` whenever ``scripts`` (the folder's hash) changes."""
+    return aws.lambda_.Invocation(
+        name,
+        function_name=function.name,
+        input=json.dumps({"action": "migrate", "database": database.name, "revision": "head"}, sort_keys=True),
+        # Replaced, and so invoked again, exactly when a migration script changes.
+        triggers={"scripts": scripts},
+        lifecycle_scope="CREATE_ONLY",
+        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[function, *depends_on])),
+    )

@@ -1,0 +1,1 @@
+"""Alembic's entry point for the fixture database (hashed by the infra tests, never run)."""
