@@ -1,0 +1,344 @@
+"""The ledger's infrastructure: network, database, proxy, connect grants and migrations at deploy time."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from chalice.app import Chalice
+
+import app as runtime_app
+from chalicelib.core.declarations import Database, Manifest, uses
+from chalicelib.resources import MANIFEST
+from stacks import functions as functions_module
+from stacks.appgraph import AppGraphError, plan_app
+from stacks.migrations import migrator_name, scripts_folder, scripts_hash
+from stacks.mocks import RecordedResource, Rendering, render
+from stacks.network import subnet_cidrs
+from stacks.settings import SettingsError, StackSettings
+from tests.infra import fixture_app
+from tests.infra.conftest import FUNCTION, ROLE_POLICY, function_named
+
+INSTANCE = "aws:rds/instance:Instance"
+PROXY = "aws:rds/proxy:Proxy"
+ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
+INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+INVOCATION = "aws:lambda/invocation:Invocation"
+DATABASE_ENV = {"DATABASE_HOST", "DATABASE_PORT", "DATABASE_NAME", "DATABASE_SECRET_ARN"}
+INTERFACE_SERVICES = {"secretsmanager", "sns", "sqs", "sts", "xray", "monitoring"}
+ALL = ["dev", "prod", "preview", "fixture_dev", "fixture_prod", "fixture_preview"]
+
+
+def _app_of(stack: str) -> tuple[Chalice, Manifest]:
+    return (fixture_app.app, fixture_app.MANIFEST) if stack.startswith("fixture") else (runtime_app.app, MANIFEST)
+
+
+def _secret(instance: RecordedResource) -> str:
+    arn: str = instance.outputs["masterUserSecrets"][0]["secretArn"]
+    return arn
+
+
+def _group_id(rendering: Rendering, logical: str) -> str:
+    group_id: str = rendering.named(f"social-{rendering.stack}-{logical}-sg").outputs["id"]
+    return group_id
+
+
+@pytest.mark.parametrize("stack", ALL)
+def test_each_database_is_encrypted_private_ssl_only_and_backed_up(stack: str, request: pytest.FixtureRequest) -> None:
+    rendering: Rendering = request.getfixturevalue(stack)
+    _, manifest = _app_of(stack)
+    instances = rendering.of_type(INSTANCE)
+    assert len(instances) == len(manifest.databases) >= 1
+    private = {s.outputs["id"] for s in rendering.of_type("aws:ec2/subnet:Subnet")
+               if s.inputs["tags"]["tier"] == "private"}
+    for instance in instances:
+        inputs = instance.inputs
+        assert inputs["engine"] == "postgres" and inputs["engineVersion"].split(".")[0] in ("15", "16")
+        assert inputs["storageEncrypted"] is True and inputs["publiclyAccessible"] is False
+        assert inputs["manageMasterUserPassword"] is True and "password" not in inputs
+        assert inputs["autoMinorVersionUpgrade"] is True
+        assert set(inputs["enabledCloudwatchLogsExports"]) >= {"postgresql"}
+        assert inputs["vpcSecurityGroupIds"] == [_group_id(rendering, "database")]
+        [subnet_group] = [g for g in rendering.of_type("aws:rds/subnetGroup:SubnetGroup")
+                          if g.inputs["name"] == inputs["dbSubnetGroupName"]]
+        assert set(subnet_group.inputs["subnetIds"]) == private and len(private) >= 2
+        [parameters] = [p for p in rendering.of_type("aws:rds/parameterGroup:ParameterGroup")
+                        if p.inputs["name"] == inputs["parameterGroupName"]]
+        assert {"name": "rds.force_ssl", "value": "1"} in [
+            {k: p[k] for k in ("name", "value")} for p in parameters.inputs["parameters"]]
+        expected_days = {"prod": 14, "dev": 3}.get(rendering.stack, 1)
+        assert inputs["backupRetentionPeriod"] == expected_days
+        # Its logs expire like every other log of the stack.
+        for export in inputs["enabledCloudwatchLogsExports"]:
+            rendering.named(f"{instance.name}-{export}-logs")
+
+
+def test_prod_is_multi_az_protected_and_keeps_a_final_snapshot(prod: Rendering, dev: Rendering) -> None:
+    [instance] = prod.of_type(INSTANCE)
+    inputs = instance.inputs
+    assert (inputs["multiAz"], inputs["deletionProtection"], inputs["skipFinalSnapshot"]) == (True, True, False)
+    assert inputs["finalSnapshotIdentifier"] == "social-prod-ledger-db-final"
+    assert inputs["performanceInsightsEnabled"] is True
+    [dev_instance] = dev.of_type(INSTANCE)
+    assert (dev_instance.inputs["deletionProtection"], dev_instance.inputs["skipFinalSnapshot"]) == (False, True)
+
+
+@pytest.mark.parametrize("stack", ["preview", "fixture_preview"])
+def test_a_preview_database_is_the_smallest_and_cheapest(stack: str, request: pytest.FixtureRequest) -> None:
+    rendering: Rendering = request.getfixturevalue(stack)
+    for instance in rendering.of_type(INSTANCE):
+        inputs = instance.inputs
+        assert inputs["instanceClass"] == "db.t4g.micro"
+        assert (inputs["multiAz"], inputs["performanceInsightsEnabled"], inputs["deletionProtection"]) == (
+            False, False, False)
+        assert inputs["skipFinalSnapshot"] is True and "maxAllocatedStorage" not in inputs
+    # No NAT, no internet gateway, interface endpoints in one AZ only.
+    for kind in ("natGateway:NatGateway", "internetGateway:InternetGateway", "eip:Eip"):
+        assert rendering.of_type(f"aws:ec2/{kind}") == []
+    interfaces = [e for e in rendering.of_type(ENDPOINT) if e.inputs["vpcEndpointType"] == "Interface"]
+    assert interfaces and all(len(e.inputs["subnetIds"]) == 1 for e in interfaces)
+
+
+def test_a_preview_may_ask_for_one_nat_gateway_at_most() -> None:
+    rendering = render("preview-nat", {"natGateways": 2})
+    assert len(rendering.of_type("aws:ec2/natGateway:NatGateway")) == 1
+
+
+def test_nat_gateways_per_environment(dev: Rendering, prod: Rendering) -> None:
+    assert len(dev.of_type("aws:ec2/natGateway:NatGateway")) == 1
+    nats = prod.of_type("aws:ec2/natGateway:NatGateway")
+    private = [s for s in prod.of_type("aws:ec2/subnet:Subnet") if s.inputs["tags"]["tier"] == "private"]
+    assert len(nats) == len(private) == 3  # one per AZ
+    assert len({s.inputs["availabilityZone"] for s in private}) == 3
+    routes = [r for r in prod.of_type("aws:ec2/route:Route") if "natGatewayId" in r.inputs]
+    assert {r.inputs["natGatewayId"] for r in routes} == {n.outputs["id"] for n in nats}
+
+
+@pytest.mark.parametrize("stack", ALL)
+def test_the_proxy_requires_tls_and_authenticates_with_the_managed_secret(stack: str,
+                                                                          request: pytest.FixtureRequest) -> None:
+    rendering: Rendering = request.getfixturevalue(stack)
+    [instance] = rendering.of_type(INSTANCE)
+    [proxy] = rendering.of_type(PROXY)
+    assert proxy.inputs["requireTls"] is True and proxy.inputs["engineFamily"] == "POSTGRESQL"
+    [auth] = proxy.inputs["auths"]
+    assert (auth["authScheme"], auth["secretArn"], auth["iamAuth"]) == ("SECRETS", _secret(instance), "DISABLED")
+    assert proxy.inputs["vpcSecurityGroupIds"] == [_group_id(rendering, "proxy")]
+    [target] = rendering.of_type("aws:rds/proxyTarget:ProxyTarget")
+    assert target.inputs["dbInstanceIdentifier"] == instance.outputs["identifier"]
+    assert target.inputs["dbProxyName"] == proxy.outputs["name"]
+    [pool] = rendering.of_type("aws:rds/proxyDefaultTargetGroup:ProxyDefaultTargetGroup")
+    assert 0 < pool.inputs["connectionPoolConfig"]["maxConnectionsPercent"] <= 100
+
+
+@pytest.mark.parametrize("stack", ALL)
+def test_the_database_path_is_functions_to_proxy_to_database_on_5432_only(stack: str,
+                                                                         request: pytest.FixtureRequest) -> None:
+    rendering: Rendering = request.getfixturevalue(stack)
+    functions, proxy, database = (_group_id(rendering, g) for g in ("functions", "proxy", "database"))
+    ingress: dict[str, list[dict[str, Any]]] = {}
+    for rule in rendering.of_type(INGRESS):
+        ingress.setdefault(rule.inputs["securityGroupId"], []).append(rule.inputs)
+    assert functions not in ingress, "nothing may connect to the functions"
+    for group, source in ((proxy, functions), (database, proxy)):
+        [rule] = ingress[group]
+        assert (rule["referencedSecurityGroupId"], rule["fromPort"], rule["toPort"], rule["ipProtocol"]) == (
+            source, 5432, 5432, "tcp")
+        assert "cidrIpv4" not in rule and "cidrIpv6" not in rule
+    # No inline rules anywhere: the provider then strips AWS's default allow-all egress.
+    for group in rendering.of_type("aws:ec2/securityGroup:SecurityGroup"):
+        assert "ingress" not in group.inputs and "egress" not in group.inputs
+
+
+@pytest.mark.parametrize("stack", ALL)
+def test_exactly_the_connect_granted_functions_run_in_the_vpc_with_the_database_settings(
+        stack: str, request: pytest.FixtureRequest) -> None:
+    rendering: Rendering = request.getfixturevalue(stack)
+    app, manifest = _app_of(stack)
+    connecting = {f.name for f in plan_app(app, manifest).functions if f.resources("database")}
+    [instance] = rendering.of_type(INSTANCE)
+    [proxy] = rendering.of_type(PROXY)
+    private = {s.outputs["id"] for s in rendering.of_type("aws:ec2/subnet:Subnet")
+               if s.inputs["tags"]["tier"] == "private"}
+    in_vpc = set()
+    for function in rendering.of_type(FUNCTION):
+        variables = function.inputs["environment"]["variables"]
+        if "vpcConfig" not in function.inputs:
+            assert not DATABASE_ENV & set(variables), function.name
+            continue
+        in_vpc.add(function.inputs["name"])
+        config = function.inputs["vpcConfig"]
+        assert set(config["subnetIds"]) == private
+        assert config["securityGroupIds"] == [_group_id(rendering, "functions")]
+        assert {k: variables[k] for k in DATABASE_ENV} == {
+            "DATABASE_HOST": proxy.outputs["endpoint"], "DATABASE_PORT": "5432",
+            "DATABASE_NAME": instance.inputs["dbName"], "DATABASE_SECRET_ARN": _secret(instance)}
+    assert in_vpc == {function_named(rendering, name).inputs["name"] for name in connecting}
+    assert connecting, "the app has no function that connects to its database"
+
+
+@pytest.mark.parametrize("stack", ALL)
+def test_the_secret_is_readable_only_by_connect_granted_functions_and_the_proxy(
+        stack: str, request: pytest.FixtureRequest) -> None:
+    rendering: Rendering = request.getfixturevalue(stack)
+    app, manifest = _app_of(stack)
+    secret = _secret(rendering.of_type(INSTANCE)[0])
+    readers = set()
+    for policy in rendering.of_type(ROLE_POLICY):
+        for statement in json.loads(policy.inputs["policy"])["Statement"]:
+            if secret in statement["Resource"] or ("*" in statement["Resource"] and any(
+                    a.startswith("secretsmanager:") for a in statement["Action"])):
+                assert statement["Action"] == ["secretsmanager:GetSecretValue"], statement
+                assert statement["Resource"] == [secret], statement
+                readers.add(policy.inputs["role"])
+    connecting = {f.name for f in plan_app(app, manifest).functions if f.resources("database")}
+    roles = {function_named(rendering, name).inputs["role"].rsplit("/", 1)[-1] for name in connecting}
+    proxy_role = rendering.named(f"social-{rendering.stack}-ledger-proxy-role" if not stack.startswith("fixture")
+                                 else f"social-{rendering.stack}-vault-proxy-role")
+    assert readers == roles | {proxy_role.outputs["id"]}
+    [proxy] = rendering.of_type(PROXY)
+    assert proxy.inputs["roleArn"] == proxy_role.outputs["arn"]
+    assume = json.loads(proxy_role.inputs["assumeRolePolicy"])["Statement"]
+    assert [s["Principal"] for s in assume] == [{"Service": "rds.amazonaws.com"}]
+
+
+@pytest.mark.parametrize("stack", ALL)
+def test_vpc_endpoints_cover_what_the_ledger_functions_call(stack: str, request: pytest.FixtureRequest) -> None:
+    rendering: Rendering = request.getfixturevalue(stack)
+    endpoints = {e.inputs["serviceName"].rsplit(".", 1)[-1]: e.inputs for e in rendering.of_type(ENDPOINT)}
+    tables = {t.outputs["id"] for t in rendering.of_type("aws:ec2/routeTable:RouteTable")
+              if t.inputs["tags"]["tier"] == "private"}
+    for service in ("dynamodb", "s3"):
+        assert endpoints[service]["vpcEndpointType"] == "Gateway"
+        assert set(endpoints[service]["routeTableIds"]) == tables
+    nat = bool(rendering.of_type("aws:ec2/natGateway:NatGateway"))
+    # With private DNS, cognito-idp.<region>.amazonaws.com (API and JWKS) would resolve to the endpoint even with
+    # NAT: so the endpoint exists exactly where there is no NAT.
+    expected = INTERFACE_SERVICES | (set() if nat else {"cognito-idp"})
+    assert {s for s, e in endpoints.items() if e["vpcEndpointType"] == "Interface"} == expected
+    for service in expected:
+        assert endpoints[service]["privateDnsEnabled"] is True
+        assert endpoints[service]["securityGroupIds"] == [_group_id(rendering, "endpoints")]
+
+
+@pytest.mark.parametrize("stack", ALL)
+def test_the_migration_invokes_the_migrate_function_with_the_scripts_hash(stack: str,
+                                                                         request: pytest.FixtureRequest) -> None:
+    rendering: Rendering = request.getfixturevalue(stack)
+    _, manifest = _app_of(stack)
+    [database] = manifest.databases
+    [invocation] = rendering.of_type(INVOCATION)
+    migrate = function_named(rendering, migrator_name(database))
+    assert invocation.inputs["functionName"] == migrate.outputs["name"]
+    assert invocation.inputs["triggers"] == {"scripts": scripts_hash(scripts_folder(database))}
+    assert invocation.inputs.get("lifecycleScope", "CREATE_ONLY") == "CREATE_ONLY"
+    # The migrator runs longer than a route may, in the VPC like every connect-granted function.
+    assert migrate.inputs["timeout"] == StackSettings(stack="dev", environment="dev").migration_timeout_seconds
+    assert "vpcConfig" in migrate.inputs
+
+
+def test_the_scripts_hash_changes_with_any_script_and_ignores_caches(tmp_path: Path) -> None:
+    folder = tmp_path / "migrations"
+    shutil.copytree(scripts_folder(fixture_app.VAULT), folder)
+    original = scripts_hash(folder)
+    assert original == scripts_hash(scripts_folder(fixture_app.VAULT))  # names and contents, not locations
+    (folder / "__pycache__").mkdir()
+    (folder / "__pycache__" / "env.cpython-311.pyc").write_bytes(b"\0")
+    assert scripts_hash(folder) == original
+    revision = folder / "versions" / "0001_vault.py"
+    revision.write_text(revision.read_text() + "# edited\n")
+    edited = scripts_hash(folder)
+    assert edited != original
+    (folder / "versions" / "0002_more.py").write_text("revision = '0002'\n")
+    assert scripts_hash(folder) not in (original, edited)
+    with pytest.raises(FileNotFoundError, match="migrations folder"):
+        scripts_hash(tmp_path / "nowhere")
+
+
+def test_changed_scripts_re_run_the_migration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              fixture_dev: Rendering) -> None:
+    folder = tmp_path / "migrations"
+    shutil.copytree(scripts_folder(fixture_app.VAULT), folder)
+    (folder / "versions" / "0002_more.py").write_text("revision = '0002'\ndown_revision = '0001'\n")
+    monkeypatch.setattr(functions_module, "scripts_folder", lambda database: folder)
+    rendering = render("dev", app=fixture_app.app, manifest=fixture_app.MANIFEST)
+    [before] = fixture_dev.of_type(INVOCATION)
+    [after] = rendering.of_type(INVOCATION)
+    # A changed trigger replaces the invocation, and replacing it invokes the function again.
+    assert after.inputs["triggers"] != before.inputs["triggers"]
+    assert after.inputs["triggers"] == {"scripts": scripts_hash(folder)}
+
+
+VAULT = Database("vault", migrations="../tests/infra/fixture_migrations")
+
+
+def _vault_app(migrator: str | None, grant: bool) -> Chalice:
+    app = Chalice(app_name="vaulted")
+
+    @app.route("/balance")
+    @uses(VAULT.connect())
+    def balance() -> dict[str, Any]:
+        return {}
+
+    if migrator is not None:
+        def migrate(event: Any, context: Any) -> dict[str, Any]:
+            return {}
+
+        app.lambda_function(name=migrator)(uses(VAULT.connect())(migrate) if grant else migrate)
+    return app
+
+
+def test_a_database_without_its_migrate_function_warns_and_is_not_migrated() -> None:
+    rendering = render("dev", app=_vault_app(None, grant=False), manifest=Manifest(databases=(VAULT,)))
+    assert any("migrate_vault" in warning for warning in rendering.warnings)
+    assert rendering.of_type(INVOCATION) == []
+    [function] = rendering.of_type(FUNCTION)
+    assert "vpcConfig" in function.inputs
+
+
+def test_a_migrate_function_without_the_connect_grant_is_refused() -> None:
+    with pytest.raises(Exception, match="lacks its grant"):
+        render("dev", app=_vault_app("migrate_vault", grant=False), manifest=Manifest(databases=(VAULT,)))
+
+
+def test_a_stack_without_databases_has_no_network() -> None:
+    app = Chalice(app_name="plain")
+
+    @app.route("/")
+    def index() -> dict[str, Any]:
+        return {}
+
+    rendering = render("dev", app=app, manifest=Manifest())
+    assert not [r for r in rendering.custom if r.type.startswith(("aws:ec2/", "aws:rds/", "aws:vpc/"))]
+    [function] = rendering.of_type(FUNCTION)
+    assert "vpcConfig" not in function.inputs
+
+
+def test_network_settings_are_validated() -> None:
+    with pytest.raises(SettingsError, match="natGateways"):
+        StackSettings(stack="dev", environment="dev", nat_gateways=3)
+    with pytest.raises(SettingsError, match="availabilityZones"):
+        StackSettings(stack="dev", environment="dev", availability_zones=1)
+    with pytest.raises(SettingsError, match="dbBackupRetentionDays"):
+        StackSettings(stack="dev", environment="dev", db_backup_retention_days=0)
+    with pytest.raises(SettingsError, match="dbEngineVersion"):
+        StackSettings(stack="dev", environment="dev", db_engine_version="14")
+    private, public = subnet_cidrs("10.40.0.0/16", 3)
+    assert private == ["10.40.0.0/20", "10.40.16.0/20", "10.40.32.0/20"]
+    assert not {*private} & {*public}
+
+
+def test_a_function_connecting_to_two_databases_is_refused() -> None:
+    other = Database("other")
+    app = Chalice(app_name="greedy")
+
+    @app.route("/")
+    @uses(VAULT.connect(), other.connect())
+    def index() -> dict[str, Any]:
+        return {}
+
+    with pytest.raises(AppGraphError, match="connects to databases"):
+        render("dev", app=app, manifest=Manifest(databases=(VAULT, other)))
