@@ -140,11 +140,11 @@ def test_the_database_path_is_functions_to_proxy_to_database_on_5432_only(stack:
     rendering: Rendering = request.getfixturevalue(stack)
     functions, proxy, database = (_group_id(rendering, g) for g in ("functions", "proxy", "database"))
     ingress: dict[str, list[dict[str, Any]]] = {}
-    for rule in rendering.of_type(INGRESS):
-        ingress.setdefault(rule.inputs["securityGroupId"], []).append(rule.inputs)
+    for recorded in rendering.of_type(INGRESS):
+        ingress.setdefault(recorded.inputs["securityGroupId"], []).append(recorded.inputs)
     assert functions not in ingress, "nothing may connect to the functions"
-    for group, source in ((proxy, functions), (database, proxy)):
-        [rule] = ingress[group]
+    for group_id, source in ((proxy, functions), (database, proxy)):
+        [rule] = ingress[group_id]
         assert (rule["referencedSecurityGroupId"], rule["fromPort"], rule["toPort"], rule["ipProtocol"]) == (
             source, 5432, 5432, "tcp")
         assert "cidrIpv4" not in rule and "cidrIpv6" not in rule
