@@ -6,6 +6,8 @@ Usage::
     PORT=9000 python -m local
     python -m local --port 0         # any free port (printed)
     FANOUT_MAX_FOLLOWERS=3 TIMELINE_DAYS=1 python -m local
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/social python -m local
+    LOCAL_ADMIN_PASSWORD='Local-admin-1' python -m local
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from types import FrameType
 
+from local.errors import StartupError
 from local.platform import TUNABLES, LocalPlatform
 
 EPILOG = f"""\
@@ -29,6 +33,11 @@ environment:
                      (set it to keep cursors valid across restarts)
   {", ".join(TUNABLES)}
                      the runtime's defaults unless set (the banner shows the values)
+  DATABASE_URL       the ledger's database, e.g. postgresql://postgres@127.0.0.1:5432/social
+                     (kept across restarts); unset: a fresh SQLite file for each start
+  LOCAL_SQLITE_FILE  that SQLite file (default .local/ledger.db under the repository)
+  LOCAL_ADMIN_PASSWORD  the password of the "admin" account (admins group); unset: one is
+                     generated for each start and shown in the banner
 """
 
 
@@ -43,6 +52,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--poll-interval", type=float, default=float(os.environ.get("LOCAL_POLL_INTERVAL", "1.0")),
                         help="seconds an idle event source waits before polling again; moto wakes it at once "
                              "on any request, so this only delays visibility-timeout retries and schedules")
+    parser.add_argument("--sqlite-file", type=Path, default=os.environ.get("LOCAL_SQLITE_FILE") or None,
+                        help="the SQLite file emptied at each start when DATABASE_URL is unset "
+                             "(env LOCAL_SQLITE_FILE; default .local/ledger.db)")
     return parser.parse_args(argv)
 
 
@@ -52,7 +64,7 @@ def main(argv: Sequence[str] | None = None, started: float | None = None) -> int
     args = parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
                         datefmt="%H:%M:%S")
-    for noisy in ("botocore", "pynamodb", "werkzeug"):
+    for noisy in ("botocore", "pynamodb", "werkzeug", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     stop = threading.Event()
 
@@ -62,10 +74,11 @@ def main(argv: Sequence[str] | None = None, started: float | None = None) -> int
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     print("starting the local platform...", flush=True)
-    platform = LocalPlatform(host=args.host, port=args.port, prefix=args.prefix, idle_interval=args.poll_interval)
+    platform = LocalPlatform(host=args.host, port=args.port, prefix=args.prefix, idle_interval=args.poll_interval,
+                             sqlite_file=args.sqlite_file)
     try:
         platform.start()
-    except OSError as error:
+    except (OSError, StartupError) as error:
         print(f"cannot start: {error}", file=sys.stderr, flush=True)
         return 1
     try:

@@ -9,6 +9,16 @@ so each ``Table.bind()`` then points its model at the provisioned table.
 ``stop()`` undoes it all, environment included (moto's state is reset unless
 ``reset_on_stop=False``).
 
+A declared database is ``DATABASE_URL`` when set (PostgreSQL), else a fresh
+SQLite file (see ``local.database``); ``DATABASE_URL`` is set before the app is
+imported, the migrations run and the demo catalog is seeded. When the user
+pool declares an ``admins`` group, the ``admin`` account is made once the pool
+and tables exist (see ``local.admin``); a ``LOCAL_ADMIN_PASSWORD`` the pool's
+policy refuses stops the start with ``StartupError`` before anything runs.
+``database_url`` and ``admin_password`` default to ``DATABASE_URL`` and
+``LOCAL_ADMIN_PASSWORD`` (``admin_password=""`` generates one whatever the
+environment says); ``admin=False`` makes no admin account.
+
 ``CURSOR_SECRET`` (which signs pagination cursors) is set to a random value
 for each start unless the environment has one, so that every handler of the
 process signs and checks cursors with the same key. The runtime's other knobs
@@ -36,18 +46,22 @@ import logging
 import os
 import secrets
 import time
+from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
 from chalicelib.core.settings import Settings
+from local.admin import ADMINS_GROUP, PASSWORD_VARIABLE, AdminAccount, admin_password, create_admin
 from local.aws import DEFAULT_REGION, QUIET_AGENT, MotoServer, aws_environment
 from local.clients import Clients
+from local.database import LocalDatabase, Seed, demo_catalog
 from local.env import EnvPatch
+from local.errors import StartupError
 from local.gateway import HttpServer
 from local.handlers import Invoker
 from local.provision import Provisioned, provision
 from local.pump import Clock, EventPump, utc_now
-from local.wiring import Wire, wire
+from local.wiring import Wire, pure_functions, wire
 
 if TYPE_CHECKING:
     from chalice.app import Chalice
@@ -66,7 +80,9 @@ class LocalPlatform:
     def __init__(self, *, host: str = "127.0.0.1", port: int = 8000, app: Chalice | None = None,
                  manifest: Manifest | None = None, prefix: str = "social-local-", region: str = DEFAULT_REGION,
                  visibility_timeout: int | None = None, idle_interval: float = 1.0, clock: Clock = utc_now,
-                 pump: bool = True, reset_on_stop: bool = True) -> None:
+                 pump: bool = True, reset_on_stop: bool = True, database_url: str | None = None,
+                 sqlite_file: Path | None = None, seed: Seed | None = demo_catalog, admin: bool = True,
+                 admin_password: str | None = None) -> None:
         self.host = host
         self.port = port
         self.prefix = prefix
@@ -78,6 +94,13 @@ class LocalPlatform:
         self._clock = clock
         self._with_pump = pump
         self._reset_on_stop = reset_on_stop
+        self._database_url = database_url
+        self._sqlite_file = sqlite_file
+        self._seed = seed
+        self._with_admin = admin
+        self._admin_password = admin_password
+        self.database: LocalDatabase | None = None
+        self.admin: AdminAccount | None = None
         self._env = EnvPatch()
         self._moto: MotoServer | None = None
         self._http: HttpServer | None = None
@@ -140,14 +163,19 @@ class LocalPlatform:
         manifest = self._manifest
         if manifest is None:
             manifest = importlib.import_module("chalicelib.resources").MANIFEST
+        password = self._check_admin_password(manifest)  # refuse a bad one before doing anything slow
         self.provisioned = provision(manifest, self._clients, prefix=self.prefix,
                                      visibility_timeout=self._visibility_timeout)
         self._env.update(self.provisioned.env)
+        self._open_database(manifest)
         self.cursor_secret_from_env = bool(os.environ.get("CURSOR_SECRET"))
         if not self.cursor_secret_from_env:  # one key for every handler of this process, new for each start
             self._env.update({"CURSOR_SECRET": secrets.token_urlsafe(32)})
         for table in manifest.tables:  # models read their table name at import, before it existed
             table.bind()
+        if password is not None and self.provisioned.user_pool is not None:
+            self.admin = create_admin(self._clients.cognito, self.provisioned.user_pool, password[0],
+                                      generated=password[1], profile=_declares_users_table(manifest))
         if self._app is None:
             self._app = importlib.import_module("app").app
         assert self._app is not None
@@ -159,6 +187,27 @@ class LocalPlatform:
                                    clock=self._clock).start()
             self._moto.on_change(self._pump.poke)
         self._http = HttpServer(self._app, self.host, self.port, region=self.region).start()
+
+    def _check_admin_password(self, manifest: Manifest) -> tuple[str, bool] | None:
+        """``(password, generated)`` when this platform makes the admin account, else None."""
+        pool = manifest.user_pool
+        if not self._with_admin or pool is None or ADMINS_GROUP not in pool.groups:
+            return None
+        given = self._admin_password if self._admin_password is not None else os.environ.get(PASSWORD_VARIABLE)
+        return admin_password(pool.password_policy, given)
+
+    def _open_database(self, manifest: Manifest) -> None:
+        """``DATABASE_URL`` (given, or from the environment) or a fresh SQLite file, migrated and seeded."""
+        if not manifest.databases:
+            return
+        if len(manifest.databases) > 1:
+            names = ", ".join(d.name for d in manifest.databases)
+            raise StartupError(f"the manifest declares {len(manifest.databases)} databases ({names}); "
+                               "the runtime finds one, through DATABASE_URL")
+        url = self._database_url if self._database_url is not None else os.environ.get("DATABASE_URL")
+        self.database = LocalDatabase.open(manifest.databases[0], url=url, sqlite_file=self._sqlite_file)
+        self._env.update({"DATABASE_URL": self.database.url})  # before the app (and its settings) is imported
+        self.database.prepare(seed=self._seed)  # on a thread it would gain nothing: moto holds the GIL
 
     def stop(self) -> None:
         """Stop everything this platform started, in reverse order; safe to call twice."""
@@ -178,6 +227,8 @@ class LocalPlatform:
                     log.warning("could not reset moto", exc_info=True)
             self._moto.stop()
             self._moto = None
+        if self.database is not None:
+            self.database.close()
         self._env.restore()
 
     def __enter__(self) -> LocalPlatform:
@@ -198,6 +249,13 @@ class LocalPlatform:
                 lines.append(f"  jwks    {self.provisioned.user_pool.jwks_url}")
         lines.append(f"handlers     {len(self.wires)} wired" + ("" if self._pump else " (pump off)"))
         lines += [f"  {w.describe()}" for w in self.wires]
+        if self._app is not None:
+            lines += [f"  {name} <- invoked at deploy (a pure Lambda function; not run locally)"
+                      for name in pure_functions(self._app)]
+        if self.database is not None:
+            lines += self.database.describe()
+        if self.admin is not None:
+            lines += self.admin.describe()
         lines += self.describe_settings()
         lines.append(f"started in   {self.startup_ms:.0f} ms")
         return lines
@@ -212,3 +270,9 @@ class LocalPlatform:
         return [f"settings     CURSOR_SECRET {secret}",
                 f"  {', '.join(values)}; override any of them in the environment"]
 
+
+def _declares_users_table(manifest: Manifest) -> bool:
+    """Whether the manifest has the runtime's users table (so the admin gets a profile row)."""
+    from chalicelib.users.models import UserModel
+
+    return any(table.model is UserModel for table in manifest.tables)

@@ -9,6 +9,9 @@ against what was provisioned and creates the plumbing the pump reads:
 * ``on_dynamodb_record``: the table's stream;
 * ``schedule``: the parsed expression (no AWS resource: moto's rules never fire).
 
+Pure ``lambda_function`` functions have no event source and are not wired
+(``pure_functions`` lists them for the banner).
+
 The internal queues retry a failed delivery twice (three attempts in all, as
 Lambda does for asynchronous invocations) and then park it in an internal
 dead-letter queue.
@@ -146,6 +149,11 @@ def wire(app: Chalice, provisioned: Provisioned, clients: Clients) -> list[Wire]
     for bucket, configs in s3_configs.items():
         _notify(clients, provisioned.buckets[bucket].name, configs)
     return wires
+
+
+def pure_functions(app: Chalice) -> list[str]:
+    """The names of ``@app.lambda_function`` functions: nothing feeds them, the stack invokes them at deploy."""
+    return [function.name for function in app.pure_lambda_functions]
 
 
 def _queue_wire(source: SQSEventConfig, provisioned: Provisioned) -> QueueWire:

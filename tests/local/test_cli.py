@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import jwt
 import pytest
 import requests
 
@@ -29,10 +30,20 @@ class Running:
     banner: list[str]
 
 
+def _clean_env(**extra: str) -> dict[str, str]:
+    """The test process's environment minus everything the platform reads, plus ``extra``."""
+    ours = ("PORT", "STAGE", "CURSOR_SECRET", "DATABASE_URL", "LOCAL_ADMIN_PASSWORD", "LOCAL_SQLITE_FILE", *TUNABLES)
+    return {**{k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k not in ours}, **extra}
+
+
 @pytest.fixture(scope="module")
-def running() -> Iterator[Running]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("AWS_") and k not in ("PORT", "STAGE", "CURSOR_SECRET", *TUNABLES)}
+def sqlite_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("cli") / "ledger.db"  # never the repository's .local/
+
+
+@pytest.fixture(scope="module")
+def running(sqlite_file: Path) -> Iterator[Running]:
+    env = _clean_env(LOCAL_SQLITE_FILE=str(sqlite_file))
     started = time.perf_counter()
     process = subprocess.Popen([sys.executable, "-m", "local", "--port", "0"], cwd=REPO, env=env, text=True,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -113,6 +124,50 @@ def test_banner_says_what_runs_where(running: Running) -> None:
     assert "FANOUT_MAX_FOLLOWERS=50000 (default)" in out
     assert re.search(r"started in\s+\d+ ms", out)
     assert re.search(r"ready in\s+\d+ ms since the process began", out)
+
+
+def test_banner_shows_the_database_and_the_generated_admin_password(running: Running, sqlite_file: Path) -> None:
+    out = "\n".join(running.banner)
+    assert f"database     ledger: sqlite {sqlite_file} (fresh for this start; set DATABASE_URL" in out
+    assert re.search(r"^  revision 0001 \(migrated in \d+ ms\)$", out, re.MULTILINE)
+    assert "  demo catalog: 4 rewards added" in out
+    assert "admin        admin (admin@example.org, group admins, profile in the users table)" in out
+    assert re.search(r"^  password \S{20}   \(generated for this start; set LOCAL_ADMIN_PASSWORD", out, re.MULTILINE)
+    assert "  migrate_ledger <- invoked at deploy" in out
+    assert "  award_coins <- sqs queue coin-awards (batch 10)" in out
+
+
+def test_admin_logs_in_with_the_generated_password_and_manages_the_catalog(running: Running) -> None:
+    password = next(m.group(1) for line in running.banner if (m := re.match(r"^  password (\S+)   \(generated", line)))
+    login = requests.post(f"{running.url}/v1/auth/login", json={"username": "admin", "password": password},
+                          timeout=10)
+    assert login.status_code == 200, login.text
+    access_token = login.json()["access_token"]
+    assert jwt.decode(access_token, options={"verify_signature": False})["cognito:groups"] == ["admins"]
+    headers = {"Authorization": f"Bearer {access_token}"}
+
+    profile = requests.get(f"{running.url}/v1/users/admin", headers=headers, timeout=10)
+    catalog = requests.get(f"{running.url}/v1/rewards", headers=headers, timeout=10)
+    added = requests.post(f"{running.url}/v1/admin/rewards", headers=headers, timeout=10,
+                          json={"name": "Mug", "cost": 80, "stock": 5})
+
+    assert profile.status_code == 200 and profile.json()["display_name"] == "Admin", profile.text
+    assert catalog.status_code == 200, catalog.text
+    assert {r["name"] for r in catalog.json()["items"]} == {"Sticker pack", "Coffee voucher", "T-shirt",
+                                                           "Conference ticket"}
+    assert added.status_code == 201, added.text
+
+
+def test_a_refused_admin_password_stops_the_start_with_a_clear_message(tmp_path: Path) -> None:
+    env = _clean_env(LOCAL_ADMIN_PASSWORD="weak-password", LOCAL_SQLITE_FILE=str(tmp_path / "ledger.db"))
+    done = subprocess.run([sys.executable, "-m", "local", "--port", "0"], cwd=REPO, env=env, text=True,
+                          capture_output=True, timeout=60)
+
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert done.stderr.startswith("cannot start: LOCAL_ADMIN_PASSWORD breaks the user pool's password policy: "
+                                  "it must contain an uppercase letter; it must contain a digit."), done.stderr
+    assert "weak-password" not in done.stdout + done.stderr
 
 
 def test_sigterm_stops_cleanly(running: Running) -> None:
