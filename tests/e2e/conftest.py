@@ -54,7 +54,9 @@ def start_platform(**settings: str) -> Iterator[RunningPlatform]:
     """``python -m local`` on a free port, with extra environment ``settings``; stopped on exit."""
     with tempfile.NamedTemporaryFile("w", suffix=".log", delete=False) as log:
         output = Path(log.name)
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", **settings}
+    # The ledger's tests point DATABASE_URL at a PostgreSQL server; these platforms keep to their own SQLite.
+    inherited = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env = {**inherited, "PYTHONUNBUFFERED": "1", **settings}
     with output.open("w") as sink:
         process = subprocess.Popen([sys.executable, "-m", "local", "--port", "0"], cwd=ROOT, env=env,
                                    stdout=sink, stderr=subprocess.STDOUT)

@@ -8,7 +8,7 @@ Rows are always locked in account-id order, so two transfers cannot deadlock.
 from __future__ import annotations
 
 import zlib
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -67,9 +67,8 @@ def transfer(session: Session, transfer_id: str, debit: str, credit: str, amount
     check constraint would refuse it anyway); a transfer id used before raises
     the database's IntegrityError.
     """
-    row = Transfer(id=transfer_id, debit_account=debit, credit_account=credit, amount=amount, reason=reason)
-    if at is not None:
-        row.created_at = at
+    row = Transfer(id=transfer_id, debit_account=debit, credit_account=credit, amount=amount, reason=reason,
+                   created_at=at or datetime.now(UTC))
     session.add(row)
     session.flush()
     for account, delta in sorted([(debit, -amount), (credit, amount)]):

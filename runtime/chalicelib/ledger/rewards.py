@@ -31,7 +31,8 @@ def list_rewards(limit: int, after: str | None, url: str | None = None) -> list[
 
 
 def create_reward(name: str, cost: int, stock: int, url: str | None = None) -> Reward:
-    reward = Reward(id=new_id(), name=name, cost=cost, stock=stock, active=True)
+    now = datetime.now(UTC)
+    reward = Reward(id=new_id(), name=name, cost=cost, stock=stock, active=True, created_at=now, updated_at=now)
     with transaction(url) as session:
         session.add(reward)
     return reward
@@ -54,9 +55,7 @@ def redeem(username: str, reward_id: str, idempotency_key: str | None = None,
            url: str | None = None) -> tuple[Order, bool]:
     """Place an order for one unit of the reward; returns it and whether it was placed before (a replay)."""
     try:
-        return _redeem(username, reward_id, idempotency_key, url), False
-    except _Replay as replay:
-        return replay.order, True
+        return _redeem(username, reward_id, idempotency_key, url)
     except IntegrityError:
         if idempotency_key is None:
             raise
@@ -65,11 +64,6 @@ def redeem(username: str, reward_id: str, idempotency_key: str | None = None,
         if existing is None:
             raise
         return _same_reward(existing, reward_id), True
-
-
-class _Replay(Exception):
-    def __init__(self, order: Order) -> None:
-        self.order = order
 
 
 def _order_with_key(username: str, key: str, url: str | None) -> Order | None:
@@ -84,7 +78,7 @@ def _same_reward(order: Order, reward_id: str) -> Order:
     return order
 
 
-def _redeem(username: str, reward_id: str, key: str | None, url: str | None) -> Order:
+def _redeem(username: str, reward_id: str, key: str | None, url: str | None) -> tuple[Order, bool]:
     if not is_id(reward_id):
         raise NotFound("reward_not_found", "no such reward")
     with transaction(url) as session:
@@ -92,8 +86,8 @@ def _redeem(username: str, reward_id: str, key: str | None, url: str | None) -> 
         if key is not None:
             existing = session.scalars(select(Order).where(Order.account_id == account,
                                                            Order.idempotency_key == key)).first()
-            if existing is not None:
-                raise _Replay(_same_reward(existing, reward_id))
+            if existing is not None:  # returned, not raised: a rollback would expire it
+                return _same_reward(existing, reward_id), True
         reward = session.get(Reward, reward_id, with_for_update=True)
         if reward is None or not reward.active:
             raise NotFound("reward_not_found", "no such reward")
@@ -107,9 +101,9 @@ def _redeem(username: str, reward_id: str, key: str | None, url: str | None) -> 
             raise Conflict("insufficient_balance", f"{reward.name} costs {reward.cost} coins") from None
         session.execute(update(Reward).where(Reward.id == reward_id).values(stock=Reward.stock - 1))
         order = Order(id=order_id, account_id=account, reward_id=reward_id, cost=reward.cost, status="placed",
-                      transfer_id=f"order:{order_id}", idempotency_key=key)
+                      transfer_id=f"order:{order_id}", idempotency_key=key, created_at=datetime.now(UTC))
         session.add(order)
-    return order
+    return order, False
 
 
 def orders_of(username: str, limit: int, before: str | None, url: str | None = None) -> list[Order]:

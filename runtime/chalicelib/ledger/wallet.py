@@ -47,8 +47,4 @@ def entries(username: str, limit: int, before: tuple[datetime, str] | None,
         at, transfer_id = before
         query = query.where(or_(Transfer.created_at < at, and_(Transfer.created_at == at, Transfer.id < transfer_id)))
     with transaction(url) as session:
-        return [Entry(row[0], int(row[1]), row[2], _utc(row[3])) for row in session.execute(query)]
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # SQLite forgets the zone
+        return [Entry(row[0], int(row[1]), row[2], row[3]) for row in session.execute(query)]
