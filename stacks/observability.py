@@ -28,6 +28,7 @@ class ObservabilityArgs:
     settings: StackSettings
     functions: Mapping[str, aws.lambda_.Function]
     dead_letters: Mapping[str, aws.sqs.Queue]
+    ledger: bool = False  # the runtime's reconciliation reports Social/Ledger LedgerMismatches
 
 
 class Observability(pulumi.ComponentResource):
@@ -67,6 +68,11 @@ class Observability(pulumi.ComponentResource):
                         f"messages were parked in the dead-letter queue of {logical}",
                         namespace="AWS/SQS", metric="ApproximateNumberOfMessagesVisible", statistic="Maximum",
                         dimensions={"QueueName": queue.name}, opts=child)
+        if args.ledger:
+            self._alarm(settings, "ledger-mismatches", "the ledger does not reconcile: a balance differs from its "
+                        "entries or the accounts do not sum to zero", namespace="Social/Ledger",
+                        metric="LedgerMismatches", statistic="Maximum", dimensions={"Stage": settings.stack},
+                        opts=child)
         self.register_outputs({"alarmTopicArn": self.topic.arn})
 
     def _alarm(self, settings: StackSettings, logical: str, description: str, *, namespace: str, metric: str,

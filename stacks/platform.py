@@ -109,7 +109,8 @@ class Platform(pulumi.ComponentResource):
                        RestApiArgs(settings, args.app, functions.functions[self.plan.api.name]), child)
                if self.plan.api is not None else None)
         Observability(namer.name("observability"), ObservabilityArgs(
-            settings, functions.functions, {**messaging.dead_letters, **messaging.failure_queues}), child)
+            settings, functions.functions, {**messaging.dead_letters, **messaging.failure_queues},
+            ledger=bool(args.manifest.databases)), child)
 
         self.api_url = api.url if api is not None else None
         self.websocket_url = websocket.url if websocket is not None else None

@@ -342,3 +342,11 @@ def test_a_function_connecting_to_two_databases_is_refused() -> None:
 
     with pytest.raises(AppGraphError, match="connects to databases"):
         render("dev", app=app, manifest=Manifest(databases=(VAULT, other)))
+
+
+def test_a_ledger_that_does_not_reconcile_raises_an_alarm(dev: Rendering) -> None:
+    [alarm] = [a for a in dev.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+               if a.inputs.get("namespace") == "Social/Ledger"]
+    assert alarm.inputs["metricName"] == "LedgerMismatches"
+    assert alarm.inputs["dimensions"] == {"Stage": "dev"}  # the STAGE the functions are given
+    assert alarm.inputs["threshold"] == 0 and alarm.inputs["comparisonOperator"] == "GreaterThanThreshold"
