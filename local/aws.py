@@ -17,6 +17,7 @@ Usage::
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Callable, Iterable
 from types import TracebackType
@@ -45,8 +46,19 @@ def aws_environment(endpoint: str, region: str = DEFAULT_REGION) -> dict[str, st
     }
 
 
+_READ = re.compile(r"\.(Get|BatchGet|Query|Scan|Describe|List)\w*$")
+
+
+def _may_change(environ: dict[str, Any]) -> bool:
+    """Whether a request can have changed anything: reads (GET, DynamoDB GetItem/Query, ...) cannot."""
+    if environ.get("REQUEST_METHOD") in {"GET", "HEAD"}:
+        return False
+    return not _READ.search(environ.get("HTTP_X_AMZ_TARGET", ""))
+
+
 class _Notifying:
-    """WSGI middleware: after each request not marked ``QUIET_AGENT``, call every listener."""
+    """WSGI middleware: after each request that may change something and is not marked ``QUIET_AGENT``,
+    call every listener. Reads wake nobody: a burst of them would otherwise set every source polling."""
 
     def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
         self.app = app
@@ -56,7 +68,7 @@ class _Notifying:
         try:
             return self.app(environ, start_response)  # moto has done the work once this returns
         finally:
-            if QUIET_AGENT not in environ.get("HTTP_USER_AGENT", ""):
+            if QUIET_AGENT not in environ.get("HTTP_USER_AGENT", "") and _may_change(environ):
                 for listener in list(self.listeners):
                     try:
                         listener()
@@ -72,9 +84,10 @@ class _DynamoDBIsolation:
     in between would be lost, and stream shard iterators already handed out keep
     pointing at the replaced shard. Serialising DynamoDB calls removes the first
     problem; the pump renews its iterators by sequence number for the second.
+    Only DynamoDB calls queue here: the pump's stream reads do not.
     """
 
-    _TARGETS = ("DynamoDB_", "DynamoDBStreams_")
+    _TARGETS = ("DynamoDB_",)  # stream reads change nothing, and the pump renews stale iterators itself
 
     def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
         self.app = app
