@@ -21,6 +21,7 @@ def register(identity: IdentityProvider, policy: PasswordPolicy, *, username: st
     user_id = identity.sign_up(username, email, password)
     if auto_confirm:
         identity.admin_confirm(username)
-    # Cognito has already reserved the username, so a clash here means an
-    # earlier attempt stored the profile and stopped: that profile is this user's.
+    # Cognito has just reserved the username, so a profile of that name can only have
+    # outlived an account deleted from the pool: create_profile refuses it (409)
+    # rather than hand someone else's followers and posts to the newcomer.
     return create_profile(username, user_id, email, display_name)

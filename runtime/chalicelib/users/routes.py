@@ -47,8 +47,7 @@ def change_me(call: Call[ProfileChange]) -> Profile:
     body, given = call.body, call.body.model_fields_set
     if not given:
         raise Unprocessable("validation_failed", "send at least one of display_name, bio, avatar_media_id")
-    if {"display_name", "bio"} & given and None in (body.display_name if "display_name" in given else "",
-                                                   body.bio if "bio" in given else ""):
+    if any(name in given and getattr(body, name) is None for name in ("display_name", "bio")):
         raise Unprocessable("validation_failed", "display_name and bio cannot be null")
     change = ProfileUpdate(display_name=body.display_name, bio=body.bio,
                            avatar=body.avatar_media_id if "avatar_media_id" in given else KEEP)
