@@ -1,7 +1,10 @@
 """Wiring each Chalice event handler to what feeds it on moto.
 
-Handlers name resources by logical name; this module resolves those names
-against what was provisioned and creates the plumbing the pump reads:
+Handlers name resources by logical name; ``stacks.appgraph.plan_app`` resolves
+those names (against the manifest rebuilt from what was provisioned) and
+refuses an undeclared one with ``UndeclaredResourceError``, exactly as it does
+before a deploy. This module maps each planned function's trigger to what was
+provisioned and creates the plumbing the pump reads:
 
 * ``on_sqs_message``: the declared queue itself;
 * ``on_s3_event``: an internal queue that receives the bucket's notifications;
@@ -10,7 +13,9 @@ against what was provisioned and creates the plumbing the pump reads:
 * ``schedule``: the parsed expression (no AWS resource: moto's rules never fire).
 
 Pure ``lambda_function`` functions have no event source and are not wired
-(``pure_functions`` lists them for the banner).
+(``pure_functions`` lists them for the banner); neither are ``on_cw_event``
+patterns, routes and WebSocket handlers. Grants are not checked here: what was
+provisioned has no databases, and the deploy checks them.
 
 The internal queues retry a failed delivery twice (three attempts in all, as
 Lambda does for asynchronous invocations) and then park it in an internal
@@ -29,26 +34,17 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from chalice.app import (
-    Chalice,
-    DynamoDBEventConfig,
-    S3EventConfig,
-    ScheduledEventConfig,
-    SNSEventConfig,
-    SQSEventConfig,
-)
+from chalice.app import Chalice
 
+from chalicelib.core.declarations import Manifest
 from local.aws import ACCOUNT_ID
 from local.clients import Clients
 from local.provision import Provisioned
 from local.schedule import Cron, Rate, parse_schedule
+from stacks.appgraph import S3Trigger, ScheduleTrigger, SnsTrigger, SqsTrigger, StreamTrigger, plan_app
 
 ASYNC_ATTEMPTS = 3  # Lambda retries an asynchronous invocation twice
 INTERNAL_VISIBILITY_SECONDS = 5  # the delay before an internal retry
-
-
-class WiringError(LookupError):
-    """A handler names a resource the manifest does not declare (or declares without what it needs)."""
 
 
 @dataclass(frozen=True)
@@ -124,28 +120,32 @@ Wire = QueueWire | S3Wire | SnsWire | StreamWire | ScheduleWire
 
 
 def wire(app: Chalice, provisioned: Provisioned, clients: Clients) -> list[Wire]:
-    """The wires of every event source of ``app`` that the pump supports, creating the plumbing."""
+    """The wires of every event source of ``app`` that the pump supports, creating the plumbing.
+
+    Raises ``stacks.appgraph.UndeclaredResourceError`` (before creating anything) when a handler
+    names a resource that was not declared, and ``AppGraphError`` for what the deploy refuses.
+    """
+    plan = plan_app(app, _manifest(provisioned), check_grants=False)
     wires: list[Wire] = []
-    s3_configs: dict[str, list[tuple[S3EventConfig, str, str]]] = defaultdict(list)
-    for source in app.event_sources:
-        if isinstance(source, SQSEventConfig):
-            wires.append(_queue_wire(source, provisioned))
-        elif isinstance(source, S3EventConfig):
-            if source.bucket not in provisioned.buckets:
-                raise WiringError(f"handler {source.name} reads bucket {source.bucket!r}, which is not declared")
-            url, arn = _internal_queue(clients, provisioned.prefix, f"s3-{source.name}")
-            s3_configs[source.bucket].append((source, url, arn))
-            wires.append(S3Wire(source.name, source.bucket, provisioned.buckets[source.bucket].name, url,
-                                tuple(source.events)))
-        elif isinstance(source, SNSEventConfig):
-            wires.append(_sns_wire(source, provisioned, clients))
-        elif isinstance(source, DynamoDBEventConfig):
-            wires.append(_stream_wire(source, provisioned))
-        elif isinstance(source, ScheduledEventConfig):
-            expression = source.schedule_expression
-            text = expression if isinstance(expression, str) else expression.to_string()
-            rule_arn = f"arn:aws:events:{provisioned.region}:{ACCOUNT_ID}:rule/{provisioned.prefix}{source.name}"
-            wires.append(ScheduleWire(source.name, parse_schedule(text), rule_arn))
+    s3_configs: dict[str, list[tuple[str, S3Trigger, str]]] = defaultdict(list)
+    for function in plan.functions:
+        name, trigger = function.name, function.trigger
+        if isinstance(trigger, SqsTrigger):
+            queue = provisioned.queues[trigger.queue.name]
+            wires.append(QueueWire(name, trigger.queue.name, queue.url, queue.arn, trigger.batch_size,
+                                   queue.visibility_timeout))
+        elif isinstance(trigger, S3Trigger):
+            url, arn = _internal_queue(clients, provisioned.prefix, f"s3-{name}")
+            s3_configs[trigger.bucket.name].append((name, trigger, arn))
+            wires.append(S3Wire(name, trigger.bucket.name, provisioned.buckets[trigger.bucket.name].name, url,
+                                trigger.events))
+        elif isinstance(trigger, SnsTrigger):
+            wires.append(_sns_wire(name, trigger, provisioned, clients))
+        elif isinstance(trigger, StreamTrigger):
+            wires.append(_stream_wire(name, trigger, provisioned))
+        elif isinstance(trigger, ScheduleTrigger):
+            rule_arn = f"arn:aws:events:{provisioned.region}:{ACCOUNT_ID}:rule/{provisioned.prefix}{name}"
+            wires.append(ScheduleWire(name, parse_schedule(trigger.expression), rule_arn))
     for bucket, configs in s3_configs.items():
         _notify(clients, provisioned.buckets[bucket].name, configs)
     return wires
@@ -156,43 +156,28 @@ def pure_functions(app: Chalice) -> list[str]:
     return [function.name for function in app.pure_lambda_functions]
 
 
-def _queue_wire(source: SQSEventConfig, provisioned: Provisioned) -> QueueWire:
-    name = source.queue
-    if name is None and source.queue_arn:
-        physical = source.queue_arn.rsplit(":", 1)[-1]
-        name = next((q.declaration.name for q in provisioned.queues.values() if q.arn.endswith(":" + physical)),
-                    physical)
-    if name not in provisioned.queues:
-        raise WiringError(f"handler {source.name} reads queue {name!r}, which is not declared")
-    queue = provisioned.queues[name]
-    return QueueWire(source.name, name, queue.url, queue.arn, source.batch_size, queue.visibility_timeout)
+def _manifest(provisioned: Provisioned) -> Manifest:
+    """The declarations of what was provisioned: every resource a trigger can name."""
+    return Manifest(tables=tuple(t.declaration for t in provisioned.tables.values()),
+                    queues=tuple(q.declaration for q in provisioned.queues.values()),
+                    topics=tuple(t.declaration for t in provisioned.topics.values()),
+                    buckets=tuple(b.declaration for b in provisioned.buckets.values()),
+                    user_pool=provisioned.user_pool.declaration if provisioned.user_pool else None)
 
 
-def _sns_wire(source: SNSEventConfig, provisioned: Provisioned, clients: Clients) -> SnsWire:
-    topic = source.topic
-    if topic.startswith("arn:"):
-        topic = next((t.declaration.name for t in provisioned.topics.values() if t.arn == topic), topic)
-    if topic not in provisioned.topics:
-        raise WiringError(f"handler {source.name} reads topic {source.topic!r}, which is not declared")
-    topic_arn = provisioned.topics[topic].arn
-    url, arn = _internal_queue(clients, provisioned.prefix, f"sns-{source.name}")
+def _sns_wire(name: str, trigger: SnsTrigger, provisioned: Provisioned, clients: Clients) -> SnsWire:
+    topic_arn = provisioned.topics[trigger.topic.name].arn
+    url, arn = _internal_queue(clients, provisioned.prefix, f"sns-{name}")
     subscription = clients.sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=arn,
                                          ReturnSubscriptionArn=True)["SubscriptionArn"]
-    return SnsWire(source.name, topic, topic_arn, url, subscription)
+    return SnsWire(name, trigger.topic.name, topic_arn, url, subscription)
 
 
-def _stream_wire(source: DynamoDBEventConfig, provisioned: Provisioned) -> StreamWire:
-    table = source.stream_arn
-    if table.startswith("arn:"):
-        table = next((t.declaration.name for t in provisioned.tables.values()
-                      if table in (t.stream_arn, t.arn)), table)
-    if table not in provisioned.tables:
-        raise WiringError(f"handler {source.name} reads the stream of table {source.stream_arn!r}, "
-                          "which is not declared")
-    stream_arn = provisioned.tables[table].stream_arn
-    if stream_arn is None:
-        raise WiringError(f"handler {source.name} reads the stream of table {table!r}, which declares no stream")
-    return StreamWire(source.name, table, stream_arn, source.batch_size, source.starting_position)
+def _stream_wire(name: str, trigger: StreamTrigger, provisioned: Provisioned) -> StreamWire:
+    stream_arn = provisioned.tables[trigger.table.name].stream_arn
+    if stream_arn is None:  # the plan refused a table that declares no stream: moto did not make one
+        raise RuntimeError(f"table {trigger.table.name!r} declares a stream but was provisioned without one")
+    return StreamWire(name, trigger.table.name, stream_arn, trigger.batch_size, trigger.starting_position)
 
 
 def _internal_queue(clients: Clients, prefix: str, purpose: str) -> tuple[str, str]:
@@ -211,13 +196,13 @@ def _arn(clients: Clients, url: str) -> str:
     return str(clients.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"])
 
 
-def _notify(clients: Clients, bucket: str, configs: list[tuple[S3EventConfig, str, str]]) -> None:
+def _notify(clients: Clients, bucket: str, configs: list[tuple[str, S3Trigger, str]]) -> None:
     """One notification configuration per bucket (S3 replaces it whole), one entry per handler."""
     entries: list[dict[str, Any]] = []
-    for source, _url, arn in configs:
-        entry: dict[str, Any] = {"Id": source.name, "QueueArn": arn, "Events": list(source.events)}
-        rules = [{"Name": name, "Value": value}
-                 for name, value in (("prefix", source.prefix), ("suffix", source.suffix)) if value]
+    for name, trigger, arn in configs:
+        entry: dict[str, Any] = {"Id": name, "QueueArn": arn, "Events": list(trigger.events)}
+        rules = [{"Name": rule, "Value": value}
+                 for rule, value in (("prefix", trigger.prefix), ("suffix", trigger.suffix)) if value]
         if rules:
             entry["Filter"] = {"Key": {"FilterRules": rules}}
         entries.append(entry)
