@@ -179,7 +179,7 @@ class LocalPlatform:
         if self._app is None:
             self._app = importlib.import_module("app").app
         assert self._app is not None
-        self.wires = wire(self._app, self.provisioned, self._clients)
+        self.wires = wire(self._app, manifest, self.provisioned, self._clients)
         if self._with_pump:
             invoker = Invoker(self._app, function_prefix=self.prefix)
             self._pump_clients = Clients(self._moto.endpoint, self.region, user_agent_extra=QUIET_AGENT)

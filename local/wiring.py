@@ -119,13 +119,15 @@ class ScheduleWire:
 Wire = QueueWire | S3Wire | SnsWire | StreamWire | ScheduleWire
 
 
-def wire(app: Chalice, provisioned: Provisioned, clients: Clients) -> list[Wire]:
+def wire(app: Chalice, manifest: Manifest, provisioned: Provisioned, clients: Clients) -> list[Wire]:
     """The wires of every event source of ``app`` that the pump supports, creating the plumbing.
 
-    Raises ``stacks.appgraph.UndeclaredResourceError`` (before creating anything) when a handler
-    names a resource that was not declared, and ``AppGraphError`` for what the deploy refuses.
+    The plan is the deploy's own (``stacks.appgraph.plan_app``): it raises
+    ``UndeclaredResourceError`` (before anything is created) when a handler names, or is
+    granted, a resource ``manifest`` does not declare, and ``AppGraphError`` for what the
+    deploy refuses, so the local platform accepts exactly the apps the stack deploys.
     """
-    plan = plan_app(app, _manifest(provisioned), check_grants=False)
+    plan = plan_app(app, manifest)
     wires: list[Wire] = []
     s3_configs: dict[str, list[tuple[str, S3Trigger, str]]] = defaultdict(list)
     for function in plan.functions:
@@ -154,15 +156,6 @@ def wire(app: Chalice, provisioned: Provisioned, clients: Clients) -> list[Wire]
 def pure_functions(app: Chalice) -> list[str]:
     """The names of ``@app.lambda_function`` functions: nothing feeds them, the stack invokes them at deploy."""
     return [function.name for function in app.pure_lambda_functions]
-
-
-def _manifest(provisioned: Provisioned) -> Manifest:
-    """The declarations of what was provisioned: every resource a trigger can name."""
-    return Manifest(tables=tuple(t.declaration for t in provisioned.tables.values()),
-                    queues=tuple(q.declaration for q in provisioned.queues.values()),
-                    topics=tuple(t.declaration for t in provisioned.topics.values()),
-                    buckets=tuple(b.declaration for b in provisioned.buckets.values()),
-                    user_pool=provisioned.user_pool.declaration if provisioned.user_pool else None)
 
 
 def _sns_wire(name: str, trigger: SnsTrigger, provisioned: Provisioned, clients: Clients) -> SnsWire:

@@ -170,24 +170,20 @@ class AppPlan:
         return tuple(f for f in self.functions if f.trigger.kind == "websocket")
 
 
-def plan_app(app: Chalice, manifest: Manifest, *, check_grants: bool = True) -> AppPlan:
+def plan_app(app: Chalice, manifest: Manifest) -> AppPlan:
     """The functions ``app`` needs, with triggers resolved against ``manifest``.
 
     Raises ``UndeclaredResourceError`` for a logical name that is not declared and
     ``AppGraphError`` for an app feature the platform does not deploy.
-    ``check_grants=False`` leaves the grants unchecked (triggers are still resolved
-    and refused): for a caller whose manifest holds only the resources that feed
-    handlers, as the local platform's, rebuilt from what it provisioned.
     """
-    checked = manifest if check_grants else None  # where grants must be declared
     functions: list[FunctionPlan] = []
     for pure in app.pure_lambda_functions:
-        functions.append(_function(checked, pure.name, pure.handler_string, NoTrigger(), grants_of(pure.func)))
+        functions.append(_function(manifest, pure.name, pure.handler_string, NoTrigger(), grants_of(pure.func)))
     for source in app.event_sources:
         handler = app.handler_map[source.name]
         trigger = _trigger(manifest, source)
         implied = (trigger.queue.consume(),) if isinstance(trigger, SqsTrigger) else ()
-        functions.append(_function(checked, source.name, source.handler_string, trigger,
+        functions.append(_function(manifest, source.name, source.handler_string, trigger,
                                    (*grants_of(handler), *implied)))
     if app.builtin_auth_handlers:
         names = [auth.name for auth in app.builtin_auth_handlers]
@@ -196,12 +192,12 @@ def plan_app(app: Chalice, manifest: Manifest, *, check_grants: bool = True) -> 
         routes = tuple((path, method) for path, methods in app.routes.items() for method in methods)
         grants = tuple(g for methods in app.routes.values() for entry in methods.values()
                        for g in grants_of(entry.view_function))
-        functions.append(_function(checked, API_FUNCTION, API_HANDLER, ApiTrigger(routes), grants))
+        functions.append(_function(manifest, API_FUNCTION, API_HANDLER, ApiTrigger(routes), grants))
     for route_key, ws in app.websocket_handlers.items():
         if route_key not in WEBSOCKET_FUNCTIONS:
             raise AppGraphError(f"WebSocket route {route_key!r} of {ws.handler_string} is not supported")
         handler_function: Callable[..., Any] = app.handler_map.get(ws.name, ws.handler_function)
-        functions.append(_function(checked, WEBSOCKET_FUNCTIONS[route_key], ws.handler_string,
+        functions.append(_function(manifest, WEBSOCKET_FUNCTIONS[route_key], ws.handler_string,
                                    WebSocketTrigger(route_key), grants_of(handler_function)))
     names = [f.name for f in functions]
     duplicates = sorted({n for n in names if names.count(n) > 1})
@@ -210,12 +206,10 @@ def plan_app(app: Chalice, manifest: Manifest, *, check_grants: bool = True) -> 
     return AppPlan(app.app_name, tuple(functions))
 
 
-def _function(manifest: Manifest | None, name: str, handler: str, trigger: Trigger,
-              grants: Iterable[Grant]) -> FunctionPlan:
+def _function(manifest: Manifest, name: str, handler: str, trigger: Trigger, grants: Iterable[Grant]) -> FunctionPlan:
     unique = tuple(dict.fromkeys(grants))  # keep the declared order, drop repeats
-    if manifest is not None:  # None: the grants are not checked
-        for grant in unique:
-            _check_declared(manifest, grant.resource, f"handler {name!r} ({handler})")
+    for grant in unique:
+        _check_declared(manifest, grant.resource, f"handler {name!r} ({handler})")
     return FunctionPlan(name=name, handler=handler, trigger=trigger, grants=unique)
 
 

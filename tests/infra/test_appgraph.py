@@ -118,17 +118,3 @@ def test_a_queue_named_by_arn_is_refused() -> None:
     app.on_sqs_message(queue_arn="arn:aws:sqs:us-east-1:1:q")(lambda event: None)
     with pytest.raises(AppGraphError, match="logical queue name"):
         plan_app(app, Manifest(tables=(Table(fixture_app.AuditModel),)))
-
-
-def test_without_checking_grants_triggers_are_still_resolved_and_refused() -> None:
-    app = Chalice(app_name="broken")
-
-    @app.route("/x")
-    @uses(Queue("stray").send())
-    def view() -> None: ...
-
-    assert plan_app(app, fixture_app.MANIFEST, check_grants=False).function("api_handler").grants == (
-        Queue("stray").send(),)
-    app.on_sqs_message(queue="nope")(lambda event: None)
-    with pytest.raises(UndeclaredResourceError, match="queue 'nope'"):
-        plan_app(app, fixture_app.MANIFEST, check_grants=False)
