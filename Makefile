@@ -32,7 +32,8 @@ plan: $(STAMP)  ## offline table of every resource of STACK (dev, prod, preview-
 	$(BIN)/python -m tools.plan --stack $(STACK)
 
 package: $(STAMP) ## the Lambda archive (chalice package) that `pulumi up` deploys
-	cd runtime && ../$(BIN)/chalice package --pkg-format terraform ../build/chalice
+	# chalice only needs a region to render its (unused) terraform; the zip is what Pulumi deploys.
+	cd runtime && AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} ../$(BIN)/chalice package --pkg-format terraform ../build/chalice
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache

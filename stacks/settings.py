@@ -15,6 +15,7 @@ Usage::
 from __future__ import annotations
 
 import dataclasses
+import sys
 from dataclasses import dataclass
 from typing import Literal, cast, get_args
 
@@ -52,6 +53,9 @@ def environment_of(stack: str) -> Environment:
     raise SettingsError(f"unknown stack {stack!r}: use 'dev', 'prod' or 'preview-<branch>'")
 
 
+PACKAGED_RUNTIME = f"python{sys.version_info.major}.{sys.version_info.minor}"
+
+
 @dataclass(frozen=True)
 class StackSettings:
     """Everything that differs between environments, typed. Defaults are dev's."""
@@ -61,7 +65,9 @@ class StackSettings:
     region: str = "us-east-1"
     project: str = PROJECT
     # Functions
-    lambda_runtime: str = "python3.12"
+    # `chalice package` bundles binary wheels (pydantic-core, psycopg, cryptography) for the Python
+    # that runs it, the same virtual environment as this program: the runtime must be that one.
+    lambda_runtime: str = PACKAGED_RUNTIME
     lambda_memory_mb: int = 512
     lambda_timeout_seconds: int = 10
     lambda_package: str = DEFAULT_PACKAGE
