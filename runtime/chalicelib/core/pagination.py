@@ -83,6 +83,11 @@ def cursor_codec() -> CursorCodec:
     return CursorCodec(get_settings().cursor_secret)
 
 
+def next_cursor(scope: str, position: Mapping[str, Any] | None) -> str | None:
+    """The signed cursor to the next page, or None when there is none (``position`` is None)."""
+    return cursor_codec().encode(scope, position) if position is not None else None
+
+
 def split_page(fetched: list[T], limit: int) -> tuple[list[T], T | None]:
     """Split what a query returned with ``limit + 1``: the page, and its last item if more follow.
 

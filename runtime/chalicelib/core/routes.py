@@ -42,6 +42,7 @@ from chalicelib.core.idempotency import (
     request_hash,
 )
 from chalicelib.core.logs import correlation, get_logger
+from chalicelib.core.pagination import cursor_codec, parse_limit
 from chalicelib.core.settings import get_settings
 from chalicelib.core.tokens import Principal, TokenVerifier
 
@@ -88,6 +89,10 @@ class Call(Generic[B]):
     def header(self, name: str) -> str | None:
         value = self.request.headers.get(name.lower())
         return None if value is None else str(value)
+
+    def page_request(self, scope: str) -> tuple[int, dict[str, Any]]:
+        """The list's ``limit`` (1-100, default 20) and the position its signed ``cursor`` carries ({} at first)."""
+        return parse_limit(self.query("limit")), cursor_codec().decode(scope, self.query("cursor")) or {}
 
     def query(self, name: str) -> str | None:
         params: Mapping[str, str] = self.request.query_params or {}

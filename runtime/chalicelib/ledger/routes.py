@@ -7,7 +7,7 @@ from datetime import datetime
 from chalicelib.core.declarations import uses
 from chalicelib.core.errors import Forbidden, Unprocessable
 from chalicelib.core.idempotency import check_key
-from chalicelib.core.pagination import Page, cursor_codec, parse_limit, split_page
+from chalicelib.core.pagination import Page, next_cursor, split_page
 from chalicelib.core.routes import Call, Reply, Router
 from chalicelib.core.settings import get_settings
 from chalicelib.core.tokens import Principal
@@ -38,11 +38,10 @@ def my_transactions(call: Call[None]) -> Page[EntryView]:
     from chalicelib.ledger.wallet import entries
 
     scope = f"transactions:{call.principal.username}"
-    position = cursor_codec().decode(scope, call.query("cursor")) or {}
+    limit, position = call.page_request(scope)
     before = (datetime.fromisoformat(position["at"]), position["id"]) if position.get("at") else None
-    limit = parse_limit(call.query("limit"))
     page, last = split_page(entries(call.principal.username, limit + 1, before), limit)
-    cursor = cursor_codec().encode(scope, {"at": last.created_at.isoformat(), "id": last.id}) if last else None
+    cursor = next_cursor(scope, {"at": last.created_at.isoformat(), "id": last.id} if last else None)
     return Page[EntryView](items=[EntryView.of(e) for e in page], next_cursor=cursor)
 
 
@@ -52,10 +51,9 @@ def catalog(call: Call[None]) -> Page[RewardView]:
     """The rewards on offer."""
     from chalicelib.ledger import rewards
 
-    position = cursor_codec().decode("rewards", call.query("cursor")) or {}
-    limit = parse_limit(call.query("limit"))
+    limit, position = call.page_request("rewards")
     page, last = split_page(rewards.list_rewards(limit + 1, position.get("after")), limit)
-    cursor = cursor_codec().encode("rewards", {"after": last.id}) if last else None
+    cursor = next_cursor("rewards", {"after": last.id} if last else None)
     return Page[RewardView](items=[RewardView.of(r) for r in page], next_cursor=cursor)
 
 
@@ -77,10 +75,9 @@ def my_orders(call: Call[None]) -> Page[OrderView]:
     from chalicelib.ledger import rewards
 
     scope = f"orders:{call.principal.username}"
-    position = cursor_codec().decode(scope, call.query("cursor")) or {}
-    limit = parse_limit(call.query("limit"))
+    limit, position = call.page_request(scope)
     page, last = split_page(rewards.orders_of(call.principal.username, limit + 1, position.get("before")), limit)
-    cursor = cursor_codec().encode(scope, {"before": last.id}) if last else None
+    cursor = next_cursor(scope, {"before": last.id} if last else None)
     return Page[OrderView](items=[OrderView.of(o) for o in page], next_cursor=cursor)
 
 

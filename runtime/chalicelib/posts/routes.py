@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chalicelib.core.declarations import uses
-from chalicelib.core.pagination import Page, cursor_codec, parse_limit
+from chalicelib.core.pagination import Page, next_cursor
 from chalicelib.core.routes import Call, Reply, Router
 from chalicelib.posts import service
 from chalicelib.posts.views import Comment, LikeState, NewComment, NewPost, Post, PostEdit
@@ -60,10 +60,10 @@ def unlike(call: Call[None], post_id: str) -> LikeState:
 def list_comments(call: Call[None], post_id: str) -> Page[Comment]:
     """A post's comments, oldest first."""
     scope = f"comments:{post_id}"
-    position = cursor_codec().decode(scope, call.query("cursor")) or {}
-    page, last = service.list_comments(post_id, parse_limit(call.query("limit")), position.get("after"))
+    limit, position = call.page_request(scope)
+    page, last = service.list_comments(post_id, limit, position.get("after"))
     return Page[Comment](items=[Comment.of(c) for c in page],
-                         next_cursor=cursor_codec().encode(scope, {"after": last}) if last else None)
+                         next_cursor=next_cursor(scope, {"after": last} if last else None))
 
 
 @router.route("/posts/{post_id}/comments", "POST", body=NewComment, response=Comment, status=201, errors=(404,),

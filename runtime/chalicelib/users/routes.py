@@ -6,7 +6,7 @@ from pydantic import Field
 
 from chalicelib.core.declarations import uses
 from chalicelib.core.errors import Unprocessable
-from chalicelib.core.pagination import Page, cursor_codec, parse_limit
+from chalicelib.core.pagination import Page, next_cursor
 from chalicelib.core.routes import Call, Router
 from chalicelib.core.schema import RequestBody, ResponseBody
 from chalicelib.posts import service as posts
@@ -80,10 +80,10 @@ def unfollow(call: Call[None], username: str) -> FollowState:
 
 
 def _profile_page(call: Call[None], scope: str, lister: graph.Lister, username: str) -> Page[Profile]:
-    position = cursor_codec().decode(scope, call.query("cursor")) or {}
-    users, last = lister(username, parse_limit(call.query("limit")), position.get("after"))
+    limit, position = call.page_request(scope)
+    users, last = lister(username, limit, position.get("after"))
     return Page[Profile](items=[Profile.of(u) for u in users],
-                         next_cursor=cursor_codec().encode(scope, {"after": last}) if last else None)
+                         next_cursor=next_cursor(scope, {"after": last} if last else None))
 
 
 @router.route("/users/{username}/followers", "GET", response=Page[Profile], errors=(404,))
@@ -106,7 +106,7 @@ def user_posts(call: Call[None], username: str) -> Page[Post]:
     """A user's posts, newest first."""
     get_profile(username)
     scope = f"posts:{username}"
-    position = cursor_codec().decode(scope, call.query("cursor")) or {}
-    page, last = posts.posts_by(username, parse_limit(call.query("limit")), position.get("before"))
+    limit, position = call.page_request(scope)
+    page, last = posts.posts_by(username, limit, position.get("before"))
     return Page[Post](items=[Post.of(p) for p in page],
-                      next_cursor=cursor_codec().encode(scope, {"before": last}) if last else None)
+                      next_cursor=next_cursor(scope, {"before": last} if last else None))
