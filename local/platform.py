@@ -19,9 +19,9 @@ policy refuses stops the start with ``StartupError`` before anything runs.
 ``LOCAL_ADMIN_PASSWORD`` (``admin_password=""`` generates one whatever the
 environment says); ``admin=False`` makes no admin account.
 
-``CURSOR_SECRET`` (which signs pagination cursors) is set to a random value
-for each start unless the environment has one, so that every handler of the
-process signs and checks cursors with the same key. The runtime's other knobs
+The ``cursor-key`` secret (which signs pagination cursors) is created on moto
+with ``CURSOR_SECRET`` as its value when the environment has one, else a random
+value for each start; handlers read it from Secrets Manager as they do in AWS. The runtime's other knobs
 (``FANOUT_MAX_FOLLOWERS``, ``TIMELINE_DAYS``, ``BACKFILL_POSTS``, ...) keep
 their defaults unless the environment sets them.
 
@@ -44,12 +44,12 @@ from __future__ import annotations
 import importlib
 import logging
 import os
-import secrets
 import time
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+from chalicelib.core.pagination import CURSOR_KEY
 from chalicelib.core.settings import Settings
 from local.admin import ADMINS_GROUP, PASSWORD_VARIABLE, AdminAccount, admin_password, create_admin
 from local.aws import DEFAULT_REGION, QUIET_AGENT, MotoServer, aws_environment
@@ -72,6 +72,7 @@ log = logging.getLogger("local.platform")
 
 # Runtime settings worth overriding locally (small values make fan-out limits and backfills easy to see).
 TUNABLES = ("FANOUT_MAX_FOLLOWERS", "TIMELINE_DAYS", "BACKFILL_POSTS")
+CURSOR_SECRET_VARIABLE = "CURSOR_SECRET"  # the local value of the cursor-key secret
 
 
 class LocalPlatform:
@@ -164,13 +165,12 @@ class LocalPlatform:
         if manifest is None:
             manifest = importlib.import_module("chalicelib.resources").MANIFEST
         password = self._check_admin_password(manifest)  # refuse a bad one before doing anything slow
+        self.cursor_secret_from_env = bool(os.environ.get(CURSOR_SECRET_VARIABLE))
+        values = {CURSOR_KEY.name: os.environ[CURSOR_SECRET_VARIABLE]} if self.cursor_secret_from_env else {}
         self.provisioned = provision(manifest, self._clients, prefix=self.prefix,
-                                     visibility_timeout=self._visibility_timeout)
+                                     visibility_timeout=self._visibility_timeout, secret_values=values)
         self._env.update(self.provisioned.env)
         self._open_database(manifest)
-        self.cursor_secret_from_env = bool(os.environ.get("CURSOR_SECRET"))
-        if not self.cursor_secret_from_env:  # one key for every handler of this process, new for each start
-            self._env.update({"CURSOR_SECRET": secrets.token_urlsafe(32)})
         for table in manifest.tables:  # models read their table name at import, before it existed
             table.bind()
         if password is not None and self.provisioned.user_pool is not None:

@@ -19,10 +19,12 @@ Usage::
 from __future__ import annotations
 
 import json
+import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalicelib.core.declarations import Bucket, Manifest, Queue, Subscription, Table, Topic, UserPool
+from chalicelib.core.declarations import Bucket, Manifest, Queue, Secret, Subscription, Table, Topic, UserPool
 from local.clients import Clients
 from local.tables import create_table_request, enable_ttl
 
@@ -75,6 +77,12 @@ class ProvisionedBucket:
 
 
 @dataclass(frozen=True)
+class ProvisionedSecret:
+    declaration: Secret
+    arn: str
+
+
+@dataclass(frozen=True)
 class ProvisionedUserPool:
     declaration: UserPool
     pool_id: str
@@ -95,6 +103,7 @@ class Provisioned:
     buckets: dict[str, ProvisionedBucket] = field(default_factory=dict)
     subscriptions: list[ProvisionedSubscription] = field(default_factory=list)
     user_pool: ProvisionedUserPool | None = None
+    secrets: dict[str, ProvisionedSecret] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)
 
     def describe(self) -> list[str]:
@@ -112,6 +121,8 @@ class Provisioned:
             lines += [f"{'':<25}{s.describe()}" for s in self.subscriptions if s.topic == tp.declaration.name]
         for b in self.buckets.values():
             lines.append(f"bucket  {b.declaration.name:<16} {b.name}")
+        for sc in self.secrets.values():
+            lines.append(f"secret  {sc.declaration.name:<16} {sc.arn}")
         if self.user_pool is not None:
             p = self.user_pool
             groups = ", ".join(p.declaration.groups) or "none"
@@ -120,9 +131,16 @@ class Provisioned:
 
 
 def provision(manifest: Manifest, clients: Clients, *, prefix: str = DEFAULT_PREFIX,
-              visibility_timeout: int | None = None) -> Provisioned:
-    """Create everything ``manifest`` declares; ``visibility_timeout`` caps every queue's (tests use 1-2 s)."""
+              visibility_timeout: int | None = None, secret_values: Mapping[str, str] = {}) -> Provisioned:
+    """Create everything ``manifest`` declares; ``visibility_timeout`` caps every queue's (tests use 1-2 s).
+
+    A declared secret gets ``secret_values[name]`` when given, else a random value, as the stack does.
+    """
     result = Provisioned(prefix=prefix, region=clients.region)
+    for secret in manifest.secrets:
+        value = secret_values.get(secret.name) or secrets.token_urlsafe(secret.length)[:secret.length]
+        result.secrets[secret.name] = ProvisionedSecret(secret, _secret(clients, prefix + secret.name, value))
+        result.env[secret.env_var] = result.secrets[secret.name].arn
     for table in manifest.tables:
         result.tables[table.name] = _table(clients, table, prefix + table.name)
         result.env[table.env_var] = result.tables[table.name].name
@@ -151,6 +169,16 @@ def provision(manifest: Manifest, clients: Clients, *, prefix: str = DEFAULT_PRE
         })
     result.env.update({"AUTO_CONFIRM_SIGNUP": "true", "STAGE": "local"})
     return result
+
+
+def _secret(clients: Clients, name: str, value: str) -> str:
+    """A new secret; one this prefix left behind (moto kept across a start) is replaced, not rotated."""
+    manager = clients.client("secretsmanager")
+    try:
+        return str(manager.create_secret(Name=name, SecretString=value)["ARN"])
+    except manager.exceptions.ResourceExistsException:
+        manager.delete_secret(SecretId=name, ForceDeleteWithoutRecovery=True)
+        return str(manager.create_secret(Name=name, SecretString=value)["ARN"])
 
 
 def _table(clients: Clients, table: Table, name: str) -> ProvisionedTable:

@@ -17,6 +17,7 @@ from chalicelib.core.declarations import (
     UserPool,
 )
 from chalicelib.core.idempotency_model import IdempotencyModel
+from chalicelib.core.pagination import CURSOR_KEY
 from chalicelib.feed.models import TimelineModel
 from chalicelib.posts.models import InteractionModel, PostModel
 from chalicelib.users.models import FollowModel, UserModel
@@ -64,4 +65,5 @@ MANIFEST = Manifest(
     topics=(DOMAIN_EVENTS,),
     user_pool=USER_POOL,
     databases=(LEDGER,),
+    secrets=(CURSOR_KEY,),
 )

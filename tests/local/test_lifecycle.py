@@ -11,6 +11,8 @@ import requests
 from chalice.app import Chalice, Rate
 
 from chalicelib.core.declarations import Manifest, Queue
+from chalicelib.core.keys import KeyRing
+from chalicelib.core.pagination import CURSOR_KEY
 from local.platform import TUNABLES, LocalPlatform
 
 
@@ -61,10 +63,11 @@ def _settings_platform() -> LocalPlatform:
     app = Chalice(app_name="settings")
 
     @app.route("/secret")
-    def secret() -> dict[str, str | None]:  # what any handler of the process reads
-        return {"secret": os.environ.get("CURSOR_SECRET")}
+    def secret() -> dict[str, str | None]:  # what any handler of the process reads, from Secrets Manager
+        return {"secret": KeyRing.from_environment(CURSOR_KEY.env_var).current}
 
-    return LocalPlatform(port=0, app=app, manifest=Manifest(), prefix="settings-", pump=False, reset_on_stop=False)
+    return LocalPlatform(port=0, app=app, manifest=Manifest(secrets=(CURSOR_KEY,)), prefix="settings-", pump=False,
+                         reset_on_stop=False)
 
 
 def test_each_start_gets_its_own_cursor_secret_unless_the_environment_has_one(
@@ -75,10 +78,11 @@ def test_each_start_gets_its_own_cursor_secret_unless_the_environment_has_one(
         with _settings_platform() as platform:
             secret = requests.get(f"{platform.url}/secret", timeout=5).json()["secret"]
             assert secret and len(secret) >= 32
-            assert secret == os.environ["CURSOR_SECRET"]
+            assert "CURSOR_SECRET" not in os.environ  # the value lives in the secret, not the environment
+            assert os.environ[CURSOR_KEY.env_var].startswith("arn:aws:secretsmanager:")
             assert "CURSOR_SECRET random for this start" in "\n".join(platform.describe())
             secrets.append(secret)
-        assert "CURSOR_SECRET" not in os.environ
+        assert CURSOR_KEY.env_var not in os.environ
     assert secrets[0] != secrets[1]
 
     monkeypatch.setenv("CURSOR_SECRET", "kept-across-restarts")

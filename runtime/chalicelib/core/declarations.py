@@ -38,6 +38,7 @@ Access = Literal[
     "publish",  # topics
     "sign_up", "confirm", "admin",  # the user pool
     "connect",  # a database
+    "read_secret",  # a secret
 ]
 
 GRANTS_ATTRIBUTE = "__platform_grants__"
@@ -233,6 +234,31 @@ class Database(Resource):
 
 
 @dataclass(frozen=True)
+class Secret(Resource):
+    """A Secrets Manager secret the app reads at cold start (signing keys and the like).
+
+    The platform creates it with a random value; rotating it (a new version becomes
+    ``AWSCURRENT``, the old one ``AWSPREVIOUS``) needs no deploy. The runtime finds
+    it through ``<NAME>_SECRET_ARN``; its value never sits in an environment variable.
+    """
+
+    length: int = 64
+    kind: str = field(default="secret", init=False)
+
+    def __post_init__(self) -> None:
+        _check_name(self.name)
+        if not 32 <= self.length <= 4096:
+            raise ValueError("a secret's length must be within 32..4096")
+
+    @property
+    def env_var(self) -> str:
+        return _env_name(self.name, "SECRET_ARN")
+
+    def read(self) -> Grant:
+        return self.grant("read_secret")
+
+
+@dataclass(frozen=True)
 class PasswordPolicy:
     """The user pool's password rules; the runtime checks them before Cognito does."""
 
@@ -286,6 +312,7 @@ class Manifest:
     buckets: tuple[Bucket, ...] = ()
     user_pool: UserPool | None = None
     databases: tuple[Database, ...] = ()
+    secrets: tuple[Secret, ...] = ()
 
     def __post_init__(self) -> None:
         seen: set[tuple[str, str]] = set()
@@ -307,6 +334,7 @@ class Manifest:
         if self.user_pool is not None:
             yield self.user_pool
         yield from self.databases
+        yield from self.secrets
 
     def queue(self, name: str) -> Queue:
         return _find(self.queues, name, "queue")

@@ -25,9 +25,14 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
+from chalicelib.core.declarations import Secret
 from chalicelib.core.errors import BadRequest, Unprocessable
+from chalicelib.core.keys import KeyRing, KeySet
 from chalicelib.core.schema import ResponseBody
 from chalicelib.core.settings import get_settings
+
+# Signs every cursor; routes that answer a Page are granted to read it (see core/routes.py).
+CURSOR_KEY = Secret("cursor-key")
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -51,23 +56,32 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-class CursorCodec:
-    def __init__(self, secret: str) -> None:
-        self._key = hashlib.sha256(secret.encode()).digest()
+def _mac(key: str, scope: str, payload: str) -> str:
+    digest = hashlib.sha256(key.encode()).digest()
+    return _b64(hmac.new(digest, f"{scope}\n{payload}".encode(), hashlib.sha256).digest()[:18])
 
-    def _mac(self, scope: str, payload: str) -> str:
-        return _b64(hmac.new(self._key, f"{scope}\n{payload}".encode(), hashlib.sha256).digest()[:18])
+
+class CursorCodec:
+    """Signs with the ring's current key; accepts the previous one too, so a rotation breaks no cursor."""
+
+    def __init__(self, keys: KeyRing | str) -> None:
+        self._keys = keys if isinstance(keys, KeyRing) else KeyRing(lambda: KeySet(keys))
 
     def encode(self, scope: str, position: Mapping[str, Any]) -> str:
         payload = _b64(json.dumps(position, separators=(",", ":"), sort_keys=True).encode())
-        return f"{payload}.{self._mac(scope, payload)}"
+        return f"{payload}.{_mac(self._keys.current, scope, payload)}"
+
+    def _signed(self, scope: str, payload: str, mac: str) -> bool:
+        return any(hmac.compare_digest(mac, _mac(key, scope, payload)) for key in self._keys.candidates())
 
     def decode(self, scope: str, cursor: str | None) -> dict[str, Any] | None:
         if cursor is None or cursor == "":
             return None
         payload, _, mac = cursor.partition(".")
-        if (len(cursor) > _MAX_CURSOR or not payload or not cursor.isascii()
-                or not hmac.compare_digest(mac, self._mac(scope, payload))):
+        if len(cursor) > _MAX_CURSOR or not payload or not cursor.isascii() or not mac.isascii():
+            raise BadRequest("invalid_cursor", "the cursor is not one this list gave out")
+        # A key this process has not seen yet (rotated since its cold start) is worth one re-read.
+        if not self._signed(scope, payload, mac) and not (self._keys.refresh() and self._signed(scope, payload, mac)):
             raise BadRequest("invalid_cursor", "the cursor is not one this list gave out")
         try:
             position = json.loads(_unb64(payload))
@@ -80,7 +94,8 @@ class CursorCodec:
 
 @lru_cache(maxsize=1)
 def cursor_codec() -> CursorCodec:
-    return CursorCodec(get_settings().cursor_secret)
+    """The process's codec: keys from the ``cursor-key`` secret (``CURSOR_KEY_SECRET_ARN``), read at first use."""
+    return CursorCodec(KeyRing.from_environment(CURSOR_KEY.env_var, fallback=get_settings().cursor_secret))
 
 
 def next_cursor(scope: str, position: Mapping[str, Any] | None) -> str | None:

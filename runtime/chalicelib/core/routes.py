@@ -34,6 +34,7 @@ from chalice.app import Blueprint, Chalice, Request, Response
 from pydantic import BaseModel, ValidationError
 
 from chalicelib.core import errors
+from chalicelib.core.declarations import uses
 from chalicelib.core.idempotency import (
     DynamoIdempotencyStore,
     IdempotencyStore,
@@ -42,7 +43,7 @@ from chalicelib.core.idempotency import (
     request_hash,
 )
 from chalicelib.core.logs import correlation, get_logger
-from chalicelib.core.pagination import cursor_codec, parse_limit
+from chalicelib.core.pagination import CURSOR_KEY, Page, cursor_codec, parse_limit
 from chalicelib.core.settings import get_settings
 from chalicelib.core.tokens import Principal, TokenVerifier
 
@@ -220,11 +221,18 @@ class Router:
                              summary=summary or (handler.__doc__ or "").strip().split("\n")[0],
                              public=public, body=body, response=response, status=status, errors=declared,
                              idempotent=idempotent)
+            if _paginates(response):
+                # Lists sign and check cursors with the cursor-key secret: the grant follows the answer's type.
+                uses(CURSOR_KEY.read())(handler)
             view = _wrap(self.blueprint, handler, spec)
             self.blueprint.route(path, methods=[spec.method])(view)
             return handler
 
         return register
+
+
+def _paginates(response: Any) -> bool:
+    return isinstance(response, type) and issubclass(response, Page)
 
 
 def _wrap(blueprint: Blueprint, handler: Callable[..., Any], spec: RouteSpec) -> Callable[..., Any]:

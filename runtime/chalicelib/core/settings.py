@@ -71,8 +71,9 @@ class Settings:
             jwks_cache_seconds=_int("JWKS_CACHE_SECONDS", 3600),
             tracing=_flag("TRACING", default=False),
             log_level=os.environ.get("LOG_LEVEL", "INFO"),
-            # Signs pagination cursors. Unset, each process makes its own: cursors
-            # then stop working across processes, which fails safe (400).
+            # Signs pagination cursors where no CURSOR_KEY_SECRET_ARN names the secret (unit tests,
+            # scripts). Unset, each process makes its own: cursors then stop working across
+            # processes, which fails safe (400).
             cursor_secret=os.environ.get("CURSOR_SECRET") or secrets.token_urlsafe(32),
             fanout_max_followers=_int("FANOUT_MAX_FOLLOWERS", 50_000),
             timeline_days=_int("TIMELINE_DAYS", 30),
