@@ -132,9 +132,6 @@ class RestApi(pulumi.ComponentResource):
             tags=namer.tags(component="api"),
             opts=child,
         )
-        stage_depends: list[pulumi.Resource] = []
-        if settings.manage_api_gateway_account:
-            stage_depends.append(self._account_logging_role(settings))
         self.stage = aws.apigateway.Stage(
             namer.name("api-stage"),
             rest_api=self.rest_api.id,
@@ -151,7 +148,8 @@ class RestApi(pulumi.ComponentResource):
                 }, sort_keys=True),
             ),
             tags=namer.tags(component="api"),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=stage_depends),
+            # Access logs need API Gateway's account-wide CloudWatch role: the account stack sets it.
+            opts=child,
         )
         aws.apigateway.MethodSettings(
             namer.name("api-throttling"),
@@ -177,27 +175,3 @@ class RestApi(pulumi.ComponentResource):
         self.url = pulumi.Output.concat("https://", self.rest_api.id, ".execute-api.", settings.region,
                                         ".amazonaws.com/", self.stage.stage_name)
         self.register_outputs({"url": self.url, "restApiId": self.rest_api.id})
-
-    def _account_logging_role(self, settings: StackSettings) -> pulumi.Resource:
-        """The region-wide role API Gateway logs with: set it from exactly one stack per account and region."""
-        namer = settings.namer
-        role = aws.iam.Role(
-            namer.name("apigateway-logs"),
-            name=namer.name("apigateway-logs"),
-            assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
-                "Effect": "Allow", "Principal": {"Service": "apigateway.amazonaws.com"},
-                "Action": "sts:AssumeRole"}]}),
-            tags=namer.tags(component="api"),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        attachment = aws.iam.RolePolicyAttachment(
-            namer.name("apigateway-logs-policy"),
-            role=role.name,
-            policy_arn="arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs",
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        return aws.apigateway.Account(
-            namer.name("apigateway-account"),
-            cloudwatch_role_arn=role.arn,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[attachment]),
-        )

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
+import pulumi_random as random
 
 from chalicelib.core.declarations import Database
 from stacks.network import POSTGRES_PORT, Network
@@ -52,6 +53,8 @@ class DatabaseEndpoint:
     secret_arn: pulumi.Output[str]
     migrations: str  # the Alembic scripts folder, relative to runtime/ ('' when none)
     ready: tuple[pulumi.Resource, ...] = field(default=())  # the proxy and its target: connectable once these exist
+    # A shared server's master secret: only the migrate function reads it, to create and drop this database.
+    admin_secret_arn: pulumi.Output[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -171,10 +174,17 @@ class Databases(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=log_groups, protect=settings.deletion_protection),
         )
         secret_arn: pulumi.Output[str] = instance.master_user_secrets.apply(_secret_arn)
+        self.instances[logical] = instance
+        if network.proxy_group is None:
+            # No proxy (a small shared server): functions reach the instance itself, over TLS (rds.force_ssl).
+            self.endpoints[logical] = DatabaseEndpoint(
+                host=instance.address, port=POSTGRES_PORT, name=database_name(declared), secret_arn=secret_arn,
+                migrations=declared.migrations, ready=(instance,))
+            return
 
         role = aws.iam.Role(
             namer.name(f"{logical}-proxy-role"),
-            name=namer.name(f"{logical}-proxy-role", 64),
+            name=namer.global_name(f"{logical}-proxy-role", 64),
             description=f"RDS Proxy of {logical}: may read the database's managed secret, nothing else",
             assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
                 "Effect": "Allow", "Principal": {"Service": "rds.amazonaws.com"}, "Action": "sts:AssumeRole"}]}),
@@ -195,7 +205,7 @@ class Databases(pulumi.ComponentResource):
             require_tls=True,
             role_arn=role.arn,
             vpc_subnet_ids=[s.id for s in network.private_subnets],
-            vpc_security_group_ids=[network.proxy_group.id],
+            vpc_security_group_ids=[network.proxy_group.id],  # not None: checked above
             idle_client_timeout=PROXY_IDLE_CLIENT_TIMEOUT_SECONDS,
             debug_logging=False,  # it would log the queries
             auths=[aws.rds.ProxyAuthArgs(
@@ -227,7 +237,6 @@ class Databases(pulumi.ComponentResource):
             db_instance_identifier=instance.identifier,
             opts=child,
         )
-        self.instances[logical] = instance
         self.proxies[logical] = proxy
         self.proxy_roles[logical] = role
         self.endpoints[logical] = DatabaseEndpoint(
@@ -251,3 +260,63 @@ def proxy_policy(secret_arn: str) -> dict[str, object]:
         "Sid": "ReadDatabaseSecret", "Effect": "Allow",
         "Action": ["secretsmanager:GetSecretValue"], "Resource": [secret_arn],
     }]}
+
+
+@dataclass(frozen=True)
+class SharedDatabasesArgs:
+    """The environment, the declared databases, and the shared server (from the account stack)."""
+
+    settings: StackSettings
+    databases: tuple[Database, ...]
+    host: pulumi.Input[str]
+    admin_secret_arn: pulumi.Output[str]
+
+
+def shared_database_name(declared: Database, stack: str) -> str:
+    """The stack's own database (and login role) in a shared server: ``ledger_preview_feature_x``.
+
+    >>> shared_database_name(Database("ledger"), "preview-feature-x")
+    'ledger_preview_feature_x'
+    """
+    return f"{database_name(declared)}_{stack.replace('-', '_')}"
+
+
+class SharedDatabases(pulumi.ComponentResource):
+    """Per database: the stack's own login role's secret, in a server the account stack shares.
+
+    The database and the role themselves are created (and, on destroy, dropped) by the stack's
+    migrate function, which alone may read the server's master secret (``stacks/migrations.py``).
+    """
+
+    endpoints: dict[str, DatabaseEndpoint]
+
+    def __init__(self, name: str, args: SharedDatabasesArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("social:database:SharedDatabases", name, None, opts)
+        settings = args.settings
+        namer = settings.namer
+        child = pulumi.ResourceOptions(parent=self)
+        self.endpoints = {}
+        for declared in args.databases:
+            logical = declared.name
+            own = shared_database_name(declared, settings.stack)
+            password = random.RandomPassword(namer.name(f"{logical}-db-password"), length=40, special=False,
+                                             opts=child)
+            secret = aws.secretsmanager.Secret(
+                namer.name(f"{logical}-db-secret"),
+                name=namer.name(f"{logical}-db-credentials", 512),
+                description=f"the login role of {own} in the shared database server",
+                recovery_window_in_days=0 if settings.is_preview else 7,
+                tags=namer.tags(component="database", database=logical),
+                opts=child,
+            )
+            version = aws.secretsmanager.SecretVersion(
+                namer.name(f"{logical}-db-secret-value"),
+                secret_id=secret.id,
+                # The shape of RDS's managed secret, which the runtime reads the same way.
+                secret_string=pulumi.Output.json_dumps({"username": own, "password": password.result}),
+                opts=child,
+            )
+            self.endpoints[logical] = DatabaseEndpoint(
+                host=pulumi.Output.from_input(args.host), port=POSTGRES_PORT, name=own, secret_arn=secret.arn,
+                migrations=declared.migrations, ready=(version,), admin_secret_arn=args.admin_secret_arn)
+        self.register_outputs({"databases": {n: e.name for n, e in self.endpoints.items()}})

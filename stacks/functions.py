@@ -25,10 +25,10 @@ import pulumi
 import pulumi_aws as aws
 
 from chalicelib.core.declarations import Database
-from stacks.appgraph import AppGraphError, AppPlan, FunctionPlan
+from stacks.appgraph import AppGraphError, AppPlan, FunctionPlan, SqsTrigger
 from stacks.database import DatabaseEndpoint
-from stacks.migrations import invoke_migrations, migrators, scripts_folder, scripts_hash
-from stacks.network import Network
+from stacks.migrations import invoke_database_lifecycle, invoke_migrations, migrators
+from stacks.network import VpcPlacement
 from stacks.policies import ResourceArns, VpcAccess, function_policy
 from stacks.settings import StackSettings
 
@@ -59,14 +59,16 @@ class ResourceArnInputs:
     user_pool: pulumi.Input[str] | None = None
     failure_queues: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)  # by function name
     websocket_execution_arn: pulumi.Input[str] | None = None
+    secrets: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class FunctionsArgs:
     """The environment, the plan, the code archive, the shared environment variables and the ARNs.
 
-    ``databases`` (declared) and ``endpoints`` (by logical name) and ``network`` are needed as soon
-    as a function connects to a database.
+    ``databases`` (declared) and ``endpoints`` (by logical name) and ``placement`` (the network,
+    own or shared) are needed as soon as a function connects to a database. ``migration_scripts`` is
+    the hash of each database's migration scripts as packaged (a new hash migrates again).
     """
 
     settings: StackSettings
@@ -76,7 +78,8 @@ class FunctionsArgs:
     arns: ResourceArnInputs
     databases: tuple[Database, ...] = ()
     endpoints: Mapping[str, DatabaseEndpoint] = field(default_factory=dict)
-    network: Network | None = None
+    placement: VpcPlacement | None = None
+    migration_scripts: Mapping[str, str] = field(default_factory=dict)
 
 
 class Functions(pulumi.ComponentResource):
@@ -114,14 +117,19 @@ class Functions(pulumi.ComponentResource):
 
     def _migrate(self, database: Database, function: FunctionPlan, args: FunctionsArgs) -> None:
         endpoint = args.endpoints[database.name]
-        network_ready = args.network.ready if args.network is not None else []
+        namer, child = args.settings.namer, pulumi.ResourceOptions(parent=self)
+        ready: list[pulumi.Resource] = [*endpoint.ready, *(args.placement.ready if args.placement else ())]
+        if endpoint.admin_secret_arn is not None:
+            # A shared server: the stack's own database and role are created with the stack and dropped with it.
+            ready.append(invoke_database_lifecycle(namer.name(f"{database.name}-database", 128), database,
+                                                   self.functions[function.name], depends_on=ready, opts=child))
         self.migrations[database.name] = invoke_migrations(
-            args.settings.namer.name(f"{database.name}-migrate", 128),
+            namer.name(f"{database.name}-migrate", 128),
             database,
             self.functions[function.name],
-            scripts_hash(scripts_folder(database)),
-            depends_on=[*endpoint.ready, *network_ready],
-            opts=pulumi.ResourceOptions(parent=self),
+            args.migration_scripts[database.name],
+            depends_on=ready,
+            opts=child,
         )
 
     def _function(self, function: FunctionPlan, args: FunctionsArgs, migrator: bool = False) -> None:
@@ -139,7 +147,7 @@ class Functions(pulumi.ComponentResource):
         )
         role = aws.iam.Role(
             f"{function_name}-role",
-            name=namer.name(f"{function.name}-role", 64),
+            name=namer.global_name(f"{function.name}-role", 64),
             description=f"runs {function.handler}; may touch only what the handler declares with @uses",
             assume_role_policy=_ASSUME_LAMBDA,
             tags=tags,
@@ -147,14 +155,15 @@ class Functions(pulumi.ComponentResource):
         )
         arns = args.arns
         database = _connected_database(function)
-        network = args.network
-        if database is not None and (network is None or database.name not in args.endpoints):
+        placement = args.placement
+        if database is not None and (placement is None or database.name not in args.endpoints):
             raise AppGraphError(f"function {function.name!r} connects to database {database.name!r}, "
                                 "which the stack did not create")
         vpc: dict[str, Any] | None = None
-        if database is not None and network is not None:
-            vpc = {"subnets": [s.arn for s in network.private_subnets], "group": network.functions_group.arn,
-                   "interfaces": network.network_interfaces_arn}
+        if database is not None and placement is not None:
+            vpc = {"subnets": placement.subnet_arns, "group": placement.security_group_arn,
+                   "interfaces": placement.network_interfaces_arn}
+        admin_secret = args.endpoints[database.name].admin_secret_arn if database is not None and migrator else None
         resolved: pulumi.Output[Any] = pulumi.Output.from_input({
             "tables": dict(arns.tables), "table_streams": dict(arns.table_streams), "queues": dict(arns.queues),
             "topics": dict(arns.topics), "buckets": dict(arns.buckets), "user_pool": arns.user_pool,
@@ -163,18 +172,22 @@ class Functions(pulumi.ComponentResource):
             # Only the secrets of the databases this function connects to.
             "secrets": {d.name: args.endpoints[d.name].secret_arn for d in function.resources("database")},
             "vpc": vpc,
+            "declared_secrets": dict(arns.secrets),
+            "admin_secret": admin_secret,
         })
 
         def document(values: dict[str, Any]) -> str:
             resource_arns = ResourceArns(
                 tables=values["tables"], table_indexes=arns.table_indexes, table_streams=values["table_streams"],
                 queues=values["queues"], topics=values["topics"], buckets=values["buckets"],
-                user_pool=values["user_pool"], database_secrets=values["secrets"])
+                user_pool=values["user_pool"], database_secrets=values["secrets"],
+                secrets=values["declared_secrets"])
             access = (VpcAccess(subnets=tuple(values["vpc"]["subnets"]), security_group=values["vpc"]["group"],
                                 network_interfaces=values["vpc"]["interfaces"]) if values["vpc"] else None)
             return json.dumps(function_policy(function, resource_arns, values["log_group"],
                                               failure_queue_arn=values["failure"],
-                                              websocket_execution_arn=values["websocket"], vpc=access), sort_keys=True)
+                                              websocket_execution_arn=values["websocket"], vpc=access,
+                                              admin_secret_arn=values["admin_secret"]), sort_keys=True)
 
         policy = aws.iam.RolePolicy(
             f"{function_name}-policy",
@@ -188,7 +201,7 @@ class Functions(pulumi.ComponentResource):
         environment = dict(args.environment)
         vpc_config = None
         depends_on: list[pulumi.Resource] = [policy, log_group]
-        if database is not None and network is not None:
+        if database is not None and placement is not None:
             endpoint = args.endpoints[database.name]
             environment |= {
                 "DATABASE_HOST": endpoint.host,
@@ -196,9 +209,11 @@ class Functions(pulumi.ComponentResource):
                 "DATABASE_NAME": endpoint.name,
                 "DATABASE_SECRET_ARN": endpoint.secret_arn,
             }
+            if admin_secret is not None:
+                environment["DATABASE_ADMIN_SECRET_ARN"] = admin_secret
             vpc_config = aws.lambda_.FunctionVpcConfigArgs(
-                subnet_ids=[s.id for s in network.private_subnets],
-                security_group_ids=[network.functions_group.id],
+                subnet_ids=placement.subnet_ids,
+                security_group_ids=[placement.security_group_id],
             )
             migration = self.migrations.get(database.name)
             if migration is not None and not migrator:
@@ -212,8 +227,8 @@ class Functions(pulumi.ComponentResource):
             runtime=settings.lambda_runtime,
             handler=function.handler,
             code=args.code,
-            memory_size=settings.lambda_memory_mb,
-            timeout=settings.migration_timeout_seconds if migrator else settings.lambda_timeout_seconds,
+            memory_size=settings.lambda_memory_mb if function.trigger.kind == "api" else settings.worker_memory_mb,
+            timeout=timeout_of(function, settings, migrator),
             tracing_config=aws.lambda_.FunctionTracingConfigArgs(mode="Active" if settings.tracing else "PassThrough"),
             logging_config=aws.lambda_.FunctionLoggingConfigArgs(log_format="Text", log_group=log_group.name),
             environment=aws.lambda_.FunctionEnvironmentArgs(variables=environment),
@@ -226,7 +241,24 @@ class Functions(pulumi.ComponentResource):
         )
 
 
-DATABASE_ENV = ("DATABASE_HOST", "DATABASE_PORT", "DATABASE_NAME", "DATABASE_SECRET_ARN")
+DATABASE_ENV = ("DATABASE_HOST", "DATABASE_PORT", "DATABASE_NAME", "DATABASE_SECRET_ARN", "DATABASE_ADMIN_SECRET_ARN")
+
+
+def timeout_of(function: FunctionPlan, settings: StackSettings, migrator: bool = False) -> int:
+    """Seconds a function may run: the API's short timeout for routes, the workers' for the rest.
+
+    A queue's consumer runs at most a sixth of the queue's visibility timeout: Lambda refuses an
+    event source mapping whose function timeout exceeds the visibility timeout (a message would
+    reappear while still being handled), and AWS advises six times the function's timeout, so that
+    throttled retries within one receive do not make it reappear either.
+    """
+    if migrator:
+        return settings.migration_timeout_seconds
+    if function.trigger.kind in ("api", "websocket"):
+        return settings.lambda_timeout_seconds
+    if isinstance(function.trigger, SqsTrigger):
+        return max(1, min(settings.worker_timeout_seconds, function.trigger.queue.visibility_timeout // 6))
+    return settings.worker_timeout_seconds
 
 
 def _connected_database(function: FunctionPlan) -> Database | None:

@@ -19,11 +19,21 @@ from stacks.settings import StackSettings
 
 
 @dataclass(frozen=True)
+class MailSender:
+    """The SES identity (from the account stack) Cognito sends confirmation and recovery mail through."""
+
+    source_arn: pulumi.Input[str]
+    from_address: pulumi.Input[str]
+
+
+@dataclass(frozen=True)
 class IdentityArgs:
-    """What the identity component needs: the environment and the declared user pool."""
+    """What the identity component needs: the environment, the declared user pool and, where users get
+    mail (dev, prod), the SES sender; without one Cognito's own sender is used (50 mails a day)."""
 
     settings: StackSettings
     user_pool: UserPool
+    mail: MailSender | None = None
 
 
 class Identity(pulumi.ComponentResource):
@@ -71,6 +81,10 @@ class Identity(pulumi.ComponentResource):
             verification_message_template=aws.cognito.UserPoolVerificationMessageTemplateArgs(
                 default_email_option="CONFIRM_WITH_CODE"),
             admin_create_user_config=aws.cognito.UserPoolAdminCreateUserConfigArgs(allow_admin_create_user_only=False),
+            # Cognito's own sender is capped at 50 mails a day per account: real users need SES.
+            email_configuration=(aws.cognito.UserPoolEmailConfigurationArgs(
+                email_sending_account="DEVELOPER", source_arn=args.mail.source_arn,
+                from_email_address=args.mail.from_address) if args.mail is not None else None),
             deletion_protection="ACTIVE" if settings.deletion_protection else "INACTIVE",
             tags=namer.tags(component="identity"),
             opts=pulumi.ResourceOptions(parent=self, protect=settings.deletion_protection),
@@ -116,7 +130,7 @@ class Identity(pulumi.ComponentResource):
         # through this identity pool and carries no permissions at all.
         self.authenticated_role = aws.iam.Role(
             namer.name("authenticated"),
-            name=namer.name("authenticated"),
+            name=namer.global_name("authenticated"),
             assume_role_policy=self.identity_pool.id.apply(lambda pool_id: json.dumps({
                 "Version": "2012-10-17",
                 "Statement": [{

@@ -4,8 +4,11 @@ How migrations run at deploy time: every ``Database`` that names an Alembic scri
 (``migrations``, relative to ``runtime/``) is migrated by the app's pure Lambda function
 ``migrate_<database>`` (``@app.lambda_function(name="migrate_ledger")``), which must hold the
 database's ``connect()`` grant. The stack invokes that function once per deploy that changes
-the scripts: an ``aws.lambda_.Invocation`` whose ``triggers`` carry a SHA-256 of every file in
-the scripts folder (names and contents). Pulumi creates the invocation only after the function,
+the scripts: an ``aws.lambda_.Invocation`` whose ``triggers`` carry a SHA-256 of every file of
+the scripts folder *inside the deployed archive* (names and contents), so what runs is what was
+hashed (``archive_scripts_hash``; ``stacks/package.py`` refuses an archive older than runtime/).
+The function retries connecting for a few minutes, since a new proxy registers its target
+after Pulumi reports it created. Pulumi creates the invocation only after the function,
 the database, the RDS Proxy and its target, and the VPC endpoints (or NAT) the function needs
 exist, and replaces it, which invokes the function again, exactly when a script is added or
 edited; a deploy without script changes does not invoke it. The invocation is synchronous: if
@@ -24,8 +27,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import zipfile
 from collections.abc import Iterable, Sequence
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pulumi
 import pulumi_aws as aws
@@ -46,16 +50,38 @@ def scripts_folder(database: Database, runtime: Path = RUNTIME) -> Path:
     return runtime / database.migrations
 
 
-def scripts_hash(folder: Path) -> str:
-    """SHA-256 over every file below ``folder`` (relative path and bytes), in a stable order; caches ignored."""
+def scripts_hash(folder: Path, ignore: Iterable[str] = ()) -> str:
+    """SHA-256 over every file below ``folder`` (relative path and bytes), in a stable order; caches and the
+    folders named in ``ignore`` left out."""
     if not folder.is_dir():
-        raise FileNotFoundError(f"the migrations folder {folder} does not exist; fix Database(..., migrations=...)")
+        raise FileNotFoundError(f"the folder {folder} does not exist; fix Database(..., migrations=...)")
     digest = hashlib.sha256()
+    skipped = _IGNORED | set(ignore)
     files = sorted(p for p in folder.rglob("*")
-                   if p.is_file() and not _IGNORED & set(p.relative_to(folder).parts) and p.suffix != ".pyc")
+                   if p.is_file() and not skipped & set(p.relative_to(folder).parts) and p.suffix != ".pyc")
     for path in files:
         digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def archive_scripts_hash(archive: Path, folder: str) -> str:
+    """The ``scripts_hash`` of ``folder`` (relative to the archive's root) as packaged in the zip ``archive``.
+
+    The same digest as ``scripts_hash`` over the source folder when the archive is current.
+    """
+    prefix = PurePosixPath(folder)
+    digest = hashlib.sha256()
+    with zipfile.ZipFile(archive) as packaged:
+        entries = sorted(
+            (PurePosixPath(info.filename).relative_to(prefix), info) for info in packaged.infolist()
+            if not info.is_dir() and PurePosixPath(info.filename).is_relative_to(prefix)
+            and not _IGNORED & set(PurePosixPath(info.filename).parts) and not info.filename.endswith(".pyc"))
+        if not entries:
+            raise FileNotFoundError(f"{archive} holds no migrations under {folder}/: rebuild it with `make package`")
+        for relative, info in entries:
+            digest.update(relative.as_posix().encode() + b"\0")
+            digest.update(hashlib.sha256(packaged.read(info)).digest())
     return digest.hexdigest()
 
 
@@ -97,5 +123,25 @@ def invoke_migrations(name: str, database: Database, function: aws.lambda_.Funct
         # Replaced, and so invoked again, exactly when a migration script changes.
         triggers={"scripts": scripts},
         lifecycle_scope="CREATE_ONLY",
+        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[function, *depends_on])),
+    )
+
+
+def invoke_database_lifecycle(name: str, database: Database, function: aws.lambda_.Function,
+                              depends_on: Sequence[pulumi.Resource],
+                              opts: pulumi.ResourceOptions) -> aws.lambda_.Invocation:
+    """The invocation that creates the stack's own database and role in a shared server, and drops them
+    when the stack is destroyed.
+
+    With ``lifecycle_scope="CRUD"`` the provider invokes the function on create, update and delete,
+    adding ``{"tf": {"action": "create"|"update"|"delete", "prev_input": ...}}`` to the input (the
+    provider's documentation). The input never changes (no triggers), so the invocation is not
+    replaced: a replacement would drop the database before creating it again.
+    """
+    return aws.lambda_.Invocation(
+        name,
+        function_name=function.name,
+        input=json.dumps({"action": "database", "database": database.name}, sort_keys=True),
+        lifecycle_scope="CRUD",
         opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[function, *depends_on])),
     )

@@ -25,6 +25,7 @@ from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks, rpc
 from yaml import safe_load  # type: ignore[import-untyped]  # PyYAML ships no stubs here
 
 from chalicelib.core.declarations import Manifest
+from stacks.account import Account
 from stacks.settings import PROJECT
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -234,12 +235,39 @@ class RecordingMocks(Mocks):
             fakes |= {"result": json.dumps({"migrated": True})}
         elif typ == "aws:lambda/eventSourceMapping:EventSourceMapping":
             fakes |= {"uuid": _digest(name, length=32)}
+        elif typ == "pulumi:pulumi:StackReference":
+            fakes = {"outputs": account_outputs(str(inputs.get("name", "")), region, account)}
+        elif typ == "aws:secretsmanager/secret:Secret":
+            fakes |= {"id": f"arn:aws:secretsmanager:{region}:{account}:secret:{physical}-{_digest(name, length=6)}",
+                      "arn": f"arn:aws:secretsmanager:{region}:{account}:secret:{physical}-{_digest(name, length=6)}"}
         elif typ == "random:index/randomPassword:RandomPassword":
             # Deterministic per name and as long as asked: what the program reads is ``result``.
             length = int(inputs.get("length", 16))
             digits = "".join(_digest(name, str(i), length=64) for i in range(length // 64 + 1))
             fakes = {"id": "none", "result": digits[:length], "bcryptHash": f"$2a$10${_digest(name, length=53)}"}
         return fakes
+
+
+def account_outputs(stack_name: str, region: str, account: str) -> dict[str, Any]:
+    """What ``pulumi up`` of the account stack ``stack_name`` exports (``stacks/account.py``), with mock ids."""
+    prefix = f"social-{stack_name.rsplit('/', 1)[-1]}"
+    subnets = [f"subnet-{_digest(prefix, str(i), length=17)}" for i in range(2)]
+    group = f"sg-{_digest(prefix, 'functions', length=17)}"
+    secret = f"rds!db-{_digest(prefix, 'secret', length=36)}"
+    return {
+        "apiGatewayAccount": f"{prefix}-apigateway-account",
+        "mail": {"identityArn": f"arn:aws:ses:{region}:{account}:identity/example.org", "from": "no-reply@example.org"},
+        "network": {
+            "vpcId": f"vpc-{_digest(prefix, length=17)}",
+            "privateSubnetIds": subnets,
+            "privateSubnetArns": [f"arn:aws:ec2:{region}:{account}:subnet/{s}" for s in subnets],
+            "functionsSecurityGroupId": group,
+            "functionsSecurityGroupArn": f"arn:aws:ec2:{region}:{account}:security-group/{group}",
+            "networkInterfacesArn": f"arn:aws:ec2:{region}:{account}:network-interface/*",
+        },
+        "database": {"host": f"{prefix}-shared-db.{_digest(prefix, length=12)}.{region}.rds.amazonaws.com",
+                     "port": 5432, "adminSecretArn": f"arn:aws:secretsmanager:{region}:{account}:secret:{secret}"},
+    }
 
 
 def stack_config(stack: str, overrides: Mapping[str, Any] | None = None, root: Path = ROOT) -> dict[str, str]:
@@ -298,10 +326,8 @@ def render(stack: str, overrides: Mapping[str, Any] | None = None, *, app: Chali
         pulumi.log.warn = capture_warning  # the mock engine swallows logs; keep them for the caller
         try:
             def program() -> pulumi.Output[Any]:
-                platform = run(app=app, manifest=manifest)
-                outputs = {"apiUrl": platform.api_url, "userPoolId": platform.user_pool_id,
-                           "userPoolClientId": platform.user_pool_client_id, "tableNames": platform.table_names,
-                           "websocketUrl": platform.websocket_url}
+                root = run(app=app, manifest=manifest)
+                outputs = root.outputs if isinstance(root, Account) else root.exports()
                 return pulumi.Output.from_input(outputs).apply(exports.update)
 
             # pulumi.runtime.test waits until every registration and output has settled.

@@ -24,6 +24,7 @@ class Namer:
     project: str
     stack: str
     environment: str
+    region: str = "us-east-1"
 
     @property
     def prefix(self) -> str:
@@ -41,6 +42,15 @@ class Namer:
             return slug
         digest = hashlib.sha256(slug.encode()).hexdigest()[:8]
         return f"{slug[: max_length - 9].rstrip('-')}-{digest}"
+
+    def global_name(self, logical: str, max_length: int = 64) -> str:
+        """A name for a global namespace (IAM roles): the region too, so that the same stack deployed to
+        two regions of one account (dev in us-east-1 and in eu-west-1) does not fight over one role.
+
+        >>> Namer("social", "dev", "dev", "eu-west-1").global_name("api-role")
+        'social-dev-api-role-eu-west-1'
+        """
+        return self.name(f"{logical}-{self.region}", max_length)
 
     def tags(self, **extra: str) -> dict[str, str]:
         """The tags every taggable resource gets, plus ``extra`` (e.g. ``component="data"``)."""

@@ -1,25 +1,23 @@
 """Network: the VPC the ledger's functions, its RDS Proxy and its database live in.
 
-Private subnets only, one per AZ, each with its own route table. The functions that
-``connect()`` to a database reach AWS through VPC endpoints: DynamoDB and S3 gateway
-endpoints on the private route tables, and interface endpoints with private DNS for
-Secrets Manager, SNS, SQS, STS, X-Ray, CloudWatch (monitoring) and, without NAT, Cognito
-(cognito-idp). Three security groups chain the database path: functions -> proxy on 5432
--> database on 5432, each admitting only the group before it.
+Private subnets only, one per AZ, each with its own route table. DynamoDB and S3 are reached
+through gateway endpoints (free) on the private route tables. Interface endpoints (billed per AZ
+and hour) exist only for the services the VPC's functions call (``services``, derived from their
+grants by ``endpoint_services``): always when there is no NAT, and with NAT only where the stack
+asks for private endpoints. Security groups chain the database path: functions -> proxy on 5432
+-> database on 5432 (or functions -> database where there is no proxy), each admitting only the
+group before it.
 
 Internet egress exists only when ``natGateways`` > 0 (public subnets, an internet gateway
-and that many NAT gateways, AZ i routed through NAT i mod n). Why it matters: the API
-function verifies Cognito JWTs against
-``https://cognito-idp.<region>.amazonaws.com/<pool>/.well-known/jwks.json``. AWS documents
-the cognito-idp interface endpoint for the user-pool API operations (SigV4-signed and
-unauthenticated) and excludes managed login, the hosted UI and the OAuth endpoints of user
-pool domains; it does not document the JWKS document as served through the endpoint. With
-private DNS on, that host resolves to the endpoint for everything in the VPC, so a NAT
-gateway cannot route around it: with NAT, the stack creates no cognito-idp endpoint and both
-the user-pool API and the JWKS go out through NAT to the public endpoint. Without NAT
-(previews by default) the cognito-idp endpoint carries the user-pool API calls
-(AdminConfirmSignUp and friends), and token verification depends on the endpoint answering
-the JWKS request too, which AWS does not promise; nothing else on the internet is reachable.
+and that many NAT gateways, AZ i routed through NAT i mod n). Why it matters: a route
+function in the VPC verifies Cognito JWTs against
+``https://cognito-idp.<region>.amazonaws.com/<pool>/.well-known/jwks.json``. AWS documents the
+cognito-idp interface endpoint for the user-pool API operations and excludes managed login and
+the user pool domain's endpoints; it does not document the JWKS document as served through it.
+With private DNS on, that host resolves to the endpoint for everything in the VPC, so a NAT
+gateway cannot route around it: with NAT, the stack creates no cognito-idp endpoint and both the
+user-pool API and the JWKS go out through NAT. Every network that hosts a route function has a NAT
+gateway for that reason (the shared one in the account stack, prod's own).
 
 Usage::
 
@@ -30,7 +28,7 @@ Usage::
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -41,10 +39,40 @@ from stacks.settings import StackSettings
 POSTGRES_PORT = 5432
 HTTPS_PORT = 443
 GATEWAY_SERVICES = ("dynamodb", "s3")
-# What the ledger functions call, besides DynamoDB and S3; cognito-idp only where there is no NAT (see above).
-INTERFACE_SERVICES = ("secretsmanager", "sns", "sqs", "sts", "xray", "monitoring")
-COGNITO_SERVICE = "cognito-idp"
+# The interface endpoint each kind of grant needs (a table or bucket goes through a free gateway endpoint).
+GRANT_SERVICES = {"queue": "sqs", "topic": "sns", "user_pool": "cognito-idp", "database": "secretsmanager",
+                  "secret": "secretsmanager"}
 ANYWHERE = "0.0.0.0/0"
+
+
+def endpoint_services(grant_kinds: Iterable[str], *, tracing: bool, verifies_tokens: bool) -> tuple[str, ...]:
+    """The interface endpoints that functions with grants of ``grant_kinds`` call, and nothing else.
+
+    X-Ray's daemon in a VPC function sends segments over the function's own network; a route
+    function fetches the user pool's JWKS from cognito-idp.
+
+    >>> endpoint_services(["database", "table"], tracing=True, verifies_tokens=False)
+    ('secretsmanager', 'xray')
+    """
+    services = {GRANT_SERVICES[kind] for kind in grant_kinds if kind in GRANT_SERVICES}
+    services |= {"xray"} if tracing else set()
+    services |= {"cognito-idp"} if verifies_tokens else set()
+    return tuple(sorted(services))
+
+
+@dataclass(frozen=True)
+class VpcPlacement:
+    """Where a function that connects to a database runs: subnets and security group, own or shared.
+
+    ``ready`` is what must exist before such a function can reach AWS and its database.
+    """
+
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    subnet_arns: pulumi.Input[Sequence[pulumi.Input[str]]]
+    security_group_id: pulumi.Input[str]
+    security_group_arn: pulumi.Input[str]
+    network_interfaces_arn: pulumi.Input[str]
+    ready: tuple[pulumi.Resource, ...] = ()
 
 
 def subnet_cidrs(vpc_cidr: str, zones: int) -> tuple[list[str], list[str]]:
@@ -64,9 +92,12 @@ def subnet_cidrs(vpc_cidr: str, zones: int) -> tuple[list[str], list[str]]:
 
 @dataclass(frozen=True)
 class NetworkArgs:
-    """The environment: AZ count, CIDR and NAT gateways."""
+    """The environment (AZ count, CIDR, NAT gateways), the interface endpoints its functions need, and
+    whether the database sits behind an RDS Proxy (else the functions reach the instance itself)."""
 
     settings: StackSettings
+    services: tuple[str, ...] = ()
+    proxy: bool = True
 
 
 class Network(pulumi.ComponentResource):
@@ -77,14 +108,16 @@ class Network(pulumi.ComponentResource):
     private_route_tables: list[aws.ec2.RouteTable]
     nat_gateways: list[aws.ec2.NatGateway]
     functions_group: aws.ec2.SecurityGroup
-    proxy_group: aws.ec2.SecurityGroup
+    proxy_group: aws.ec2.SecurityGroup | None  # only in front of a proxy
     database_group: aws.ec2.SecurityGroup
-    endpoints_group: aws.ec2.SecurityGroup
+    endpoints_group: aws.ec2.SecurityGroup | None  # only where there are interface endpoints
+    rules: list[pulumi.Resource]  # routes and security group rules
     endpoints: dict[str, aws.ec2.VpcEndpoint]  # by service (dynamodb, s3, secretsmanager, ...)
     network_interfaces_arn: pulumi.Output[str]  # arn:aws:ec2:<region>:<account>:network-interface/*
 
     def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("social:network:Network", name, None, opts)
+        self.rules = []
         settings = args.settings
         self._namer = namer = settings.namer
         self._child = child = pulumi.ResourceOptions(parent=self)
@@ -124,24 +157,36 @@ class Network(pulumi.ComponentResource):
         self.nat_gateways = self._nat(settings, public_cidrs, zone) if settings.nat_gateways else []
         for index, table in enumerate(self.private_route_tables):
             if self.nat_gateways:
-                aws.ec2.Route(
+                self.rules.append(aws.ec2.Route(
                     namer.name(f"private-{index}-to-nat"),
                     route_table_id=table.id,
                     destination_cidr_block=ANYWHERE,
                     nat_gateway_id=self.nat_gateways[index % len(self.nat_gateways)].id,
                     opts=child,
-                )
+                ))
 
         self.functions_group = self._group("functions", "functions that connect to a database")
-        self.proxy_group = self._group("proxy", "RDS Proxy: 5432 from the functions only")
-        self.database_group = self._group("database", "RDS instances: 5432 from the proxy only")
-        self.endpoints_group = self._group("endpoints", "interface endpoints: 443 from the functions only")
-        self._allow("proxy-from-functions", self.proxy_group, self.functions_group, POSTGRES_PORT)
-        self._allow("database-from-proxy", self.database_group, self.proxy_group, POSTGRES_PORT)
-        self._allow("endpoints-from-functions", self.endpoints_group, self.functions_group, HTTPS_PORT)
-        self._egress("functions-to-proxy", self.functions_group, POSTGRES_PORT, to=self.proxy_group)
-        self._egress("functions-to-endpoints", self.functions_group, HTTPS_PORT, to=self.endpoints_group)
-        self._egress("proxy-to-database", self.proxy_group, POSTGRES_PORT, to=self.database_group)
+        self.proxy_group = None
+        if args.proxy:
+            self.proxy_group = self._group("proxy", "RDS Proxy: 5432 from the functions only")
+            self.database_group = self._group("database", "RDS instances: 5432 from the proxy only")
+            self._allow("proxy-from-functions", self.proxy_group, self.functions_group, POSTGRES_PORT)
+            self._allow("database-from-proxy", self.database_group, self.proxy_group, POSTGRES_PORT)
+            self._egress("functions-to-proxy", self.functions_group, POSTGRES_PORT, to=self.proxy_group)
+            self._egress("proxy-to-database", self.proxy_group, POSTGRES_PORT, to=self.database_group)
+        else:
+            self.database_group = self._group("database", "RDS instances: 5432 from the functions only")
+            self._allow("database-from-functions", self.database_group, self.functions_group, POSTGRES_PORT)
+            self._egress("functions-to-database", self.functions_group, POSTGRES_PORT, to=self.database_group)
+        services = args.services if not settings.nat_gateways or settings.private_endpoints else ()
+        if settings.nat_gateways:
+            # Its private DNS would capture the JWKS requests too, which AWS does not document it serves.
+            services = tuple(s for s in services if s != "cognito-idp")
+        self.endpoints_group = None
+        if services:
+            self.endpoints_group = self._group("endpoints", "interface endpoints: 443 from the functions only")
+            self._allow("endpoints-from-functions", self.endpoints_group, self.functions_group, HTTPS_PORT)
+            self._egress("functions-to-endpoints", self.functions_group, HTTPS_PORT, to=self.endpoints_group)
 
         self.endpoints = {}
         for service in GATEWAY_SERVICES:
@@ -157,18 +202,16 @@ class Network(pulumi.ComponentResource):
             self.endpoints[service] = endpoint
             self._egress(f"functions-to-{service}", self.functions_group, HTTPS_PORT,
                          prefix_list=endpoint.prefix_list_id)
-        # Interface endpoints are billed per AZ and hour: a preview keeps one AZ's worth (reachable from the
-        # other AZ too); dev and prod one per AZ, so an AZ outage does not take the endpoints with it.
-        endpoint_subnets = self.private_subnets[:1] if settings.is_preview else self.private_subnets
-        services = INTERFACE_SERVICES + (() if self.nat_gateways else (COGNITO_SERVICE,))
+        # Interface endpoints are billed per AZ and hour: one per AZ, so an AZ outage does not take them along.
         for service in services:
+            assert self.endpoints_group is not None
             self.endpoints[service] = aws.ec2.VpcEndpoint(
                 namer.name(f"{service}-endpoint"),
                 vpc_id=self.vpc.id,
                 service_name=f"com.amazonaws.{settings.region}.{service}",
                 vpc_endpoint_type="Interface",
                 private_dns_enabled=True,
-                subnet_ids=[s.id for s in endpoint_subnets],
+                subnet_ids=[s.id for s in self.private_subnets],
                 security_group_ids=[self.endpoints_group.id],
                 tags=self._tags(f"{service}-endpoint"),
                 opts=child,
@@ -188,8 +231,16 @@ class Network(pulumi.ComponentResource):
 
     @property
     def ready(self) -> list[pulumi.Resource]:
-        """What must exist before a function in the VPC can reach AWS (for the migration's invocation)."""
-        return list(self.endpoints.values()) + list(self.nat_gateways)
+        """What must exist before a function in the VPC can reach AWS and the database: endpoints, NAT,
+        the routes through it and the security group rules (a rule still being added drops packets)."""
+        return [*self.endpoints.values(), *self.nat_gateways, *self.rules]
+
+    def placement(self) -> VpcPlacement:
+        """Where this network's functions run."""
+        return VpcPlacement(
+            subnet_ids=[s.id for s in self.private_subnets], subnet_arns=[s.arn for s in self.private_subnets],
+            security_group_id=self.functions_group.id, security_group_arn=self.functions_group.arn,
+            network_interfaces_arn=self.network_interfaces_arn, ready=tuple(self.ready))
 
     def _tags(self, logical: str, **extra: str) -> dict[str, str]:
         return self._namer.tags(component="network", Name=self._namer.name(logical), **extra)
@@ -243,7 +294,7 @@ class Network(pulumi.ComponentResource):
         )
 
     def _allow(self, logical: str, group: aws.ec2.SecurityGroup, source: aws.ec2.SecurityGroup, port: int) -> None:
-        aws.vpc.SecurityGroupIngressRule(
+        self.rules.append(aws.vpc.SecurityGroupIngressRule(
             self._namer.name(logical),
             security_group_id=group.id,
             referenced_security_group_id=source.id,
@@ -253,13 +304,13 @@ class Network(pulumi.ComponentResource):
             description=logical,
             tags=self._tags(logical),
             opts=self._child,
-        )
+        ))
 
     def _egress(self, logical: str, group: aws.ec2.SecurityGroup, port: int, *,
                 to: aws.ec2.SecurityGroup | None = None, prefix_list: pulumi.Input[str] | None = None,
                 cidr: str | None = None) -> None:
         """One egress rule: to a group, a gateway endpoint's prefix list, or (with NAT only) a CIDR."""
-        aws.vpc.SecurityGroupEgressRule(
+        self.rules.append(aws.vpc.SecurityGroupEgressRule(
             self._namer.name(logical),
             security_group_id=group.id,
             referenced_security_group_id=to.id if to is not None else None,
@@ -271,7 +322,7 @@ class Network(pulumi.ComponentResource):
             description=logical,
             tags=self._tags(logical),
             opts=self._child,
-        )
+        ))
 
 
 def _zone(names: list[str], index: int, zones: int) -> str:

@@ -11,42 +11,43 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pulumi
-import pulumi_random as random
 from chalice.app import Chalice
 
 from chalicelib.core.declarations import Manifest
+from stacks.account_ref import AccountReference
 from stacks.api import RestApi, RestApiArgs
 from stacks.appgraph import AppPlan, plan_app
 from stacks.data import Data, DataArgs
-from stacks.database import Databases, DatabasesArgs
+from stacks.database import DatabaseEndpoint, Databases, DatabasesArgs, SharedDatabases, SharedDatabasesArgs
 from stacks.functions import Functions, FunctionsArgs, ResourceArnInputs
-from stacks.identity import Identity, IdentityArgs
+from stacks.identity import Identity, IdentityArgs, MailSender
 from stacks.messaging import Messaging, MessagingArgs
-from stacks.migrations import missing_migrators
-from stacks.network import Network, NetworkArgs
+from stacks.migrations import migrators, missing_migrators
+from stacks.network import Network, NetworkArgs, VpcPlacement, endpoint_services
 from stacks.observability import Observability, ObservabilityArgs
+from stacks.package import LambdaPackage
+from stacks.secrets import Secrets, SecretsArgs
 from stacks.settings import StackSettings
 from stacks.storage import Storage, StorageArgs
 from stacks.triggers import Triggers, TriggersArgs
 from stacks.websocket import WebSocketApi, WebSocketArgs
 
-# 64 of [A-Za-z0-9]: about 380 bits, well over the 256 of a 43-character token_urlsafe(32).
-CURSOR_SECRET_LENGTH = 64
-
 
 @dataclass(frozen=True)
 class PlatformArgs:
-    """The environment, the app whose handlers become functions, its manifest and the code archive."""
+    """The environment, the app whose handlers become functions, its manifest and the Lambda package."""
 
     settings: StackSettings
     app: Chalice
     manifest: Manifest
-    code: pulumi.Archive
+    package: LambdaPackage
 
 
 class Platform(pulumi.ComponentResource):
     """Identity, data, messaging, storage, network and databases, functions, triggers, API and alarms, wired
-    from one plan. The network and databases exist only when the manifest declares a database."""
+    from one plan. What the account and region share (mail identity, the shared network and database
+    server) is read from the account stack; a network and databases of the stack's own exist only when
+    the manifest declares a database and the stack does not share the account's."""
 
     plan: AppPlan
     api_url: pulumi.Output[str] | None
@@ -54,7 +55,6 @@ class Platform(pulumi.ComponentResource):
     user_pool_id: pulumi.Output[str] | None
     user_pool_client_id: pulumi.Output[str] | None
     table_names: dict[str, pulumi.Output[str]]
-    cursor_secret: pulumi.Output[str]
 
     def __init__(self, name: str, args: PlatformArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("social:platform:Platform", name, None, opts)
@@ -64,7 +64,11 @@ class Platform(pulumi.ComponentResource):
         # Plan first: an undeclared queue or table fails here, before any resource is registered.
         self.plan = plan_app(args.app, manifest)
 
-        identity = (Identity(namer.name("identity"), IdentityArgs(settings, manifest.user_pool), child)
+        account = AccountReference(namer.name("account"), settings, child)
+        # dev and prod mail their users (confirmation codes) through the account's SES identity.
+        mail = (None if settings.auto_confirm_signup
+                else MailSender(source_arn=account.mail_identity_arn, from_address=account.mail_from))
+        identity = (Identity(namer.name("identity"), IdentityArgs(settings, manifest.user_pool, mail), child)
                     if manifest.user_pool is not None else None)
         data = Data(namer.name("data"), DataArgs(settings, manifest.tables), child)
         messaging = Messaging(namer.name("messaging"),
@@ -72,20 +76,14 @@ class Platform(pulumi.ComponentResource):
         storage = Storage(namer.name("storage"), StorageArgs(settings, manifest.buckets), child)
         websocket = (WebSocketApi(namer.name("websocket"), WebSocketArgs(settings), child)
                      if self.plan.websocket else None)
-        network = Network(namer.name("network"), NetworkArgs(settings), child) if manifest.databases else None
-        databases = (Databases(namer.name("databases"), DatabasesArgs(settings, manifest.databases, network), child)
-                     if network is not None else None)
+        placement, endpoints = self._databases(settings, manifest, account, child)
         for missing in missing_migrators(self.plan, manifest.databases):
             pulumi.log.warn(f"database {missing!r} declares migrations but the app has no migrate_"
                             f"{missing.replace('-', '_')} function: `pulumi up` will not migrate it")
 
-        # Signs pagination cursors: one value for every function of the stack, kept across deploys (a random
-        # resource changes only when replaced), and a secret in the state and in every preview.
-        secret = random.RandomPassword(namer.name("cursor-secret"), length=CURSOR_SECRET_LENGTH, special=False,
-                                       opts=child)
-        self.cursor_secret = pulumi.Output.secret(secret.result)
-        environment = self._environment(settings, manifest, identity, data, messaging, storage, websocket,
-                                        self.cursor_secret)
+        # Signing keys and the like: read from Secrets Manager at cold start, never put in the environment.
+        secrets = Secrets(namer.name("secrets"), SecretsArgs(settings, manifest.secrets), child)
+        environment = self._environment(settings, manifest, identity, data, messaging, storage, secrets, websocket)
         arns = ResourceArnInputs(
             tables={n: t.arn for n, t in data.tables.items()},
             table_indexes={n: tuple(i.name for i in (*s.global_indexes, *s.local_indexes))
@@ -97,10 +95,13 @@ class Platform(pulumi.ComponentResource):
             user_pool=identity.user_pool.arn if identity is not None else None,
             failure_queues={n: q.arn for n, q in messaging.failure_queues.items()},
             websocket_execution_arn=websocket.api.execution_arn if websocket is not None else None,
+            secrets={n: secret.arn for n, secret in secrets.secrets.items()},
         )
+        migrating = migrators(self.plan, manifest.databases)
+        scripts = {d.name: args.package.scripts_hash(d) for d in manifest.databases if d.name in migrating}
         functions = Functions(namer.name("functions"), FunctionsArgs(
-            settings, self.plan, args.code, environment, arns, databases=manifest.databases,
-            endpoints=databases.endpoints if databases is not None else {}, network=network), child)
+            settings, self.plan, args.package.archive, environment, arns, databases=manifest.databases,
+            endpoints=endpoints, placement=placement, migration_scripts=scripts), child)
         Triggers(namer.name("triggers"), TriggersArgs(
             settings=settings, plan=self.plan, functions=functions.functions, queues=messaging.queues,
             topics=messaging.topics, buckets=storage.buckets, tables=data.tables,
@@ -117,19 +118,40 @@ class Platform(pulumi.ComponentResource):
         self.user_pool_id = identity.user_pool.id if identity is not None else None
         self.user_pool_client_id = identity.client.id if identity is not None else None
         self.table_names = {logical: table.name for logical, table in data.tables.items()}
-        self.register_outputs({
+        self.register_outputs(self.exports())
+
+    def exports(self) -> dict[str, pulumi.Input[object]]:
+        """The stack's outputs: endpoints, the user pool and the table names (absent ones left out)."""
+        outputs: dict[str, pulumi.Input[object] | None] = {
             "apiUrl": self.api_url,
             "websocketUrl": self.websocket_url,
             "userPoolId": self.user_pool_id,
             "userPoolClientId": self.user_pool_client_id,
             "tableNames": self.table_names,
-        })
+        }
+        return {key: value for key, value in outputs.items() if value is not None}
+
+    def _databases(self, settings: StackSettings, manifest: Manifest, account: AccountReference,
+                   child: pulumi.ResourceOptions) -> tuple[VpcPlacement | None, dict[str, DatabaseEndpoint]]:
+        """Where the database functions run and how they reach each database: shared or the stack's own."""
+        if not manifest.databases:
+            return None, {}
+        namer = settings.namer
+        if settings.shared_network:
+            shared = SharedDatabases(namer.name("databases"), SharedDatabasesArgs(
+                settings, manifest.databases, account.database_host, account.database_admin_secret_arn), child)
+            return account.placement(), shared.endpoints
+        in_vpc = [f for f in self.plan.functions if f.resources("database")]
+        services = endpoint_services({g.resource.kind for f in in_vpc for g in f.grants}, tracing=settings.tracing,
+                                     verifies_tokens=any(f.trigger.kind == "api" for f in in_vpc))
+        network = Network(namer.name("network"), NetworkArgs(settings, services, proxy=settings.db_proxy), child)
+        databases = Databases(namer.name("databases"), DatabasesArgs(settings, manifest.databases, network), child)
+        return network.placement(), databases.endpoints
 
     @staticmethod
     def _environment(settings: StackSettings, manifest: Manifest, identity: Identity | None, data: Data,
-                     messaging: Messaging, storage: Storage,
-                     websocket: WebSocketApi | None,
-                     cursor_secret: pulumi.Output[str]) -> dict[str, pulumi.Input[str]]:
+                     messaging: Messaging, storage: Storage, secrets: Secrets,
+                     websocket: WebSocketApi | None) -> dict[str, pulumi.Input[str]]:
         """Every variable ``chalicelib.core.settings`` and the declarations read, for every function.
 
         AWS_REGION is not here: Lambda sets it and refuses functions that set it themselves.
@@ -143,7 +165,6 @@ class Platform(pulumi.ComponentResource):
             "FANOUT_MAX_FOLLOWERS": str(settings.fanout_max_followers),
             "TIMELINE_DAYS": str(settings.timeline_days),
             "BACKFILL_POSTS": str(settings.backfill_posts),
-            "CURSOR_SECRET": cursor_secret,
         }
         if identity is not None:
             environment |= {
@@ -157,6 +178,7 @@ class Platform(pulumi.ComponentResource):
             "queue": {n: q.url for n, q in messaging.queues.items()},
             "topic": {n: t.arn for n, t in messaging.topics.items()},
             "bucket": {n: b.bucket for n, b in storage.buckets.items()},
+            "secret": {n: secret.arn for n, secret in secrets.secrets.items()},
         }
         for resource in manifest.resources():
             if resource.kind in values:

@@ -41,7 +41,7 @@ USER_POOL_ADMIN = ("cognito-idp:AdminAddUserToGroup", "cognito-idp:AdminConfirmS
 LOGS_WRITE = ("logs:CreateLogStream", "logs:PutLogEvents")
 XRAY_WRITE = ("xray:PutTelemetryRecords", "xray:PutTraceSegments")
 WEBSOCKET_MANAGE = ("execute-api:ManageConnections",)
-DATABASE_SECRET_READ = ("secretsmanager:GetSecretValue",)
+SECRET_READ = ("secretsmanager:GetSecretValue",)
 # What Lambda does, as the function's role, to attach a function to the VPC (AWSLambdaVPCAccessExecutionRole's
 # EC2 actions). The Describe actions allow no resource but '*'; the others are scoped to network interfaces
 # of the stack's account and region, and creation to the functions' subnets and security group.
@@ -62,6 +62,7 @@ class ResourceArns:
     buckets: Mapping[str, str] = field(default_factory=dict)
     user_pool: str | None = None
     database_secrets: Mapping[str, str] = field(default_factory=dict)  # logical database -> its secret's ARN
+    secrets: Mapping[str, str] = field(default_factory=dict)  # declared secrets (Secret), by logical name
 
 
 @dataclass(frozen=True)
@@ -136,9 +137,12 @@ def _grant_statement(grant: Grant, arns: ResourceArns) -> dict[str, Any] | None:
             raise LookupError(f"a handler has the user pool {access!r} grant but no user pool exists")
         actions = USER_POOL_CONFIRM if access == "confirm" else USER_POOL_ADMIN
         return _statement(_sid("user pool", access), actions, [arns.user_pool])
+    if resource.kind == "secret" and access == "read_secret":
+        # AWSCURRENT and AWSPREVIOUS are versions of the one ARN: reading both needs nothing more.
+        return _statement(_sid("secret", resource.name), SECRET_READ, [arns.secrets[resource.name]])
     if resource.kind == "database" and access == "connect":
         # The credentials, and nothing else: the network path is the VPC's (security groups), not IAM's.
-        return _statement(_sid("database", resource.name, "secret"), DATABASE_SECRET_READ,
+        return _statement(_sid("database", resource.name, "secret"), SECRET_READ,
                           [arns.database_secrets[resource.name]])
     raise ValueError(f"no IAM mapping for {resource.kind} access {access!r}")
 
@@ -155,10 +159,12 @@ def vpc_statements(vpc: VpcAccess) -> list[dict[str, Any]]:
 
 def function_policy(function: FunctionPlan, arns: ResourceArns, log_group_arn: str,
                     failure_queue_arn: str | None = None, websocket_execution_arn: str | None = None,
-                    vpc: VpcAccess | None = None) -> dict[str, Any]:
+                    vpc: VpcAccess | None = None, admin_secret_arn: str | None = None) -> dict[str, Any]:
     """The inline policy of ``function``'s role: its grants, its trigger's needs, its own logs and X-Ray.
 
     A function that connects to a database runs in the VPC: ``vpc`` is then required.
+    ``admin_secret_arn`` is a shared database server's master secret, for the one function (the
+    migrator) that creates and drops the stack's own database in it.
     """
     statements: dict[str, dict[str, Any]] = {}
 
@@ -193,6 +199,8 @@ def function_policy(function: FunctionPlan, arns: ResourceArns, log_group_arn: s
             raise ValueError(f"function {function.name!r} connects to a database and must run in the VPC")
         for statement in vpc_statements(vpc):
             add(statement)
+    if admin_secret_arn is not None:
+        add(_statement("DatabaseServerAdminSecret", SECRET_READ, [admin_secret_arn]))
     # Only its own log group: a compromised function cannot write into another's logs.
     add(_statement("OwnLogs", LOGS_WRITE, [f"{log_group_arn}:*"]))
     # X-Ray's put actions do not support resource-level permissions: '*' is the only valid resource.

@@ -15,20 +15,27 @@ Usage::
 from __future__ import annotations
 
 import dataclasses
-import sys
+import re
 from dataclasses import dataclass
-from typing import Literal, cast, get_args
+from typing import Literal, get_args
 
 import pulumi
 
 from stacks.naming import Namer
 
-Environment = Literal["dev", "prod", "preview"]
+Environment = Literal["dev", "prod", "preview", "account"]
 MfaMode = Literal["OFF", "OPTIONAL", "ON"]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
 
 PROJECT = "social"
 PREVIEW_PREFIX = "preview-"
+ACCOUNT_PREFIX = "account-"
+# A preview's name becomes part of every physical name ('social-preview-<branch>-<resource>'): lower-case
+# words of letters and digits joined by single dashes, short enough that names stay readable under AWS's
+# 64-character limits (longer ones would all be cut to a hash and look alike).
+PREVIEW_NAME = re.compile(r"preview-[a-z0-9]+(?:-[a-z0-9]+)*")
+MAX_STACK_NAME = 32
+REGION_NAME = re.compile(r"[a-z]{2}(?:-gov)?-[a-z]+-[0-9]")
 DEFAULT_PACKAGE = "build/chalice/deployment.zip"
 PREVIEW_TIMELINE_DAYS = 7
 # CloudWatch accepts only these retention periods.
@@ -36,24 +43,59 @@ RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
                   3288, 3653)
 
 
+# The account stack's shared network and server, unless its config says otherwise: one NAT gateway (route
+# functions fetch the JWKS through it), the smallest server, a day of backups.
+ACCOUNT_DEFAULTS: dict[str, object] = {
+    "nat_gateways": 1, "availability_zones": 2, "db_instance_class": "db.t4g.micro", "db_backup_retention_days": 1,
+    "db_performance_insights": False, "db_proxy": False, "log_retention_days": 7,
+}
+
+
 class SettingsError(ValueError):
     """A stack's config is invalid; the message names the key to fix."""
 
 
 def environment_of(stack: str) -> Environment:
-    """``dev`` / ``prod`` by name, ``preview`` for ``preview-*``; anything else is refused.
+    """``dev`` / ``prod`` by name, ``preview`` for ``preview-*``, ``account`` for ``account-<region>``.
+
+    Names that would collide with another stack's resources or make invalid resource names
+    (upper case, underscores, ``--``, too long) are refused with the name to use instead.
 
     >>> environment_of("preview-feature-x")
     'preview'
     """
-    if stack.startswith(PREVIEW_PREFIX) and len(stack) > len(PREVIEW_PREFIX):
-        return "preview"
     if stack in ("dev", "prod"):
         return stack  # type: ignore[return-value]  # narrowed by the membership test
-    raise SettingsError(f"unknown stack {stack!r}: use 'dev', 'prod' or 'preview-<branch>'")
+    if stack.startswith(ACCOUNT_PREFIX):
+        if not REGION_NAME.fullmatch(stack.removeprefix(ACCOUNT_PREFIX)):
+            raise SettingsError(f"account stack {stack!r} must be named account-<region>, e.g. account-eu-west-1")
+        return "account"
+    if stack.startswith(PREVIEW_PREFIX) and len(stack) > len(PREVIEW_PREFIX):
+        if not PREVIEW_NAME.fullmatch(stack) or len(stack) > MAX_STACK_NAME:
+            raise SettingsError(
+                f"preview stack {stack!r} would make invalid or colliding resource names: use lower-case letters "
+                f"and digits joined by single dashes, at most {MAX_STACK_NAME} characters, e.g. "
+                f"{suggest_preview_name(stack)!r}")
+        return "preview"
+    raise SettingsError(f"unknown stack {stack!r}: use 'dev', 'prod', 'preview-<branch>' or 'account-<region>'")
 
 
-PACKAGED_RUNTIME = f"python{sys.version_info.major}.{sys.version_info.minor}"
+def suggest_preview_name(stack: str) -> str:
+    """A valid preview name for a branch-like name (what CI should name the stack).
+
+    >>> suggest_preview_name("preview-Feature_X--2")
+    'preview-feature-x-2'
+    """
+    words = re.findall(r"[a-z0-9]+", stack.removeprefix(PREVIEW_PREFIX).lower())
+    return (PREVIEW_PREFIX + "-".join(words))[:MAX_STACK_NAME].rstrip("-") if words else "preview-branch"
+
+
+# The newest Python Lambda runs that the package is built for: `make package` builds the archive with
+# this interpreter (binary wheels are per Python version), and the stack refuses an archive built for another.
+LAMBDA_RUNTIME = "python3.13"
+SUPPORTED_RUNTIMES = ("python3.12", "python3.13")
+# RFC 2606/6761 names: fine for an offline plan, never an address anyone reads.
+PLACEHOLDER_DOMAIN = re.compile(r"(^|[@.])(example\.(com|org|net)|[^@]*\.(example|test|invalid))$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -64,12 +106,13 @@ class StackSettings:
     environment: Environment
     region: str = "us-east-1"
     project: str = PROJECT
-    # Functions
-    # `chalice package` bundles binary wheels (pydantic-core, psycopg, cryptography) for the Python
-    # that runs it, the same virtual environment as this program: the runtime must be that one.
-    lambda_runtime: str = PACKAGED_RUNTIME
+    # Functions. The API's functions answer within API Gateway's 29 s; scheduled, batch and queue functions
+    # (workers) get their own, longer timeout and memory (a queue's consumer at most its visibility timeout).
+    lambda_runtime: str = LAMBDA_RUNTIME
     lambda_memory_mb: int = 512
     lambda_timeout_seconds: int = 10
+    worker_memory_mb: int = 1024
+    worker_timeout_seconds: int = 300
     lambda_package: str = DEFAULT_PACKAGE
     log_retention_days: int = 14
     log_level: LogLevel = "INFO"
@@ -89,19 +132,27 @@ class StackSettings:
     # API
     throttle_rate_limit: float = 50.0
     throttle_burst_limit: int = 100
-    manage_api_gateway_account: bool = False  # the account-wide CloudWatch role for API access logs
-    # Observability
+    # Observability: prod refuses to render without someone to tell
     alarm_email: str | None = None
     # Feed (read by the runtime as FANOUT_MAX_FOLLOWERS, TIMELINE_DAYS, BACKFILL_POSTS)
     fanout_max_followers: int = 50_000  # authors with more followers are merged at read time, not fanned out
     timeline_days: int = 30  # timeline entries expire after this many days (TTL)
     backfill_posts: int = 20  # posts copied into a timeline when its owner follows someone
-    # Network (created only when the manifest declares a database): private subnets in this many AZs
+    # The account stack (account-<region>) this stack reads its shared resources from; default
+    # '<organization>/<project>/account-<region>'.
+    account_stack: str | None = None
+    # True: the ledger's functions join the account stack's shared network and database server, each stack
+    # with its own database and role (previews always; dev by default). False: a network and server of its own.
+    shared_network: bool = True
+    # Network of its own (created only when the manifest declares a database): private subnets in this many AZs
     availability_zones: int = 2
     vpc_cidr: str = "10.40.0.0/16"
     # NAT gateways (with public subnets and an internet gateway): 0 leaves the VPC without any route to the
     # internet; AWS services are then reached through VPC endpoints only. Previews default to 0.
     nat_gateways: int = 1
+    # Interface endpoints for the AWS services the VPC's functions call: always without NAT (the only way
+    # out), and with NAT only when asked (they keep that traffic off the NAT and inside the VPC).
+    private_endpoints: bool = False
     # Databases (PostgreSQL on RDS behind RDS Proxy)
     db_engine_version: str = "16"
     db_instance_class: str = "db.t4g.small"
@@ -110,7 +161,8 @@ class StackSettings:
     db_backup_retention_days: int = 3
     db_multi_az: bool = False
     db_performance_insights: bool = True
-    migration_timeout_seconds: int = 300  # the migrate_<database> function's timeout (not an API route)
+    db_proxy: bool = True  # RDS Proxy in front of a server of its own (pools Lambda's many connections)
+    migration_timeout_seconds: int = 900  # the migrate_<database> function's timeout: it waits for the proxy
 
     def __post_init__(self) -> None:
         if self.log_retention_days not in RETENTION_DAYS:
@@ -120,8 +172,16 @@ class StackSettings:
             raise SettingsError("lambdaTimeoutSeconds must be within 1..29")
         if not 128 <= self.lambda_memory_mb <= 10240:
             raise SettingsError("lambdaMemoryMb must be within 128..10240")
-        if self.lambda_runtime not in ("python3.11", "python3.12"):
-            raise SettingsError("lambdaRuntime must be python3.11 or python3.12 (what the package is built for)")
+        if self.lambda_runtime not in SUPPORTED_RUNTIMES:
+            raise SettingsError(f"lambdaRuntime must be one of {SUPPORTED_RUNTIMES} (what `make package` builds for)")
+        if not 128 <= self.worker_memory_mb <= 10240:
+            raise SettingsError("workerMemoryMb must be within 128..10240")
+        if not 1 <= self.worker_timeout_seconds <= 900:
+            raise SettingsError("workerTimeoutSeconds must be within 1..900 (Lambda's 15-minute ceiling)")
+        if self.environment == "prod" and not self.alarm_email:
+            raise SettingsError("prod needs someone to page: set social:alarmEmail (pulumi config set alarmEmail ...)")
+        if self.environment == "prod" and self.shared_network:
+            raise SettingsError("prod keeps its own network and database server: set social:sharedNetwork false")
         if self.mfa not in get_args(MfaMode):
             raise SettingsError(f"mfa must be one of {get_args(MfaMode)}")
         if self.log_level not in get_args(LogLevel):
@@ -149,7 +209,20 @@ class StackSettings:
 
     @property
     def namer(self) -> Namer:
-        return Namer(self.project, self.stack, self.environment)
+        return Namer(self.project, self.stack, self.environment, self.region)
+
+    @property
+    def account_stack_name(self) -> str:
+        """The account stack to reference: ``social:accountStack`` or ``<org>/<project>/account-<region>``."""
+        # Self-managed backends name every organization "organization"; mocks name none.
+        organization = pulumi.get_organization() or "organization"
+        return self.account_stack or f"{organization}/{self.project}/{ACCOUNT_PREFIX}{self.region}"
+
+    def check_deployable(self) -> None:
+        """Refuse, on a real update, what only an offline plan may use (placeholder alarm addresses)."""
+        if self.alarm_email and PLACEHOLDER_DOMAIN.search(self.alarm_email) and not pulumi.runtime.is_dry_run():
+            raise SettingsError(f"social:alarmEmail {self.alarm_email!r} is a placeholder: set the address that "
+                                "should be paged before `pulumi up`")
 
     @property
     def is_preview(self) -> bool:
@@ -163,13 +236,12 @@ class StackSettings:
         stack = stack or pulumi.get_stack()
         environment = environment_of(stack)
         region = region or pulumi.Config("aws").get("region") or "us-east-1"
-        base = cls(stack=stack, environment=environment, region=region)
         values: dict[str, object] = {}
         for item in dataclasses.fields(cls):
             if item.name in ("stack", "environment", "region", "project"):
                 continue
             key = _camel(item.name)
-            default = getattr(base, item.name)
+            default = item.default
             try:
                 if isinstance(default, bool):
                     value: object = config.get_bool(key)
@@ -183,22 +255,23 @@ class StackSettings:
                 raise SettingsError(f"social:{key}: {exc}") from exc
             if value is not None:
                 values[item.name] = value
-        if environment == "preview":
-            # A preview's own NAT choice (0 unless its config asks), checked after cheapest() caps it.
-            nat = cast(int, values.pop("nat_gateways", 0))
-            return dataclasses.replace(base, **values).cheapest(nat_gateways=nat)  # type: ignore[arg-type]
-        return dataclasses.replace(base, **values)  # type: ignore[arg-type]  # values typed per field above
+        if environment == "account":
+            values = {**ACCOUNT_DEFAULTS, **values}
+        settings = cls(stack=stack, environment=environment, region=region,
+                       **values)  # type: ignore[arg-type]  # typed per field above
+        return settings.cheapest() if environment == "preview" else settings
 
-    def cheapest(self, nat_gateways: int = 0) -> StackSettings:
+    def cheapest(self) -> StackSettings:
         """This stack made disposable: what every ``preview-*`` stack runs with.
 
-        No NAT gateway unless the preview's config asks for one (and then one at most): without it the
-        ledger functions reach AWS only through the VPC endpoints (see stacks/network.py for what that loses).
+        It shares the account stack's network and database server (its own database in it), so it has no
+        VPC, NAT gateway, endpoint, proxy or instance of its own.
         """
         return dataclasses.replace(
             self,
+            shared_network=True,  # never a VPC, NAT gateway or database server of its own
             availability_zones=2,
-            nat_gateways=min(nat_gateways, 1),
+            nat_gateways=0,
             db_instance_class="db.t4g.micro",
             db_allocated_storage_gb=20,
             db_max_allocated_storage_gb=20,  # no storage autoscaling

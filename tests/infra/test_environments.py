@@ -21,7 +21,8 @@ TAGGABLE = {"aws:dynamodb/table:Table", "aws:sqs/queue:Queue", "aws:sns/topic:To
 
 # Names that live inside a parent that carries the stack name, and that the app or clients rely on
 # verbatim: a Cognito group ('admins') and the WebSocket stage (a URL path segment).
-SCOPED_NAMES = {"aws:cognito/userGroup:UserGroup", "aws:apigatewayv2/stage:Stage"}
+# Names scoped by something that carries the stack already, and the account stack's name, which is shared.
+SCOPED_NAMES = {"aws:cognito/userGroup:UserGroup", "aws:apigatewayv2/stage:Stage", "pulumi:pulumi:StackReference"}
 
 
 @pytest.mark.parametrize("stack", ["preview", "fixture_preview"])
@@ -62,7 +63,9 @@ def test_prod_is_protected_and_bigger(prod: Rendering, dev: Rendering) -> None:
     assert (pool.inputs["deletionProtection"], pool.inputs["mfaConfiguration"]) == ("ACTIVE", "OPTIONAL")
     functions, dev_functions = prod.of_type(FUNCTION), dev.of_type(FUNCTION)
     assert functions and len(functions) == len(dev_functions)
-    assert min(f.inputs["memorySize"] for f in functions) > max(f.inputs["memorySize"] for f in dev_functions)
+    routes = [f for f in functions if f.inputs["handler"] == "app.app"]
+    dev_routes = [f for f in dev_functions if f.inputs["handler"] == "app.app"]
+    assert min(f.inputs["memorySize"] for f in routes) > max(f.inputs["memorySize"] for f in dev_routes)
     retention = {g.inputs["retentionInDays"] for g in prod.of_type("aws:cloudwatch/logGroup:LogGroup")}
     assert min(retention) >= 90
     for dev_table in dev.of_type(TABLE):
@@ -71,10 +74,34 @@ def test_prod_is_protected_and_bigger(prod: Rendering, dev: Rendering) -> None:
 
 
 def test_stack_names_map_to_environments() -> None:
-    assert [environment_of(s) for s in ("dev", "prod", "preview-x")] == ["dev", "prod", "preview"]
-    for bad in ("staging", "preview-", "production"):
+    assert [environment_of(s) for s in ("dev", "prod", "preview-x", "account-eu-west-1")] == [
+        "dev", "prod", "preview", "account"]
+    for bad in ("staging", "preview-", "production", "account-", "account-mars"):
         with pytest.raises(SettingsError):
             environment_of(bad)
+
+
+@pytest.mark.parametrize("name", ["preview-Feature_X", "preview-feature_x", "preview-feature--x", "preview-x-",
+                                  "preview-" + "a" * 40, "preview-ü"])
+def test_preview_names_that_would_collide_or_break_resource_names_are_refused(name: str) -> None:
+    # 'preview-Feature_X' and 'preview-feature-x' would both become 'social-preview-feature-x-...'.
+    with pytest.raises(SettingsError, match=r"e\.g\. 'preview-") as refused:
+        environment_of(name)
+    suggestion = str(refused.value).rsplit("e.g. ", 1)[1].strip("'")
+    assert environment_of(suggestion) == "preview"
+
+
+def test_iam_names_carry_the_region_so_one_stack_name_can_live_in_two_regions() -> None:
+    east, west = render("dev"), render("dev", {"aws:region": "eu-west-1"})
+    names = {r.inputs["name"] for r in east.of_type("aws:iam/role:Role")}
+    assert names and not names & {r.inputs["name"] for r in west.of_type("aws:iam/role:Role")}
+
+
+def test_prod_refuses_to_render_without_an_alarm_subscriber() -> None:
+    with pytest.raises(SettingsError, match="alarmEmail"):
+        StackSettings.from_config(_config({"social:sharedNetwork": "false"}), stack="prod")
+    with pytest.raises(SettingsError, match="sharedNetwork"):
+        StackSettings.from_config(_config({"social:alarmEmail": "ops@corp.io"}), stack="prod")
 
 
 def test_a_preview_stays_cheap_whatever_its_config_says() -> None:
@@ -86,7 +113,7 @@ def test_a_preview_stays_cheap_whatever_its_config_says() -> None:
         assert table.inputs["deletionProtectionEnabled"] is False, table.name
         assert table.inputs["pointInTimeRecovery"] == {"enabled": False}, table.name
     assert {g.inputs["retentionInDays"] for g in rendering.of_type("aws:cloudwatch/logGroup:LogGroup")} == {1}
-    functions = rendering.of_type(FUNCTION)
+    functions = [f for f in rendering.of_type(FUNCTION) if f.inputs["handler"] == "app.app"]
     assert functions
     # Sizing is still the stack's to choose.
     assert {f.inputs["memorySize"] for f in functions} == {256}

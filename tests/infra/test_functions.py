@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import json
 import os
-import sys
 from typing import Any
 from unittest import mock
 
@@ -11,13 +11,15 @@ import pytest
 
 import app as runtime_app
 from chalicelib.core.declarations import Manifest
+from chalicelib.core.pagination import CURSOR_KEY
 from chalicelib.core.settings import Settings
 from chalicelib.resources import MANIFEST
 from stacks.appgraph import SqsTrigger, StreamTrigger, plan_app
 from stacks.functions import RESERVED_ENVIRONMENT
 from stacks.mocks import Rendering, render
+from stacks.settings import LAMBDA_RUNTIME
 from tests.infra import fixture_app
-from tests.infra.conftest import FUNCTION, arn_of, function_named, functions_by_handler
+from tests.infra.conftest import FUNCTION, arn_of, function_named, functions_by_handler, policy_of
 
 FIXTURE_HANDLERS = {
     "app.app", "app.work", "app.ingest", "app.relay", "app.changed", "app.sweep",
@@ -44,8 +46,8 @@ def test_each_chalice_handler_gets_exactly_one_lambda(dev: Rendering, fixture_de
 def test_functions_run_python_with_active_tracing_and_their_own_log_group(any_rendering: Rendering) -> None:
     log_groups = {g.inputs["name"]: g for g in any_rendering.of_type("aws:cloudwatch/logGroup:LogGroup")}
     for function in any_rendering.of_type(FUNCTION):
-        # the Python `chalice package` built the binary wheels for: the one running this program
-        assert function.inputs["runtime"] == f"python{sys.version_info.major}.{sys.version_info.minor}"
+        # the newest Python Lambda runs, which `make package` builds the binary wheels for
+        assert function.inputs["runtime"] == LAMBDA_RUNTIME == "python3.13"
         assert function.inputs["tracingConfig"] == {"mode": "Active"}
         own = f"/aws/lambda/{function.inputs['name']}"
         assert function.inputs["loggingConfig"]["logGroup"] == own
@@ -78,24 +80,36 @@ def test_environment_lets_the_runtime_settings_resolve_to_the_stacks_values(any_
         # The feed's knobs: the code's defaults, a shorter timeline on previews.
         assert (settings.fanout_max_followers, settings.backfill_posts) == (50_000, 20)
         assert settings.timeline_days == (7 if any_rendering.stack.startswith("preview-") else 30)
-        assert settings.cursor_secret == variables["CURSOR_SECRET"]
+        assert "CURSOR_SECRET" not in variables  # signing keys live in Secrets Manager, not the environment
 
 
-RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword"
+SECRET = "aws:secretsmanager/secret:Secret"
 
 
-def test_every_function_signs_cursors_with_the_stacks_one_generated_secret(any_rendering: Rendering) -> None:
-    [secret] = any_rendering.of_type(RANDOM_PASSWORD)
-    assert secret.name == f"social-{any_rendering.stack}-cursor-secret"
+@pytest.mark.parametrize("stack", ["dev", "prod", "preview"])
+def test_cursors_are_signed_with_a_generated_secret_that_only_list_functions_may_read(
+        stack: str, request: pytest.FixtureRequest) -> None:
+    any_rendering: Rendering = request.getfixturevalue(stack)
+    [secret] = [s for s in any_rendering.of_type(SECRET) if s.name.endswith("-cursor-key-secret")]
+    [version] = [v for v in any_rendering.of_type("aws:secretsmanager/secretVersion:SecretVersion")
+                 if v.inputs["secretId"] == secret.outputs["id"]]
+    [value] = [p for p in any_rendering.of_type("random:index/randomPassword:RandomPassword")
+               if p.name.endswith("-cursor-key-value")]
     # As strong as the runtime's own fallback (token_urlsafe(32): 43 characters), and no keepers: it changes
-    # only if the resource is replaced, so cursors keep working across deploys.
-    assert secret.inputs["length"] >= 43 and "keepers" not in secret.inputs
-    functions = any_rendering.of_type(FUNCTION)
-    assert functions
-    for function in functions:
-        assert function.inputs["environment"]["variables"]["CURSOR_SECRET"] == secret.outputs["result"], function.name
-        # A secret in the state, the previews and the plan, not just a string.
-        assert "environment" in function.secret_inputs, function.name
+    # only if replaced. Rotation is Secrets Manager's (put-secret-value), and the runtime accepts AWSPREVIOUS.
+    assert value.inputs["length"] >= 43 and "keepers" not in value.inputs
+    assert version.inputs["secretString"] == value.outputs["result"] and "secretString" in version.secret_inputs
+    arn = secret.outputs["arn"]
+    readers = set()
+    for function in any_rendering.of_type(FUNCTION):
+        variables = function.inputs["environment"]["variables"]
+        assert variables["CURSOR_KEY_SECRET_ARN"] == arn, function.name
+        assert value.outputs["result"] not in json.dumps(variables), function.name
+        if any(arn in statement["Resource"] for statement in policy_of(any_rendering, function)["Statement"]):
+            readers.add(function.inputs["name"])
+    # Only functions serving a list route (they sign and check cursors) may read it.
+    listing = [f.name for f in plan_app(runtime_app.app, MANIFEST).functions if CURSOR_KEY in f.resources("secret")]
+    assert listing and readers == {function_named(any_rendering, name).inputs["name"] for name in listing}
 
 
 def _resolved(rendering: Rendering) -> set[tuple[int, int, int]]:

@@ -66,13 +66,17 @@ def _granted_arns(rendering: Rendering, function: RecordedResource, names: dict[
     log_group = rendering.named(f"{function.name}-logs")
     arns.add(f"{arn_of(log_group)}:*")
     for database in names.get("databases", []):
-        instance = rendering.named(f"social-{rendering.stack}-{database}-db")
-        arns.add(instance.outputs["masterUserSecrets"][0]["secretArn"])
-        # In the VPC: its network interfaces, the private subnets and the functions' security group.
-        subnets = [s for s in rendering.of_type("aws:ec2/subnet:Subnet") if s.inputs["tags"].get("tier") == "private"]
-        arns |= {arn_of(s) for s in subnets}
-        arns.add(arn_of(rendering.named(f"social-{rendering.stack}-functions-sg")))
-        arns.add(arn_of(subnets[0]).split(":subnet/")[0] + ":network-interface/*")
+        # Its own login role's secret, in the VPC the account stack shares: its subnets, the functions'
+        # security group and their network interfaces; the migrator also reads the server's master secret.
+        arns.add(arn_of(rendering.named(f"social-{rendering.stack}-{database}-db-secret")))
+        [reference] = rendering.of_type("pulumi:pulumi:StackReference")
+        shared = reference.outputs["outputs"]
+        arns |= {*shared["network"]["privateSubnetArns"], shared["network"]["functionsSecurityGroupArn"],
+                 shared["network"]["networkInterfacesArn"]}
+        if function.inputs["name"].endswith(f"migrate-{database}"):
+            arns.add(shared["database"]["adminSecretArn"])
+    for secret in names.get("secrets", []):
+        arns.add(arn_of(rendering.named(f"social-{rendering.stack}-{secret}-secret")))
     return arns
 
 

@@ -1,0 +1,93 @@
+"""The Lambda package: the ``chalice package`` zip, checked against the code it claims to hold.
+
+``make package`` builds ``build/chalice/deployment.zip`` with the Python that Lambda will run
+(binary wheels such as pydantic-core and psycopg are built per Python version) and writes
+``package.json`` beside it: that runtime and a SHA-256 of every source file of ``runtime/``.
+A real ``pulumi up`` refuses a package whose sources differ from ``runtime/`` (an archive older
+than the code: functions would run yesterday's handlers under today's routes and grants) or that
+was built for another runtime; ``pulumi preview`` and the offline plan only warn, and render
+with a placeholder when nothing was built yet.
+
+Usage::
+
+    package = LambdaPackage.load(settings)
+    package.archive                        # what every function deploys
+    package.scripts_hash(LEDGER)           # the ledger's migrations as packaged
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pulumi
+
+from chalicelib.core.declarations import Database
+from stacks.migrations import archive_scripts_hash, scripts_folder, scripts_hash
+from stacks.settings import StackSettings
+
+ROOT = Path(__file__).resolve().parents[1]
+RUNTIME = ROOT / "runtime"
+MANIFEST_NAME = "package.json"
+# Chalice's own state, never packaged.
+UNPACKAGED = frozenset({"deployments", "deployed"})
+
+
+class PackageError(RuntimeError):
+    """The package is missing, stale or built for another runtime; the message says how to rebuild it."""
+
+
+def sources_hash(runtime: Path = RUNTIME) -> str:
+    """SHA-256 over every source file of ``runtime/`` (caches and Chalice's deploy state ignored)."""
+    return scripts_hash(runtime, ignore=UNPACKAGED)
+
+
+def write_manifest(zip_path: Path, runtime_name: str, runtime: Path = RUNTIME) -> Path:
+    """Record, beside the zip, the runtime it was built for and the sources it was built from."""
+    manifest = zip_path.parent / MANIFEST_NAME
+    manifest.write_text(json.dumps({"runtime": runtime_name, "sources": sources_hash(runtime)}, indent=2) + "\n")
+    return manifest
+
+
+@dataclass(frozen=True)
+class LambdaPackage:
+    """The archive to deploy and, when it was built, its path (for the migrations inside it)."""
+
+    archive: pulumi.Archive
+    path: Path | None
+
+    @classmethod
+    def load(cls, settings: StackSettings, runtime: Path = RUNTIME) -> LambdaPackage:
+        path = Path(settings.lambda_package)
+        path = path if path.is_absolute() else ROOT / path
+        problem = _problem(path, settings.lambda_runtime, runtime)
+        if problem is None:
+            return cls(pulumi.FileArchive(str(path)), path)
+        message = f"{problem}: run `make package` (or set social:lambdaPackage)"
+        if not pulumi.runtime.is_dry_run():
+            raise PackageError(message)
+        pulumi.log.warn(message + "; previewing anyway")
+        if path.is_file():
+            return cls(pulumi.FileArchive(str(path)), path)
+        return cls(pulumi.AssetArchive({"MISSING_PACKAGE.txt": pulumi.StringAsset(message)}), None)
+
+    def scripts_hash(self, database: Database, runtime: Path = RUNTIME) -> str:
+        """The database's migrations as deployed (from the archive), else as in the source tree."""
+        if self.path is not None:
+            return archive_scripts_hash(self.path, database.migrations)
+        return scripts_hash(scripts_folder(database, runtime))
+
+
+def _problem(path: Path, runtime_name: str, runtime: Path) -> str | None:
+    if not path.is_file():
+        return f"the Lambda package {path} does not exist"
+    manifest = path.parent / MANIFEST_NAME
+    if not manifest.is_file():
+        return f"the Lambda package {path} has no {MANIFEST_NAME}: it was not built by `make package`"
+    built = json.loads(manifest.read_text())
+    if built.get("runtime") != runtime_name:
+        return f"the Lambda package was built for {built.get('runtime')}, the functions run {runtime_name}"
+    if built.get("sources") != sources_hash(runtime):
+        return f"the Lambda package {path} is older than runtime/ (its sources differ)"
+    return None
