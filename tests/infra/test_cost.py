@@ -62,9 +62,10 @@ def test_a_free_tier_is_subtracted_only_where_the_table_applies_it() -> None:
 
 # ---- coverage: nothing in a stack is silently zero ----------------------------------------------
 
-@pytest.mark.parametrize("stack", ["dev", "prod", "preview"])
-def test_every_type_the_stacks_create_is_priced_or_declared_free(stack: str, request: pytest.FixtureRequest) -> None:
-    assert_every_type_priced(request.getfixturevalue(stack))
+def test_every_type_the_stacks_create_is_priced_or_declared_free(any_rendering: Rendering) -> None:
+    # The real app and the fixture app (every handler kind: buckets, WebSocket...) on dev, prod and a preview.
+    assert_every_type_priced(any_rendering)
+    assert not estimate_cost(any_rendering.custom, PRICES, (IDLE, LAUNCH)).unpriced
 
 
 def test_a_type_missing_from_the_table_fails_coverage_and_is_reported_unpriced(dev: Rendering) -> None:

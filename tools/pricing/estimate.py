@@ -137,7 +137,10 @@ def format_text(estimate: Estimate, stack: str) -> str:
                  "(configuration, IAM, ...; see tools/prices.toml [types])")
     lines.append("")
     lines.append(f"Prices: {estimate.prices.note} ({estimate.prices.source}).")
-    lines.append("Free tiers are stated in the table and not applied, except Cognito's 10,000 MAU.")
+    applied = [f"{p.key} ({p.free_per_month:,.0f} {p.unit})" for p in estimate.prices.prices.values()
+               if p.free_tier_applied and p.free_per_month]
+    lines.append("Free tiers are stated in the table and not applied (most are per account), except: "
+                 + (", ".join(applied) or "none") + ".")
     lines.append(f"Seeds: {SEED_COST_ESTIMATE} ({SEED_LOAD}; {SEED_SOURCE}).")
     busy = [load for load in estimate.loads if load.busy]
     for load in busy:

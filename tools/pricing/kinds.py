@@ -310,7 +310,8 @@ def rds_proxy(ctx: Context, proxies: Sequence[Resource]) -> list[Charge | Unpric
         vcpus_total += vcpus
         usd += ctx.prices.cost("rds_proxy_vcpu_hour", vcpus * HOURS_PER_MONTH)
     if vcpus_total:
-        charges.append(Charge("rds:Proxy", len(proxies), usd, f"{vcpus_total} vCPUs billed (minimum 2 each)"))
+        charges.append(Charge("rds:Proxy", len(proxies), usd,
+                              f"{vcpus_total} vCPUs billed (the primary's, minimum 2 each)"))
     return charges
 
 
