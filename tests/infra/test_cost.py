@@ -12,6 +12,7 @@ from stacks.mocks import RecordedResource, Rendering, render
 from tools.cost import main
 from tools.pricing import IDLE, LAUNCH, PriceTable, PriceTableError, estimate_cost, unpriced_types
 from tools.pricing.inventory import Inventory, runs_per_month
+from tools.pricing.kinds import MODELS
 from tools.pricing.load import HOURS_PER_MONTH
 
 PRICES = PriceTable.load()
@@ -46,6 +47,11 @@ def test_the_price_table_states_its_date_and_source_for_every_price() -> None:
     for price in PRICES.prices.values():
         assert price.source.startswith("https://aws.amazon.com/"), price.key
         assert price.date, price.key
+
+
+def test_every_model_the_table_names_exists_and_every_model_is_used() -> None:
+    named = {rule.model for rule in PRICES.types.values() if rule.model}
+    assert named == set(MODELS)
 
 
 def test_a_price_without_a_source_is_refused() -> None:
@@ -192,6 +198,7 @@ def test_cost_prints_a_table_per_kind_totals_and_the_seeds_figure(capsys: pytest
     for kind in ("ec2:NatGateway", "rds:Instance", "rds:Proxy", "lambda:Function", "dynamodb:Table", "TOTAL"):
         assert kind in out, kind
     assert "$200-500/month" in out and "check before relying" in out and "Unpriced: none" in out
+    assert "At launch: $" in out and "biggest: " in out
 
 
 def test_cost_json_agrees_with_the_estimate_and_share_divides_it(prod: Rendering,

@@ -16,7 +16,7 @@ from typing import Any
 
 from tools.pricing.inventory import Inventory, Resource
 from tools.pricing.kinds import MODELS, Charge, Context, Unpriced
-from tools.pricing.load import SEED_COST_ESTIMATE, SEED_LOAD, SEED_SOURCE, Load
+from tools.pricing.load import SEED_COST_ESTIMATE, SEED_COST_RANGE, SEED_LOAD, SEED_SOURCE, Load
 from tools.pricing.table import PriceTable
 
 
@@ -144,6 +144,12 @@ def format_text(estimate: Estimate, stack: str) -> str:
     lines.append(f"Seeds: {SEED_COST_ESTIMATE} ({SEED_LOAD}; {SEED_SOURCE}).")
     busy = [load for load in estimate.loads if load.busy]
     for load in busy:
+        total = estimate.total(load.name)
+        low, high = SEED_COST_RANGE
+        verdict = "below" if total < low else "within" if total <= high else "above"
+        lines.append(f"At {load.name}: ${total:,.2f}/month, {verdict} the seeds' range; biggest: "
+                     + ", ".join(f"{line.kind} ${line.usd.get(load.name, 0.0):,.2f}"
+                                 for line in estimate.biggest(load.name, 4)) + ".")
         lines.append(f"Load {load.name!r}: {load.daily_active_users:,.0f} DAU, {load.monthly_active_users:,.0f} MAU, "
                      f"{load.api_requests_per_dau:g} API requests/DAU/day, events/DAU/day "
                      + ", ".join(f"{k} {v:g}" for k, v in load.events_per_dau.items())

@@ -55,13 +55,6 @@ class Context:
 Model = Callable[[Context, Sequence[Resource]], list[Charge | Unpriced]]
 
 
-def _short(type_token: str) -> str:
-    """``aws:lambda/function:Function`` -> ``lambda:Function``."""
-    _, _, rest = type_token.partition(":")
-    module, _, kind = rest.partition(":")
-    return f"{module.split('/')[0]}:{kind}"
-
-
 def _million(value: float) -> str:
     return f"{value / 1e6:.2f}M"
 

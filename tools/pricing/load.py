@@ -24,6 +24,7 @@ GB = 1024**3
 
 # What the seeds say about load and cost (shared/seeds/coin-social-network-case-study.txt, "Results").
 SEED_COST_ESTIMATE = "$200-500/month in the initial stage"
+SEED_COST_RANGE = (200.0, 500.0)
 SEED_LOAD = "supports 10,000 concurrent users (modelled here as 10,000 daily active users)"
 SEED_SOURCE = "shared/seeds/coin-social-network-case-study.txt"
 
