@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 STACK  ?= dev
 PORT   ?= 8000
 
-.PHONY: dev test bench lint plan package clean
+.PHONY: dev test bench lint plan cost package clean
 
 $(STAMP): requirements-dev.txt runtime/requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,9 @@ lint: $(STAMP)  ## ruff and mypy (strict)
 
 plan: $(STAMP)  ## offline table of every resource of STACK (dev, prod, preview-*)
 	$(BIN)/python -m tools.plan --stack $(STACK)
+
+cost: $(STAMP)  ## offline monthly cost of STACK, idle and at the seeds' launch load (tools/prices.toml)
+	$(BIN)/python -m tools.cost --stack $(STACK)
 
 package: $(STAMP) ## the Lambda archive (chalice package) that `pulumi up` deploys
 	# chalice only needs a region to render its (unused) terraform; the zip is what Pulumi deploys.
