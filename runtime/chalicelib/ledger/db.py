@@ -35,6 +35,10 @@ log = get_logger(__name__)
 
 SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 SECRET_TTL_SECONDS = 300
+# A refused password is read again only if the copy in hand is older than this: a wrong secret costs
+# one GetSecretValue per process every few seconds, not one per connection attempt.
+REREAD_AFTER_SECONDS = 5.0
+_now = time.monotonic  # the cache's clock (tests move it)
 
 
 def database_url() -> str:
@@ -64,7 +68,7 @@ def server_url(database: str) -> str:
 
 @dataclass(frozen=True)
 class Credentials:
-    """A secret's username and password, and when this process read it (``time.monotonic()``)."""
+    """A secret's username and password, and when this process read it (``_now()``, monotonic seconds)."""
 
     username: str
     password: str
@@ -88,9 +92,9 @@ def read_secret(arn: str) -> tuple[str, str]:
 def credentials(arn: str, max_age: float = SECRET_TTL_SECONDS) -> Credentials:
     """The secret's credentials, read again once older than ``max_age`` seconds: RDS rotates the managed secret."""
     cached = _cache.get(arn)
-    if cached is None or time.monotonic() - cached.read_at >= max_age:
+    if cached is None or _now() - cached.read_at >= max_age:
         username, password = read_secret(arn)
-        cached = _cache[arn] = Credentials(username, password, time.monotonic())
+        cached = _cache[arn] = Credentials(username, password, _now())
     return cached
 
 
@@ -107,15 +111,14 @@ def is_authentication_failure(error: BaseException) -> bool:
 def _log_in_with_secret(engine: Engine, secret_arn: str) -> None:
     @event.listens_for(engine, "do_connect")
     def _connect(dialect: Any, record: Any, cargs: Any, cparams: dict[str, Any]) -> Any:
-        # Each new connection asks for the credentials. A refused password that came from the cache
-        # is read again once, at once: RDS rotated it, and a warm function would otherwise fail for
-        # up to the cache's five minutes. A password read just now and refused fails: no loop.
-        asked_at = time.monotonic()
+        # Each new connection asks for the credentials. A refused password from the cache is read again
+        # once, at once: RDS rotated it, and a warm function would otherwise fail for up to the cache's
+        # five minutes. A password read moments ago and refused is wrong, not stale: it fails.
         secret = credentials(secret_arn)
         try:
             return dialect.connect(*cargs, **{**cparams, "user": secret.username, "password": secret.password})
         except dialect.loaded_dbapi.OperationalError as error:
-            if secret.read_at >= asked_at or not is_authentication_failure(error):
+            if not is_authentication_failure(error) or _now() - secret.read_at < REREAD_AFTER_SECONDS:
                 raise
         log.warning("the database refused the cached password: reading the secret again",
                     extra={"secret_arn": secret_arn})
