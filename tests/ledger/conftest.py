@@ -84,6 +84,28 @@ def password_server() -> str:
     return url
 
 
+@dataclass(frozen=True)
+class Master:
+    """A master user like RDS's: no superuser, CREATEROLE and CREATEDB, and it must give its password."""
+
+    name: str
+    password: str
+
+
+@pytest.fixture(scope="session")
+def master(password_server: str) -> Iterator[Master]:
+    # Never the superuser: the master becomes a member of the roles it creates, and so of PASSWORD_GROUP.
+    found = Master(f"ledger_master_{uuid.uuid4().hex[:10]}", secrets.token_urlsafe(18))
+    make_password_role(password_server, found.name, found.password)
+    with psycopg.connect(password_server, autocommit=True) as connection:
+        connection.execute(sql.SQL("ALTER ROLE {} WITH NOSUPERUSER CREATEROLE CREATEDB").format(
+            sql.Identifier(found.name)))
+    try:
+        yield found
+    finally:
+        drop(password_server, role=found.name)
+
+
 def drop(superuser_url: str, database: str | None = None, role: str | None = None) -> None:
     """Drop a test's database (connections and all) and role, if they exist."""
     with psycopg.connect(superuser_url, autocommit=True) as connection:

@@ -9,6 +9,10 @@ server runs (a container in CI, too). It is idempotent, marked with a comment, c
 ``pg_hba_file_rules`` before the reload (a broken file is put back as it was), and left in place:
 removing it could pull the rule from under a concurrent run.
 
+Never make the superuser a member of a role in the group (``GRANT <member> TO postgres``): membership
+is transitive here, and the superuser would need a password too. Tests that need a master user
+creating roles use a non-superuser one (``master`` in conftest), as RDS's is.
+
 Usage::
 
     require_passwords(superuser_url)            # once per session; fails loudly if it cannot
