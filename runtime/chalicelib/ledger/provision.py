@@ -26,6 +26,8 @@ from sqlalchemy import Connection
 
 # Never dropped nor handed to a preview: the server's own databases.
 PROTECTED_DATABASES = frozenset({"postgres", "template0", "template1", "rdsadmin"})
+# PostgreSQL silently truncates longer names (NAMEDATALEN - 1): the next lookup would miss the object.
+MAX_NAME_BYTES = 63
 
 
 class ProvisionError(RuntimeError):
@@ -38,9 +40,12 @@ def _driver(connection: Connection, database: str, role: str) -> psycopg.Connect
         raise ProvisionError("provisioning needs a psycopg connection")
     if not raw.autocommit:
         raise ProvisionError("CREATE and DROP DATABASE cannot run in a transaction: connect in AUTOCOMMIT")
+    for kind, name in (("database", database), ("role", role)):
+        if not name or len(name.encode()) > MAX_NAME_BYTES:
+            raise ProvisionError(f"the {kind} name {name!r} must have 1 to {MAX_NAME_BYTES} bytes")
     if database in PROTECTED_DATABASES:
         raise ProvisionError(f"refusing to provision or drop the server's own database {database!r}")
-    if not role or role == raw.info.user:
+    if role == raw.info.user:
         raise ProvisionError(f"refusing to provision or drop the master user {role!r} as a preview's role")
     return raw
 
