@@ -2,14 +2,17 @@
 
 ``DATABASE_URL`` wins when set. In AWS the stack sets ``DATABASE_HOST``,
 ``DATABASE_PORT``, ``DATABASE_NAME`` and ``DATABASE_SECRET_ARN``; each new
-connection takes the credentials from Secrets Manager (cached five minutes),
-so the password RDS rotates is picked up without a restart. One small pool per
-process: RDS Proxy multiplexes Lambda's many processes onto few connections.
+connection takes the credentials from Secrets Manager (cached five minutes, and
+read again at once when the server refuses the cached password), so the password
+RDS rotates is picked up without a restart. ``DATABASE_SSLMODE`` (default
+``require``) is libpq's TLS mode. One small pool per process: RDS Proxy
+multiplexes Lambda's many processes onto few connections.
 
 Usage::
 
     with transaction() as session:
         session.add(...)
+    make_engine(server_url("postgres"), secret_arn=admin_arn)   # another login on the same server
 """
 
 from __future__ import annotations
@@ -19,11 +22,23 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import URL, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+from chalicelib.core.logs import get_logger
+
+log = get_logger(__name__)
+
+SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+SECRET_TTL_SECONDS = 300
+# A refused password is read again only if the copy in hand is older than this: a wrong secret costs
+# one GetSecretValue per process every few seconds, not one per connection attempt.
+REREAD_AFTER_SECONDS = 5.0
+_now = time.monotonic  # the cache's clock (tests move it)
 
 
 def database_url() -> str:
@@ -31,31 +46,92 @@ def database_url() -> str:
     url = os.environ.get("DATABASE_URL")
     if url:
         return url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
+    return server_url(os.environ.get("DATABASE_NAME") or "ledger")
+
+
+def server_url(database: str) -> str:
+    """The URL of ``database`` on the stack's server (``DATABASE_HOST``, ``DATABASE_PORT``), TLS as configured.
+
+    ``DATABASE_SSLMODE`` is libpq's ``sslmode``: ``require`` unless set (RDS Proxy requires TLS); a
+    server without TLS (the tests' local one) needs ``disable``, said out loud.
+    """
     host = os.environ.get("DATABASE_HOST")
     if not host or not os.environ.get("DATABASE_SECRET_ARN"):
         raise LookupError("set DATABASE_URL, or DATABASE_HOST and DATABASE_SECRET_ARN")
-    port, name = os.environ.get("DATABASE_PORT", "5432"), os.environ.get("DATABASE_NAME", "ledger")
-    return f"postgresql+psycopg://{host}:{port}/{name}?sslmode=require"
+    sslmode = os.environ.get("DATABASE_SSLMODE") or "require"
+    if sslmode not in SSL_MODES:
+        raise ValueError(f"DATABASE_SSLMODE={sslmode!r}: use one of {', '.join(SSL_MODES)}")
+    url = URL.create("postgresql+psycopg", host=host, port=int(os.environ.get("DATABASE_PORT") or 5432),
+                     database=database, query={"sslmode": sslmode})
+    return url.render_as_string(hide_password=False)
 
 
-SECRET_TTL_SECONDS = 300
-_secret: tuple[float, dict[str, str]] = (0.0, {})
+@dataclass(frozen=True)
+class Credentials:
+    """A secret's username and password, and when this process read it (``_now()``, monotonic seconds)."""
+
+    username: str
+    password: str
+    read_at: float
 
 
-def _credentials() -> dict[str, str]:
-    """The secret's username and password, refetched every few minutes: RDS rotates the managed secret."""
-    global _secret
-    fetched_at, secret = _secret
-    if time.monotonic() - fetched_at > SECRET_TTL_SECONDS:
-        import boto3
-
-        answer = boto3.client("secretsmanager").get_secret_value(SecretId=os.environ["DATABASE_SECRET_ARN"])
-        secret = json.loads(answer["SecretString"])
-        _secret = (time.monotonic(), secret)
-    return secret
+_cache: dict[str, Credentials] = {}
 
 
-def make_engine(url: str) -> Engine:
+def read_secret(arn: str) -> tuple[str, str]:
+    """GetSecretValue: ``(username, password)`` of a JSON secret shaped like RDS's managed one."""
+    import boto3
+
+    answer = boto3.client("secretsmanager").get_secret_value(SecretId=arn)
+    value = json.loads(answer["SecretString"])
+    if not isinstance(value, dict) or not all(isinstance(value.get(k), str) for k in ("username", "password")):
+        raise ValueError(f"secret {arn} must be JSON with a username and a password")
+    return value["username"], value["password"]
+
+
+def credentials(arn: str, max_age: float = SECRET_TTL_SECONDS) -> Credentials:
+    """The secret's credentials, read again once older than ``max_age`` seconds: RDS rotates the managed secret."""
+    cached = _cache.get(arn)
+    if cached is None or _now() - cached.read_at >= max_age:
+        username, password = read_secret(arn)
+        cached = _cache[arn] = Credentials(username, password, _now())
+    return cached
+
+
+def forget_credentials() -> None:
+    """Drop every cached secret (tests; a process that must read them again)."""
+    _cache.clear()
+
+
+def is_authentication_failure(error: BaseException) -> bool:
+    """The server refused the password. libpq reports no SQLSTATE for a failed login, only the message."""
+    return "password authentication failed" in str(error)
+
+
+def _log_in_with_secret(engine: Engine, secret_arn: str) -> None:
+    @event.listens_for(engine, "do_connect")
+    def _connect(dialect: Any, record: Any, cargs: Any, cparams: dict[str, Any]) -> Any:
+        # Each new connection asks for the credentials. A refused password from the cache is read again
+        # once, at once: RDS rotated it, and a warm function would otherwise fail for up to the cache's
+        # five minutes. A password read moments ago and refused is wrong, not stale: it fails.
+        secret = credentials(secret_arn)
+        try:
+            return dialect.connect(*cargs, **{**cparams, "user": secret.username, "password": secret.password})
+        except dialect.loaded_dbapi.OperationalError as error:
+            if not is_authentication_failure(error) or _now() - secret.read_at < REREAD_AFTER_SECONDS:
+                raise
+        log.warning("the database refused the cached password: reading the secret again",
+                    extra={"secret_arn": secret_arn})
+        secret = credentials(secret_arn, max_age=0)
+        return dialect.connect(*cargs, **{**cparams, "user": secret.username, "password": secret.password})
+
+
+def make_engine(url: str, secret_arn: str | None = None) -> Engine:
+    """The app's engine for ``url``; on PostgreSQL each new connection logs in with ``secret_arn``'s credentials.
+
+    ``secret_arn`` defaults to ``DATABASE_SECRET_ARN`` when ``DATABASE_URL`` is unset (in AWS); a
+    ``DATABASE_URL`` carries its own credentials.
+    """
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
@@ -74,14 +150,10 @@ def make_engine(url: str) -> Engine:
 
         return engine
     engine = create_engine(url, pool_size=2, max_overflow=2, pool_pre_ping=True, pool_recycle=300)
-    if "DATABASE_SECRET_ARN" in os.environ and not os.environ.get("DATABASE_URL"):
-
-        @event.listens_for(engine, "do_connect")
-        def _current_credentials(dialect: Any, record: Any, cargs: Any, cparams: dict[str, Any]) -> None:
-            # Each new connection asks for the credentials, so a rotated password is picked up.
-            secret = _credentials()
-            cparams.update(user=secret["username"], password=secret["password"])
-
+    if secret_arn is None and not os.environ.get("DATABASE_URL"):
+        secret_arn = os.environ.get("DATABASE_SECRET_ARN")
+    if secret_arn:
+        _log_in_with_secret(engine, secret_arn)
     return engine
 
 

@@ -67,10 +67,13 @@ def reconcile_ledger(event: CloudWatchEvent) -> dict[str, Any]:
 
 @ledger_events.lambda_function(name="migrate_ledger")
 @uses(LEDGER.connect())
-def migrate_ledger(event: dict[str, Any], context: Any) -> dict[str, str]:
-    """Bring the ledger's schema to the newest revision; the stack invokes it on every deploy."""
-    from chalicelib.ledger.db import database_url
-    from chalicelib.ledger.migrate import migrate
+def migrate_ledger(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The stack's deploy step: migrate to the newest revision; on a shared server, create or drop the database.
 
-    migrate(database_url())
-    return {"migrated": "head"}
+    The event is the ``aws.lambda_.Invocation``'s input (see ``chalicelib.ledger.deploy``).
+    """
+    from chalicelib.ledger.deploy import Request, patience_for, run
+
+    answer = run(Request.from_event(event), patience_for(context))
+    log.info("ledger deploy step done", extra={"deploy": answer})  # "created" would clash with LogRecord
+    return answer
