@@ -143,5 +143,7 @@ def invoke_database_lifecycle(name: str, database: Database, function: aws.lambd
         function_name=function.name,
         input=json.dumps({"action": "database", "database": database.name}, sort_keys=True),
         lifecycle_scope="CRUD",
-        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[function, *depends_on])),
+        # Should it ever be replaced, drop first: created first, the old one's delete would drop the new database.
+        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[function, *depends_on],
+                                                                       delete_before_replace=True)),
     )

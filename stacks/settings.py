@@ -127,6 +127,7 @@ class StackSettings:
     # Identity
     auto_confirm_signup: bool = False
     mfa: MfaMode = "OFF"
+    user_pool_tier: str = "LITE"  # Cognito's feature plan: LITE, ESSENTIALS or PLUS
     access_token_minutes: int = 60
     refresh_token_days: int = 30
     # API
@@ -182,6 +183,8 @@ class StackSettings:
             raise SettingsError("prod needs someone to page: set social:alarmEmail (pulumi config set alarmEmail ...)")
         if self.environment == "prod" and self.shared_network:
             raise SettingsError("prod keeps its own network and database server: set social:sharedNetwork false")
+        if self.user_pool_tier not in ("LITE", "ESSENTIALS", "PLUS"):
+            raise SettingsError("userPoolTier must be LITE, ESSENTIALS or PLUS")
         if self.mfa not in get_args(MfaMode):
             raise SettingsError(f"mfa must be one of {get_args(MfaMode)}")
         if self.log_level not in get_args(LogLevel):
