@@ -10,7 +10,7 @@ are created or updated only after that invocation succeeded.
 Usage::
 
     functions = Functions("social-dev-functions", FunctionsArgs(settings, plan, code, environment, arns), opts)
-    functions.functions["api_handler"].invoke_arn, functions.roles["api_handler"].arn
+    functions.functions["api_handler"].invoke_arn, functions.roles["api_ledger"].arn
     functions.migrations["ledger"]  # the aws.lambda_.Invocation that migrated the ledger
 """
 
@@ -25,7 +25,7 @@ import pulumi
 import pulumi_aws as aws
 
 from chalicelib.core.declarations import Database
-from stacks.appgraph import AppGraphError, AppPlan, FunctionPlan
+from stacks.appgraph import ApiTrigger, AppGraphError, AppPlan, FunctionPlan
 from stacks.database import DatabaseEndpoint
 from stacks.migrations import invoke_migrations, migrators, scripts_folder, scripts_hash
 from stacks.network import Network
@@ -207,7 +207,7 @@ class Functions(pulumi.ComponentResource):
         self.functions[function.name] = aws.lambda_.Function(
             function_name,
             name=function_name,
-            description=f"{function.trigger.kind}: {function.handler}",
+            description=_description(function),
             role=role.arn,
             runtime=settings.lambda_runtime,
             handler=function.handler,
@@ -224,6 +224,13 @@ class Functions(pulumi.ComponentResource):
             # unmanaged one that never expires.
             opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on),
         )
+
+
+def _description(function: FunctionPlan) -> str:
+    """What runs and what calls it; an API function says how many routes it serves (``tools/plan.py`` shows it)."""
+    if isinstance(function.trigger, ApiTrigger):
+        return f"api: {function.handler} serving {len(function.trigger.routes)} routes"
+    return f"{function.trigger.kind}: {function.handler}"
 
 
 DATABASE_ENV = ("DATABASE_HOST", "DATABASE_PORT", "DATABASE_NAME", "DATABASE_SECRET_ARN")

@@ -105,9 +105,8 @@ class Platform(pulumi.ComponentResource):
             settings=settings, plan=self.plan, functions=functions.functions, queues=messaging.queues,
             topics=messaging.topics, buckets=storage.buckets, tables=data.tables,
             failure_queues=messaging.failure_queues, rules=messaging.rules, websocket=websocket), child)
-        api = (RestApi(namer.name("rest-api"),
-                       RestApiArgs(settings, args.app, functions.functions[self.plan.api.name]), child)
-               if self.plan.api is not None else None)
+        api = (RestApi(namer.name("rest-api"), RestApiArgs(settings, args.app, self.plan, functions.functions), child)
+               if self.plan.apis else None)
         Observability(namer.name("observability"), ObservabilityArgs(
             settings, functions.functions, {**messaging.dead_letters, **messaging.failure_queues},
             ledger=bool(args.manifest.databases)), child)
