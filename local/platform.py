@@ -55,6 +55,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+from chalicelib.core import environment
 from chalicelib.core.settings import Settings
 from local.admin import ADMINS_GROUP, PASSWORD_VARIABLE, AdminAccount, admin_password, create_admin
 from local.aws import DEFAULT_REGION, QUIET_AGENT, MotoServer, aws_environment
@@ -178,9 +179,9 @@ class LocalPlatform:
                                      visibility_timeout=self._visibility_timeout)
         self._env.update(self.provisioned.env)
         self._open_database(manifest)
-        self.cursor_secret_from_env = bool(os.environ.get("CURSOR_SECRET"))
+        self.cursor_secret_from_env = bool(os.environ.get(environment.CURSOR_SECRET))
         if not self.cursor_secret_from_env:  # one key for every handler of this process, new for each start
-            self._env.update({"CURSOR_SECRET": secrets.token_urlsafe(32)})
+            self._env.update({environment.CURSOR_SECRET: secrets.token_urlsafe(32)})
         for table in manifest.tables:  # models read their table name at import, before it existed
             table.bind()
         if password is not None and self.provisioned.user_pool is not None:
@@ -218,9 +219,9 @@ class LocalPlatform:
             names = ", ".join(d.name for d in manifest.databases)
             raise StartupError(f"the manifest declares {len(manifest.databases)} databases ({names}); "
                                "the runtime finds one, through DATABASE_URL")
-        url = self._database_url if self._database_url is not None else os.environ.get("DATABASE_URL")
+        url = self._database_url if self._database_url is not None else os.environ.get(environment.DATABASE_URL)
         self.database = LocalDatabase.open(manifest.databases[0], url=url, sqlite_file=self._sqlite_file)
-        self._env.update({"DATABASE_URL": self.database.url})  # before the app (and its settings) is imported
+        self._env.update({environment.DATABASE_URL: self.database.url})  # before the app (and its settings) is imported
         self.database.prepare(seed=self._seed)  # on a thread it would gain nothing: moto holds the GIL
 
     def stop(self) -> None:

@@ -25,6 +25,7 @@ import pulumi
 import pulumi_aws as aws
 
 from chalicelib.core.declarations import Database
+from chalicelib.core.environment import DATABASE_VARIABLES, database_environment
 from stacks.appgraph import ApiTrigger, AppGraphError, AppPlan, FunctionPlan
 from stacks.database import DatabaseEndpoint
 from stacks.migrations import invoke_migrations, migrators, scripts_folder, scripts_hash
@@ -190,12 +191,7 @@ class Functions(pulumi.ComponentResource):
         depends_on: list[pulumi.Resource] = [policy, log_group]
         if database is not None and network is not None:
             endpoint = args.endpoints[database.name]
-            environment |= {
-                "DATABASE_HOST": endpoint.host,
-                "DATABASE_PORT": str(endpoint.port),
-                "DATABASE_NAME": endpoint.name,
-                "DATABASE_SECRET_ARN": endpoint.secret_arn,
-            }
+            environment |= database_environment(endpoint.host, str(endpoint.port), endpoint.name, endpoint.secret_arn)
             vpc_config = aws.lambda_.FunctionVpcConfigArgs(
                 subnet_ids=[s.id for s in network.private_subnets],
                 security_group_ids=[network.functions_group.id],
@@ -233,7 +229,7 @@ def _description(function: FunctionPlan) -> str:
     return f"{function.trigger.kind}: {function.handler}"
 
 
-DATABASE_ENV = ("DATABASE_HOST", "DATABASE_PORT", "DATABASE_NAME", "DATABASE_SECRET_ARN")
+DATABASE_ENV = DATABASE_VARIABLES
 
 
 def _connected_database(function: FunctionPlan) -> Database | None:

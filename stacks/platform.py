@@ -15,6 +15,7 @@ import pulumi_random as random
 from chalice.app import Chalice
 
 from chalicelib.core.declarations import Manifest
+from chalicelib.core.environment import Knobs, Physical, PoolValues, build_environment
 from stacks.api import RestApi, RestApiArgs
 from stacks.appgraph import AppPlan, plan_app
 from stacks.data import Data, DataArgs
@@ -131,36 +132,21 @@ class Platform(pulumi.ComponentResource):
                      cursor_secret: pulumi.Output[str]) -> dict[str, pulumi.Input[str]]:
         """Every variable ``chalicelib.core.settings`` and the declarations read, for every function.
 
-        AWS_REGION is not here: Lambda sets it and refuses functions that set it themselves.
+        Built by ``chalicelib.core.environment``, as the local platform's. AWS_REGION is not here: Lambda
+        sets it and refuses functions that set it themselves.
         """
-        environment: dict[str, pulumi.Input[str]] = {
-            "STAGE": settings.stack,
-            "AUTO_CONFIRM_SIGNUP": str(settings.auto_confirm_signup).lower(),
-            "MAX_BODY_BYTES": str(settings.max_body_bytes),
-            "TRACING": str(settings.tracing).lower(),
-            "LOG_LEVEL": settings.log_level,
-            "FANOUT_MAX_FOLLOWERS": str(settings.fanout_max_followers),
-            "TIMELINE_DAYS": str(settings.timeline_days),
-            "BACKFILL_POSTS": str(settings.backfill_posts),
-            "CURSOR_SECRET": cursor_secret,
-        }
-        if identity is not None:
-            environment |= {
-                "USER_POOL_ID": identity.user_pool.id,
-                "USER_POOL_CLIENT_ID": identity.client.id,
-                "JWKS_URL": identity.jwks_url,
-                "TOKEN_ISSUER": identity.issuer,
-            }
-        values: dict[str, dict[str, pulumi.Output[str]]] = {
-            "table": {n: t.name for n, t in data.tables.items()},
-            "queue": {n: q.url for n, q in messaging.queues.items()},
-            "topic": {n: t.arn for n, t in messaging.topics.items()},
-            "bucket": {n: b.bucket for n, b in storage.buckets.items()},
-        }
-        for resource in manifest.resources():
-            if resource.kind in values:
-                environment[resource.env_var] = values[resource.kind][resource.name]
-        if websocket is not None:
-            environment["WEBSOCKET_ENDPOINT"] = websocket.management_endpoint
-        return environment
-
+        physical = Physical[pulumi.Input[str]](
+            tables={n: t.name for n, t in data.tables.items()},
+            queues={n: q.url for n, q in messaging.queues.items()},
+            topics={n: t.arn for n, t in messaging.topics.items()},
+            buckets={n: b.bucket for n, b in storage.buckets.items()},
+            user_pool=PoolValues(id=identity.user_pool.id, client_id=identity.client.id, jwks_url=identity.jwks_url,
+                                 issuer=identity.issuer) if identity is not None else None,
+            websocket_endpoint=websocket.management_endpoint if websocket is not None else None,
+            cursor_secret=cursor_secret,
+        )
+        knobs = Knobs(stage=settings.stack, auto_confirm_signup=settings.auto_confirm_signup,
+                      max_body_bytes=settings.max_body_bytes, tracing=settings.tracing, log_level=settings.log_level,
+                      fanout_max_followers=settings.fanout_max_followers, timeline_days=settings.timeline_days,
+                      backfill_posts=settings.backfill_posts)
+        return dict(build_environment(manifest, physical, knobs))
