@@ -71,6 +71,9 @@ def test_the_gateway_runs_each_route_as_the_planned_function_that_serves_it(plat
     assert platform.plan is not None and platform.grants is not None
     assert platform.grants.plan is platform.plan
     assert platform.plan.route_function("/guarded/{pk}", "PUT").name == "api_handler"
+    banner = "\n".join(platform.describe())
+    assert "  api_handler <- 3 routes" in banner  # /echo/{word}, PUT and GET /guarded/{pk}
+    assert "grants       enforced" in banner
 
 
 def _policy(statements: list[dict[str, Any]]) -> FunctionPolicy:
