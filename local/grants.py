@@ -205,7 +205,9 @@ def _matches(statement: Mapping[str, Any], action: str, resource: str) -> bool:
             and any(_glob(r, resource, ignore_case=False) for r in _as_list(statement.get("Resource"))))
 
 
-# What each service answers when IAM refuses a call: (error code, HTTP status).
+# What each service answers when IAM refuses a call: (error code, HTTP status). SNS alone says
+# AuthorizationError (status 403), e.g. "(AuthorizationError) when calling the Publish operation: User: ...
+# is not authorized to perform: SNS:Publish on resource: ..." (aws-ia/terraform-aws-control_tower_account_factory#151).
 _DENIED: dict[str, tuple[str, int]] = {
     "dynamodb": ("AccessDeniedException", 400),
     "sqs": ("AccessDenied", 403),
