@@ -10,6 +10,10 @@ get the 404 that ``stacks/`` configures on API Gateway:
 ``{"error": {"code": "not_found", "message": "..."}}``. An OPTIONS preflight on
 a path without an OPTIONS route gets the CORS answer API Gateway generates.
 
+Each route runs as the planned function that serves it (``api_handler``,
+``api_<database>``: ``stacks.appgraph.plan_app``), and with ``grants`` its AWS
+calls are judged against that function's policy (``local.grants``).
+
 Requests are served on threads; Chalice's ``app.current_request`` is a plain
 attribute, so the app's class is swapped for one whose ``current_request`` is
 thread-local, as ``chalice local`` does.
@@ -41,6 +45,8 @@ from chalice.app import Chalice
 from chalice.local import LambdaContext, LocalChalice, RouteMatcher
 
 from local.aws import ACCOUNT_ID
+from local.grants import Grants
+from stacks.appgraph import API_FUNCTION, AppPlan
 
 log = logging.getLogger("local.http")
 
@@ -63,14 +69,22 @@ def not_found_response(method: str, path: str) -> dict[str, Any]:
 class ApiGateway:
     """Routes requests of one app, builds proxy events and calls the app."""
 
-    def __init__(self, app: Chalice, *, stage: str = "api", function_name: str = "api_handler",
-                 region: str = "us-east-1") -> None:
+    def __init__(self, app: Chalice, *, stage: str = "api", function_name: str = API_FUNCTION,
+                 region: str = "us-east-1", plan: AppPlan | None = None, grants: Grants | None = None,
+                 function_prefix: str = "") -> None:
         make_request_thread_local(app)
         self.app = app
         self.stage = stage
-        self.function_name = function_name
+        self.function_name = function_name  # without a plan, the one function of every route
         self.region = region
+        self.plan = plan if plan is not None else grants.plan if grants is not None else None
+        self.grants = grants
+        self.function_prefix = function_prefix
         self._matcher = RouteMatcher(list(app.routes))
+
+    def function_of(self, route: str, method: str) -> str:
+        """The planned function that serves ``method route`` (``route`` as declared: ``/v1/posts/{post_id}``)."""
+        return self.plan.route_function(route, method).name if self.plan is not None else self.function_name
 
     def handle(self, method: str, target: str, headers: list[tuple[str, str]], body: bytes | None,
                source_ip: str = "127.0.0.1") -> dict[str, Any]:
@@ -86,8 +100,10 @@ class ApiGateway:
         if method not in routes:
             return not_found_response(method, path)
         event = self.proxy_event(method, target, headers, body, match.route, match.captured, source_ip)
-        context = LambdaContext(self.function_name, memory_size=512, max_runtime_ms=29_000)
-        response: dict[str, Any] = self.app(event, context)
+        function = self.function_of(match.route, method)
+        context = LambdaContext(f"{self.function_prefix}{function}", memory_size=512, max_runtime_ms=29_000)
+        with self.grants.calling(function) if self.grants is not None else contextlib.nullcontext():
+            response: dict[str, Any] = self.app(event, context)
         return response
 
     def proxy_event(self, method: str, target: str, headers: list[tuple[str, str]], body: bytes | None,
@@ -246,8 +262,10 @@ class HttpServer:
     """The gateway on ``host:port`` (port 0 picks a free one), served by a background thread."""
 
     def __init__(self, app: Chalice, host: str = "127.0.0.1", port: int = 8000, *, stage: str = "api",
-                 region: str = "us-east-1") -> None:
-        self.gateway = ApiGateway(app, stage=stage, region=region)
+                 region: str = "us-east-1", plan: AppPlan | None = None, grants: Grants | None = None,
+                 function_prefix: str = "") -> None:
+        self.gateway = ApiGateway(app, stage=stage, region=region, plan=plan, grants=grants,
+                                  function_prefix=function_prefix)
         self._server = _Server((host, port), self.gateway)
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
                                         name="local-http", daemon=True)

@@ -9,20 +9,27 @@ object the handler string names, and it also works for an app built inside a
 test (whose handler strings say ``app.<function>`` whatever module defines
 them). The handler string is imported only when the map lacks the name.
 
+With ``grants`` (``local.grants.Grants``), the handler's AWS calls are judged
+against its own function's policy, as its role would judge them in AWS.
+
 Usage::
 
-    invoker = Invoker(app, function_prefix="social-local-")
+    invoker = Invoker(app, function_prefix="social-local-", grants=grants)
     result = invoker.invoke("fan_out", {"Records": [...]})   # the handler's return value
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Chalice
 from chalice.local import LambdaContext
+
+if TYPE_CHECKING:
+    from local.grants import Grants
 
 Handler = Callable[[dict[str, Any], Any], Any]
 
@@ -31,8 +38,9 @@ class Invoker:
     """Resolves handler names of one app and calls them with a Lambda context."""
 
     def __init__(self, app: Chalice, function_prefix: str = "", timeout_seconds: int = 900,
-                 memory_mb: int = 512) -> None:
+                 memory_mb: int = 512, grants: Grants | None = None) -> None:
         self._app = app
+        self._grants = grants
         self._prefix = function_prefix
         self._timeout_ms = timeout_seconds * 1000
         self._memory_mb = memory_mb
@@ -52,4 +60,6 @@ class Invoker:
                              max_runtime_ms=self._timeout_ms)
 
     def invoke(self, name: str, event: dict[str, Any]) -> Any:
-        return self.resolve(name)(event, self.context(name))
+        handler, context = self.resolve(name), self.context(name)
+        with self._grants.calling(name) if self._grants is not None else contextlib.nullcontext():
+            return handler(event, context)

@@ -25,6 +25,11 @@ value for each start; handlers read it from Secrets Manager as they do in AWS. T
 (``FANOUT_MAX_FOLLOWERS``, ``TIMELINE_DAYS``, ``BACKFILL_POSTS``, ...) keep
 their defaults unless the environment sets them.
 
+Grants are enforced (``enforce_grants=True``, the default): every route runs as
+the planned function that serves it and every event handler as its own, and an
+AWS call its function's policy (the stack's own document) does not allow fails
+as it would in AWS (see ``local.grants``).
+
 The pump polls with its own quiet clients, and moto pokes it after every other
 request, so events reach their handlers within milliseconds of the request
 that caused them; ``idle_interval`` only bounds retries and schedules.
@@ -49,6 +54,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+from chalicelib.core import environment
 from chalicelib.core.pagination import CURSOR_KEY
 from chalicelib.core.settings import Settings
 from local.admin import ADMINS_GROUP, PASSWORD_VARIABLE, AdminAccount, admin_password, create_admin
@@ -58,10 +64,12 @@ from local.database import LocalDatabase, Seed, demo_catalog
 from local.env import EnvPatch
 from local.errors import StartupError
 from local.gateway import HttpServer
+from local.grants import Grants
 from local.handlers import Invoker
 from local.provision import Provisioned, provision
 from local.pump import Clock, EventPump, utc_now
 from local.wiring import Wire, pure_functions, wire
+from stacks.appgraph import AppPlan, plan_app
 
 if TYPE_CHECKING:
     from chalice.app import Chalice
@@ -72,7 +80,7 @@ log = logging.getLogger("local.platform")
 
 # Runtime settings worth overriding locally (small values make fan-out limits and backfills easy to see).
 TUNABLES = ("FANOUT_MAX_FOLLOWERS", "TIMELINE_DAYS", "BACKFILL_POSTS")
-CURSOR_SECRET_VARIABLE = "CURSOR_SECRET"  # the local value of the cursor-key secret
+CURSOR_SECRET_VARIABLE = environment.CURSOR_SECRET  # the local value of the cursor-key secret
 
 
 class LocalPlatform:
@@ -83,7 +91,7 @@ class LocalPlatform:
                  visibility_timeout: int | None = None, idle_interval: float = 1.0, clock: Clock = utc_now,
                  pump: bool = True, reset_on_stop: bool = True, database_url: str | None = None,
                  sqlite_file: Path | None = None, seed: Seed | None = demo_catalog, admin: bool = True,
-                 admin_password: str | None = None) -> None:
+                 admin_password: str | None = None, enforce_grants: bool = True) -> None:
         self.host = host
         self.port = port
         self.prefix = prefix
@@ -100,6 +108,9 @@ class LocalPlatform:
         self._seed = seed
         self._with_admin = admin
         self._admin_password = admin_password
+        self._enforce_grants = enforce_grants
+        self.plan: AppPlan | None = None
+        self.grants: Grants | None = None
         self.database: LocalDatabase | None = None
         self.admin: AdminAccount | None = None
         self._env = EnvPatch()
@@ -179,14 +190,18 @@ class LocalPlatform:
         if self._app is None:
             self._app = importlib.import_module("app").app
         assert self._app is not None
-        self.wires = wire(self._app, manifest, self.provisioned, self._clients)
+        self.plan = plan_app(self._app, manifest)
+        self.wires = wire(self._app, manifest, self.provisioned, self._clients, plan=self.plan)
+        if self._enforce_grants:
+            self.grants = Grants(self.plan, self.provisioned).install()
         if self._with_pump:
-            invoker = Invoker(self._app, function_prefix=self.prefix)
+            invoker = Invoker(self._app, function_prefix=self.prefix, grants=self.grants)
             self._pump_clients = Clients(self._moto.endpoint, self.region, user_agent_extra=QUIET_AGENT)
             self._pump = EventPump(invoker, self.wires, self._pump_clients, idle_interval=self._idle_interval,
                                    clock=self._clock).start()
             self._moto.on_change(self._pump.poke)
-        self._http = HttpServer(self._app, self.host, self.port, region=self.region).start()
+        self._http = HttpServer(self._app, self.host, self.port, region=self.region, plan=self.plan,
+                                grants=self.grants, function_prefix=self.prefix).start()
 
     def _check_admin_password(self, manifest: Manifest) -> tuple[str, bool] | None:
         """``(password, generated)`` when this platform makes the admin account, else None."""
@@ -204,9 +219,9 @@ class LocalPlatform:
             names = ", ".join(d.name for d in manifest.databases)
             raise StartupError(f"the manifest declares {len(manifest.databases)} databases ({names}); "
                                "the runtime finds one, through DATABASE_URL")
-        url = self._database_url if self._database_url is not None else os.environ.get("DATABASE_URL")
+        url = self._database_url if self._database_url is not None else os.environ.get(environment.DATABASE_URL)
         self.database = LocalDatabase.open(manifest.databases[0], url=url, sqlite_file=self._sqlite_file)
-        self._env.update({"DATABASE_URL": self.database.url})  # before the app (and its settings) is imported
+        self._env.update({environment.DATABASE_URL: self.database.url})  # before the app (and its settings) is imported
         self.database.prepare(seed=self._seed)  # on a thread it would gain nothing: moto holds the GIL
 
     def stop(self) -> None:
@@ -216,6 +231,9 @@ class LocalPlatform:
             self._http = None
         if self._pump is not None:
             self._pump.stop()
+        if self.grants is not None:
+            self.grants.uninstall()
+            self.grants = None
         for clients in (self._pump_clients, self._clients):
             if clients is not None:
                 clients.close()
@@ -242,12 +260,17 @@ class LocalPlatform:
 
     def describe(self) -> list[str]:
         """What runs where, one line each."""
-        lines = [f"API          {self.url}", f"AWS (moto)   {self.aws_endpoint}"]
+        lines = [f"API          {self.url}"]
+        if self.plan is not None:
+            lines += [f"  {line}" for line in describe_apis(self.plan)]
+        lines.append(f"AWS (moto)   {self.aws_endpoint}")
         if self.provisioned is not None:
             lines += [f"  {line}" for line in self.provisioned.describe()]
             if self.provisioned.user_pool is not None:
                 lines.append(f"  jwks    {self.provisioned.user_pool.jwks_url}")
         lines.append(f"handlers     {len(self.wires)} wired" + ("" if self._pump else " (pump off)"))
+        lines.append("grants       " + ("enforced: each call judged against its function's policy"
+                                        if self.grants is not None else "not enforced"))
         lines += [f"  {w.describe()}" for w in self.wires]
         if self._app is not None:
             lines += [f"  {name} <- invoked at deploy (a pure Lambda function; not run locally)"
@@ -269,6 +292,16 @@ class LocalPlatform:
                   for name in TUNABLES]
         return [f"settings     CURSOR_SECRET {secret}",
                 f"  {', '.join(values)}; override any of them in the environment"]
+
+
+def describe_apis(plan: AppPlan) -> list[str]:
+    """One line per function that serves routes: its name, how many routes, and the database it connects to."""
+    lines = []
+    for function in plan.apis:
+        routes = [route for route, served in plan.routes.items() if served.name == function.name]
+        databases = ", ".join(d.name for d in function.resources("database"))
+        lines.append(f"{function.name} <- {len(routes)} routes" + (f" (connects to {databases})" if databases else ""))
+    return lines
 
 
 def _declares_users_table(manifest: Manifest) -> bool:

@@ -6,8 +6,8 @@ subscriptions to topics are made as the stacks make them: raw delivery (the
 SQS body is the published message itself, its message attributes become the
 SQS message's) and, when the subscription names types, the filter policy
 ``{"type": [...]}`` on message attributes, which moto applies. ``Provisioned.env``
-holds every variable the runtime reads: each declaration's ``env_var`` and the
-user pool's settings.
+holds every variable the runtime reads, built by ``chalicelib.core.environment``
+as the stack builds its own.
 
 Usage::
 
@@ -25,10 +25,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chalicelib.core.declarations import Bucket, Manifest, Queue, Secret, Subscription, Table, Topic, UserPool
+from chalicelib.core.environment import Knobs, Physical, PoolValues, build_environment
 from local.clients import Clients
 from local.tables import create_table_request, enable_ttl
 
 DEFAULT_PREFIX = "social-local-"
+LOCAL_STAGE = "local"
 
 
 @dataclass(frozen=True)
@@ -140,34 +142,23 @@ def provision(manifest: Manifest, clients: Clients, *, prefix: str = DEFAULT_PRE
     for secret in manifest.secrets:
         value = secret_values.get(secret.name) or secrets.token_urlsafe(secret.length)[:secret.length]
         result.secrets[secret.name] = ProvisionedSecret(secret, _secret(clients, prefix + secret.name, value))
-        result.env[secret.env_var] = result.secrets[secret.name].arn
     for table in manifest.tables:
         result.tables[table.name] = _table(clients, table, prefix + table.name)
-        result.env[table.env_var] = result.tables[table.name].name
     for queue in manifest.queues:
         result.queues[queue.name] = _queue(clients, queue, prefix, visibility_timeout)
-        result.env[queue.env_var] = result.queues[queue.name].url
     for topic in manifest.topics:
         arn = clients.sns.create_topic(Name=prefix + topic.name)["TopicArn"]
         result.topics[topic.name] = ProvisionedTopic(topic, arn)
-        result.env[topic.env_var] = arn
     for queue in manifest.queues:
         for subscription in queue.subscriptions:
             result.subscriptions.append(_subscribe(clients, result.queues[queue.name],
                                                    result.topics[subscription.topic.name], subscription))
     for bucket in manifest.buckets:
         result.buckets[bucket.name] = _bucket(clients, bucket, prefix + bucket.name)
-        result.env[bucket.env_var] = result.buckets[bucket.name].name
     if manifest.user_pool is not None:
         pool = _user_pool(clients, manifest.user_pool, prefix + manifest.user_pool.name)
         result.user_pool = pool
-        result.env.update({
-            pool.declaration.env_var: pool.pool_id,
-            "USER_POOL_CLIENT_ID": pool.client_id,
-            "JWKS_URL": pool.jwks_url,
-            "TOKEN_ISSUER": pool.issuer,
-        })
-    result.env.update({"AUTO_CONFIRM_SIGNUP": "true", "STAGE": "local"})
+    result.env = local_environment(manifest, result)
     return result
 
 
@@ -179,6 +170,25 @@ def _secret(clients: Clients, name: str, value: str) -> str:
     except manager.exceptions.ResourceExistsException:
         manager.delete_secret(SecretId=name, ForceDeleteWithoutRecovery=True)
         return str(manager.create_secret(Name=name, SecretString=value)["ARN"])
+
+
+def local_environment(manifest: Manifest, provisioned: Provisioned) -> dict[str, str]:
+    """The runtime's variables for what was provisioned, built as the stack builds its own.
+
+    Sign-ups are confirmed at once; the other knobs keep the runtime's defaults unless the
+    process environment sets them. ``DATABASE_URL`` is set by the platform.
+    """
+    pool = provisioned.user_pool
+    physical = Physical[str](
+        tables={n: t.name for n, t in provisioned.tables.items()},
+        queues={n: q.url for n, q in provisioned.queues.items()},
+        topics={n: t.arn for n, t in provisioned.topics.items()},
+        buckets={n: b.name for n, b in provisioned.buckets.items()},
+        secrets={n: s.arn for n, s in provisioned.secrets.items()},
+        user_pool=PoolValues(id=pool.pool_id, client_id=pool.client_id, jwks_url=pool.jwks_url, issuer=pool.issuer)
+        if pool is not None else None,
+    )
+    return build_environment(manifest, physical, Knobs(stage=LOCAL_STAGE, auto_confirm_signup=True))
 
 
 def _table(clients: Clients, table: Table, name: str) -> ProvisionedTable:

@@ -41,7 +41,7 @@ from local.aws import ACCOUNT_ID
 from local.clients import Clients
 from local.provision import Provisioned
 from local.schedule import Cron, Rate, parse_schedule
-from stacks.appgraph import S3Trigger, ScheduleTrigger, SnsTrigger, SqsTrigger, StreamTrigger, plan_app
+from stacks.appgraph import AppPlan, S3Trigger, ScheduleTrigger, SnsTrigger, SqsTrigger, StreamTrigger, plan_app
 
 ASYNC_ATTEMPTS = 3  # Lambda retries an asynchronous invocation twice
 INTERNAL_VISIBILITY_SECONDS = 5  # the delay before an internal retry
@@ -119,15 +119,17 @@ class ScheduleWire:
 Wire = QueueWire | S3Wire | SnsWire | StreamWire | ScheduleWire
 
 
-def wire(app: Chalice, manifest: Manifest, provisioned: Provisioned, clients: Clients) -> list[Wire]:
+def wire(app: Chalice, manifest: Manifest, provisioned: Provisioned, clients: Clients,
+         plan: AppPlan | None = None) -> list[Wire]:
     """The wires of every event source of ``app`` that the pump supports, creating the plumbing.
 
     The plan is the deploy's own (``stacks.appgraph.plan_app``): it raises
     ``UndeclaredResourceError`` (before anything is created) when a handler names, or is
     granted, a resource ``manifest`` does not declare, and ``AppGraphError`` for what the
-    deploy refuses, so the local platform accepts exactly the apps the stack deploys.
+    deploy refuses, so the local platform accepts exactly the apps the stack deploys. ``plan``, when
+    given, is that plan already made (the platform makes one for the wires, the gateway and the grants).
     """
-    plan = plan_app(app, manifest)
+    plan = plan if plan is not None else plan_app(app, manifest)
     wires: list[Wire] = []
     s3_configs: dict[str, list[tuple[str, S3Trigger, str]]] = defaultdict(list)
     for function in plan.functions:

@@ -1,4 +1,8 @@
-"""The REST API: its body is Chalice's own Swagger for the app, pointing at the routes function.
+"""The REST API: its body is Chalice's own Swagger for the app, each route pointing at the function that serves it.
+
+The plan groups routes into functions (``api_handler``, ``api_<database>``:
+``stacks/appgraph.py``); each route's integration invokes its own function, and
+each of those functions may be invoked by this API only.
 
 Gateway responses (errors API Gateway answers itself, before any Lambda runs)
 are part of the body as ``x-amazon-apigateway-gateway-responses``: a body import
@@ -8,7 +12,7 @@ so they live where every import restores them.
 
 Usage::
 
-    api = RestApi("social-dev-api", RestApiArgs(settings, app, functions.functions["api_handler"]), opts)
+    api = RestApi("social-dev-api", RestApiArgs(settings, app, plan, functions.functions), opts)
     api.url  # https://<id>.execute-api.<region>.amazonaws.com/api
 """
 
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +29,7 @@ import pulumi_aws as aws
 from chalice.app import Chalice
 from chalice.deploy.swagger import SwaggerGenerator
 
+from stacks.appgraph import API_FUNCTION, AppPlan
 from stacks.settings import StackSettings
 
 STAGE = "api"  # Chalice's api_gateway_stage in runtime/.chalice/config.json
@@ -62,20 +68,28 @@ def gateway_responses() -> dict[str, Any]:
 
 
 class InvokeArnSwaggerGenerator(SwaggerGenerator):
-    """Chalice's Swagger generator, with every integration pointing at one invoke ARN.
+    """Chalice's Swagger generator, with each route's integration pointing at its function's invoke ARN.
 
     Usage::
 
-        body = function.invoke_arn.apply(lambda arn: InvokeArnSwaggerGenerator("us-east-1", arn).render(app))
+        arns = {"api_handler": "arn:aws:apigateway:...", "api_ledger": "arn:aws:apigateway:..."}
+        body = InvokeArnSwaggerGenerator("us-east-1", plan, arns).render(app)
     """
 
-    def __init__(self, region: str, invoke_arn: str) -> None:
+    def __init__(self, region: str, plan: AppPlan, invoke_arns: Mapping[str, str]) -> None:
         super().__init__(region, {})
-        self._invoke_arn = invoke_arn
+        self._plan = plan
+        self._invoke_arns = invoke_arns
+
+    def _generate_apig_integ(self, view: Any) -> Any:
+        # Chalice points every route at one 'api_handler'; here each route invokes the function the plan gave it.
+        integration: dict[str, Any] = super()._generate_apig_integ(view)
+        integration["uri"] = self._invoke_arns[self._plan.route_function(view.uri_pattern, view.method).name]
+        return integration
 
     def _uri(self, lambda_arn: str | None = None) -> Any:
-        # Chalice builds the URI from a deployed function ARN; the invoke ARN is already that URI.
-        return self._invoke_arn
+        # Only reached through the integration above, which replaces it; there is no single routes function.
+        return None
 
     def render(self, app: Chalice) -> str:
         """The body as canonical JSON (sorted keys: the same app always hashes the same)."""
@@ -86,11 +100,12 @@ class InvokeArnSwaggerGenerator(SwaggerGenerator):
 
 @dataclass(frozen=True)
 class RestApiArgs:
-    """The environment, the Chalice app (for its routes) and the routes function."""
+    """The environment, the Chalice app (for its routes), its plan and the functions (by planned name)."""
 
     settings: StackSettings
     app: Chalice
-    function: aws.lambda_.Function
+    plan: AppPlan
+    functions: Mapping[str, aws.lambda_.Function]
 
 
 class RestApi(pulumi.ComponentResource):
@@ -106,8 +121,11 @@ class RestApi(pulumi.ComponentResource):
         settings, app = args.settings, args.app
         namer = settings.namer
         child = pulumi.ResourceOptions(parent=self)
-        self.body = args.function.invoke_arn.apply(
-            lambda arn: InvokeArnSwaggerGenerator(settings.region, arn).render(app))
+        apis = [f.name for f in args.plan.apis]
+        invoke_arns = pulumi.Output.all(*(args.functions[name].invoke_arn for name in apis))
+        self.body = invoke_arns.apply(
+            lambda arns: InvokeArnSwaggerGenerator(settings.region, args.plan, dict(zip(apis, arns, strict=True)))
+            .render(app))
         self.rest_api = aws.apigateway.RestApi(
             namer.name("api"),
             name=namer.name("api", 255),
@@ -163,15 +181,18 @@ class RestApi(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        aws.lambda_.Permission(
-            namer.name("api-invoke"),
-            action="lambda:InvokeFunction",
-            function=args.function.name,
-            principal="apigateway.amazonaws.com",
-            # Any stage, method and path of this API, and of no other.
-            source_arn=pulumi.Output.concat(self.rest_api.execution_arn, "/*/*/*"),
-            opts=child,
-        )
+        for function in apis:
+            aws.lambda_.Permission(
+                namer.name("api-invoke") if function == API_FUNCTION else namer.name(f"api-invoke-{function}"),
+                action="lambda:InvokeFunction",
+                function=args.functions[function].name,
+                principal="apigateway.amazonaws.com",
+                # Any stage, method and path of this API, and of no other. Per route would be tighter, but a
+                # function's routes are its own (the body sends no other route to it) and one statement per
+                # route would crowd the function's 20 kB resource policy.
+                source_arn=pulumi.Output.concat(self.rest_api.execution_arn, "/*/*/*"),
+                opts=child,
+            )
         self.url = pulumi.Output.concat("https://", self.rest_api.id, ".execute-api.", settings.region,
                                         ".amazonaws.com/", self.stage.stage_name)
         self.register_outputs({"url": self.url, "restApiId": self.rest_api.id})

@@ -1,9 +1,13 @@
 """Walk a Chalice app into a plan of Lambda functions, like Chalice's own deployer does.
 
 Pure: no Pulumi here. The components realise the plan; tests read it directly.
-Chalice's ``ApplicationGraphBuilder`` makes one ``api_handler`` function for all
-routes, one function per event source and pure lambda, and ``websocket_connect`` /
-``websocket_message`` / ``websocket_disconnect`` for WebSocket handlers; so does this.
+Like Chalice's ``ApplicationGraphBuilder``, one function per event source and pure
+lambda, and ``websocket_connect`` / ``websocket_message`` / ``websocket_disconnect``
+for WebSocket handlers. Unlike it, routes are grouped by what they declare, so that
+each function holds only its own routes' rights: the routes that ``connect()`` to a
+database run in ``api_<database>`` (in the VPC, see ``stacks/functions.py``), every
+other route in ``api_handler`` (outside it). All run the handler ``app.app``:
+Chalice dispatches on the route, whichever function API Gateway invoked.
 Logical names in the decorators (queue, bucket, topic, table) are resolved
 against the manifest, and an undeclared one fails here, before any resource exists.
 
@@ -12,6 +16,7 @@ Usage::
     plan = plan_app(app, MANIFEST)
     for function in plan.functions:
         print(function.name, function.handler, function.trigger.kind, function.grants)
+    plan.route_function("/v1/wallet", "GET").name  # 'api_ledger'
 """
 
 from __future__ import annotations
@@ -50,7 +55,7 @@ class UndeclaredResourceError(AppGraphError, LookupError):
 
 @dataclass(frozen=True)
 class ApiTrigger:
-    """API Gateway REST routes, all served by one function."""
+    """API Gateway REST routes served by one function."""
 
     routes: tuple[tuple[str, str], ...]  # (path, METHOD)
     kind: Literal["api"] = field(default="api", init=False)
@@ -162,8 +167,21 @@ class AppPlan:
         raise KeyError(f"no function named {name!r}; the plan has {[f.name for f in self.functions]}")
 
     @property
-    def api(self) -> FunctionPlan | None:
-        return next((f for f in self.functions if f.trigger.kind == "api"), None)
+    def apis(self) -> tuple[FunctionPlan, ...]:
+        """The functions that serve routes (``api_handler`` and one ``api_<database>`` per database)."""
+        return tuple(f for f in self.functions if f.trigger.kind == "api")
+
+    @property
+    def routes(self) -> dict[tuple[str, str], FunctionPlan]:
+        """Every route, ``(path, METHOD)``, and the function that serves it."""
+        return {route: f for f in self.functions if isinstance(f.trigger, ApiTrigger) for route in f.trigger.routes}
+
+    def route_function(self, path: str, method: str) -> FunctionPlan:
+        """The function that serves ``method path`` (``path`` as the app declares it, e.g. ``/v1/posts/{id}``)."""
+        try:
+            return self.routes[(path, method.upper())]
+        except KeyError:
+            raise KeyError(f"no function serves {method.upper()} {path}") from None
 
     @property
     def websocket(self) -> tuple[FunctionPlan, ...]:
@@ -188,11 +206,8 @@ def plan_app(app: Chalice, manifest: Manifest) -> AppPlan:
     if app.builtin_auth_handlers:
         names = [auth.name for auth in app.builtin_auth_handlers]
         raise AppGraphError(f"custom authorizers {names} are not deployed: routes verify the Cognito JWT themselves")
-    if app.routes:
-        routes = tuple((path, method) for path, methods in app.routes.items() for method in methods)
-        grants = tuple(g for methods in app.routes.values() for entry in methods.values()
-                       for g in grants_of(entry.view_function))
-        functions.append(_function(manifest, API_FUNCTION, API_HANDLER, ApiTrigger(routes), grants))
+    for name, (routes, grants) in _route_groups(app).items():
+        functions.append(_function(manifest, name, API_HANDLER, ApiTrigger(routes), grants))
     for route_key, ws in app.websocket_handlers.items():
         if route_key not in WEBSOCKET_FUNCTIONS:
             raise AppGraphError(f"WebSocket route {route_key!r} of {ws.handler_string} is not supported")
@@ -204,6 +219,31 @@ def plan_app(app: Chalice, manifest: Manifest) -> AppPlan:
     if duplicates:
         raise AppGraphError(f"function names {duplicates} are used twice; give the handlers distinct names")
     return AppPlan(app.app_name, tuple(functions))
+
+
+def api_function_name(database: str) -> str:
+    """The function that serves the routes connecting to ``database``: ``api_ledger`` for ``ledger``."""
+    return f"api_{database.replace('-', '_')}"
+
+
+def _route_groups(app: Chalice) -> dict[str, tuple[tuple[tuple[str, str], ...], tuple[Grant, ...]]]:
+    """Function name -> (its routes, the union of their grants): by the database a route connects to, if any."""
+    groups: dict[str, tuple[list[tuple[str, str]], list[Grant]]] = {}
+    for path, methods in app.routes.items():
+        for method, entry in methods.items():
+            grants = grants_of(entry.view_function)
+            databases = sorted({g.resource.name for g in grants if g.resource.kind == "database"
+                                and g.access == "connect"})
+            if len(databases) > 1:
+                raise AppGraphError(f"route {method} {path} ({entry.view_name}) connects to databases {databases}; "
+                                    "a function connects to one: split the route")
+            name = api_function_name(databases[0]) if databases else API_FUNCTION
+            routes, union = groups.setdefault(name, ([], []))
+            routes.append((path, method))
+            union.extend(grants)
+    # api_handler first, then the database functions in the order their first route appears.
+    ordered = sorted(groups, key=lambda name: name != API_FUNCTION)
+    return {name: (tuple(groups[name][0]), tuple(groups[name][1])) for name in ordered}
 
 
 def _function(manifest: Manifest, name: str, handler: str, trigger: Trigger, grants: Iterable[Grant]) -> FunctionPlan:

@@ -10,7 +10,7 @@ are created or updated only after that invocation succeeded.
 Usage::
 
     functions = Functions("social-dev-functions", FunctionsArgs(settings, plan, code, environment, arns), opts)
-    functions.functions["api_handler"].invoke_arn, functions.roles["api_handler"].arn
+    functions.functions["api_handler"].invoke_arn, functions.roles["api_ledger"].arn
     functions.migrations["ledger"]  # the aws.lambda_.Invocation that migrated the ledger
 """
 
@@ -25,7 +25,8 @@ import pulumi
 import pulumi_aws as aws
 
 from chalicelib.core.declarations import Database
-from stacks.appgraph import AppGraphError, AppPlan, FunctionPlan, SqsTrigger
+from chalicelib.core.environment import DATABASE_ADMIN_SECRET_ARN, DATABASE_VARIABLES, database_environment
+from stacks.appgraph import ApiTrigger, AppGraphError, AppPlan, FunctionPlan, SqsTrigger
 from stacks.database import DatabaseEndpoint
 from stacks.migrations import invoke_database_lifecycle, invoke_migrations, migrators
 from stacks.network import VpcPlacement
@@ -203,14 +204,9 @@ class Functions(pulumi.ComponentResource):
         depends_on: list[pulumi.Resource] = [policy, log_group]
         if database is not None and placement is not None:
             endpoint = args.endpoints[database.name]
-            environment |= {
-                "DATABASE_HOST": endpoint.host,
-                "DATABASE_PORT": str(endpoint.port),
-                "DATABASE_NAME": endpoint.name,
-                "DATABASE_SECRET_ARN": endpoint.secret_arn,
-            }
+            environment |= database_environment(endpoint.host, str(endpoint.port), endpoint.name, endpoint.secret_arn)
             if admin_secret is not None:
-                environment["DATABASE_ADMIN_SECRET_ARN"] = admin_secret
+                environment[DATABASE_ADMIN_SECRET_ARN] = admin_secret
             vpc_config = aws.lambda_.FunctionVpcConfigArgs(
                 subnet_ids=placement.subnet_ids,
                 security_group_ids=[placement.security_group_id],
@@ -222,7 +218,7 @@ class Functions(pulumi.ComponentResource):
         self.functions[function.name] = aws.lambda_.Function(
             function_name,
             name=function_name,
-            description=f"{function.trigger.kind}: {function.handler}",
+            description=_description(function),
             role=role.arn,
             runtime=settings.lambda_runtime,
             handler=function.handler,
@@ -241,7 +237,14 @@ class Functions(pulumi.ComponentResource):
         )
 
 
-DATABASE_ENV = ("DATABASE_HOST", "DATABASE_PORT", "DATABASE_NAME", "DATABASE_SECRET_ARN", "DATABASE_ADMIN_SECRET_ARN")
+def _description(function: FunctionPlan) -> str:
+    """What runs and what calls it; an API function says how many routes it serves (``tools/plan.py`` shows it)."""
+    if isinstance(function.trigger, ApiTrigger):
+        return f"api: {function.handler} serving {len(function.trigger.routes)} routes"
+    return f"{function.trigger.kind}: {function.handler}"
+
+
+DATABASE_ENV = (*DATABASE_VARIABLES, DATABASE_ADMIN_SECRET_ARN)
 
 
 def timeout_of(function: FunctionPlan, settings: StackSettings, migrator: bool = False) -> int:

@@ -14,6 +14,7 @@ import pulumi
 from chalice.app import Chalice
 
 from chalicelib.core.declarations import Manifest
+from chalicelib.core.environment import Knobs, Physical, PoolValues, build_environment
 from stacks.account_ref import AccountReference
 from stacks.api import RestApi, RestApiArgs
 from stacks.appgraph import AppPlan, plan_app
@@ -106,9 +107,8 @@ class Platform(pulumi.ComponentResource):
             settings=settings, plan=self.plan, functions=functions.functions, queues=messaging.queues,
             topics=messaging.topics, buckets=storage.buckets, tables=data.tables,
             failure_queues=messaging.failure_queues, rules=messaging.rules, websocket=websocket), child)
-        api = (RestApi(namer.name("rest-api"),
-                       RestApiArgs(settings, args.app, functions.functions[self.plan.api.name]), child)
-               if self.plan.api is not None else None)
+        api = (RestApi(namer.name("rest-api"), RestApiArgs(settings, args.app, self.plan, functions.functions), child)
+               if self.plan.apis else None)
         Observability(namer.name("observability"), ObservabilityArgs(
             settings, functions.functions, {**messaging.dead_letters, **messaging.failure_queues},
             ledger=bool(args.manifest.databases)), child)
@@ -154,36 +154,21 @@ class Platform(pulumi.ComponentResource):
                      websocket: WebSocketApi | None) -> dict[str, pulumi.Input[str]]:
         """Every variable ``chalicelib.core.settings`` and the declarations read, for every function.
 
-        AWS_REGION is not here: Lambda sets it and refuses functions that set it themselves.
+        Built by ``chalicelib.core.environment``, as the local platform's. AWS_REGION is not here: Lambda
+        sets it and refuses functions that set it themselves.
         """
-        environment: dict[str, pulumi.Input[str]] = {
-            "STAGE": settings.stack,
-            "AUTO_CONFIRM_SIGNUP": str(settings.auto_confirm_signup).lower(),
-            "MAX_BODY_BYTES": str(settings.max_body_bytes),
-            "TRACING": str(settings.tracing).lower(),
-            "LOG_LEVEL": settings.log_level,
-            "FANOUT_MAX_FOLLOWERS": str(settings.fanout_max_followers),
-            "TIMELINE_DAYS": str(settings.timeline_days),
-            "BACKFILL_POSTS": str(settings.backfill_posts),
-        }
-        if identity is not None:
-            environment |= {
-                "USER_POOL_ID": identity.user_pool.id,
-                "USER_POOL_CLIENT_ID": identity.client.id,
-                "JWKS_URL": identity.jwks_url,
-                "TOKEN_ISSUER": identity.issuer,
-            }
-        values: dict[str, dict[str, pulumi.Output[str]]] = {
-            "table": {n: t.name for n, t in data.tables.items()},
-            "queue": {n: q.url for n, q in messaging.queues.items()},
-            "topic": {n: t.arn for n, t in messaging.topics.items()},
-            "bucket": {n: b.bucket for n, b in storage.buckets.items()},
-            "secret": {n: secret.arn for n, secret in secrets.secrets.items()},
-        }
-        for resource in manifest.resources():
-            if resource.kind in values:
-                environment[resource.env_var] = values[resource.kind][resource.name]
-        if websocket is not None:
-            environment["WEBSOCKET_ENDPOINT"] = websocket.management_endpoint
-        return environment
-
+        physical = Physical[pulumi.Input[str]](
+            tables={n: t.name for n, t in data.tables.items()},
+            queues={n: q.url for n, q in messaging.queues.items()},
+            topics={n: t.arn for n, t in messaging.topics.items()},
+            buckets={n: b.bucket for n, b in storage.buckets.items()},
+            user_pool=PoolValues(id=identity.user_pool.id, client_id=identity.client.id, jwks_url=identity.jwks_url,
+                                 issuer=identity.issuer) if identity is not None else None,
+            secrets={n: secret.arn for n, secret in secrets.secrets.items()},
+            websocket_endpoint=websocket.management_endpoint if websocket is not None else None,
+        )
+        knobs = Knobs(stage=settings.stack, auto_confirm_signup=settings.auto_confirm_signup,
+                      max_body_bytes=settings.max_body_bytes, tracing=settings.tracing, log_level=settings.log_level,
+                      fanout_max_followers=settings.fanout_max_followers, timeline_days=settings.timeline_days,
+                      backfill_posts=settings.backfill_posts)
+        return dict(build_environment(manifest, physical, knobs))

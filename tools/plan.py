@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -46,6 +47,12 @@ def _vpc(inputs: dict[str, Any]) -> str | None:
     return f"vpc={len(config.get('subnetIds', []))} subnets" if config else None
 
 
+def _routes(inputs: dict[str, Any]) -> str | None:
+    # stacks/functions.py describes an API function as "api: app.app serving <n> routes".
+    found = re.search(r"serving (\d+) routes", inputs.get("description") or "")
+    return f"routes={found.group(1)}" if found else None
+
+
 def _rule(inputs: dict[str, Any]) -> str:
     peer = inputs.get("referencedSecurityGroupId") or inputs.get("prefixListId") or inputs.get("cidrIpv4")
     return f"tcp/{int(inputs.get('fromPort') or 0)} {peer}"
@@ -65,7 +72,7 @@ def _queue_policy(inputs: dict[str, Any]) -> str:
 KEY_SETTINGS: dict[str, Sequence[tuple[str, str] | Callable[[dict[str, Any]], str | None]]] = {
     "aws:lambda/function:Function": [("handler", "handler"), ("runtime", "runtime"), ("memory", "memorySize"),
                                      ("timeout", "timeout"), ("tracing", "tracingConfig.mode"),
-                                     ("timelineDays", "environment.variables.TIMELINE_DAYS"), _vpc],
+                                     ("timelineDays", "environment.variables.TIMELINE_DAYS"), _routes, _vpc],
     "aws:dynamodb/table:Table": [("hash", "hashKey"), ("range", "rangeKey"), ("billing", "billingMode"),
                                  ("pitr", "pointInTimeRecovery.enabled"), ("kms", "serverSideEncryption.enabled"),
                                  ("deletionProtection", "deletionProtectionEnabled"), ("stream", "streamViewType"),

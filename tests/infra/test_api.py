@@ -1,4 +1,4 @@
-"""The REST API: Chalice's Swagger pointing at the routes function, redeployed on change, JSON errors."""
+"""The REST API: Chalice's Swagger pointing each route at its function, redeployed on change, JSON errors."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from typing import Any
 import pytest
 
 import app as runtime_app
+from chalicelib.core.declarations import Manifest
 from chalicelib.resources import MANIFEST
 from stacks.api import GATEWAY_RESPONSES
+from stacks.appgraph import ApiTrigger, plan_app
 from stacks.mocks import Rendering
 from tests.infra import fixture_app
 from tests.infra.conftest import TABLE, arn_of, function_named
@@ -23,19 +25,39 @@ def _body(rendering: Rendering) -> dict[str, Any]:
     return body
 
 
-@pytest.mark.parametrize(("stack", "app"), [("dev", runtime_app.app), ("prod", runtime_app.app),
-                                            ("fixture_dev", fixture_app.app)])
-def test_body_has_every_route_integrated_with_the_routes_function(stack: str, app: Any,
-                                                                  request: pytest.FixtureRequest) -> None:
+@pytest.mark.parametrize(("stack", "app", "manifest"), [("dev", runtime_app.app, MANIFEST),
+                                                        ("prod", runtime_app.app, MANIFEST),
+                                                        ("fixture_dev", fixture_app.app, fixture_app.MANIFEST)])
+def test_body_integrates_every_route_with_the_function_that_serves_it(stack: str, app: Any, manifest: Manifest,
+                                                                     request: pytest.FixtureRequest) -> None:
     rendering: Rendering = request.getfixturevalue(stack)
     body = _body(rendering)
-    invoke_arn = function_named(rendering, "api_handler").outputs["invokeArn"]
+    plan = plan_app(app, manifest)
     expected = {(path, method.lower()) for path, methods in app.routes.items() for method in methods}
     found = {(path, method) for path, methods in body["paths"].items() for method in methods if method != "options"}
     assert found == expected and expected
+    served: dict[str, set[tuple[str, str]]] = {}
     for path, method in expected:
         integration = body["paths"][path][method]["x-amazon-apigateway-integration"]
-        assert (integration["type"], integration["uri"]) == ("aws_proxy", invoke_arn)
+        uri = integration["uri"]
+        [function] = [f for f in plan.apis if function_named(rendering, f.name).outputs["invokeArn"] == uri]
+        assert integration["type"] == "aws_proxy"
+        served.setdefault(function.name, set()).add((path, method.upper()))
+    # Each function gets exactly the routes the plan gave it, and the app's routes go to two functions.
+    assert served == {f.name: set(f.trigger.routes) for f in plan.apis if isinstance(f.trigger, ApiTrigger)}
+    assert len(served) == 2
+
+
+def test_the_ledger_routes_invoke_the_ledger_function_and_no_other_route_does(dev: Rendering) -> None:
+    body = _body(dev)
+    ledger = function_named(dev, "api_ledger").outputs["invokeArn"]
+    handler = function_named(dev, "api_handler").outputs["invokeArn"]
+    uris = {(path, method.upper()): spec["x-amazon-apigateway-integration"]["uri"]
+            for path, methods in body["paths"].items() for method, spec in methods.items() if method != "options"}
+    for route in [("/v1/wallet", "GET"), ("/v1/rewards/{reward_id}/redeem", "POST"), ("/v1/admin/rewards", "POST")]:
+        assert uris[route] == ledger, route
+    for route in [("/v1/health", "GET"), ("/v1/posts", "POST"), ("/v1/auth/register", "POST")]:
+        assert uris[route] == handler, route
 
 
 def _render_template(template: str) -> Any:
@@ -76,13 +98,16 @@ def test_deployment_is_keyed_on_the_body_and_the_stage_is_traced_logged_and_thro
             throttling.inputs["settings"]["throttlingBurstLimit"]) == (500, 1000)  # Pulumi.prod.yaml
 
 
-def test_only_this_api_may_invoke_the_routes_function(dev: Rendering) -> None:
-    [api] = dev.of_type("aws:apigateway/restApi:RestApi")
-    function = function_named(dev, "api_handler")
-    [permission] = [p for p in dev.of_type("aws:lambda/permission:Permission")
-                    if p.inputs["function"] == function.inputs["name"]]
-    assert permission.inputs["principal"] == "apigateway.amazonaws.com"
-    assert permission.inputs["sourceArn"] == f"{api.outputs['executionArn']}/*/*/*"
+@pytest.mark.parametrize("stack", ["dev", "fixture_dev"])
+def test_only_this_api_may_invoke_each_routes_function(stack: str, request: pytest.FixtureRequest) -> None:
+    rendering: Rendering = request.getfixturevalue(stack)
+    [api] = rendering.of_type("aws:apigateway/restApi:RestApi")
+    for logical in ("api_handler", "api_ledger" if stack == "dev" else "api_vault"):
+        function = function_named(rendering, logical)
+        [permission] = [p for p in rendering.of_type("aws:lambda/permission:Permission")
+                        if p.inputs["function"] == function.inputs["name"]]
+        assert permission.inputs["principal"] == "apigateway.amazonaws.com"
+        assert permission.inputs["sourceArn"] == f"{api.outputs['executionArn']}/*/*/*"
 
 
 def test_exports_name_the_endpoints(dev: Rendering) -> None:

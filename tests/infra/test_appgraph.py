@@ -8,10 +8,11 @@ import pytest
 from chalice.app import Chalice
 
 import app as runtime_app
-from chalicelib.core.declarations import Manifest, Queue, Table, grants_of, uses
-from chalicelib.resources import MANIFEST
+from chalicelib.core.declarations import Database, Grant, Manifest, Queue, Table, grants_of, uses
+from chalicelib.resources import LEDGER, MANIFEST
 from stacks.appgraph import (
     WEBSOCKET_FUNCTIONS,
+    ApiTrigger,
     AppGraphError,
     S3Trigger,
     ScheduleTrigger,
@@ -25,22 +26,66 @@ from stacks.appgraph import (
 from tests.infra import fixture_app
 
 
-def test_all_routes_of_the_real_app_run_in_one_function_with_the_union_of_their_grants() -> None:
+def _route_grants(app: Chalice) -> dict[tuple[str, str], set[Grant]]:
+    return {(path, method): set(grants_of(entry.view_function))
+            for path, methods in app.routes.items() for method, entry in methods.items()}
+
+
+def test_the_real_apps_routes_run_in_two_functions_split_by_the_ledgers_connect_grant() -> None:
     app = runtime_app.app
     plan = plan_app(app, MANIFEST)
-    # Walked, not listed: one function per event source, one for every route, one per WebSocket route.
+    # Walked, not listed: one function per event source, one per route group, one per WebSocket route.
     expected = [*(p.name for p in app.pure_lambda_functions), *(s.name for s in app.event_sources), "api_handler",
-                *(WEBSOCKET_FUNCTIONS[key] for key in app.websocket_handlers)]
+                "api_ledger", *(WEBSOCKET_FUNCTIONS[key] for key in app.websocket_handlers)]
     assert [f.name for f in plan.functions] == expected
-    api = plan.function("api_handler")
-    assert (api.handler, api.trigger.kind) == ("app.app", "api")
-    route_grants = {g for methods in app.routes.values() for e in methods.values() for g in grants_of(e.view_function)}
-    assert route_grants, "the real app's routes declare grants"
-    assert set(api.grants) == route_grants
+    assert [f.name for f in plan.apis] == ["api_handler", "api_ledger"]
+    grants = _route_grants(app)
+    ledger_routes = {route for route, declared in grants.items() if LEDGER.connect() in declared}
+    # What the ledger's routes are today; the plan derives them from the grants above.
+    assert {("/v1/wallet", "GET"), ("/v1/wallet/transactions", "GET"), ("/v1/rewards", "GET"), ("/v1/orders", "GET"),
+            ("/v1/rewards/{reward_id}/redeem", "POST"), ("/v1/admin/rewards", "POST"),
+            ("/v1/admin/rewards/{reward_id}", "PATCH")} == ledger_routes
+    for name, routes in (("api_ledger", ledger_routes), ("api_handler", set(grants) - ledger_routes)):
+        planned = plan.function(name)
+        assert (planned.handler, planned.trigger.kind) == ("app.app", "api")
+        assert isinstance(planned.trigger, ApiTrigger) and set(planned.trigger.routes) == routes
+        # The union of exactly its own routes' grants.
+        assert set(planned.grants) == {g for route in routes for g in grants[route]}
+        assert all(plan.route_function(path, method).name == name for path, method in routes)
+    assert not plan.function("api_handler").resources("database")
     for source in app.event_sources:
         function = plan.function(source.name)
         assert function.handler == source.handler_string
         assert set(grants_of(app.handler_map[source.name])) <= set(function.grants)
+
+
+def test_a_route_connecting_to_two_databases_is_refused() -> None:
+    first, second = Database("first"), Database("second")
+    manifest = Manifest(databases=(first, second))
+
+    def register(app: Chalice) -> None:
+        @app.route("/both")
+        @uses(first.connect(), second.connect())
+        def both() -> None: ...
+
+    with pytest.raises(AppGraphError, match=r"GET /both .*\['first', 'second'\]"):
+        plan_app(_app_with(register), manifest)
+
+
+def test_routes_without_a_database_make_no_database_function_and_vice_versa() -> None:
+    vault = Database("cold-vault")
+    manifest = Manifest(databases=(vault,))
+
+    def register(app: Chalice) -> None:
+        @app.route("/vault")
+        @uses(vault.connect())
+        def open_vault() -> None: ...
+
+    plan = plan_app(_app_with(register), manifest)
+    assert [f.name for f in plan.apis] == ["api_cold_vault"]
+    assert plan.route_function("/vault", "get").name == "api_cold_vault"
+    with pytest.raises(KeyError, match="POST /vault"):
+        plan.route_function("/vault", "POST")
 
 
 def test_each_fixture_handler_becomes_one_function_with_its_trigger() -> None:
@@ -49,7 +94,8 @@ def test_each_fixture_handler_becomes_one_function_with_its_trigger() -> None:
     assert kinds == {
         "work": ("app.work", "sqs"), "ingest": ("app.ingest", "s3"), "relay": ("app.relay", "sns"),
         "changed": ("app.changed", "dynamodb_stream"), "sweep": ("app.sweep", "schedule"),
-        "api_handler": ("app.app", "api"), "websocket_connect": ("app.connect", "websocket"),
+        "api_handler": ("app.app", "api"), "api_vault": ("app.app", "api"),
+        "websocket_connect": ("app.connect", "websocket"),
         "websocket_message": ("app.message", "websocket"), "websocket_disconnect": ("app.disconnect", "websocket"),
         "migrate_vault": ("app.migrate_vault", "none"),
     }

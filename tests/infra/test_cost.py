@@ -121,9 +121,9 @@ def test_doubling_daily_active_users_raises_the_launch_cost_not_the_idle_one(pro
 
 
 def test_idle_is_the_hourly_and_monthly_fixed_costs_only(prod: Rendering) -> None:
-    # Three NAT gateways by the hour, their three public addresses, Multi-AZ doubles the instance.
-    assert line(prod, "ec2:NatGateway") == pytest.approx(3 * HOURS_PER_MONTH * 0.045)
-    assert line(prod, "ec2:Eip") == pytest.approx(3 * HOURS_PER_MONTH * 0.005)
+    # Two NAT gateways by the hour, their two public addresses.
+    assert line(prod, "ec2:NatGateway") == pytest.approx(2 * HOURS_PER_MONTH * 0.045)
+    assert line(prod, "ec2:Eip") == pytest.approx(2 * HOURS_PER_MONTH * 0.005)
     assert line(prod, "apigateway:RestApi") == 0.0 and line(prod, "cognito:UserPool") == 0.0
     assert line(prod, "cloudwatch:MetricAlarm") == pytest.approx(0.10 * len(prod.of_type(
         "aws:cloudwatch/metricAlarm:MetricAlarm")))
@@ -135,16 +135,17 @@ def test_multi_az_doubles_the_database_instance_and_storage() -> None:
     assert line(multi, "rds:Instance") == pytest.approx(2 * line(single, "rds:Instance"))
 
 
-def test_interface_endpoints_are_charged_per_subnet(dev: Rendering, preview: Rendering) -> None:
-    # dev's endpoints sit in two AZs, a preview's in one: the same endpoint costs twice as much on dev.
+def test_interface_endpoints_are_charged_per_subnet(prod: Rendering) -> None:
+    # Each interface endpoint is billed per AZ (one network interface per subnet) and hour: three AZs cost
+    # half as much again as two.
     per_endpoint = {}
-    for rendering in (dev, preview):
+    for rendering in (prod, render("prod", {"availabilityZones": 3, "natGateways": 3})):
         interface = [e for e in rendering.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
                      if e.inputs["vpcEndpointType"] == "Interface"]
         eni = sum(len(e.inputs["subnetIds"]) for e in interface)
-        per_endpoint[rendering.stack] = line(rendering, "ec2:VpcEndpoint") / len(interface)
+        per_endpoint[eni // len(interface)] = line(rendering, "ec2:VpcEndpoint") / len(interface)
         assert line(rendering, "ec2:VpcEndpoint") == pytest.approx(eni * HOURS_PER_MONTH * 0.01)
-    assert per_endpoint["dev"] == pytest.approx(2 * per_endpoint[preview.stack])
+    assert per_endpoint[3] == pytest.approx(1.5 * per_endpoint[2])
 
 
 def test_an_api_split_in_two_sends_the_ledger_share_to_the_function_in_the_vpc() -> None:
@@ -214,6 +215,12 @@ def test_cost_json_agrees_with_the_estimate_and_share_divides_it(prod: Rendering
 
 
 def test_a_stack_that_cannot_render_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--stack", "account-us-east-1"]) == 2
+    assert main(["--stack", "staging"]) == 2
     err = capsys.readouterr().err
-    assert "account-us-east-1" in err and "cannot be rendered" in err
+    assert "staging" in err and "cannot be rendered" in err
+
+
+def test_the_account_stack_carries_the_shared_fixed_costs(capsys: pytest.CaptureFixture[str]) -> None:
+    account = render("account-us-east-1")
+    assert line(account, "ec2:NatGateway") == pytest.approx(HOURS_PER_MONTH * 0.045)
+    assert line(account, "rds:Instance") > 0 and not account.of_type("aws:rds/proxy:Proxy")

@@ -35,12 +35,15 @@ def _handlers(app: object) -> set[str]:
     return handlers | ({"app.app"} if app.routes else set())  # type: ignore[attr-defined]
 
 
-def test_each_chalice_handler_gets_exactly_one_lambda(dev: Rendering, fixture_dev: Rendering) -> None:
+def test_each_chalice_handler_gets_exactly_one_lambda_and_routes_one_per_database(dev: Rendering,
+                                                                                  fixture_dev: Rendering) -> None:
     assert _handlers(fixture_app.app) == FIXTURE_HANDLERS
-    for rendering, app in ((dev, runtime_app.app), (fixture_dev, fixture_app.app)):
+    for rendering, app, database in ((dev, runtime_app.app, "ledger"), (fixture_dev, fixture_app.app, "vault")):
         by_handler = functions_by_handler(rendering)
         assert set(by_handler) == _handlers(app)
-        assert all(len(functions) == 1 for functions in by_handler.values()), by_handler
+        assert all(len(functions) == 1 for handler, functions in by_handler.items() if handler != "app.app")
+        # Routes that connect to the database run apart from the others (Chalice dispatches on the route).
+        assert {f.name for f in by_handler["app.app"]} == {"social-dev-api-handler", f"social-dev-api-{database}"}
 
 
 def test_functions_run_python_with_active_tracing_and_their_own_log_group(any_rendering: Rendering) -> None:
@@ -58,7 +61,7 @@ def test_functions_run_python_with_active_tracing_and_their_own_log_group(any_re
 
 def test_each_function_has_its_own_role(fixture_dev: Rendering) -> None:
     roles = [f.inputs["role"] for f in fixture_dev.of_type(FUNCTION)]
-    assert len(roles) == len(set(roles)) == 10
+    assert len(roles) == len(set(roles)) == 11  # ten handlers, the routes in two functions
 
 
 def test_environment_lets_the_runtime_settings_resolve_to_the_stacks_values(any_rendering: Rendering) -> None:

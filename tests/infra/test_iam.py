@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 import app as runtime_app
-from chalicelib.core.declarations import Manifest
+from chalicelib.core.declarations import Manifest, grants_of
 from chalicelib.resources import MANIFEST
-from stacks.appgraph import FunctionPlan, NoTrigger, StreamTrigger, plan_app
+from stacks.appgraph import ApiTrigger, FunctionPlan, NoTrigger, StreamTrigger, plan_app
 from stacks.mocks import RecordedResource, Rendering
 from stacks.policies import ResourceArns, function_policy, wildcard_statements
 from tests.infra import fixture_app
@@ -82,7 +82,8 @@ def _granted_arns(rendering: Rendering, function: RecordedResource, names: dict[
 
 # Each fixture handler's @uses (and trigger), as physical resource names.
 FIXTURE_GRANTS: dict[str, dict[str, list[str]]] = {
-    "api_handler": {"tables": ["social-dev-things"], "pools": ["social-dev-people-pool"], "databases": ["vault"]},
+    "api_handler": {"tables": ["social-dev-things"]},
+    "api_vault": {"tables": ["social-dev-things"], "pools": ["social-dev-people-pool"], "databases": ["vault"]},
     "work": {"tables": ["social-dev-audit"], "queues": ["social-dev-jobs"], "databases": ["vault"]},
     "migrate_vault": {"databases": ["vault"]},
     "ingest": {"buckets": ["social-dev-uploads"], "topics": ["social-dev-events-topic"]},
@@ -120,7 +121,8 @@ def test_access_levels_map_to_actions(fixture_dev: Rendering) -> None:
     assert {"sqs:ReceiveMessage", "sqs:DeleteMessage"} <= actions("work")  # its trigger's queue
     assert "sqs:SendMessage" in actions("relay") and "sqs:ReceiveMessage" not in actions("relay")
     assert {"s3:GetObject", "sns:Publish"} <= actions("ingest") and "s3:PutObject" not in actions("ingest")
-    assert "cognito-idp:AdminConfirmSignUp" in actions("api_handler")
+    assert "cognito-idp:AdminConfirmSignUp" in actions("api_vault")
+    assert not any(a.startswith("cognito-idp:") for a in actions("api_handler"))
     assert not any(a.startswith("cognito-idp:") for a in actions("sweep"))
     assert {"dynamodb:GetRecords", "dynamodb:GetShardIterator"} <= actions("changed")
 
@@ -146,6 +148,31 @@ def test_the_real_api_may_only_confirm_sign_ups_in_the_user_pool(dev: Rendering)
     document = policy_of(dev, function_named(dev, "api_handler"))
     cognito = {a for s in document["Statement"] for a in s["Action"] if a.startswith("cognito-idp:")}
     assert cognito == {"cognito-idp:AdminConfirmSignUp"}
+
+
+def test_the_real_routes_functions_hold_only_their_own_routes_rights(dev: Rendering) -> None:
+    plan = plan_app(runtime_app.app, MANIFEST)
+    for logical in ("api_handler", "api_ledger"):
+        function = function_named(dev, logical)
+        statements = policy_of(dev, function)["Statement"]
+        actions = {a for s in statements for a in s["Action"]}
+        # The tables its routes declare, and no other: the role is the union of its own routes' grants.
+        trigger = plan.function(logical).trigger
+        assert isinstance(trigger, ApiTrigger)
+        views = [runtime_app.app.routes[path][method].view_function for path, method in trigger.routes]
+        declared = {g.resource.name for view in views for g in grants_of(view) if g.resource.kind == "table"}
+        tables = {arn.split("/")[1] for s in statements for arn in s["Resource"] if arn.startswith("arn:aws:dynamodb:")}
+        assert tables == {f"social-dev-{name}" for name in declared}, logical
+        in_vpc = "vpcConfig" in function.inputs
+        cursor_key = function.inputs["environment"]["variables"]["CURSOR_KEY_SECRET_ARN"]
+        # Both sign cursors; only the ledger's reads a database secret.
+        reads_database_secret = any(arn != cursor_key for s in statements if "secretsmanager:GetSecretValue" in
+                                    s["Action"] for arn in s["Resource"])
+        manages_interfaces = any(a.startswith("ec2:") for a in actions)
+        assert (in_vpc, reads_database_secret, manages_interfaces) == (
+            (True,) * 3 if logical == "api_ledger" else (False,) * 3)
+    assert function_named(dev, "api_ledger").inputs["environment"]["variables"]["DATABASE_SECRET_ARN"]
+    assert "DATABASE_SECRET_ARN" not in function_named(dev, "api_handler").inputs["environment"]["variables"]
 
 
 # What each access level must allow on a table (TransactWriteItems is authorised per item: Put, Update,

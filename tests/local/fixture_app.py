@@ -8,8 +8,10 @@ from __future__ import annotations
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
+from botocore.exceptions import ClientError
 from chalice.app import (
     Chalice,
     CloudWatchEvent,
@@ -20,6 +22,7 @@ from chalice.app import (
     SQSEvent,
 )
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import PynamoDBException
 from pynamodb.models import Model
 
 from chalicelib.core.declarations import (
@@ -32,7 +35,9 @@ from chalicelib.core.declarations import (
     Topic,
     UserPool,
     aws_region,
+    physical_name,
     table_name_for,
+    uses,
 )
 
 
@@ -89,8 +94,26 @@ POST_EVENTS = Queue("post-events", visibility_timeout=30,
 ALL_EVENTS = Queue("all-events", visibility_timeout=30, subscriptions=(Subscription(EVENTS),))
 PEOPLE = UserPool("people", password_policy=PasswordPolicy(min_length=12, require_symbols=True), groups=("admins",))
 
-MANIFEST = Manifest(tables=(ITEMS,), queues=(JOBS, FLAKY, PARTIAL, POST_EVENTS, ALL_EVENTS), topics=(NEWS, EVENTS),
-                    buckets=(UPLOADS,), user_pool=PEOPLE)
+
+
+class GuardedModel(Model):
+    """A table every route of the fixture only reads (so ``api_handler`` may only read it)."""
+
+    class Meta:
+        logical_name = "guarded"
+        table_name = table_name_for(logical_name)
+        region = aws_region()
+
+    pk = UnicodeAttribute(hash_key=True)
+
+
+GUARDED = Table(GuardedModel)
+ALERTS = Topic("alerts")  # no subscribers: publishing to it wakes no handler
+ALARMS = Queue("alarms", visibility_timeout=30, max_receives=1)  # its handler publishes without the grant
+NOTICES = Queue("notices", visibility_timeout=30, max_receives=1)  # its handler publishes with the grant
+
+MANIFEST = Manifest(tables=(ITEMS, GUARDED), queues=(JOBS, FLAKY, PARTIAL, POST_EVENTS, ALL_EVENTS, ALARMS, NOTICES),
+                    topics=(NEWS, EVENTS, ALERTS), buckets=(UPLOADS,), user_pool=PEOPLE)
 
 app = Chalice(app_name="pump-fixture")
 
@@ -160,3 +183,52 @@ def echo(word: str) -> dict[str, Any]:
     request = app.current_request  # another request's, if current_request were shared between threads
     assert request is not None
     return {"word": word, "query": request.query_params, "path": request.path}
+
+
+def _aws_error(call: Callable[[], object]) -> str | None:
+    """The AWS error code ``call`` met (through PynamoDB or boto3), or None when it succeeded."""
+    try:
+        call()
+    except PynamoDBException as error:
+        return error.cause_response_code
+    except ClientError as error:
+        return str(error.response["Error"]["Code"])
+    return None
+
+
+@app.route("/guarded/{pk}", methods=["PUT"])
+@uses(GUARDED.read())
+def write_what_was_only_read(pk: str) -> dict[str, Any]:
+    """Declares read, writes: the answer carries what AWS (and the local platform) said."""
+    return {"error": _aws_error(GuardedModel(pk=pk).save)}
+
+
+@app.route("/guarded/{pk}", methods=["GET"])
+@uses(GUARDED.read())
+def read_what_was_declared(pk: str) -> dict[str, Any]:
+    found: list[bool] = []
+    error = _aws_error(lambda: found.append(GuardedModel.count(pk) == 1))
+    return {"error": error, "found": found == [True]}
+
+
+def _announce(handler: str, event: SQSEvent) -> None:
+    import boto3
+
+    for record in event:
+        code = _aws_error(lambda body=record.body: boto3.client("sns").publish(  # type: ignore[misc]
+            TopicArn=physical_name(ALERTS), Message=body))
+        RECORDER.add(handler, {"body": record.body, "error": code})
+        if code is not None:
+            raise RuntimeError(f"publishing failed with {code}")
+
+
+@app.on_sqs_message(queue=ALARMS.name)
+def announce_undeclared(event: SQSEvent) -> None:
+    """Publishes to a topic it did not declare: AWS refuses it."""
+    _announce("announce_undeclared", event)
+
+
+@app.on_sqs_message(queue=NOTICES.name)
+@uses(ALERTS.publish())
+def announce_declared(event: SQSEvent) -> None:
+    _announce("announce_declared", event)

@@ -19,7 +19,16 @@ from chalice.app import Chalice, DynamoDBEvent, SQSEvent
 from pynamodb.attributes import UnicodeAttribute
 from pynamodb.models import Model
 
-from chalicelib.core.declarations import Manifest, Queue, Subscription, Table, Topic, aws_region, table_name_for
+from chalicelib.core.declarations import (
+    Manifest,
+    Queue,
+    Subscription,
+    Table,
+    Topic,
+    aws_region,
+    table_name_for,
+    uses,
+)
 from local.platform import LocalPlatform
 
 IDLE_INTERVAL = 5.0
@@ -59,6 +68,7 @@ def _wait(key: str, timeout: float = 5.0) -> float:
 
 
 @app.on_dynamodb_record(stream_arn=POSTS.name)
+@uses(EVENTS.publish())  # the local platform enforces grants as AWS would
 def post_changes(event: DynamoDBEvent) -> None:
     """Records the arrival and publishes ``post.created``, as the runtime's outbox handlers will."""
     import boto3  # the app's own client: a request the pump did not make, so moto pokes the pump

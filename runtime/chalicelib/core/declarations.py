@@ -27,6 +27,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
+from chalicelib.core.environment import DATABASE_URL, USER_POOL_ID, resource_variable
+
 if TYPE_CHECKING:  # pynamodb is only needed by whoever inspects a table
     from pynamodb.models import Model
 
@@ -43,10 +45,6 @@ Access = Literal[
 
 GRANTS_ATTRIBUTE = "__platform_grants__"
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _env_name(name: str, suffix: str) -> str:
-    return f"{name.upper().replace('-', '_')}_{suffix}"
 
 
 def _check_name(name: str) -> str:
@@ -114,7 +112,7 @@ class Table(Resource, _ReadWrite):
 
     @property
     def env_var(self) -> str:
-        return _env_name(self.name, "TABLE")
+        return resource_variable("table", self.name)
 
     def bind(self) -> None:
         """Point the model at the table the environment names now.
@@ -166,7 +164,7 @@ class Queue(Resource):
 
     @property
     def env_var(self) -> str:
-        return _env_name(self.name, "QUEUE_URL")
+        return resource_variable("queue", self.name)
 
     def send(self) -> Grant:
         return self.grant("send")
@@ -186,7 +184,7 @@ class Topic(Resource):
 
     @property
     def env_var(self) -> str:
-        return _env_name(self.name, "TOPIC_ARN")
+        return resource_variable("topic", self.name)
 
     def publish(self) -> Grant:
         return self.grant("publish")
@@ -204,7 +202,7 @@ class Bucket(Resource, _ReadWrite):
 
     @property
     def env_var(self) -> str:
-        return _env_name(self.name, "BUCKET")
+        return resource_variable("bucket", self.name)
 
 
 
@@ -227,7 +225,7 @@ class Database(Resource):
 
     @property
     def env_var(self) -> str:
-        return "DATABASE_URL"
+        return DATABASE_URL
 
     def connect(self) -> Grant:
         return self.grant("connect")
@@ -252,7 +250,7 @@ class Secret(Resource):
 
     @property
     def env_var(self) -> str:
-        return _env_name(self.name, "SECRET_ARN")
+        return resource_variable("secret", self.name)
 
     def read(self) -> Grant:
         return self.grant("read_secret")
@@ -287,7 +285,7 @@ class UserPool(Resource):
 
     @property
     def env_var(self) -> str:
-        return "USER_POOL_ID"
+        return USER_POOL_ID
 
     def sign_up(self) -> Grant:
         """Public sign-up, sign-in and refresh: no IAM needed, listed for clarity."""
@@ -389,7 +387,7 @@ def table_name_for(logical_name: str) -> str:
                 table_name = table_name_for(logical_name)
                 region = aws_region()
     """
-    return os.environ.get(_env_name(_check_name(logical_name), "TABLE"), logical_name)
+    return os.environ.get(resource_variable("table", _check_name(logical_name)), logical_name)
 
 
 def aws_region() -> str:

@@ -1,4 +1,4 @@
-"""Settings of the runtime, read from environment variables only.
+"""Settings of the runtime, read from environment variables only (named in ``chalicelib.core.environment``).
 
 The Pulumi components set these on every function; the local platform sets
 them for its process. Nothing here knows which environment it runs in.
@@ -15,6 +15,8 @@ import os
 import secrets
 from dataclasses import dataclass
 from functools import lru_cache
+
+from chalicelib.core import environment as env
 
 
 def _flag(name: str, default: bool) -> bool:
@@ -57,32 +59,32 @@ class Settings:
     @classmethod
     def from_env(cls) -> Settings:
         region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
-        pool_id = os.environ.get("USER_POOL_ID", "")
-        issuer = os.environ.get("TOKEN_ISSUER") or f"https://cognito-idp.{region}.amazonaws.com/{pool_id}"
+        pool_id = os.environ.get(env.USER_POOL_ID, "")
+        issuer = os.environ.get(env.TOKEN_ISSUER) or f"https://cognito-idp.{region}.amazonaws.com/{pool_id}"
         return cls(
-            stage=os.environ.get("STAGE", "local"),
+            stage=os.environ.get(env.STAGE, "local"),
             region=region,
             user_pool_id=pool_id,
-            user_pool_client_id=os.environ.get("USER_POOL_CLIENT_ID", ""),
-            jwks_url=os.environ.get("JWKS_URL") or f"{issuer}/.well-known/jwks.json",
+            user_pool_client_id=os.environ.get(env.USER_POOL_CLIENT_ID, ""),
+            jwks_url=os.environ.get(env.JWKS_URL) or f"{issuer}/.well-known/jwks.json",
             token_issuer=issuer,
-            auto_confirm=_flag("AUTO_CONFIRM_SIGNUP", default=False),
-            max_body_bytes=_int("MAX_BODY_BYTES", 64 * 1024),
-            jwks_cache_seconds=_int("JWKS_CACHE_SECONDS", 3600),
-            tracing=_flag("TRACING", default=False),
-            log_level=os.environ.get("LOG_LEVEL", "INFO"),
+            auto_confirm=_flag(env.AUTO_CONFIRM_SIGNUP, default=False),
+            max_body_bytes=_int(env.MAX_BODY_BYTES, 64 * 1024),
+            jwks_cache_seconds=_int(env.JWKS_CACHE_SECONDS, 3600),
+            tracing=_flag(env.TRACING, default=False),
+            log_level=os.environ.get(env.LOG_LEVEL, "INFO"),
             # Signs pagination cursors where no CURSOR_KEY_SECRET_ARN names the secret (unit tests,
             # scripts). Unset, each process makes its own: cursors then stop working across
             # processes, which fails safe (400).
-            cursor_secret=os.environ.get("CURSOR_SECRET") or secrets.token_urlsafe(32),
-            fanout_max_followers=_int("FANOUT_MAX_FOLLOWERS", 50_000),
-            timeline_days=_int("TIMELINE_DAYS", 30),
-            backfill_posts=_int("BACKFILL_POSTS", 20),
-            coins_post=_int("COINS_POST", 10),
-            coins_like_received=_int("COINS_LIKE_RECEIVED", 2),
-            coins_comment=_int("COINS_COMMENT", 5),
-            daily_cap=_int("DAILY_CAP", 500),
-            weekly_bonus=_int("WEEKLY_BONUS", 50),
+            cursor_secret=os.environ.get(env.CURSOR_SECRET) or secrets.token_urlsafe(32),
+            fanout_max_followers=_int(env.FANOUT_MAX_FOLLOWERS, 50_000),
+            timeline_days=_int(env.TIMELINE_DAYS, 30),
+            backfill_posts=_int(env.BACKFILL_POSTS, 20),
+            coins_post=_int(env.COINS_POST, 10),
+            coins_like_received=_int(env.COINS_LIKE_RECEIVED, 2),
+            coins_comment=_int(env.COINS_COMMENT, 5),
+            daily_cap=_int(env.DAILY_CAP, 500),
+            weekly_bonus=_int(env.WEEKLY_BONUS, 50),
         )
 
 

@@ -11,7 +11,7 @@ from chalicelib.core.routes import Call, Router
 from chalicelib.core.schema import RequestBody, ResponseBody
 from chalicelib.posts import service as posts
 from chalicelib.posts.views import Post
-from chalicelib.resources import FOLLOWS, POSTS, USERS
+from chalicelib.resources import FOLLOWS, POSTS, TIMELINE, USERS
 from chalicelib.users import graph
 from chalicelib.users.models import UserModel
 from chalicelib.users.profiles import KEEP, ProfileUpdate, get_or_create_profile, get_profile, update_profile
@@ -66,14 +66,14 @@ def _follow_state(user: UserModel, following: bool) -> FollowState:
 
 
 @router.route("/users/{username}/follow", "PUT", response=FollowState, errors=(404,))
-@uses(USERS.read_write(), FOLLOWS.read_write())
+@uses(USERS.read_write(), FOLLOWS.read_write(), TIMELINE.write())  # the follower's row of celebrities followed
 def follow(call: Call[None], username: str) -> FollowState:
     """Follow someone; following again changes nothing. Following yourself is a 422."""
     return _follow_state(graph.follow(call.principal, username), True)
 
 
 @router.route("/users/{username}/follow", "DELETE", response=FollowState, errors=(404,))
-@uses(USERS.read_write(), FOLLOWS.read_write())
+@uses(USERS.read_write(), FOLLOWS.read_write(), TIMELINE.write())  # the follower's row of celebrities followed
 def unfollow(call: Call[None], username: str) -> FollowState:
     """Stop following someone; doing it again changes nothing."""
     return _follow_state(graph.unfollow(call.principal, username), False)

@@ -1,0 +1,149 @@
+"""The environment variables that tell the runtime where things are: their names, and how they are built.
+
+One place for both sides: the stack (``stacks/platform.py``, whose values are
+``pulumi.Output``) and the local platform (``local/provision.py``, plain
+strings) call ``build_environment`` with the manifest and the physical value of
+each declared resource; ``chalicelib.core.settings`` and the declarations read
+the names defined here. A new variable (say a secret's ARN) is one more name
+here and one more field of ``Physical`` or ``Knobs``.
+
+Usage::
+
+    physical = Physical(tables={"users": "social-dev-users"}, queues={...}, topics={...}, buckets={...},
+                        user_pool=PoolValues(id="us-east-1_abc", client_id="...", jwks_url="...", issuer="..."))
+    variables = build_environment(manifest, physical, Knobs(stage="dev", auto_confirm_signup=False))
+    variables["USERS_TABLE"]  # 'social-dev-users'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+if TYPE_CHECKING:  # the declarations import this module for the names
+    from chalicelib.core.declarations import Manifest
+
+T = TypeVar("T")
+
+# Where the runtime runs and how it behaves.
+STAGE = "STAGE"
+AUTO_CONFIRM_SIGNUP = "AUTO_CONFIRM_SIGNUP"
+MAX_BODY_BYTES = "MAX_BODY_BYTES"
+JWKS_CACHE_SECONDS = "JWKS_CACHE_SECONDS"
+TRACING = "TRACING"
+LOG_LEVEL = "LOG_LEVEL"
+CURSOR_SECRET = "CURSOR_SECRET"  # the cursor key where no secret is declared (unit tests, scripts)
+FANOUT_MAX_FOLLOWERS = "FANOUT_MAX_FOLLOWERS"
+TIMELINE_DAYS = "TIMELINE_DAYS"
+BACKFILL_POSTS = "BACKFILL_POSTS"
+# The coin rules (no environment sets them yet: the runtime's defaults are the rules).
+COINS_POST = "COINS_POST"
+COINS_LIKE_RECEIVED = "COINS_LIKE_RECEIVED"
+COINS_COMMENT = "COINS_COMMENT"
+DAILY_CAP = "DAILY_CAP"
+WEEKLY_BONUS = "WEEKLY_BONUS"
+# The user pool.
+USER_POOL_ID = "USER_POOL_ID"
+USER_POOL_CLIENT_ID = "USER_POOL_CLIENT_ID"
+JWKS_URL = "JWKS_URL"
+TOKEN_ISSUER = "TOKEN_ISSUER"
+# The WebSocket API's management endpoint.
+WEBSOCKET_ENDPOINT = "WEBSOCKET_ENDPOINT"
+# A database: a URL (local platform, tests), or the proxy and the credentials' secret (set per connecting function).
+DATABASE_URL = "DATABASE_URL"
+DATABASE_HOST = "DATABASE_HOST"
+DATABASE_PORT = "DATABASE_PORT"
+DATABASE_NAME = "DATABASE_NAME"
+DATABASE_SECRET_ARN = "DATABASE_SECRET_ARN"
+DATABASE_VARIABLES = (DATABASE_HOST, DATABASE_PORT, DATABASE_NAME, DATABASE_SECRET_ARN)
+# A shared server's master secret: only the migrate function gets it, to create and drop the stack's database.
+DATABASE_ADMIN_SECRET_ARN = "DATABASE_ADMIN_SECRET_ARN"
+
+# What names each kind of declared resource, as a suffix of its logical name: USERS_TABLE, FANOUT_QUEUE_URL...
+_RESOURCE_SUFFIXES = {"table": "TABLE", "queue": "QUEUE_URL", "topic": "TOPIC_ARN", "bucket": "BUCKET",
+                      "secret": "SECRET_ARN"}
+
+
+def resource_variable(kind: str, name: str) -> str:
+    """The variable that holds the physical name (URL, ARN) of a declared resource.
+
+    >>> resource_variable("queue", "timeline-updates")
+    'TIMELINE_UPDATES_QUEUE_URL'
+    """
+    return f"{name.upper().replace('-', '_')}_{_RESOURCE_SUFFIXES[kind]}"
+
+
+@dataclass(frozen=True)
+class PoolValues(Generic[T]):
+    """The user pool as the runtime needs it: to call Cognito, and to verify its tokens."""
+
+    id: T
+    client_id: T
+    jwks_url: T
+    issuer: T
+
+
+@dataclass(frozen=True)
+class Physical(Generic[T]):
+    """The physical value of each declared resource, by kind and logical name."""
+
+    tables: Mapping[str, T] = field(default_factory=dict)  # table names
+    queues: Mapping[str, T] = field(default_factory=dict)  # queue URLs
+    topics: Mapping[str, T] = field(default_factory=dict)  # topic ARNs
+    buckets: Mapping[str, T] = field(default_factory=dict)  # bucket names
+    user_pool: PoolValues[T] | None = None
+    secrets: Mapping[str, T] = field(default_factory=dict)  # secret ARNs (the values never reach the environment)
+    websocket_endpoint: T | None = None
+
+
+@dataclass(frozen=True)
+class Knobs:
+    """The runtime's settings an environment chooses; None leaves the runtime's default."""
+
+    stage: str
+    auto_confirm_signup: bool
+    max_body_bytes: int | None = None
+    tracing: bool | None = None
+    log_level: str | None = None
+    fanout_max_followers: int | None = None
+    timeline_days: int | None = None
+    backfill_posts: int | None = None
+
+    def variables(self) -> dict[str, str]:
+        values: dict[str, str | int | bool | None] = {
+            STAGE: self.stage, AUTO_CONFIRM_SIGNUP: self.auto_confirm_signup, MAX_BODY_BYTES: self.max_body_bytes,
+            TRACING: self.tracing, LOG_LEVEL: self.log_level, FANOUT_MAX_FOLLOWERS: self.fanout_max_followers,
+            TIMELINE_DAYS: self.timeline_days, BACKFILL_POSTS: self.backfill_posts,
+        }
+        return {name: str(value).lower() if isinstance(value, bool) else str(value)
+                for name, value in values.items() if value is not None}
+
+
+def build_environment(manifest: Manifest, physical: Physical[T], knobs: Knobs) -> dict[str, T | str]:
+    """Every variable the runtime reads, for every function (per-function ones: ``database_environment``).
+
+    Raises ``LookupError`` when a declared table, queue, topic, bucket or secret has no physical value.
+    """
+    environment: dict[str, T | str] = dict(knobs.variables())
+    values: dict[str, Mapping[str, T]] = {"table": physical.tables, "queue": physical.queues,
+                                          "topic": physical.topics, "bucket": physical.buckets,
+                                          "secret": physical.secrets}
+    for resource in manifest.resources():
+        if resource.kind not in values:
+            continue
+        if resource.name not in values[resource.kind]:
+            raise LookupError(f"{resource.kind} {resource.name!r} is declared but has no physical value")
+        environment[resource_variable(resource.kind, resource.name)] = values[resource.kind][resource.name]
+    pool = physical.user_pool
+    if manifest.user_pool is not None and pool is not None:
+        environment |= {USER_POOL_ID: pool.id, USER_POOL_CLIENT_ID: pool.client_id, JWKS_URL: pool.jwks_url,
+                        TOKEN_ISSUER: pool.issuer}
+    if physical.websocket_endpoint is not None:
+        environment[WEBSOCKET_ENDPOINT] = physical.websocket_endpoint
+    return environment
+
+
+def database_environment(host: T, port: T, name: T, secret_arn: T) -> dict[str, T]:
+    """What a function that connects to a database gets (in the VPC, through RDS Proxy)."""
+    return {DATABASE_HOST: host, DATABASE_PORT: port, DATABASE_NAME: name, DATABASE_SECRET_ARN: secret_arn}

@@ -1,0 +1,44 @@
+"""The runtime's environment variables: one builder for the stack and the local platform, one set of names."""
+
+from __future__ import annotations
+
+import os
+from unittest import mock
+
+import pytest
+
+from chalicelib.core import environment
+from chalicelib.core.environment import Knobs, Physical, PoolValues, build_environment
+from chalicelib.core.settings import Settings
+from chalicelib.resources import MANIFEST
+
+
+def _physical(**overrides: object) -> Physical[str]:
+    values: dict[str, object] = {
+        "tables": {t.name: f"t-{t.name}" for t in MANIFEST.tables},
+        "queues": {q.name: f"https://q/{q.name}" for q in MANIFEST.queues},
+        "topics": {t.name: f"arn:t:{t.name}" for t in MANIFEST.topics},
+        "buckets": {b.name: f"b-{b.name}" for b in MANIFEST.buckets},
+        "secrets": {s.name: f"arn:s:{s.name}" for s in MANIFEST.secrets},
+        "user_pool": PoolValues(id="pool-1", client_id="client-1", jwks_url="https://jwks", issuer="https://iss"),
+        **overrides,
+    }
+    return Physical[str](**values)  # type: ignore[arg-type]
+
+
+def test_every_declared_resource_gets_its_variable_and_the_settings_reader_finds_them() -> None:
+    variables = build_environment(MANIFEST, _physical(), Knobs(stage="dev", auto_confirm_signup=False, tracing=True))
+    for resource in MANIFEST.resources():
+        if resource.kind in {"table", "queue", "topic", "bucket", "secret"}:
+            assert variables[resource.env_var].endswith(resource.name)
+    with mock.patch.dict(os.environ, variables, clear=True):
+        settings = Settings.from_env()
+    assert (settings.stage, settings.user_pool_id, settings.user_pool_client_id, settings.jwks_url,
+            settings.token_issuer, settings.auto_confirm, settings.tracing) == (
+        "dev", "pool-1", "client-1", "https://jwks", "https://iss", False, True)
+    assert environment.LOG_LEVEL not in variables  # None: the runtime's default
+
+
+def test_a_declared_resource_without_a_physical_value_is_refused() -> None:
+    with pytest.raises(LookupError, match="table 'users'"):
+        build_environment(MANIFEST, _physical(tables={}), Knobs(stage="dev", auto_confirm_signup=False))
