@@ -66,10 +66,12 @@ class CognitoIdentity:
         self._cognito = client
 
     def _call(self, operation: str, **params: Any) -> Any:
-        from botocore.exceptions import ClientError
+        from botocore.exceptions import ClientError, ParamValidationError
 
         try:
             return getattr(self._cognito, operation)(**params)
+        except ParamValidationError as exc:  # botocore checks lengths and patterns before Cognito does
+            raise errors.Unprocessable("validation_failed", "the identity provider refused the input") from exc
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
             if code in _ERRORS:

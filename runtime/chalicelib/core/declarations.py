@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 if TYPE_CHECKING:  # pynamodb is only needed by whoever inspects a table
     from pynamodb.models import Model
 
-_NAME = re.compile(r"^[a-z][a-z0-9-]{1,38}[a-z0-9]$")
+_NAME = re.compile(r"[a-z][a-z0-9-]{1,38}[a-z0-9]")
 
 Access = Literal[
     "read", "write", "read_write",  # tables, buckets
@@ -49,8 +49,8 @@ def _env_name(name: str, suffix: str) -> str:
 
 
 def _check_name(name: str) -> str:
-    if not _NAME.match(name):
-        raise ValueError(f"logical name {name!r} must match {_NAME.pattern}")
+    if not _NAME.fullmatch(name):
+        raise ValueError(f"logical name {name!r} must match ^{_NAME.pattern}$")
     return name
 
 

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from pynamodb.exceptions import PutError
 from pynamodb.expressions.update import Action
 
-from chalicelib.auth.rules import USERNAME
+from chalicelib.auth.rules import is_username
 from chalicelib.core.errors import Conflict, NotFound, Unprocessable
+from chalicelib.core.usertext import is_blank
 from chalicelib.users.models import UserModel
 
 
@@ -40,7 +41,7 @@ def get_or_create_profile(username: str, user_id: str) -> UserModel:
 
 
 def get_profile(username: str) -> UserModel:
-    if not USERNAME.match(username):
+    if not is_username(username):
         raise NotFound("user_not_found", f"no user named {username!r}")
     try:
         return UserModel.get(username, consistent_read=True)
@@ -65,7 +66,7 @@ def update_profile(username: str, user_id: str, change: ProfileUpdate) -> UserMo
     profile = get_or_create_profile(username, user_id)
     actions: list[Action] = []
     if change.display_name is not None:
-        if not change.display_name.strip():
+        if is_blank(change.display_name):
             raise Unprocessable("validation_failed", "display_name must not be blank",
                                 details=[{"field": "display_name", "problem": "must not be blank"}])
         actions.append(UserModel.display_name.set(change.display_name))
