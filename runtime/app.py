@@ -16,6 +16,8 @@ from chalicelib.ledger.routes import router as wallet
 from chalicelib.meta.routes import router as meta
 from chalicelib.posts.handlers import cleanup
 from chalicelib.posts.routes import router as posts
+from chalicelib.resources import USERS
+from chalicelib.users.profiles import admit
 from chalicelib.users.routes import router as users
 
 install_tracing()
@@ -26,4 +28,5 @@ for router in (meta, auth, users, posts, feed, wallet):
 for handlers in (events, timelines, cleanup, ledger_events):
     app.register_blueprint(handlers)
 
-install(app)
+# Every authenticated route checks that the token's account owns its username's profile.
+install(app, admit=admit, admit_uses=(USERS.read(),))

@@ -31,6 +31,9 @@ class IdentityProvider(Protocol):
 
     def admin_confirm(self, username: str) -> None: ...
 
+    def delete(self, username: str) -> None:
+        """Remove the account (undoing a sign-up whose registration failed)."""
+
     def login(self, username: str, password: str) -> Tokens: ...
 
     def refresh(self, refresh_token: str) -> Tokens: ...
@@ -90,6 +93,9 @@ class CognitoIdentity:
 
     def admin_confirm(self, username: str) -> None:
         self._call("admin_confirm_sign_up", UserPoolId=self._pool_id, Username=username)
+
+    def delete(self, username: str) -> None:
+        self._call("admin_delete_user", UserPoolId=self._pool_id, Username=username)
 
     def login(self, username: str, password: str) -> Tokens:
         answer = self._call("initiate_auth", ClientId=self._client_id, AuthFlow="USER_PASSWORD_AUTH",

@@ -64,7 +64,7 @@ def identity() -> IdentityProvider:
 
 @router.route("/auth/register", "POST", public=True, body=RegisterRequest, response=Profile, status=201,
               errors=(409,))
-@uses(USER_POOL.sign_up(), USER_POOL.confirm(), USERS.read_write())
+@uses(USER_POOL.sign_up(), USER_POOL.confirm(), USER_POOL.delete_user(), USERS.read_write())
 def register(call: Call[RegisterRequest]) -> Profile:
     """Create an account; on the local platform and preview stacks it is confirmed at once."""
     body = call.body

@@ -36,7 +36,7 @@ Access = Literal[
     "read", "write", "read_write",  # tables, buckets
     "send", "consume",  # queues
     "publish",  # topics
-    "sign_up", "confirm", "admin",  # the user pool
+    "sign_up", "confirm", "delete_user", "admin",  # the user pool
     "connect",  # a database
 ]
 
@@ -249,11 +249,14 @@ class UserPool(Resource):
 
     The app reads ``USER_POOL_ID``, ``USER_POOL_CLIENT_ID``, ``JWKS_URL`` and
     ``TOKEN_ISSUER`` (moto signs tokens with the real AWS issuer while serving
-    its JWKS locally, so the two are separate settings).
+    its JWKS locally, so the two are separate settings). ``pre_sign_up`` names
+    the app's pure Lambda function (``@lambda_function(name=...)``) that the
+    pool calls before every sign-up, to refuse it by raising.
     """
 
     password_policy: PasswordPolicy = PasswordPolicy()
     groups: tuple[str, ...] = ()
+    pre_sign_up: str | None = None
     kind: str = field(default="user_pool", init=False)
 
     def __post_init__(self) -> None:
@@ -270,6 +273,10 @@ class UserPool(Resource):
     def confirm(self) -> Grant:
         """Confirming a sign-up at once (``AdminConfirmSignUp``), where the environment allows it."""
         return self.grant("confirm")
+
+    def delete_user(self) -> Grant:
+        """Deleting an account (``AdminDeleteUser``): undoing a sign-up whose registration failed."""
+        return self.grant("delete_user")
 
     def admin(self) -> Grant:
         """User administration: groups, attributes, listing users."""

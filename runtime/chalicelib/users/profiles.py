@@ -11,7 +11,8 @@ from pynamodb.exceptions import PutError
 from pynamodb.expressions.update import Action
 
 from chalicelib.auth.rules import is_username
-from chalicelib.core.errors import Conflict, NotFound, Unprocessable
+from chalicelib.core.errors import Conflict, NotFound, Unauthorized, Unprocessable
+from chalicelib.core.tokens import Principal
 from chalicelib.core.usertext import is_blank
 from chalicelib.users.models import UserModel
 
@@ -38,6 +39,35 @@ def get_or_create_profile(username: str, user_id: str) -> UserModel:
         return create_profile(username, user_id, email="", display_name=None)
     except Conflict:  # created by a concurrent request between our read and write
         return UserModel.get(username, consistent_read=True)
+
+
+_OWNERS_KEPT = 10_000
+_owners: dict[str, str] = {}  # username -> user_id already checked; a profile's user_id never changes
+
+
+def admit(principal: Principal) -> None:
+    """Refuse a valid token that does not own its username's profile; the route layer calls this.
+
+    A profile belongs to the Cognito ``sub`` that created it. If the account was
+    deleted from the pool and the username signed up again, the new account's
+    tokens name the same username with another ``sub``: they must not act as the
+    old profile (its posts, followers, coins). A missing profile is created from
+    the token by the route that needs it, for this very ``sub``.
+    """
+    if not is_username(principal.username):  # made outside the API and its sign-up trigger
+        raise Unauthorized("invalid_username", "the token's username breaks the username rule")
+    if _owners.get(principal.username) == principal.user_id:
+        return
+    try:
+        owner = UserModel.get(principal.username, attributes_to_get=["user_id"]).user_id
+    except UserModel.DoesNotExist:
+        return
+    if owner != principal.user_id:
+        raise Unauthorized("account_mismatch",
+                           "this account does not own the profile of that username; it was registered by another")
+    if len(_owners) >= _OWNERS_KEPT:
+        _owners.clear()
+    _owners[principal.username] = owner
 
 
 def get_profile(username: str) -> UserModel:
