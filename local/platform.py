@@ -41,6 +41,7 @@ Usage::
 
 from __future__ import annotations
 
+import functools
 import importlib
 import logging
 import os
@@ -180,6 +181,9 @@ class LocalPlatform:
             self._app = importlib.import_module("app").app
         assert self._app is not None
         self.wires = wire(self._app, manifest, self.provisioned, self._clients)
+        triggers = Invoker(self._app, function_prefix=self.prefix)
+        for pure in self._app.pure_lambda_functions:  # what user pool triggers may call, by function name
+            self._moto.lambda_functions[f"{self.prefix}{pure.name}"] = functools.partial(triggers.invoke, pure.name)
         if self._with_pump:
             invoker = Invoker(self._app, function_prefix=self.prefix)
             self._pump_clients = Clients(self._moto.endpoint, self.region, user_agent_extra=QUIET_AGENT)

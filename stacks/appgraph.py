@@ -199,11 +199,23 @@ def plan_app(app: Chalice, manifest: Manifest) -> AppPlan:
         handler_function: Callable[..., Any] = app.handler_map.get(ws.name, ws.handler_function)
         functions.append(_function(manifest, WEBSOCKET_FUNCTIONS[route_key], ws.handler_string,
                                    WebSocketTrigger(route_key), grants_of(handler_function)))
+    _check_user_pool_triggers(manifest, functions)
     names = [f.name for f in functions]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         raise AppGraphError(f"function names {duplicates} are used twice; give the handlers distinct names")
     return AppPlan(app.app_name, tuple(functions))
+
+
+def _check_user_pool_triggers(manifest: Manifest, functions: list[FunctionPlan]) -> None:
+    """A user pool trigger names a pure function of the app (a NoTrigger one: Cognito invokes it)."""
+    pool = manifest.user_pool
+    if pool is None or pool.pre_sign_up is None:
+        return
+    pure = sorted(f.name for f in functions if isinstance(f.trigger, NoTrigger))
+    if pool.pre_sign_up not in pure:
+        raise AppGraphError(f"user pool {pool.name!r} names pre_sign_up={pool.pre_sign_up!r}, which is no "
+                            f"@lambda_function of the app (pure functions: {pure or 'none'})")
 
 
 def _function(manifest: Manifest, name: str, handler: str, trigger: Trigger, grants: Iterable[Grant]) -> FunctionPlan:
