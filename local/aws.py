@@ -27,6 +27,8 @@ import requests
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from local.cognito_triggers import CognitoTriggers, Function
+
 DEFAULT_REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"  # moto's default account
 QUIET_AGENT = "local-pump"  # in the User-Agent of requests that must not wake the pump (its own polls)
@@ -106,7 +108,8 @@ class MotoServer:
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self._host = host
         self._port = port
-        self._app = _Notifying(_DynamoDBIsolation(DomainDispatcherApplication(create_backend_app)))
+        self._triggers = CognitoTriggers(_DynamoDBIsolation(DomainDispatcherApplication(create_backend_app)))
+        self._app = _Notifying(self._triggers)
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -124,6 +127,11 @@ class MotoServer:
             raise RuntimeError("moto's server is not started")
         host, port = self._server.server_address[:2]
         return f"http://{host!s}:{port}"
+
+    @property
+    def lambda_functions(self) -> dict[str, Function]:
+        """Functions by name that user pools' triggers may call (moto stores triggers, never calls them)."""
+        return self._triggers.functions
 
     def on_change(self, listener: Callable[[], None]) -> None:
         """Call ``listener`` (quickly: it runs on the request's thread) after every request but the pump's."""

@@ -105,6 +105,7 @@ class Grants:
             # No secret exists locally (DATABASE_URL is given); the ARN keeps the document the stack's shape.
             database_secrets={d.name: f"arn:aws:secretsmanager:{region}:{account}:secret:{prefix}{d.name}"
                               for f in plan.functions for d in f.resources("database")},
+            secrets={n: s.arn for n, s in provisioned.secrets.items()},
         )
         # Lambda, not the function, uses the VPC statements; they only keep the document whole.
         vpc = VpcAccess(subnets=(f"arn:aws:ec2:{region}:{account}:subnet/local",),

@@ -46,6 +46,7 @@ Usage::
 
 from __future__ import annotations
 
+import functools
 import importlib
 import logging
 import os
@@ -194,6 +195,9 @@ class LocalPlatform:
         self.wires = wire(self._app, manifest, self.provisioned, self._clients, plan=self.plan)
         if self._enforce_grants:
             self.grants = Grants(self.plan, self.provisioned).install()
+        triggers = Invoker(self._app, function_prefix=self.prefix)
+        for pure in self._app.pure_lambda_functions:  # what user pool triggers may call, by function name
+            self._moto.lambda_functions[f"{self.prefix}{pure.name}"] = functools.partial(triggers.invoke, pure.name)
         if self._with_pump:
             invoker = Invoker(self._app, function_prefix=self.prefix, grants=self.grants)
             self._pump_clients = Clients(self._moto.endpoint, self.region, user_agent_extra=QUIET_AGENT)

@@ -26,6 +26,7 @@ from typing import Any
 
 from chalicelib.core.declarations import Bucket, Manifest, Queue, Secret, Subscription, Table, Topic, UserPool
 from chalicelib.core.environment import Knobs, Physical, PoolValues, build_environment
+from local.aws import ACCOUNT_ID
 from local.clients import Clients
 from local.tables import create_table_request, enable_ttl
 
@@ -156,7 +157,7 @@ def provision(manifest: Manifest, clients: Clients, *, prefix: str = DEFAULT_PRE
     for bucket in manifest.buckets:
         result.buckets[bucket.name] = _bucket(clients, bucket, prefix + bucket.name)
     if manifest.user_pool is not None:
-        pool = _user_pool(clients, manifest.user_pool, prefix + manifest.user_pool.name)
+        pool = _user_pool(clients, manifest.user_pool, prefix + manifest.user_pool.name, function_prefix=prefix)
         result.user_pool = pool
     result.env = local_environment(manifest, result)
     return result
@@ -245,9 +246,13 @@ def _bucket(clients: Clients, bucket: Bucket, name: str) -> ProvisionedBucket:
     return ProvisionedBucket(bucket, name)
 
 
-def _user_pool(clients: Clients, pool: UserPool, name: str) -> ProvisionedUserPool:
+def _user_pool(clients: Clients, pool: UserPool, name: str, function_prefix: str) -> ProvisionedUserPool:
     policy = pool.password_policy
+    # moto keeps the trigger's ARN; local/cognito_triggers.py calls the function it names.
+    triggers = ({"LambdaConfig": {"PreSignUp": f"arn:aws:lambda:{clients.region}:{ACCOUNT_ID}:function:"
+                                                f"{function_prefix}{pool.pre_sign_up}"}} if pool.pre_sign_up else {})
     created = clients.cognito.create_user_pool(
+        **triggers,
         PoolName=name,
         Policies={"PasswordPolicy": {
             "MinimumLength": policy.min_length,

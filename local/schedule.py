@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
-_RATE = re.compile(r"^rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)$", re.IGNORECASE)
-_CRON = re.compile(r"^cron\((.*)\)$", re.IGNORECASE)
+_RATE = re.compile(r"rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)", re.IGNORECASE)
+_CRON = re.compile(r"cron\((.*)\)", re.IGNORECASE)
 _UNIT_MINUTES = {"minute": 1, "hour": 60, "day": 1440}
 _MONTHS = {name: i for i, name in enumerate(
     ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], start=1)}
@@ -70,13 +70,13 @@ class Cron:
 def parse_schedule(expression: str) -> Rate | Cron:
     """A schedule from an EventBridge expression; ``ValueError`` if it is not one."""
     text = expression.strip()
-    rate = _RATE.match(text)
+    rate = _RATE.fullmatch(text)
     if rate:
         value, unit = int(rate.group(1)), rate.group(2).lower().rstrip("s")
         if value < 1:
             raise ValueError(f"{expression!r}: a rate must be at least 1")
         return Rate(text, value * _UNIT_MINUTES[unit])
-    cron = _CRON.match(text)
+    cron = _CRON.fullmatch(text)
     if not cron:
         raise ValueError(f"{expression!r} is neither rate(...) nor cron(...)")
     fields = cron.group(1).split()

@@ -6,6 +6,7 @@ Every route runs in one Lambda (``app.app``); each event handler gets its own.
 from chalice.app import Chalice
 
 from chalicelib.auth.routes import router as auth
+from chalicelib.auth.triggers import sign_up_triggers
 from chalicelib.core.routes import install
 from chalicelib.core.tracing import install_tracing
 from chalicelib.events.handlers import events
@@ -16,6 +17,8 @@ from chalicelib.ledger.routes import router as wallet
 from chalicelib.meta.routes import router as meta
 from chalicelib.posts.handlers import cleanup
 from chalicelib.posts.routes import router as posts
+from chalicelib.resources import USERS
+from chalicelib.users.profiles import admit
 from chalicelib.users.routes import router as users
 
 install_tracing()
@@ -23,7 +26,8 @@ app = Chalice(app_name="social")
 
 for router in (meta, auth, users, posts, feed, wallet):
     app.register_blueprint(router.blueprint, url_prefix="/v1")
-for handlers in (events, timelines, cleanup, ledger_events):
+for handlers in (events, timelines, cleanup, ledger_events, sign_up_triggers):
     app.register_blueprint(handlers)
 
-install(app)
+# Every authenticated route checks that the token's account owns its username's profile.
+install(app, admit=admit, admit_uses=(USERS.read(),))

@@ -214,6 +214,7 @@ def plan_app(app: Chalice, manifest: Manifest) -> AppPlan:
         handler_function: Callable[..., Any] = app.handler_map.get(ws.name, ws.handler_function)
         functions.append(_function(manifest, WEBSOCKET_FUNCTIONS[route_key], ws.handler_string,
                                    WebSocketTrigger(route_key), grants_of(handler_function)))
+    _check_user_pool_triggers(manifest, functions)
     names = [f.name for f in functions]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
@@ -244,6 +245,17 @@ def _route_groups(app: Chalice) -> dict[str, tuple[tuple[tuple[str, str], ...], 
     # api_handler first, then the database functions in the order their first route appears.
     ordered = sorted(groups, key=lambda name: name != API_FUNCTION)
     return {name: (tuple(groups[name][0]), tuple(groups[name][1])) for name in ordered}
+
+
+def _check_user_pool_triggers(manifest: Manifest, functions: list[FunctionPlan]) -> None:
+    """A user pool trigger names a pure function of the app (a NoTrigger one: Cognito invokes it)."""
+    pool = manifest.user_pool
+    if pool is None or pool.pre_sign_up is None:
+        return
+    pure = sorted(f.name for f in functions if isinstance(f.trigger, NoTrigger))
+    if pool.pre_sign_up not in pure:
+        raise AppGraphError(f"user pool {pool.name!r} names pre_sign_up={pool.pre_sign_up!r}, which is no "
+                            f"@lambda_function of the app (pure functions: {pure or 'none'})")
 
 
 def _function(manifest: Manifest, name: str, handler: str, trigger: Trigger, grants: Iterable[Grant]) -> FunctionPlan:

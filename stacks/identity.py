@@ -9,6 +9,7 @@ Usage::
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
@@ -53,6 +54,8 @@ class Identity(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         policy = declared.password_policy
         mfa_on = settings.mfa != "OFF"
+        self._namer, self._declared = namer, declared
+        self._account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
 
         self.user_pool = aws.cognito.UserPool(
             namer.name(f"{declared.name}-pool"),
@@ -88,6 +91,7 @@ class Identity(pulumi.ComponentResource):
             # Lite has everything the API uses (passwords, groups, TOTP MFA) at a third of Essentials' price
             # per monthly active user past the free 10,000 (AWS's default tier for a pool that names none).
             user_pool_tier=settings.user_pool_tier,
+            lambda_config=self._lambda_config(settings),
             deletion_protection="ACTIVE" if settings.deletion_protection else "INACTIVE",
             tags=namer.tags(component="identity"),
             opts=pulumi.ResourceOptions(parent=self, protect=settings.deletion_protection),
@@ -155,6 +159,7 @@ class Identity(pulumi.ComponentResource):
             roles={"authenticated": self.authenticated_role.arn},
             opts=child,
         )
+        self.pre_sign_up_permission: aws.lambda_.Permission | None = None
         # The real AWS values: tokens carry this issuer, and Cognito serves the JWKS under it.
         self.issuer = pulumi.Output.concat("https://cognito-idp.", settings.region, ".amazonaws.com/",
                                            self.user_pool.id)
@@ -167,3 +172,41 @@ class Identity(pulumi.ComponentResource):
             "issuer": self.issuer,
             "jwksUrl": self.jwks_url,
         })
+
+    def _lambda_config(self, settings: StackSettings) -> aws.cognito.UserPoolLambdaConfigArgs | None:
+        """The pool's triggers, by ARN built from the function's name, region and account.
+
+        Not from the function resource: every function's environment names the pool
+        (USER_POOL_ID), so pool -> function -> pool would be a cycle. Cognito accepts this:
+        at CreateUserPool/UpdateUserPool, LambdaConfig.PreSignUp is only checked against the
+        ARN pattern (AWS::Cognito::UserPool LambdaConfig: pattern, 20-2048 characters); whether
+        the function exists and may be invoked is found out at sign-up, where a missing
+        function or permission fails as "PreSignUp invocation failed due to error
+        AccessDeniedException" (AWS re:Post, cognito-lambda-trigger-errors). The function and
+        ``allow_triggers``' permission exist before anybody can sign up against a new pool.
+        """
+        if self._declared.pre_sign_up is None:
+            return None
+        return aws.cognito.UserPoolLambdaConfigArgs(pre_sign_up=pulumi.Output.concat(
+            "arn:aws:lambda:", settings.region, ":", self._account_id, ":function:",
+            self.trigger_function_name(self._declared.pre_sign_up)))
+
+    def trigger_function_name(self, function: str) -> str:
+        """The physical name ``stacks/functions.py`` gives the app's function ``function``."""
+        return self._namer.name(function, 64)
+
+    def allow_triggers(self, functions: Mapping[str, aws.lambda_.Function]) -> None:
+        """Let Cognito invoke the pool's trigger functions, from this pool only (after they exist)."""
+        name = self._declared.pre_sign_up
+        if name is None:
+            return
+        function = functions[name]
+        self.pre_sign_up_permission = aws.lambda_.Permission(
+            self._namer.name(f"{self._declared.name}-pre-sign-up-invoke"),
+            action="lambda:InvokeFunction",
+            function=function.name,
+            principal="cognito-idp.amazonaws.com",
+            source_arn=self.user_pool.arn,
+            source_account=self._account_id,
+            opts=pulumi.ResourceOptions(parent=self),
+        )

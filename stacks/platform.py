@@ -103,6 +103,8 @@ class Platform(pulumi.ComponentResource):
         functions = Functions(namer.name("functions"), FunctionsArgs(
             settings, self.plan, args.package.archive, environment, arns, databases=manifest.databases,
             endpoints=endpoints, placement=placement, migration_scripts=scripts), child)
+        if identity is not None:
+            identity.allow_triggers(functions.functions)
         Triggers(namer.name("triggers"), TriggersArgs(
             settings=settings, plan=self.plan, functions=functions.functions, queues=messaging.queues,
             topics=messaging.topics, buckets=storage.buckets, tables=data.tables,

@@ -57,6 +57,8 @@ USER_POOL = UserPool(
     "users",
     password_policy=PasswordPolicy(min_length=10, require_lowercase=True, require_uppercase=True, require_numbers=True),
     groups=("admins",),
+    # Usernames are checked at sign-up itself, also for sign-ups that go around the API.
+    pre_sign_up="pre_sign_up",
 )
 
 MANIFEST = Manifest(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from typing import Any
 
 import jwt
@@ -36,7 +37,8 @@ def _verified_claims(token: str) -> dict[str, Any]:
 
 
 def _users_platform(password: str | None, prefix: str) -> LocalPlatform:
-    return LocalPlatform(port=0, app=Chalice(app_name="admin"), manifest=Manifest(tables=(USERS,), user_pool=USER_POOL),
+    pool = replace(USER_POOL, pre_sign_up=None)  # this bare app has no pre-sign-up function
+    return LocalPlatform(port=0, app=Chalice(app_name="admin"), manifest=Manifest(tables=(USERS,), user_pool=pool),
                          prefix=prefix, pump=False, reset_on_stop=False, admin_password=password)
 
 

@@ -22,7 +22,7 @@ def test_the_stack_and_the_local_platform_name_the_same_variables_for_the_same_m
     rendering = render("dev", app=fixture_app.app, manifest=fixture_app.MANIFEST)
     functions = rendering.of_type("aws:lambda/function:Function")
     assert functions, "the local fixture app renders"
-    local = set(platform.provisioned.env) | {environment.CURSOR_SECRET}  # type: ignore[union-attr]
+    local = set(platform.provisioned.env)  # type: ignore[union-attr]
     for function in functions:
         stack = set(function.inputs["environment"]["variables"])
         assert stack - local == STACK_ONLY, function.name

@@ -28,6 +28,13 @@ def test_a_method_the_path_does_not_define_is_the_same_404_as_on_api_gateway(pla
     assert answer.json()["error"]["code"] == "not_found"
 
 
+def test_a_method_http_server_does_not_know_is_the_same_404_not_a_501(platform: LocalPlatform) -> None:
+    for method in ("TRACE", "QUERY", "BREW"):
+        answer = requests.request(method, f"{platform.url}/echo/word", timeout=5)
+        assert answer.status_code == 404, method
+        assert answer.json()["error"]["code"] == "not_found"
+
+
 def test_route_gets_decoded_path_parameters_and_query(platform: LocalPlatform) -> None:
     answer = requests.get(f"{platform.url}/echo/a%20b", params={"x": ["1", "2"], "y": ""}, timeout=5)
 

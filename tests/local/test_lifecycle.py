@@ -10,7 +10,7 @@ import pytest
 import requests
 from chalice.app import Chalice, Rate
 
-from chalicelib.core.declarations import Manifest, Queue
+from chalicelib.core.declarations import Manifest, Queue, uses
 from chalicelib.core.keys import KeyRing
 from chalicelib.core.pagination import CURSOR_KEY
 from local.platform import TUNABLES, LocalPlatform
@@ -63,6 +63,7 @@ def _settings_platform() -> LocalPlatform:
     app = Chalice(app_name="settings")
 
     @app.route("/secret")
+    @uses(CURSOR_KEY.read())
     def secret() -> dict[str, str | None]:  # what any handler of the process reads, from Secrets Manager
         return {"secret": KeyRing.from_environment(CURSOR_KEY.env_var).current}
 

@@ -168,7 +168,8 @@ def test_an_unexpected_error_is_a_500_that_leaks_nothing_and_is_logged(client: C
     error = error_of(response)
     assert error["code"] == "internal_error"
     assert "hunter2" not in response.body.decode() and "RuntimeError" not in response.body.decode()
-    assert "trace-42" in error["message"]
+    # The reference is the server's request id, which the logs carry; the caller's id is echoed apart.
+    assert response.headers["X-Request-Id"] in error["message"]
     assert response.headers["X-Correlation-Id"] == "trace-42"
     logged = [r for r in caplog.records if r.levelno == logging.ERROR]
     assert logged and logged[0].exc_info is not None

@@ -31,6 +31,9 @@ class IdentityProvider(Protocol):
 
     def admin_confirm(self, username: str) -> None: ...
 
+    def delete(self, username: str) -> None:
+        """Remove the account (undoing a sign-up whose registration failed)."""
+
     def login(self, username: str, password: str) -> Tokens: ...
 
     def refresh(self, refresh_token: str) -> Tokens: ...
@@ -66,10 +69,12 @@ class CognitoIdentity:
         self._cognito = client
 
     def _call(self, operation: str, **params: Any) -> Any:
-        from botocore.exceptions import ClientError
+        from botocore.exceptions import ClientError, ParamValidationError
 
         try:
             return getattr(self._cognito, operation)(**params)
+        except ParamValidationError as exc:  # botocore checks lengths and patterns before Cognito does
+            raise errors.Unprocessable("validation_failed", "the identity provider refused the input") from exc
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
             if code in _ERRORS:
@@ -88,6 +93,9 @@ class CognitoIdentity:
 
     def admin_confirm(self, username: str) -> None:
         self._call("admin_confirm_sign_up", UserPoolId=self._pool_id, Username=username)
+
+    def delete(self, username: str) -> None:
+        self._call("admin_delete_user", UserPoolId=self._pool_id, Username=username)
 
     def login(self, username: str, password: str) -> Tokens:
         answer = self._call("initiate_auth", ClientId=self._client_id, AuthFlow="USER_PASSWORD_AUTH",

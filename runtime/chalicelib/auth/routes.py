@@ -13,7 +13,7 @@ from chalicelib.core.routes import Call, Router
 from chalicelib.core.schema import RequestBody, ResponseBody
 from chalicelib.core.settings import get_settings
 from chalicelib.resources import USER_POOL, USERS
-from chalicelib.users.views import Profile
+from chalicelib.users.views import DisplayName, Profile
 
 router = Router(__name__, tag="auth")
 
@@ -22,16 +22,17 @@ class RegisterRequest(RequestBody):
     username: str = Field(max_length=64)
     email: str = Field(max_length=320)
     password: str = Field(max_length=256)
-    display_name: str | None = Field(default=None, min_length=1, max_length=50)
+    display_name: DisplayName | None = None
 
 
+# Cognito refuses an empty username before any lookup: refuse it here, as a 422.
 class ConfirmRequest(RequestBody):
-    username: str = Field(max_length=64)
+    username: str = Field(min_length=1, max_length=64)
     code: str = Field(min_length=1, max_length=16)
 
 
 class LoginRequest(RequestBody):
-    username: str = Field(max_length=64)
+    username: str = Field(min_length=1, max_length=64)
     password: str = Field(max_length=256)
 
 
@@ -63,7 +64,7 @@ def identity() -> IdentityProvider:
 
 @router.route("/auth/register", "POST", public=True, body=RegisterRequest, response=Profile, status=201,
               errors=(409,))
-@uses(USER_POOL.sign_up(), USER_POOL.confirm(), USERS.read_write())
+@uses(USER_POOL.sign_up(), USER_POOL.confirm(), USER_POOL.delete_user(), USERS.read_write())
 def register(call: Call[RegisterRequest]) -> Profile:
     """Create an account; on the local platform and preview stacks it is confirmed at once."""
     body = call.body

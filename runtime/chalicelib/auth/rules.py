@@ -9,20 +9,28 @@ from __future__ import annotations
 import re
 
 from chalicelib.core.declarations import PasswordPolicy
+from chalicelib.core.usertext import text_problem
 
-USERNAME = re.compile(r"^[a-z0-9_]{3,30}$")
+# ASCII only, on purpose: no homoglyphs (a Cyrillic U+0430 for 'a'), no case twins. Always
+# ``fullmatch``: with ``match``, '$' also matches before a trailing newline.
+USERNAME = re.compile(r"[a-z0-9_]{3,30}")
+USERNAME_RULE = "must be 3-30 characters of lowercase letters, digits and underscores"
 # Deliberately loose: the confirmation mail is the real check.
-EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}")
+
+
+def is_username(name: str) -> bool:
+    """The one username rule: the API, the sign-up trigger and token checks all ask it."""
+    return USERNAME.fullmatch(name) is not None
 
 
 def username_problems(username: str) -> list[str]:
-    if USERNAME.match(username):
-        return []
-    return ["must be 3-30 characters of lowercase letters, digits and underscores"]
+    return [] if is_username(username) else [USERNAME_RULE]
 
 
 def email_problems(email: str) -> list[str]:
-    return [] if len(email) <= 254 and EMAIL.match(email) else ["must be an email address"]
+    well_formed = len(email) <= 254 and EMAIL.fullmatch(email) and text_problem(email, multiline=False) is None
+    return [] if well_formed else ["must be an email address"]
 
 
 def password_problems(password: str, policy: PasswordPolicy) -> list[str]:

@@ -32,13 +32,13 @@ from chalicelib.core.environment import DATABASE_URL, USER_POOL_ID, resource_var
 if TYPE_CHECKING:  # pynamodb is only needed by whoever inspects a table
     from pynamodb.models import Model
 
-_NAME = re.compile(r"^[a-z][a-z0-9-]{1,38}[a-z0-9]$")
+_NAME = re.compile(r"[a-z][a-z0-9-]{1,38}[a-z0-9]")
 
 Access = Literal[
     "read", "write", "read_write",  # tables, buckets
     "send", "consume",  # queues
     "publish",  # topics
-    "sign_up", "confirm", "admin",  # the user pool
+    "sign_up", "confirm", "delete_user", "admin",  # the user pool
     "connect",  # a database
     "read_secret",  # a secret
 ]
@@ -48,8 +48,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _check_name(name: str) -> str:
-    if not _NAME.match(name):
-        raise ValueError(f"logical name {name!r} must match {_NAME.pattern}")
+    if not _NAME.fullmatch(name):
+        raise ValueError(f"logical name {name!r} must match ^{_NAME.pattern}$")
     return name
 
 
@@ -273,11 +273,14 @@ class UserPool(Resource):
 
     The app reads ``USER_POOL_ID``, ``USER_POOL_CLIENT_ID``, ``JWKS_URL`` and
     ``TOKEN_ISSUER`` (moto signs tokens with the real AWS issuer while serving
-    its JWKS locally, so the two are separate settings).
+    its JWKS locally, so the two are separate settings). ``pre_sign_up`` names
+    the app's pure Lambda function (``@lambda_function(name=...)``) that the
+    pool calls before every sign-up, to refuse it by raising.
     """
 
     password_policy: PasswordPolicy = PasswordPolicy()
     groups: tuple[str, ...] = ()
+    pre_sign_up: str | None = None
     kind: str = field(default="user_pool", init=False)
 
     def __post_init__(self) -> None:
@@ -294,6 +297,10 @@ class UserPool(Resource):
     def confirm(self) -> Grant:
         """Confirming a sign-up at once (``AdminConfirmSignUp``), where the environment allows it."""
         return self.grant("confirm")
+
+    def delete_user(self) -> Grant:
+        """Deleting an account (``AdminDeleteUser``): undoing a sign-up whose registration failed."""
+        return self.grant("delete_user")
 
     def admin(self) -> Grant:
         """User administration: groups, attributes, listing users."""

@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 from chalicelib.core.errors import Conflict, Unprocessable
 
-KEY_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+KEY_PATTERN = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 KEEP_SECONDS = 24 * 3600
 LOCK_SECONDS = 60
 
@@ -50,7 +50,7 @@ def request_hash(method: str, path: str, body: Any) -> str:
 
 
 def check_key(key: str) -> str:
-    if not KEY_PATTERN.match(key):
+    if not KEY_PATTERN.fullmatch(key):
         raise Unprocessable("invalid_idempotency_key", "Idempotency-Key must be 1-128 of A-Z a-z 0-9 . _ : -")
     return key
 
@@ -64,7 +64,30 @@ def _in_progress() -> Conflict:
 
 
 class DynamoIdempotencyStore:
+    # A claim that loses the conditional put reads the winner's record; if the winner
+    # released the key in between, the read finds nothing and the claim is tried again.
+    CLAIM_ATTEMPTS = 3
+
     def claim(self, key: str, request_hash: str) -> StoredAnswer | None:
+        from chalicelib.core.idempotency_model import IdempotencyModel as Record
+
+        for _ in range(self.CLAIM_ATTEMPTS):
+            if self._put(key, request_hash):
+                return None
+            try:
+                existing = Record.get(key, consistent_read=True)
+            except Record.DoesNotExist:  # released (the other request failed) after our put: try again
+                continue
+            if existing.request_hash != request_hash:
+                raise _mismatch()
+            if existing.state == "done" and existing.status is not None and existing.body is not None:
+                return StoredAnswer(int(existing.status), existing.body)
+            raise _in_progress()
+        raise _in_progress()  # claimed and released again every time: busy, the client retries later
+
+    @staticmethod
+    def _put(key: str, request_hash: str) -> bool:
+        """Write an in-progress claim unless somebody else holds the key; ``False`` if they do."""
         from pynamodb.exceptions import PutError
 
         from chalicelib.core.idempotency_model import IdempotencyModel as Record
@@ -76,16 +99,11 @@ class DynamoIdempotencyStore:
             record.save(condition=Record.key.does_not_exist()
                         | ((Record.state == "in_progress") & (Record.locked_until < now)
                            & (Record.request_hash == request_hash)))
-            return None
+            return True
         except PutError as error:
             if error.cause_response_code != "ConditionalCheckFailedException":
                 raise
-        existing = Record.get(key, consistent_read=True)
-        if existing.request_hash != request_hash:
-            raise _mismatch()
-        if existing.state == "done" and existing.status is not None and existing.body is not None:
-            return StoredAnswer(int(existing.status), existing.body)
-        raise _in_progress()
+            return False
 
     def complete(self, key: str, answer: StoredAnswer) -> None:
         from chalicelib.core.idempotency_model import IdempotencyModel as Record

@@ -1,9 +1,14 @@
 """JSON logs that carry the request's correlation id.
 
+``correlation_id`` is always the server's id of the request (API Gateway's
+``requestId``): a caller cannot choose it, so it finds every line of one
+request. The id a caller sent in ``X-Correlation-Id`` rides along apart, as
+``caller_correlation_id``.
+
 Usage::
 
     log = get_logger(__name__)
-    with correlation(cid):
+    with correlation(request_id, caller="their-id"):
         log.info("profile created", extra={"username": name})
 """
 
@@ -18,6 +23,7 @@ from contextlib import contextmanager
 from typing import Any
 
 _CORRELATION: contextvars.ContextVar[str | None] = contextvars.ContextVar("correlation_id", default=None)
+_CALLER: contextvars.ContextVar[str | None] = contextvars.ContextVar("caller_correlation_id", default=None)
 _STANDARD = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
 
 
@@ -31,6 +37,9 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
             "correlation_id": _CORRELATION.get(),
         }
+        caller = _CALLER.get()
+        if caller is not None:
+            document["caller_correlation_id"] = caller
         document.update({k: v for k, v in vars(record).items() if k not in _STANDARD})
         if record.exc_info:
             document["exception"] = self.formatException(record.exc_info)
@@ -55,12 +64,13 @@ def get_logger(name: str) -> logging.Logger:
 
 
 @contextmanager
-def correlation(correlation_id: str) -> Iterator[None]:
-    token = _CORRELATION.set(correlation_id)
+def correlation(correlation_id: str, *, caller: str | None = None) -> Iterator[None]:
+    token, caller_token = _CORRELATION.set(correlation_id), _CALLER.set(caller)
     try:
         yield
     finally:
         _CORRELATION.reset(token)
+        _CALLER.reset(caller_token)
 
 
 def current_correlation_id() -> str | None:

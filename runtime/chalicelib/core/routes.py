@@ -34,7 +34,7 @@ from chalice.app import Blueprint, Chalice, Request, Response
 from pydantic import BaseModel, ValidationError
 
 from chalicelib.core import errors
-from chalicelib.core.declarations import uses
+from chalicelib.core.declarations import Grant, uses
 from chalicelib.core.idempotency import (
     DynamoIdempotencyStore,
     IdempotencyStore,
@@ -51,8 +51,12 @@ log = get_logger(__name__)
 
 B = TypeVar("B")
 SPEC_ATTRIBUTE = "__route_spec__"
+ADMIT_ATTRIBUTE = "__route_admit__"
+# Checks a verified principal against the app's own records (raises ApiError to refuse it).
+Admit = Callable[[Principal], None]
 _CORRELATION_HEADER = "X-Correlation-Id"
-_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_REQUEST_ID_HEADER = "X-Request-Id"
+_SAFE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
 @dataclass(frozen=True)
@@ -128,11 +132,26 @@ def authenticate(request: Request) -> Principal:
     return _verifier().verify(token.strip())
 
 
-def _correlation_id(request: Request) -> str:
-    supplied = request.headers.get(_CORRELATION_HEADER.lower())
-    if supplied and _SAFE_ID.match(str(supplied)):
-        return str(supplied)
-    return str((request.context or {}).get("requestId") or uuid.uuid4())
+@dataclass(frozen=True)
+class RequestIds:
+    """The server's id of a request (API Gateway's ``requestId``), and the caller's own, if safe to echo."""
+
+    server: str
+    caller: str | None
+
+    @property
+    def echoed(self) -> str:
+        """What ``X-Correlation-Id`` answers: the caller's id back to them, else ours."""
+        return self.caller or self.server
+
+
+def _request_ids(request: Request | None) -> RequestIds:
+    context = (request.context if request is not None else None) or {}
+    server = str(context.get("requestId") or uuid.uuid4())
+    supplied = request.headers.get(_CORRELATION_HEADER.lower()) if request is not None else None
+    # Only a whole-string match: a caller's id goes into response headers and log fields.
+    caller = str(supplied) if supplied and _SAFE_ID.fullmatch(str(supplied)) else None
+    return RequestIds(server, caller)
 
 
 def _raw_body(request: Request) -> bytes:
@@ -152,6 +171,8 @@ def parse_body(request: Request, model: type[BaseModel]) -> BaseModel:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise errors.BadRequest("malformed_json", "the body is not valid JSON") from exc
+    except RecursionError as exc:  # [[[[...]]]] deeper than the parser's stack
+        raise errors.BadRequest("malformed_json", "the body is nested too deeply") from exc
     if not isinstance(data, dict):
         raise errors.Unprocessable("validation_failed", "the body must be a JSON object")
     try:
@@ -174,14 +195,15 @@ def _render(body: Any, status: int) -> str:
     return json.dumps(body, separators=(",", ":"))
 
 
-def _response(text: str, status: int, correlation_id: str, headers: Mapping[str, str] = {}) -> Response:
+def _response(text: str, status: int, ids: RequestIds, headers: Mapping[str, str] = {}) -> Response:
     all_headers: dict[str, str | list[str]] = {
-        "Content-Type": "application/json", _CORRELATION_HEADER: correlation_id, **headers}
+        "Content-Type": "application/json", _CORRELATION_HEADER: ids.echoed, _REQUEST_ID_HEADER: ids.server,
+        **headers}
     return Response(body=text, status_code=status, headers=all_headers)
 
 
-def error_response(error: errors.ApiError, correlation_id: str) -> Response:
-    return _response(_render(error.body(), error.status), error.status, correlation_id)
+def error_response(error: errors.ApiError, ids: RequestIds) -> Response:
+    return _response(_render(error.body(), error.status), error.status, ids)
 
 
 _store: IdempotencyStore | None = None
@@ -239,32 +261,34 @@ def _wrap(blueprint: Blueprint, handler: Callable[..., Any], spec: RouteSpec) ->
     @functools.wraps(handler)
     def view(**path_params: str) -> Response:
         request = blueprint.current_request
-        correlation_id = _correlation_id(request)
-        with correlation(correlation_id):
+        ids = _request_ids(request)
+        with correlation(ids.server, caller=ids.caller):
             try:
-                status, text, headers = _serve(request, handler, spec, correlation_id, path_params)
+                status, text, headers = _serve(request, handler, spec, ids.server, path_params,
+                                               getattr(view, ADMIT_ATTRIBUTE, None))
             except errors.ApiError as error:
                 if error.status >= 500:
                     log.warning("dependency failure", extra={"code": error.code, "path": spec.path})
-                return error_response(error, correlation_id)
+                return error_response(error, ids)
             except Exception:
                 log.exception("unhandled error", extra={"route": f"{spec.method} {spec.path}"})
                 return error_response(errors.ApiError(
-                    "internal_error", f"something went wrong on our side; reference {correlation_id}"),
-                    correlation_id)
-            return _response(text, status, correlation_id, headers)
+                    "internal_error", f"something went wrong on our side; reference {ids.server}"), ids)
+            return _response(text, status, ids, headers)
 
     setattr(view, SPEC_ATTRIBUTE, spec)
     return view
 
 
 def _serve(request: Request, handler: Callable[..., Any], spec: RouteSpec, correlation_id: str,
-           path_params: dict[str, str]) -> tuple[int, str, Mapping[str, str]]:
+           path_params: dict[str, str], admit: Admit | None) -> tuple[int, str, Mapping[str, str]]:
     """Checks, then the handler, then the rendered answer: ``(status, body text, headers)``."""
     limit = get_settings().max_body_bytes
     if len(_raw_body(request)) > limit:
         raise errors.PayloadTooLarge("payload_too_large", f"the body exceeds {limit} bytes")
     principal = None if spec.public else authenticate(request)
+    if principal is not None and admit is not None:
+        admit(principal)
     parsed = parse_body(request, spec.body) if spec.body is not None else None
     call = Call(request, parsed, principal, correlation_id, path_params)
     key = request.headers.get("idempotency-key") if spec.idempotent else None
@@ -296,12 +320,23 @@ def spec_of(view: Callable[..., Any]) -> RouteSpec | None:
     return getattr(view, SPEC_ATTRIBUTE, None)
 
 
-def install(app: Chalice) -> None:
-    """Refuse routes that bypass the route layer, and map Chalice's own errors to the contract."""
+def install(app: Chalice, *, admit: Admit | None = None, admit_uses: tuple[Grant, ...] = ()) -> None:
+    """Refuse routes that bypass the route layer, and map Chalice's own errors to the contract.
+
+    ``admit`` runs after the token is verified on every authenticated route (the one place
+    to refuse a valid token the app's records disown); ``admit_uses`` are the grants it needs,
+    added to each of those routes.
+    """
     bare = [f"{m} {p}" for p, methods in app.routes.items() for m, e in methods.items()
             if spec_of(e.view_function) is None]
     if bare:
         raise RuntimeError(f"routes registered without Router.route: {', '.join(bare)}")
+    for methods in app.routes.values():
+        for entry in methods.values():
+            spec = spec_of(entry.view_function)
+            if admit is not None and spec is not None and not spec.public:
+                setattr(entry.view_function, ADMIT_ATTRIBUTE, admit)
+                uses(*admit_uses)(entry.view_function)
 
     @app.middleware("http")
     def contract_errors(event: Request, get_response: Callable[[Request], Response]) -> Response:
@@ -311,6 +346,5 @@ def install(app: Chalice) -> None:
             error_class = errors.STATUS_CODES.get(response.status_code, errors.ApiError)
             code = re.sub(r"(?<!^)(?=[A-Z])", "_", str(body["Code"])).lower().removesuffix("_error")
             error = error_class(code, str(body.get("Message", "")))
-            correlation_id = _correlation_id(event) if event is not None else str(uuid.uuid4())
-            return error_response(error, correlation_id)
+            return error_response(error, _request_ids(event))
         return response

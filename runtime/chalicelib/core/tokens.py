@@ -35,13 +35,19 @@ class Principal:
         return group in self.groups
 
 
+# Clocks drift: a token minted by a Cognito host a few seconds ahead of this one must pass
+# (``iat``, ``nbf``), and one that expired a moment ago still does; minutes never do.
+DEFAULT_LEEWAY_SECONDS = 5
+
+
 class TokenVerifier:
     """Verifies access and id tokens of one user pool and one app client."""
 
     ALGORITHMS = ["RS256"]
 
     def __init__(self, jwks_url: str, issuer: str, client_id: str, *, cache_seconds: int = 3600,
-                 leeway_seconds: int = 0, timeout_seconds: int = 5, refetch_cooldown_seconds: float = 30) -> None:
+                 leeway_seconds: int = DEFAULT_LEEWAY_SECONDS, timeout_seconds: int = 5,
+                 refetch_cooldown_seconds: float = 30) -> None:
         self._issuer = issuer
         self._client_id = client_id
         self._leeway = leeway_seconds
@@ -52,7 +58,13 @@ class TokenVerifier:
 
     def verify(self, token: str) -> Principal:
         try:
-            key = self._jwks.get_signing_key_from_jwt(token)
+            kid = jwt.get_unverified_header(token).get("kid")
+        except jwt.InvalidTokenError as exc:  # not a JWT, or a header PyJWT refuses (a kid that is no string)
+            raise Unauthorized("invalid_token", "the token is not a JWT") from exc
+        if not isinstance(kid, str) or not kid:  # PyJWT would hash or compare whatever the header holds
+            raise Unauthorized("invalid_token", "the token names no signing key")
+        try:
+            key = self._jwks.get_signing_key(kid)
         except jwt.PyJWKClientConnectionError as exc:
             raise Unavailable("identity_unavailable", "the token keys cannot be fetched right now") from exc
         except (jwt.PyJWKClientError, jwt.DecodeError) as exc:
@@ -82,6 +94,11 @@ class TokenVerifier:
             raise Unauthorized("invalid_token", "the token was issued to another app client")
         if not isinstance(username, str) or not username:
             raise Unauthorized("invalid_token", "the token names no user")
-        groups = claims.get("cognito:groups") or []
-        return Principal(user_id=str(claims["sub"]), username=username, groups=frozenset(groups),
+        groups = claims.get("cognito:groups", [])
+        if not isinstance(groups, list) or not all(isinstance(g, str) for g in groups):
+            raise Unauthorized("invalid_token", "the token's groups are not a list of names")
+        subject = claims["sub"]
+        if not isinstance(subject, str) or not subject:
+            raise Unauthorized("invalid_token", "the token names no subject")
+        return Principal(user_id=subject, username=username, groups=frozenset(groups),
                          token_use=token_use)

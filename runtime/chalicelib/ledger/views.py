@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from pydantic import Field
 
 from chalicelib.core.schema import RequestBody, ResponseBody
+from chalicelib.core.usertext import SingleLineText
 
 if TYPE_CHECKING:  # SQLAlchemy costs ~250 ms of cold start: only routes that touch the ledger import it
     from chalicelib.ledger.models import Order, Reward
@@ -59,13 +60,13 @@ class OrderView(ResponseBody):
 
 
 class NewReward(RequestBody):
-    name: str = Field(min_length=1, max_length=100)
+    name: SingleLineText = Field(min_length=1, max_length=100)
     cost: int = Field(gt=0, le=1_000_000)
     stock: int = Field(ge=0, le=1_000_000)
 
 
 class RewardChange(RequestBody):
-    name: str | None = Field(default=None, min_length=1, max_length=100)
+    name: SingleLineText | None = Field(default=None, min_length=1, max_length=100)
     cost: int | None = Field(default=None, gt=0, le=1_000_000)
     stock: int | None = Field(default=None, ge=0, le=1_000_000)
     active: bool | None = None

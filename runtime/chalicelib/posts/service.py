@@ -20,6 +20,7 @@ from chalicelib.core.ids import is_id, new_id
 from chalicelib.core.pagination import split_page
 from chalicelib.core.tokens import Principal
 from chalicelib.core.transactions import Cancelled, Delete, Operation, Put, Update, transact
+from chalicelib.core.usertext import is_blank
 from chalicelib.posts.models import COMMENT, LIKE, InteractionModel, PostModel
 from chalicelib.posts.text import hashtags, mentions
 from chalicelib.users.models import UserModel
@@ -31,7 +32,7 @@ def _now() -> datetime:
 
 
 def _checked_content(content: str) -> str:
-    if not content.strip():
+    if is_blank(content):
         raise Unprocessable("validation_failed", "content must not be blank",
                             details=[{"field": "content", "problem": "must not be blank"}])
     return content

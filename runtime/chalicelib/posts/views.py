@@ -7,22 +7,23 @@ from datetime import datetime
 from pydantic import Field
 
 from chalicelib.core.schema import RequestBody, ResponseBody
+from chalicelib.core.usertext import MultiLineText
 from chalicelib.posts.models import COMMENT, InteractionModel, PostModel
 
 MAX_CONTENT = 2000
 
 
 class NewPost(RequestBody):
-    content: str = Field(min_length=1, max_length=MAX_CONTENT)
+    content: MultiLineText = Field(min_length=1, max_length=MAX_CONTENT)
     media_ids: list[str] = Field(default_factory=list, max_length=10)
 
 
 class PostEdit(RequestBody):
-    content: str = Field(min_length=1, max_length=MAX_CONTENT)
+    content: MultiLineText = Field(min_length=1, max_length=MAX_CONTENT)
 
 
 class NewComment(RequestBody):
-    content: str = Field(min_length=1, max_length=MAX_CONTENT)
+    content: MultiLineText = Field(min_length=1, max_length=MAX_CONTENT)
 
 
 class Post(ResponseBody):

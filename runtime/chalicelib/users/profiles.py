@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from pynamodb.exceptions import PutError
 from pynamodb.expressions.update import Action
 
-from chalicelib.auth.rules import USERNAME
-from chalicelib.core.errors import Conflict, NotFound, Unprocessable
+from chalicelib.auth.rules import is_username
+from chalicelib.core.errors import Conflict, NotFound, Unauthorized, Unprocessable
+from chalicelib.core.tokens import Principal
+from chalicelib.core.usertext import is_blank
 from chalicelib.users.models import UserModel
 
 
@@ -39,8 +41,37 @@ def get_or_create_profile(username: str, user_id: str) -> UserModel:
         return UserModel.get(username, consistent_read=True)
 
 
+_OWNERS_KEPT = 10_000
+_owners: dict[str, str] = {}  # username -> user_id already checked; a profile's user_id never changes
+
+
+def admit(principal: Principal) -> None:
+    """Refuse a valid token that does not own its username's profile; the route layer calls this.
+
+    A profile belongs to the Cognito ``sub`` that created it. If the account was
+    deleted from the pool and the username signed up again, the new account's
+    tokens name the same username with another ``sub``: they must not act as the
+    old profile (its posts, followers, coins). A missing profile is created from
+    the token by the route that needs it, for this very ``sub``.
+    """
+    if not is_username(principal.username):  # made outside the API and its sign-up trigger
+        raise Unauthorized("invalid_username", "the token's username breaks the username rule")
+    if _owners.get(principal.username) == principal.user_id:
+        return
+    try:
+        owner = UserModel.get(principal.username, attributes_to_get=["user_id"]).user_id
+    except UserModel.DoesNotExist:
+        return
+    if owner != principal.user_id:
+        raise Unauthorized("account_mismatch",
+                           "this account does not own the profile of that username; it was registered by another")
+    if len(_owners) >= _OWNERS_KEPT:
+        _owners.clear()
+    _owners[principal.username] = owner
+
+
 def get_profile(username: str) -> UserModel:
-    if not USERNAME.match(username):
+    if not is_username(username):
         raise NotFound("user_not_found", f"no user named {username!r}")
     try:
         return UserModel.get(username, consistent_read=True)
@@ -65,7 +96,7 @@ def update_profile(username: str, user_id: str, change: ProfileUpdate) -> UserMo
     profile = get_or_create_profile(username, user_id)
     actions: list[Action] = []
     if change.display_name is not None:
-        if not change.display_name.strip():
+        if is_blank(change.display_name):
             raise Unprocessable("validation_failed", "display_name must not be blank",
                                 details=[{"field": "display_name", "problem": "must not be blank"}])
         actions.append(UserModel.display_name.set(change.display_name))

@@ -9,20 +9,21 @@ from chalicelib.core.errors import Unprocessable
 from chalicelib.core.pagination import Page, next_cursor
 from chalicelib.core.routes import Call, Router
 from chalicelib.core.schema import RequestBody, ResponseBody
+from chalicelib.core.usertext import MultiLineText
 from chalicelib.posts import service as posts
 from chalicelib.posts.views import Post
 from chalicelib.resources import FOLLOWS, POSTS, TIMELINE, USERS
 from chalicelib.users import graph
 from chalicelib.users.models import UserModel
 from chalicelib.users.profiles import KEEP, ProfileUpdate, get_or_create_profile, get_profile, update_profile
-from chalicelib.users.views import Profile
+from chalicelib.users.views import DisplayName, Profile
 
 router = Router(__name__, tag="users")
 
 
 class ProfileChange(RequestBody):
-    display_name: str | None = Field(default=None, min_length=1, max_length=50)
-    bio: str | None = Field(default=None, max_length=160)
+    display_name: DisplayName | None = None
+    bio: MultiLineText | None = Field(default=None, max_length=160)
     avatar_media_id: str | None = Field(default=None, max_length=64)
 
 

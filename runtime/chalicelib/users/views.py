@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
+
+from pydantic import Field
 
 from chalicelib.core.schema import ResponseBody
+from chalicelib.core.usertext import SingleLineText
 from chalicelib.users.models import UserModel
+
+# One display-name rule for registration and profile changes: one line, 1-50 characters, not blank.
+DisplayName = Annotated[SingleLineText, Field(min_length=1, max_length=50)]
 
 
 class Profile(ResponseBody):
