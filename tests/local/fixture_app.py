@@ -177,4 +177,5 @@ def body() -> dict[str, Any]:
     """The request body as the app received it."""
     request = app.current_request
     assert request is not None
-    return {"body": request.raw_body.decode("utf-8")}
+    raw = request.raw_body
+    return {"body": raw if isinstance(raw, str) else raw.decode("utf-8")}

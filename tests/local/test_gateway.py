@@ -241,10 +241,10 @@ def test_a_burst_of_new_connections_waits_for_the_server_instead_of_being_refuse
         deadline = time.monotonic() + 5
         while connected < BURST and (left := deadline - time.monotonic()) > 0:
             for key, _ in selector.select(left):
-                selector.unregister(key.fileobj)
-                connection = key.fileobj
-                assert isinstance(connection, socket.socket)
-                assert connection.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0
+                ready = key.fileobj
+                assert isinstance(ready, socket.socket)
+                selector.unregister(ready)
+                assert ready.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0
                 connected += 1
         selector.close()
         assert connected == BURST, f"only {connected} of {BURST} connections were queued"
