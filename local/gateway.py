@@ -277,15 +277,16 @@ class _Handler(BaseHTTPRequestHandler):
         total = 0
         while True:
             line = self.rfile.readline(_MAX_LINE + 1)
-            size = line.split(b";", 1)[0].strip()  # chunk extensions are ignored
-            if not line.endswith(b"\n") or not _HEX.fullmatch(size):
+            digits = line.split(b";", 1)[0].strip()  # chunk extensions are ignored
+            if not line.endswith(b"\n") or not _HEX.fullmatch(digits):
                 raise _Refused(400, "bad_request", "malformed chunked body")
-            if int(size, 16) == 0:
+            size = int(digits, 16)
+            if size == 0:
                 break
-            total += int(size, 16)
+            total += size
             self._check_size(total)
-            data = self.rfile.read(int(size, 16))
-            if len(data) < int(size, 16) or self.rfile.readline(3).rstrip(b"\r\n") != b"":
+            data = self.rfile.read(size)
+            if len(data) < size or self.rfile.readline(3).rstrip(b"\r\n") != b"":
                 raise _Refused(400, "bad_request", "malformed chunked body")
             chunks.append(data)
         for _ in range(_MAX_TRAILERS):  # the trailer section, up to its empty line; its fields are dropped
