@@ -30,11 +30,13 @@ import base64
 import contextlib
 import json
 import logging
+import re
 import socket
 import threading
 import time
 import uuid
 from datetime import UTC, datetime
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from socketserver import ThreadingMixIn
 from types import TracebackType
@@ -44,6 +46,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from chalice.app import Chalice
 from chalice.local import LambdaContext, LocalChalice, RouteMatcher
 
+from chalicelib.core.settings import get_settings
 from local.aws import ACCOUNT_ID
 from local.grants import Grants
 from stacks.appgraph import API_FUNCTION, AppPlan
@@ -178,8 +181,48 @@ class ApiGateway:
         return {"statusCode": 200, "headers": headers, "multiValueHeaders": {}, "body": None}
 
 
+class _Refused(Exception):
+    """A request the gateway answers itself, before the app, as API Gateway would."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+class _ClientGone(Exception):
+    """The client closed the connection before sending the body it announced."""
+
+
+def gateway_error(status: int, code: str, message: str) -> dict[str, Any]:
+    """A proxy-shaped answer in the contract's error shape, as ``stacks/api.py``'s gateway responses render it."""
+    body = {"error": {"code": code, "message": message}}
+    return {"statusCode": status, "headers": {"Content-Type": "application/json"}, "multiValueHeaders": {},
+            "body": json.dumps(body)}
+
+
+def _gateway_code(status: int) -> str:
+    """The code of ``stacks/api.py``'s GATEWAY_RESPONSES for a status the gateway answers itself."""
+    if status == HTTPStatus.REQUEST_ENTITY_TOO_LARGE:
+        return "payload_too_large"
+    return "internal_error" if status >= 500 else "bad_request"  # DEFAULT_5XX, DEFAULT_4XX
+
+
+_DIGITS = re.compile(r"[0-9]+")
+_HEX = re.compile(rb"[0-9A-Fa-f]+")
+_MAX_LINE = 4096  # a chunk-size or trailer line; http.server allows 65536 for a header line
+_MAX_TRAILERS = 100  # http.client's limit on header fields
+LINGER_SECONDS = 2.0  # at most this long discarding a refused request's body before closing
+
+
 class _Handler(BaseHTTPRequestHandler):
-    """Turns one HTTP request into ``ApiGateway.handle`` and writes the answer back."""
+    """Turns one HTTP request into ``ApiGateway.handle`` and writes the answer back.
+
+    Whatever the gateway refuses itself (a body over ``MAX_BODY_BYTES``, bad
+    framing, a malformed request line, oversized headers, a method API Gateway
+    does not route) gets the contract's JSON error, never ``http.server``'s HTML
+    page, and the connection is closed: the rest of such a request cannot be
+    skipped safely.
+    """
 
     protocol_version = "HTTP/1.1"
     # Headers and body go out in two writes; with Nagle on, a keep-alive client's
@@ -188,8 +231,14 @@ class _Handler(BaseHTTPRequestHandler):
     server: _Server
 
     def _handle(self) -> None:
-        length = int(self.headers.get("content-length") or 0)
-        body = self.rfile.read(length) if length > 0 else None
+        try:
+            body = self._read_body()
+        except _Refused as refusal:
+            self._refuse(refusal)
+            return
+        except _ClientGone:
+            self.close_connection = True
+            return
         try:
             response = self.server.gateway.handle(self.command, self.path, list(self.headers.items()), body,
                                                   self.client_address[0])
@@ -199,7 +248,107 @@ class _Handler(BaseHTTPRequestHandler):
                         "body": json.dumps({"message": "Internal server error"})}
         self._send(response)
 
-    def _send(self, response: dict[str, Any]) -> None:
+    def _framing(self) -> int | None:
+        """The body's declared length, None when chunked; ``_Refused`` when it is malformed or too large."""
+        encodings = self.headers.get_all("transfer-encoding") or []
+        lengths = {value.strip() for value in self.headers.get_all("content-length") or []}
+        if encodings:
+            if lengths:  # RFC 9112 6.3: a request smuggling vector; refuse rather than pick one
+                raise _Refused(400, "bad_request", "send Content-Length or Transfer-Encoding, not both")
+            codings = [c.strip().lower() for value in encodings for c in value.split(",") if c.strip()]
+            if codings != ["chunked"]:
+                raise _Refused(400, "bad_request", "the only transfer coding accepted is chunked")
+            return None
+        if len(lengths) > 1:
+            raise _Refused(400, "bad_request", "conflicting Content-Length headers")
+        value = lengths.pop() if lengths else "0"
+        if not _DIGITS.fullmatch(value):
+            raise _Refused(400, "bad_request", "Content-Length must be a non-negative integer")
+        length = int(value)
+        self._check_size(length)
+        return length
+
+    @staticmethod
+    def _check_size(size: int) -> None:
+        # The app refuses the same bodies (core/routes.py, same setting): refusing here
+        # only spares reading them. Read per request, as the app does.
+        limit = get_settings().max_body_bytes
+        if size > limit:
+            raise _Refused(413, "payload_too_large", f"the request body exceeds {limit} bytes")
+
+    def _read_body(self) -> bytes | None:
+        length = self._framing()
+        if length is None:
+            return self._read_chunked()
+        if length == 0:
+            return None
+        body = self.rfile.read(length)
+        if len(body) < length:
+            raise _ClientGone
+        return body
+
+    def _read_chunked(self) -> bytes | None:
+        """The decoded body of a ``Transfer-Encoding: chunked`` request, its size checked chunk by chunk."""
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            line = self.rfile.readline(_MAX_LINE + 1)
+            digits = line.split(b";", 1)[0].strip()  # chunk extensions are ignored
+            if not line.endswith(b"\n") or not _HEX.fullmatch(digits):
+                raise _Refused(400, "bad_request", "malformed chunked body")
+            size = int(digits, 16)
+            if size == 0:
+                break
+            total += size
+            self._check_size(total)
+            data = self.rfile.read(size)
+            if len(data) < size or self.rfile.readline(3).rstrip(b"\r\n") != b"":
+                raise _Refused(400, "bad_request", "malformed chunked body")
+            chunks.append(data)
+        for _ in range(_MAX_TRAILERS):  # the trailer section, up to its empty line; its fields are dropped
+            if self.rfile.readline(_MAX_LINE + 1) in (b"\r\n", b"\n", b""):
+                return b"".join(chunks) or None
+        raise _Refused(400, "bad_request", "too many trailer fields")
+
+    def handle_expect_100(self) -> bool:
+        """Refuse a body that is too large before the client sends it, not after ``100 Continue``."""
+        try:
+            self._framing()
+        except _Refused as refusal:
+            self._refuse(refusal)
+            return False
+        return super().handle_expect_100()
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """What ``http.server`` refuses itself (request line, headers, method), in the contract's JSON."""
+        self.log_error("code %d, message %s", code, message)
+        if self.request_version in ("", "HTTP/0.9"):  # unparsed or 0.9: still answer with a status line
+            self.request_version = self.protocol_version
+        if code == HTTPStatus.NOT_IMPLEMENTED:  # "Unsupported method": API Gateway routes none of these
+            path = (getattr(self, "path", "") or "/").split("?", 1)[0]
+            self._close_with(not_found_response(self.command or "", path))
+            return
+        self._close_with(gateway_error(code, _gateway_code(code), message or self.responses.get(code, ("error",))[0]))
+
+    def _refuse(self, refusal: _Refused) -> None:
+        self.log_error("refused: %d %s", refusal.status, refusal.message)
+        self._close_with(gateway_error(refusal.status, refusal.code, refusal.message))
+
+    def _close_with(self, response: dict[str, Any]) -> None:
+        """Answer, then close without a reset: closing a socket with unread input sends RST, which can
+        destroy the answer before the client reads it; so stop writing and discard what still comes
+        in, briefly (nginx's "lingering close")."""
+        self._send(response, close=True)
+        with contextlib.suppress(OSError):
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_WR)
+            deadline = time.monotonic() + LINGER_SECONDS
+            while (left := deadline - time.monotonic()) > 0:
+                self.connection.settimeout(left)
+                if not self.connection.recv(65536):
+                    break
+
+    def _send(self, response: dict[str, Any], *, close: bool = False) -> None:
         raw = response.get("body")
         if response.get("isBase64Encoded") and raw is not None:
             payload = base64.b64decode(raw)
@@ -217,18 +366,13 @@ class _Handler(BaseHTTPRequestHandler):
         if "content-type" not in names and payload:
             self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(payload)))
+        if close:
+            self.send_header("Connection", "close")  # also sets close_connection
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(payload)
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle  # noqa: N815
-
-    def __getattr__(self, name: str) -> Any:
-        # Any other method (TRACE, QUERY, made-up ones) goes to the app too, which answers 404 or 405
-        # as API Gateway does; http.server itself would answer 501.
-        if name.startswith("do_"):
-            return self._handle
-        raise AttributeError(name)
 
     def log_message(self, format: str, *args: Any) -> None:
         log.info("%s %s", self.address_string(), format % args)
@@ -240,6 +384,10 @@ class _Server(ThreadingMixIn, HTTPServer):
     daemon_threads = False
     block_on_close = True
     allow_reuse_address = True
+    # The listen backlog (socketserver's default is 5): a burst of new connections waits
+    # in the kernel's accept queue instead of having its SYNs dropped. Linux caps it at
+    # net.core.somaxconn (4096 on this machine, 4096 by default since kernel 5.4).
+    request_queue_size = 1024
 
     def __init__(self, address: tuple[str, int], gateway: ApiGateway) -> None:
         self.gateway = gateway

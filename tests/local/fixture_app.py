@@ -6,7 +6,6 @@ Every handler records the raw event it got (as Lambda passed it) in ``RECORDER``
 from __future__ import annotations
 
 import threading
-import time
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
@@ -42,30 +41,29 @@ from chalicelib.core.declarations import (
 
 
 class Recorder:
-    """Thread-safe: what each handler received."""
+    """Thread-safe: what each handler received; ``wait`` is woken by each arrival, not by polling."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._arrived = threading.Condition()
         self._events: dict[str, list[dict[str, Any]]] = defaultdict(list)
 
     def add(self, handler: str, event: dict[str, Any]) -> None:
-        with self._lock:
+        with self._arrived:
             self._events[handler].append(event)
+            self._arrived.notify_all()
 
     def events(self, handler: str) -> list[dict[str, Any]]:
-        with self._lock:
+        with self._arrived:
             return list(self._events[handler])
 
     def wait(self, handler: str, count: int, timeout: float = 10.0) -> list[dict[str, Any]]:
-        deadline = time.monotonic() + timeout
-        while len(self.events(handler)) < count:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{handler} got {len(self.events(handler))} events, expected {count}")
-            time.sleep(0.02)
-        return self.events(handler)
+        with self._arrived:
+            if not self._arrived.wait_for(lambda: len(self._events[handler]) >= count, timeout):
+                raise TimeoutError(f"{handler} got {len(self._events[handler])} events, expected {count}")
+            return list(self._events[handler])
 
     def clear(self) -> None:
-        with self._lock:
+        with self._arrived:
             self._events.clear()
 
 
@@ -179,7 +177,19 @@ def at_noon(event: CloudWatchEvent) -> str:
 
 @app.route("/echo/{word}")
 def echo(word: str) -> dict[str, Any]:
-    time.sleep(0.05)  # long enough for concurrent requests to overlap
+    request = app.current_request
+    assert request is not None
+    return {"word": word, "query": request.query_params, "path": request.path}
+
+
+TOGETHER = 16
+_together = threading.Barrier(TOGETHER, timeout=10)
+
+
+@app.route("/together/{word}")
+def together(word: str) -> dict[str, Any]:
+    """``echo``, answered only once TOGETHER requests are inside the app at the same time."""
+    _together.wait()  # every one of them has set its current_request before any reads it
     request = app.current_request  # another request's, if current_request were shared between threads
     assert request is not None
     return {"word": word, "query": request.query_params, "path": request.path}
@@ -232,3 +242,12 @@ def announce_undeclared(event: SQSEvent) -> None:
 @uses(ALERTS.publish())
 def announce_declared(event: SQSEvent) -> None:
     _announce("announce_declared", event)
+
+
+@app.route("/body", methods=["POST"], content_types=["application/json", "text/plain"])
+def body() -> dict[str, Any]:
+    """The request body as the app received it."""
+    request = app.current_request
+    assert request is not None
+    raw = request.raw_body
+    return {"body": raw if isinstance(raw, str) else raw.decode("utf-8")}

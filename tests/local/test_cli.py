@@ -1,4 +1,7 @@
-"""``python -m local`` with the real app: healthy fast, sign-up to authenticated call, clean shutdown."""
+"""``python -m local`` with the real app: healthy once it says ready, sign-up to authenticated call, clean shutdown.
+
+How fast it starts is measured by ``make bench`` (``benchmarks/local_startup.py``), not asserted here.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ import re
 import signal
 import subprocess
 import sys
-import time
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,14 +22,13 @@ import requests
 from local.platform import TUNABLES
 
 REPO = Path(__file__).resolve().parents[2]
-STARTUP_LIMIT_SECONDS = 15
+STARTUP_DEADLINE_SECONDS = 120  # only so that a platform that never gets ready fails instead of hanging
 
 
 @dataclass
 class Running:
     process: subprocess.Popen[str]
     url: str
-    seconds_to_healthy: float
     banner: list[str]
 
 
@@ -44,9 +46,10 @@ def sqlite_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def running(sqlite_file: Path) -> Iterator[Running]:
     env = _clean_env(LOCAL_SQLITE_FILE=str(sqlite_file))
-    started = time.perf_counter()
     process = subprocess.Popen([sys.executable, "-m", "local", "--port", "0"], cwd=REPO, env=env, text=True,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = threading.Timer(STARTUP_DEADLINE_SECONDS, process.kill)  # ends a hung readline below
+    deadline.start()
     try:
         banner: list[str] = []
         url = None
@@ -58,18 +61,11 @@ def running(sqlite_file: Path) -> Iterator[Running]:
             banner.append(line.rstrip())
             match = re.match(r"^API\s+(http://\S+)$", line.strip())
             url = match.group(1) if match else url
+        deadline.cancel()
         assert url is not None, banner
-        while True:
-            try:
-                if requests.get(f"{url}/v1/health", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            if time.perf_counter() - started > STARTUP_LIMIT_SECONDS:
-                pytest.fail("not healthy in time")
-            time.sleep(0.05)
-        yield Running(process, url, time.perf_counter() - started, banner)
+        yield Running(process, url, banner)
     finally:
+        deadline.cancel()
         if process.poll() is None:
             process.kill()
             process.communicate(timeout=10)
@@ -78,10 +74,8 @@ def running(sqlite_file: Path) -> Iterator[Running]:
 def test_real_app_health_answers_through_the_platform(running: Running) -> None:
     answer = requests.get(f"{running.url}/v1/health", timeout=5)
 
-    assert answer.status_code == 200
+    assert answer.status_code == 200  # at once: "ready" is printed once the server listens
     assert answer.json() == {"status": "ok"}
-    print(f"startup to healthy: {running.seconds_to_healthy * 1000:.0f} ms")
-    assert running.seconds_to_healthy < STARTUP_LIMIT_SECONDS
 
 
 def test_real_app_unknown_route_is_the_404_json(running: Running) -> None:
