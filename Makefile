@@ -6,6 +6,11 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 STACK  ?= dev
 PORT   ?= 8000
+# The Lambda package is built with the Python the functions run (stacks/settings.py LAMBDA_RUNTIME):
+# binary wheels (pydantic-core, psycopg, cryptography) exist per Python version.
+# (pyenv keeps it beside the default Python: PYENV_VERSION lets its shim find it.)
+PACKAGE_PYTHON ?= $(shell PYENV_VERSION=3.13 python3.13 -c 'import sys; print(sys.executable)' 2>/dev/null || echo python3.13)
+PACKAGE_VENV   := .venv-package
 
 .PHONY: dev test bench lint plan cost package clean
 
@@ -34,9 +39,17 @@ plan: $(STAMP)  ## offline table of every resource of STACK (dev, prod, preview-
 cost: $(STAMP)  ## offline monthly cost of STACK, idle and at the seeds' launch load (tools/prices.toml)
 	$(BIN)/python -m tools.cost --stack $(STACK)
 
-package: $(STAMP) ## the Lambda archive (chalice package) that `pulumi up` deploys
+$(PACKAGE_VENV)/.installed: runtime/requirements.txt requirements-dev.txt
+	test -x $(PACKAGE_VENV)/bin/python || $(PACKAGE_PYTHON) -m venv $(PACKAGE_VENV)
+	$(PACKAGE_VENV)/bin/python -m pip install --quiet --upgrade "pip<26.3"
+	$(PACKAGE_VENV)/bin/python -m pip install --quiet -r runtime/requirements.txt $$(grep '^chalice==' requirements-dev.txt)
+	touch $@
+
+package: $(STAMP) $(PACKAGE_VENV)/.installed ## the Lambda archive (chalice package) that `pulumi up` deploys
 	# chalice only needs a region to render its (unused) terraform; the zip is what Pulumi deploys.
-	cd runtime && AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} ../$(BIN)/chalice package --pkg-format terraform ../build/chalice
+	rm -rf build/chalice
+	cd runtime && AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} ../$(PACKAGE_VENV)/bin/chalice package --pkg-format terraform ../build/chalice
+	$(BIN)/python -m stacks.package build/chalice/deployment.zip --python $(PACKAGE_VENV)/bin/python
 
 clean:
-	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(PACKAGE_VENV) build .pytest_cache .mypy_cache .ruff_cache

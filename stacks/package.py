@@ -17,7 +17,11 @@ Usage::
 
 from __future__ import annotations
 
+import argparse
 import json
+import subprocess
+import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,6 +76,13 @@ class LambdaPackage:
             return cls(pulumi.FileArchive(str(path)), path)
         return cls(pulumi.AssetArchive({"MISSING_PACKAGE.txt": pulumi.StringAsset(message)}), None)
 
+    @classmethod
+    def sources_only(cls, app_name: str) -> LambdaPackage:
+        """For an app other than ``runtime/``'s (tests' fixture apps): no archive holds it, so a placeholder
+        is deployed and migrations are hashed from their source folders."""
+        note = f"the app {app_name!r} is not the runtime's: rendered without a package"
+        return cls(pulumi.AssetArchive({"NO_PACKAGE.txt": pulumi.StringAsset(note)}), None)
+
     def scripts_hash(self, database: Database, runtime: Path = RUNTIME) -> str:
         """The database's migrations as deployed (from the archive), else as in the source tree."""
         if self.path is not None:
@@ -91,3 +102,21 @@ def _problem(path: Path, runtime_name: str, runtime: Path) -> str | None:
     if built.get("sources") != sources_hash(runtime):
         return f"the Lambda package {path} is older than runtime/ (its sources differ)"
     return None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m stacks.package ZIP --python PY``: write ZIP's manifest, for the Python that built it."""
+    parser = argparse.ArgumentParser(prog="python -m stacks.package", description=main.__doc__)
+    parser.add_argument("zip", type=Path)
+    parser.add_argument("--python", default=sys.executable, help="the interpreter `chalice package` ran with")
+    args = parser.parse_args(argv)
+    version = subprocess.run([args.python, "-c", "import sys; print('python%d.%d' % sys.version_info[:2])"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    if not args.zip.is_file():
+        parser.error(f"{args.zip} does not exist")
+    print(f"{write_manifest(args.zip, version)}: {version}, sources {sources_hash()[:12]}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -52,11 +52,13 @@ def run(app: Chalice | None = None, manifest: Manifest | None = None,
         for key, value in account.outputs.items():
             pulumi.export(key, value)
         return account
+    # `make package` builds runtime/'s app: another app (a test's) is rendered from its sources.
+    package = LambdaPackage.load(settings) if app is None else LambdaPackage.sources_only(app.app_name)
     if app is None or manifest is None:
         default_app, default_manifest = load_app()
         app = app or default_app
         manifest = manifest or default_manifest
-    platform = Platform(settings.namer.prefix, PlatformArgs(settings, app, manifest, LambdaPackage.load(settings)))
+    platform = Platform(settings.namer.prefix, PlatformArgs(settings, app, manifest, package))
     for key, value in platform.exports().items():
         pulumi.export(key, value)
     return platform
