@@ -135,3 +135,43 @@ def test_invalid_config_fails_naming_the_key() -> None:
 def _config(values: dict[str, str]) -> pulumi.Config:
     pulumi.runtime.set_all_config(values)
     return pulumi.Config("social")
+
+
+def test_dev_and_prod_mail_their_users_through_the_account_stacks_ses_identity(
+        dev: Rendering, prod: Rendering, preview: Rendering) -> None:
+    for rendering in (dev, prod):
+        [pool] = rendering.of_type("aws:cognito/userPool:UserPool")
+        [reference] = rendering.of_type("pulumi:pulumi:StackReference")
+        mail = reference.outputs["outputs"]["mail"]
+        assert pool.inputs["emailConfiguration"] == {
+            "emailSendingAccount": "DEVELOPER", "sourceArn": mail["identityArn"], "fromEmailAddress": mail["from"]}
+        # Lite has what the API uses, at a third of Essentials' price per monthly active user.
+        assert pool.inputs["userPoolTier"] == "LITE"
+    # A preview confirms sign-ups at once and mails nobody.
+    [pool] = preview.of_type("aws:cognito/userPool:UserPool")
+    assert "emailConfiguration" not in pool.inputs
+
+
+def test_a_real_update_refuses_placeholder_addresses(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(SettingsError, match="placeholder"):
+        render("prod", preview=False)
+    with pytest.raises(SettingsError, match="placeholder"):
+        render("account-us-east-1", preview=False)
+    monkeypatch.setattr(pulumi.runtime, "is_dry_run", lambda: False)
+    def prod(address: str) -> StackSettings:
+        return StackSettings(stack="prod", environment="prod", alarm_email=address, shared_network=False)
+
+    for address in ("oncall@example.org", "ops@mail.example.com", "a@b.test", "x@y.invalid"):
+        with pytest.raises(SettingsError, match="placeholder"):
+            prod(address).check_deployable()
+    prod("oncall@corp.io").check_deployable()
+
+
+def test_scheduled_and_queue_functions_get_their_own_timeout_and_memory(dev: Rendering) -> None:
+    functions = {f.inputs["name"].removeprefix("social-dev-"): f.inputs for f in dev.of_type(FUNCTION)}
+    assert functions["api-handler"]["timeout"] <= 29 and functions["api-ledger"]["timeout"] <= 29
+    assert functions["weekly-bonus"]["timeout"] == functions["reconcile-ledger"]["timeout"] == 300
+    assert functions["weekly-bonus"]["memorySize"] == 1024 > functions["api-handler"]["memorySize"]
+    # A queue's consumer: at most a sixth of its queue's visibility timeout (coin-awards: 60 s).
+    assert functions["award-coins"]["timeout"] == 10
+    assert functions["migrate-ledger"]["timeout"] == 900
