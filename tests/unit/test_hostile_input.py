@@ -18,14 +18,13 @@ from pydantic import BaseModel, ValidationError
 from chalicelib.auth.routes import ConfirmRequest, LoginRequest, RegisterRequest
 from chalicelib.core.errors import Unauthorized
 from chalicelib.core.idempotency import check_key
-from chalicelib.core.settings import get_settings
 from chalicelib.core.tokens import TokenVerifier
 from chalicelib.core.usertext import is_blank, text_problem
 from chalicelib.ledger.views import NewReward, RewardChange
 from chalicelib.posts.views import NewComment, NewPost, PostEdit
 from chalicelib.users.routes import ProfileChange
 from tests.unit.jwks import CLIENT_ID, ISSUER, JwksServer, SigningKey, access_claims, jwks_server
-from tests.unit.test_routes import make_app
+from tests.unit.test_routes import serve
 
 KEY = SigningKey("hostile-key")
 
@@ -38,18 +37,7 @@ def jwks() -> Iterator[JwksServer]:
 
 @pytest.fixture
 def client(jwks: JwksServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[Client]:
-    monkeypatch.setenv("JWKS_URL", jwks.url)
-    monkeypatch.setenv("TOKEN_ISSUER", ISSUER)
-    monkeypatch.setenv("USER_POOL_CLIENT_ID", CLIENT_ID)
-    monkeypatch.setenv("MAX_BODY_BYTES", str(1024 * 1024))
-    get_settings.cache_clear()
-    from chalicelib.core import routes
-
-    routes._verifier.cache_clear()
-    with Client(make_app()) as test_client:
-        yield test_client
-    get_settings.cache_clear()
-    routes._verifier.cache_clear()
+    yield from serve(jwks, monkeypatch, max_body_bytes=1024 * 1024)  # room for 100,000-deep JSON
 
 
 def whoami(client: Client, token: str, **headers: str) -> Any:

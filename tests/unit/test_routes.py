@@ -71,12 +71,12 @@ def jwks() -> Iterator[JwksServer]:
         yield running
 
 
-@pytest.fixture
-def client(jwks: JwksServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[Client]:
+def serve(jwks: JwksServer, monkeypatch: pytest.MonkeyPatch, max_body_bytes: int) -> Iterator[Client]:
+    """The test app behind Chalice's client, verifying tokens against ``jwks``, with a memory idempotency store."""
     monkeypatch.setenv("JWKS_URL", jwks.url)
     monkeypatch.setenv("TOKEN_ISSUER", ISSUER)
     monkeypatch.setenv("USER_POOL_CLIENT_ID", CLIENT_ID)
-    monkeypatch.setenv("MAX_BODY_BYTES", "1024")
+    monkeypatch.setenv("MAX_BODY_BYTES", str(max_body_bytes))
     get_settings.cache_clear()
     from chalicelib.core import routes
 
@@ -87,6 +87,11 @@ def client(jwks: JwksServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[Client
     use_idempotency_store(None)
     get_settings.cache_clear()
     routes._verifier.cache_clear()
+
+
+@pytest.fixture
+def client(jwks: JwksServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[Client]:
+    yield from serve(jwks, monkeypatch, max_body_bytes=1024)
 
 
 def post(client: Client, body: bytes | str, **headers: str) -> Any:
