@@ -149,12 +149,12 @@ class StackSettings:
     availability_zones: int = 2
     vpc_cidr: str = "10.40.0.0/16"
     # NAT gateways (with public subnets and an internet gateway): 0 leaves the VPC without any route to the
-    # internet; AWS services are then reached through VPC endpoints only. Previews default to 0.
+    # internet; AWS services are then reached through VPC endpoints only.
     nat_gateways: int = 1
     # Interface endpoints for the AWS services the VPC's functions call: always without NAT (the only way
     # out), and with NAT only when asked (they keep that traffic off the NAT and inside the VPC).
     private_endpoints: bool = False
-    # Databases (PostgreSQL on RDS behind RDS Proxy)
+    # Databases (PostgreSQL on RDS, behind RDS Proxy where dbProxy)
     db_engine_version: str = "16"
     db_instance_class: str = "db.t4g.small"
     db_allocated_storage_gb: int = 20
