@@ -277,7 +277,11 @@ class LocalPlatform:
                                         if self.grants is not None else "not enforced"))
         lines += [f"  {w.describe()}" for w in self.wires]
         if self._app is not None:
-            lines += [f"  {name} <- invoked at deploy (a pure Lambda function; not run locally)"
+            pool = self.provisioned.user_pool.declaration if self.provisioned and self.provisioned.user_pool else None
+            triggers = {pool.pre_sign_up} if pool is not None and pool.pre_sign_up else set()
+            lines += [f"  {name} <- " + ("the user pool, before each sign-up (called by the local Cognito)"
+                                          if name in triggers else
+                                          "invoked at deploy (a pure Lambda function; not run locally)")
                       for name in pure_functions(self._app)]
         if self.database is not None:
             lines += self.database.describe()

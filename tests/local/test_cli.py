@@ -128,6 +128,7 @@ def test_banner_shows_the_database_and_the_generated_admin_password(running: Run
     assert "admin        admin (admin@example.org, group admins, profile in the users table)" in out
     assert re.search(r"^  password \S{20}   \(generated for this start; set LOCAL_ADMIN_PASSWORD", out, re.MULTILINE)
     assert "  migrate_ledger <- invoked at deploy" in out
+    assert "  pre_sign_up <- the user pool, before each sign-up (called by the local Cognito)" in out
     assert "  award_coins <- sqs queue coin-awards (batch 10)" in out
 
 
