@@ -34,6 +34,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from chalicelib.core.declarations import Grant
 from stacks.settings import StackSettings
 
 POSTGRES_PORT = 5432
@@ -42,19 +43,25 @@ GATEWAY_SERVICES = ("dynamodb", "s3")
 # The interface endpoint each kind of grant needs (a table or bucket goes through a free gateway endpoint).
 GRANT_SERVICES = {"queue": "sqs", "topic": "sns", "user_pool": "cognito-idp", "database": "secretsmanager",
                   "secret": "secretsmanager"}
+# Grants the function's role needs but the function's code never exercises: Lambda's own pollers receive
+# and delete a consumed queue's messages, from outside the VPC.
+SERVICE_SIDE = {("queue", "consume")}
 ANYWHERE = "0.0.0.0/0"
 
 
-def endpoint_services(grant_kinds: Iterable[str], *, tracing: bool, verifies_tokens: bool) -> tuple[str, ...]:
-    """The interface endpoints that functions with grants of ``grant_kinds`` call, and nothing else.
+def endpoint_services(grants: Iterable[Grant], *, tracing: bool, verifies_tokens: bool) -> tuple[str, ...]:
+    """The interface endpoints that functions holding ``grants`` call, and nothing else.
 
     X-Ray's daemon in a VPC function sends segments over the function's own network; a route
     function fetches the user pool's JWKS from cognito-idp.
 
-    >>> endpoint_services(["database", "table"], tracing=True, verifies_tokens=False)
+    >>> from chalicelib.core.declarations import Database, Queue
+    >>> endpoint_services([Database("ledger").connect(), Queue("jobs").consume()], tracing=True,
+    ...                   verifies_tokens=False)
     ('secretsmanager', 'xray')
     """
-    services = {GRANT_SERVICES[kind] for kind in grant_kinds if kind in GRANT_SERVICES}
+    services = {GRANT_SERVICES[g.resource.kind] for g in grants
+                if g.resource.kind in GRANT_SERVICES and (g.resource.kind, g.access) not in SERVICE_SIDE}
     services |= {"xray"} if tracing else set()
     services |= {"cognito-idp"} if verifies_tokens else set()
     return tuple(sorted(services))

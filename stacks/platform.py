@@ -144,7 +144,7 @@ class Platform(pulumi.ComponentResource):
                 settings, manifest.databases, account.database_host, account.database_admin_secret_arn), child)
             return account.placement(), shared.endpoints
         in_vpc = [f for f in self.plan.functions if f.resources("database")]
-        services = endpoint_services({g.resource.kind for f in in_vpc for g in f.grants}, tracing=settings.tracing,
+        services = endpoint_services([g for f in in_vpc for g in f.grants], tracing=settings.tracing,
                                      verifies_tokens=any(f.trigger.kind == "api" for f in in_vpc))
         network = Network(namer.name("network"), NetworkArgs(settings, services, proxy=settings.db_proxy), child)
         databases = Databases(namer.name("databases"), DatabasesArgs(settings, manifest.databases, network), child)
