@@ -7,18 +7,22 @@ and both provide it.
 from __future__ import annotations
 
 from chalicelib.core.declarations import (
+    Bucket,
     Database,
     Manifest,
+    Notification,
     PasswordPolicy,
     Queue,
     Subscription,
     Table,
     Topic,
+    Transcoder,
     UserPool,
 )
 from chalicelib.core.idempotency_model import IdempotencyModel
 from chalicelib.core.pagination import CURSOR_KEY
 from chalicelib.feed.models import TimelineModel
+from chalicelib.media.models import MediaModel
 from chalicelib.posts.models import InteractionModel, PostModel
 from chalicelib.users.models import FollowModel, UserModel
 
@@ -29,6 +33,7 @@ FOLLOWS = Table(FollowModel, stream="NEW_AND_OLD_IMAGES")
 POSTS = Table(PostModel, stream="NEW_AND_OLD_IMAGES")
 INTERACTIONS = Table(InteractionModel, stream="NEW_AND_OLD_IMAGES")
 TIMELINE = Table(TimelineModel, ttl_attribute="expires_at")
+MEDIA = Table(MediaModel, ttl_attribute="expires_at")
 IDEMPOTENCY = Table(IdempotencyModel, ttl_attribute="expires_at")
 
 # Domain events (post.created, like.created, follow.deleted, ...), with a
@@ -53,6 +58,15 @@ COIN_AWARDS = Queue(
 
 LEDGER = Database("ledger", migrations="chalicelib/ledger/migrations")
 
+# Media: clients upload straight to the uploads bucket (a presigned POST per media), whose object
+# events reach the processor through the media-uploads queue; what users see is served from the
+# media bucket through the CDN. Raw uploads live a day at most.
+MEDIA_UPLOADS = Queue("media-uploads", visibility_timeout=300, max_receives=3)
+UPLOADS = Bucket("uploads", cors_origins=("*",), expire_days=1,
+                 notifications=(Notification(MEDIA_UPLOADS, prefix="uploads/"),))
+MEDIA_FILES = Bucket("media", cdn=True)
+VIDEO = Transcoder("video", source=UPLOADS, destination=MEDIA_FILES)
+
 USER_POOL = UserPool(
     "users",
     password_policy=PasswordPolicy(min_length=10, require_lowercase=True, require_uppercase=True, require_numbers=True),
@@ -62,10 +76,12 @@ USER_POOL = UserPool(
 )
 
 MANIFEST = Manifest(
-    tables=(USERS, FOLLOWS, POSTS, INTERACTIONS, TIMELINE, IDEMPOTENCY),
-    queues=(TIMELINE_UPDATES, POST_CLEANUP, COIN_AWARDS),
+    tables=(USERS, FOLLOWS, POSTS, INTERACTIONS, TIMELINE, IDEMPOTENCY, MEDIA),
+    queues=(TIMELINE_UPDATES, POST_CLEANUP, COIN_AWARDS, MEDIA_UPLOADS),
+    buckets=(UPLOADS, MEDIA_FILES),
     topics=(DOMAIN_EVENTS,),
     user_pool=USER_POOL,
     databases=(LEDGER,),
     secrets=(CURSOR_KEY,),
+    transcoders=(VIDEO,),
 )

@@ -41,6 +41,7 @@ Access = Literal[
     "sign_up", "confirm", "delete_user", "admin",  # the user pool
     "connect",  # a database
     "read_secret",  # a secret
+    "transcode",  # a video transcoder (MediaConvert)
 ]
 
 GRANTS_ATTRIBUTE = "__platform_grants__"
@@ -191,18 +192,77 @@ class Topic(Resource):
 
 
 @dataclass(frozen=True)
+class Notification:
+    """A bucket's object events delivered to a queue (S3 -> SQS), optionally under one key prefix.
+
+    The queue's policy lets this bucket, of this account, send to it and nothing else.
+    """
+
+    queue: Queue
+    events: tuple[str, ...] = ("s3:ObjectCreated:*",)
+    prefix: str | None = None
+
+
+@dataclass(frozen=True)
 class Bucket(Resource, _ReadWrite):
-    """An S3 bucket: private, encrypted, versioned where the environment says so."""
+    """An S3 bucket: private, encrypted, TLS only, versioned where the environment says so.
+
+    ``cors_origins``: browsers of these origins may upload (POST/PUT) and read. ``expire_days``:
+    objects are deleted this many days after creation (raw uploads); incomplete multipart uploads
+    are aborted after ``abort_multipart_days``. ``notifications``: object events into queues.
+    ``cdn``: served to the public through a CDN (CloudFront with origin access control in AWS, the
+    local platform's HTTP server locally), whose base URL reaches the runtime as ``<NAME>_BUCKET_URL``.
+    """
 
     cors_origins: tuple[str, ...] = ()
+    expire_days: int | None = None
+    abort_multipart_days: int = 1
+    notifications: tuple[Notification, ...] = ()
+    cdn: bool = False
     kind: str = field(default="bucket", init=False)
+
+    def __post_init__(self) -> None:
+        _check_name(self.name)
+        if self.expire_days is not None and self.expire_days < 1:
+            raise ValueError("expire_days must be at least 1")
+
+    @property
+    def env_var(self) -> str:
+        return resource_variable("bucket", self.name)
+
+    @property
+    def url_env_var(self) -> str:
+        """The variable that holds the public base URL of a ``cdn`` bucket (no trailing slash)."""
+        return resource_variable("bucket_url", self.name)
+
+
+@dataclass(frozen=True)
+class Transcoder(Resource):
+    """A video transcoder: AWS Elemental MediaConvert in AWS, a local adapter (PyAV) on the local platform.
+
+    The stack creates the role MediaConvert runs as (read ``source``, write ``destination``) and a job
+    template; ``transcode()`` lets a handler submit jobs with them. The runtime finds them through
+    ``<NAME>_TRANSCODER_ROLE_ARN`` and ``<NAME>_TRANSCODER_TEMPLATE``. Job state changes arrive as
+    EventBridge events (source ``aws.mediaconvert``).
+    """
+
+    source: Bucket | None = None
+    destination: Bucket | None = None
+    kind: str = field(default="transcoder", init=False)
 
     def __post_init__(self) -> None:
         _check_name(self.name)
 
     @property
     def env_var(self) -> str:
-        return resource_variable("bucket", self.name)
+        return resource_variable("transcoder_role", self.name)
+
+    @property
+    def template_env_var(self) -> str:
+        return resource_variable("transcoder_template", self.name)
+
+    def transcode(self) -> Grant:
+        return self.grant("transcode")
 
 
 
@@ -318,6 +378,7 @@ class Manifest:
     user_pool: UserPool | None = None
     databases: tuple[Database, ...] = ()
     secrets: tuple[Secret, ...] = ()
+    transcoders: tuple[Transcoder, ...] = ()
 
     def __post_init__(self) -> None:
         seen: set[tuple[str, str]] = set()
@@ -330,6 +391,14 @@ class Manifest:
             for subscription in queue.subscriptions:
                 if subscription.topic not in self.topics:
                     raise ValueError(f"queue {queue.name!r} subscribes to undeclared topic {subscription.topic.name!r}")
+        for bucket in self.buckets:
+            for notification in bucket.notifications:
+                if notification.queue not in self.queues:
+                    raise ValueError(f"bucket {bucket.name!r} notifies undeclared queue {notification.queue.name!r}")
+        for transcoder in self.transcoders:
+            for used in (transcoder.source, transcoder.destination):
+                if used is not None and used not in self.buckets:
+                    raise ValueError(f"transcoder {transcoder.name!r} uses undeclared bucket {used.name!r}")
 
     def resources(self) -> Iterable[Resource]:
         yield from self.tables
@@ -340,6 +409,7 @@ class Manifest:
             yield self.user_pool
         yield from self.databases
         yield from self.secrets
+        yield from self.transcoders
 
     def queue(self, name: str) -> Queue:
         return _find(self.queues, name, "queue")

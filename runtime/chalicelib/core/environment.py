@@ -62,7 +62,8 @@ DATABASE_ADMIN_SECRET_ARN = "DATABASE_ADMIN_SECRET_ARN"
 
 # What names each kind of declared resource, as a suffix of its logical name: USERS_TABLE, FANOUT_QUEUE_URL...
 _RESOURCE_SUFFIXES = {"table": "TABLE", "queue": "QUEUE_URL", "topic": "TOPIC_ARN", "bucket": "BUCKET",
-                      "secret": "SECRET_ARN"}
+                      "secret": "SECRET_ARN", "bucket_url": "BUCKET_URL", "transcoder_role": "TRANSCODER_ROLE_ARN",
+                      "transcoder_template": "TRANSCODER_TEMPLATE"}
 
 
 def resource_variable(kind: str, name: str) -> str:
