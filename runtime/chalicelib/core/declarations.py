@@ -240,9 +240,10 @@ class Bucket(Resource, _ReadWrite):
 class Transcoder(Resource):
     """A video transcoder: AWS Elemental MediaConvert in AWS, a local adapter (PyAV) on the local platform.
 
-    The stack creates the role MediaConvert runs as (read ``source``, write ``destination``) and a job
-    template; ``transcode()`` lets a handler submit jobs with them. The runtime finds them through
-    ``<NAME>_TRANSCODER_ROLE_ARN`` and ``<NAME>_TRANSCODER_TEMPLATE``. Job state changes arrive as
+    The stack creates the role MediaConvert runs as (read ``source``, write ``destination``) and an
+    on-demand MediaConvert queue (the provider has no job templates: the runtime builds each job's
+    settings); ``transcode()`` lets a handler submit jobs with them. The runtime finds them through
+    ``<NAME>_TRANSCODER_ROLE_ARN`` and ``<NAME>_TRANSCODER_QUEUE_ARN``. Job state changes arrive as
     EventBridge events (source ``aws.mediaconvert``).
     """
 
@@ -258,8 +259,8 @@ class Transcoder(Resource):
         return resource_variable("transcoder_role", self.name)
 
     @property
-    def template_env_var(self) -> str:
-        return resource_variable("transcoder_template", self.name)
+    def queue_env_var(self) -> str:
+        return resource_variable("transcoder_queue", self.name)
 
     def transcode(self) -> Grant:
         return self.grant("transcode")

@@ -63,7 +63,7 @@ DATABASE_ADMIN_SECRET_ARN = "DATABASE_ADMIN_SECRET_ARN"
 # What names each kind of declared resource, as a suffix of its logical name: USERS_TABLE, FANOUT_QUEUE_URL...
 _RESOURCE_SUFFIXES = {"table": "TABLE", "queue": "QUEUE_URL", "topic": "TOPIC_ARN", "bucket": "BUCKET",
                       "secret": "SECRET_ARN", "bucket_url": "BUCKET_URL", "transcoder_role": "TRANSCODER_ROLE_ARN",
-                      "transcoder_template": "TRANSCODER_TEMPLATE"}
+                      "transcoder_queue": "TRANSCODER_QUEUE_ARN"}
 
 
 def resource_variable(kind: str, name: str) -> str:
@@ -86,6 +86,14 @@ class PoolValues(Generic[T]):
 
 
 @dataclass(frozen=True)
+class TranscoderValues(Generic[T]):
+    """A transcoder as the runtime needs it: the role jobs run as, and the queue they go to."""
+
+    role_arn: T
+    queue_arn: T
+
+
+@dataclass(frozen=True)
 class Physical(Generic[T]):
     """The physical value of each declared resource, by kind and logical name."""
 
@@ -95,6 +103,8 @@ class Physical(Generic[T]):
     buckets: Mapping[str, T] = field(default_factory=dict)  # bucket names
     user_pool: PoolValues[T] | None = None
     secrets: Mapping[str, T] = field(default_factory=dict)  # secret ARNs (the values never reach the environment)
+    bucket_urls: Mapping[str, T] = field(default_factory=dict)  # public base URLs of ``cdn`` buckets
+    transcoders: Mapping[str, TranscoderValues[T]] = field(default_factory=dict)
     websocket_endpoint: T | None = None
 
 
@@ -136,6 +146,15 @@ def build_environment(manifest: Manifest, physical: Physical[T], knobs: Knobs) -
         if resource.name not in values[resource.kind]:
             raise LookupError(f"{resource.kind} {resource.name!r} is declared but has no physical value")
         environment[resource_variable(resource.kind, resource.name)] = values[resource.kind][resource.name]
+    # TODO(issue 8): strict, as for the resources above, once the stack and the local platform provide both.
+    for bucket in manifest.buckets:
+        if bucket.cdn and bucket.name in physical.bucket_urls:
+            environment[bucket.url_env_var] = physical.bucket_urls[bucket.name]
+    for transcoder in manifest.transcoders:
+        if transcoder.name in physical.transcoders:
+            job = physical.transcoders[transcoder.name]
+            environment[transcoder.env_var] = job.role_arn
+            environment[transcoder.queue_env_var] = job.queue_arn
     pool = physical.user_pool
     if manifest.user_pool is not None and pool is not None:
         environment |= {USER_POOL_ID: pool.id, USER_POOL_CLIENT_ID: pool.client_id, JWKS_URL: pool.jwks_url,
