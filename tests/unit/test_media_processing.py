@@ -245,6 +245,51 @@ def test_repeated_processing_does_not_grow_memory():
     assert after - baseline < 256 * 1024
 
 
+def encoded(image: Image.Image, image_format: str, **options: object) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format=image_format, **options)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(("declared", "data", "mode"), [
+    ("image/jpeg", encoded(Image.new("CMYK", (64, 48), (10, 200, 30, 5)), "JPEG"), "RGB"),
+    ("image/jpeg", encoded(Image.new("L", (64, 48), 100), "JPEG"), "RGB"),
+    ("image/jpeg", encoded(media_samples.textured(64, 48), "JPEG", progressive=True), "RGB"),
+    ("image/png", encoded(Image.new("I;16", (64, 48), 1000), "PNG"), "RGB"),
+    ("image/png", encoded(Image.new("LA", (64, 48), (100, 50)), "PNG"), "RGBA"),
+    ("image/png", encoded(Image.new("1", (64, 48), 1), "PNG"), "RGB"),
+    ("image/webp", encoded(Image.new("RGBA", (64, 48), (1, 2, 3, 4)), "WEBP", lossless=True), "RGBA"),
+])
+def test_other_pixel_formats_come_out_as_rgb_or_rgba(declared, data, mode):
+    processed = process_image(data, declared)
+    assert (processed.width, processed.height) == (64, 48)
+    assert opened(processed.variants["small"].data).mode == mode
+
+
+def test_damaged_files_only_ever_raise_media_rejected():
+    # Seeded byte flips and cuts of every sample: a result or MediaRejected, nothing else
+    import random
+
+    rng = random.Random(8)
+    samples = {"image/jpeg": media_samples.jpeg_rotated_with_gps(160, 120),
+               "image/png": media_samples.png_with_alpha(160, 120), "image/gif": media_samples.animated_gif(80, 60),
+               "image/webp": media_samples.webp(160, 100), "image/heic": media_samples.heic(160, 120)}
+    outcomes: dict[str, int] = {}
+    for declared, data in samples.items():
+        for _ in range(30):
+            damaged = bytearray(data)
+            for _ in range(rng.choice((1, 5, 30))):
+                damaged[rng.randrange(8, len(damaged))] = rng.randrange(256)
+            if rng.random() < 0.3:
+                damaged = damaged[: rng.randrange(16, len(damaged))]
+            try:
+                process_image(bytes(damaged), declared)
+                outcomes["ready"] = outcomes.get("ready", 0) + 1
+            except MediaRejected as rejected:
+                outcomes[rejected.code] = outcomes.get(rejected.code, 0) + 1
+    assert outcomes.get("corrupt", 0) > 0  # the damage was real enough to be noticed
+
+
 def test_importing_the_module_does_not_import_pillow():
     import subprocess
     import sys

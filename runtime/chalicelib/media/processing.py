@@ -118,16 +118,17 @@ def process_image(data: bytes, declared_content_type: str, *, max_pixels: int = 
 
     try:
         with warnings.catch_warnings():
-            # Pillow warns between its limit and twice it; the pixel check below is the judge
+            # Pillow warns between its limit and twice it (the pixel check below is the judge), and
+            # about broken EXIF blocks (dropped anyway): the failure codes say what matters
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            im = Image.open(io.BytesIO(data), formats=[_PIL_FORMATS[detected.format]])
-        with im:
-            width, height = im.size  # from the header: nothing is decoded yet
-            if width <= 0 or height <= 0:
-                raise MediaRejected("corrupt", "no pixels")
-            if width * height > max_pixels:
-                raise MediaRejected("too_many_pixels", f"{width} x {height}")
-            return _process(im, data, detected, max_pixels)
+            warnings.filterwarnings("ignore", category=UserWarning, module=r"PIL\.")
+            with Image.open(io.BytesIO(data), formats=[_PIL_FORMATS[detected.format]]) as im:
+                width, height = im.size  # from the header: nothing is decoded yet
+                if width <= 0 or height <= 0:
+                    raise MediaRejected("corrupt", "no pixels")
+                if width * height > max_pixels:
+                    raise MediaRejected("too_many_pixels", f"{width} x {height}")
+                return _process(im, data, detected, max_pixels)
     except MediaRejected:
         raise
     except Image.DecompressionBombError as error:
@@ -195,7 +196,7 @@ def _process(im: Image.Image, data: bytes, detected: Detected, max_pixels: int) 
         im.close()
     try:
         original = None if keep_jpeg else _encode_original(im, still, detected, animated)
-        medium = _resized(still, medium_size)
+        medium = _resized(still, medium_size, consume=True)
     finally:
         if still is not medium:
             still.close()
@@ -264,13 +265,25 @@ def _to_srgb(still: Image.Image, icc: bytes) -> Image.Image:
     return converted
 
 
-def _resized(image: Image.Image, size: tuple[int, int]) -> Image.Image:
+def _resized(image: Image.Image, size: tuple[int, int], *, consume: bool = False) -> Image.Image:
+    """``image`` shrunk to ``size``; with ``consume``, ``image`` is closed as soon as it has been read.
+
+    Two single-axis passes, rows first, rather than Pillow's one call (which holds the source and
+    a columns-first intermediate together): the source is freed after the first pass, so the peak
+    is source + intermediate, not source + intermediate + result. The filter is separable, so the
+    pixels are the same.
+    """
     from PIL import Image
 
     if image.size == size:
         return image
+    resample = Image.Resampling[RESAMPLE]
     # reducing_gap: past a factor of 3 (a full-size decode), a cheap box reduction comes first
-    out = image.resize(size, Image.Resampling[RESAMPLE], reducing_gap=3.0)
+    rows = image.resize((image.width, size[1]), resample, reducing_gap=3.0)
+    if consume:
+        image.close()
+    out = rows.resize(size, resample, reducing_gap=3.0)
+    rows.close()
     out.info = {}
     return out
 
