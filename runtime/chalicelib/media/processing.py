@@ -179,11 +179,11 @@ def _process(im: Image.Image, data: bytes, detected: Detected, max_pixels: int) 
     medium_size = fit(upright, MEDIUM)
     small_size = fit(upright, SMALL)
 
-    keep_jpeg = detected.format == "jpeg" and orientation == 1 and not im.info.get("icc_profile")
-    if keep_jpeg:
-        # Upright JPEG: the original will be its own entropy-coded data with the metadata cut out,
-        # and the variants decode at the smallest DCT scale that still covers medium.
-        im.draft(None, medium_size)
+    jpeg = detected.format == "jpeg"
+    if jpeg:
+        # The variants decode at the smallest DCT scale that still covers medium (asked for in the
+        # stored orientation); the original is made from the bytes afterwards, see below.
+        im.draft(None, (medium_size[1], medium_size[0]) if orientation in _SWAPS_AXES else medium_size)
     frames: int = getattr(im, "n_frames", 1)
     animated = frames > 1 and detected.format in ("gif", "webp")
     if animated and frames * stored[0] * stored[1] > ANIMATION_BUDGET * max_pixels:
@@ -195,7 +195,7 @@ def _process(im: Image.Image, data: bytes, detected: Detected, max_pixels: int) 
     if not animated and still is not im:
         im.close()
     try:
-        original = None if keep_jpeg else _encode_original(im, still, detected, animated)
+        original = None if jpeg else _encode_original(im, still, detected, animated)
         medium = _resized(still, medium_size, consume=True)
     finally:
         if still is not medium:
@@ -207,8 +207,26 @@ def _process(im: Image.Image, data: bytes, detected: Detected, max_pixels: int) 
     finally:
         medium.close()
     if original is None:
-        original = Variant("original", strip_jpeg(data), "image/jpeg", *upright)
+        original = _jpeg_original(data, orientation, upright)
     return ProcessedImage(upright[0], upright[1], blurhash, {"original": original, **variants})
+
+
+def _jpeg_original(data: bytes, orientation: int, upright: tuple[int, int]) -> Variant:
+    """A JPEG's original: its own bytes with the metadata cut out when upright and in sRGB (no
+    decode, no generation loss); otherwise a full decode, turned and converted, re-encoded."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data), formats=["JPEG"]) as full:
+        if orientation == 1 and _is_srgb(full.info.get("icc_profile")):
+            return Variant("original", strip_jpeg(data), "image/jpeg", *upright)
+        full.load()
+        still = _upright_still(full, orientation, reuse=True)
+    try:
+        buffer = io.BytesIO()
+        still.save(buffer, format="JPEG", quality=JPEG_QUALITY)
+        return Variant("original", buffer.getvalue(), "image/jpeg", *still.size)
+    finally:
+        still.close()
 
 
 def _orientation(im: Image.Image) -> int:
@@ -250,8 +268,23 @@ def _upright_still(im: Image.Image, orientation: int, *, reuse: bool) -> Image.I
     return still
 
 
+def _is_srgb(icc: bytes | None) -> bool:
+    """No profile (sRGB by convention) or an sRGB one: the pixels need no conversion."""
+    if not icc:
+        return True
+    try:
+        from PIL import ImageCms
+
+        description = ImageCms.getProfileDescription(ImageCms.ImageCmsProfile(io.BytesIO(icc)))
+    except Exception:  # unreadable: treated as sRGB, as a browser would once it is dropped
+        return True
+    return "srgb" in description.lower()
+
+
 def _to_srgb(still: Image.Image, icc: bytes) -> Image.Image:
     """Pixels converted from their embedded profile to sRGB, so dropping the profile keeps the colours."""
+    if _is_srgb(icc):
+        return still
     try:
         from PIL import ImageCms
 
