@@ -230,19 +230,37 @@ def test_strip_jpeg_drops_app_segments_and_trailing_data():
         strip_jpeg(data[:200])
 
 
+def live_images() -> int:
+    import gc
+
+    gc.collect()
+    return sum(1 for thing in gc.get_objects() if isinstance(thing, Image.Image))
+
+
 def test_repeated_processing_does_not_grow_memory():
-    data = media_samples.jpeg_upright(1200, 900)
-    process_image(data, "image/jpeg")  # warm caches (codecs, plugins)
+    # tracemalloc sees Python's allocations; Pillow's pixel buffers belong to live Image objects
+    samples = [(media_samples.jpeg_upright(1200, 900), "image/jpeg"),
+               (media_samples.jpeg_rotated_with_gps(640, 480), "image/jpeg"),
+               (media_samples.png_with_alpha(400, 300), "image/png"),
+               (media_samples.animated_gif(100, 80), "image/gif"),
+               (media_samples.heic(320, 240), "image/heic")]
+    for data, declared in samples:  # warm caches (codecs, plugins)
+        process_image(data, declared)
+    images_before = live_images()
     tracemalloc.start()
     try:
-        process_image(data, "image/jpeg")
+        process_image(*samples[0])
         baseline, _ = tracemalloc.get_traced_memory()
-        for _ in range(10):
-            process_image(data, "image/jpeg")
+        for _ in range(3):
+            for data, declared in samples:
+                process_image(data, declared)
+            with pytest.raises(MediaRejected):
+                process_image(samples[0][0][:5000], "image/jpeg")
         after, _ = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
     assert after - baseline < 256 * 1024
+    assert live_images() == images_before
 
 
 def encoded(image: Image.Image, image_format: str, **options: object) -> bytes:
