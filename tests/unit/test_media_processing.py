@@ -116,6 +116,7 @@ def test_webp_photo_and_animated_webp():
     red, green, blue = pixel(opened(animated.variants["small"].data).convert("RGB"), (10, 10))
     assert blue > 200 and red < 60 and green < 60  # the first frame is the blue one
     assert getattr(opened(animated.variants["original"].data), "n_frames", 1) == 3
+    assert_no_metadata(animated)
 
 
 def test_heic_becomes_a_browser_friendly_jpeg_original():
