@@ -13,6 +13,7 @@ from botocore.stub import Stubber
 from moto import mock_aws
 from PIL import Image
 
+from chalicelib.media import transcoders
 from chalicelib.media.transcoders import (
     JobOutcome,
     LocalTranscoder,
@@ -136,6 +137,19 @@ def test_output_size_fits_720p_either_way_round_and_stays_even():
     assert output_size(1440, 1080) == (960, 720)
     assert output_size(640, 360) == (640, 360)  # never upscaled
     assert output_size(321, 241) == (320, 240)
+
+
+def test_local_transcode_turns_video_the_way_its_matrix_says(tmp_path):
+    source = tmp_path / "turned.mp4"
+    source.write_bytes(media_samples.turned_mp4())
+    width, height, _ = transcoders.transcode_file(str(source), str(tmp_path / "out.mp4"), str(tmp_path / "poster.jpg"))
+    assert (width, height) == (240, 320)  # stored landscape, shown portrait
+    poster = Image.open(tmp_path / "poster.jpg").convert("RGB")
+    assert poster.size == (240, 320)
+    top, bottom = poster.getpixel((120, 5)), poster.getpixel((120, 314))
+    assert isinstance(top, tuple) and isinstance(bottom, tuple)
+    assert top[2] > 200 and top[0] < 60  # the stored left (blue) half is on top once turned clockwise
+    assert bottom[0] > 200 and bottom[2] < 60
 
 
 def test_default_transcoder_is_media_convert_and_can_be_replaced():
