@@ -12,11 +12,18 @@ trust raises ``MediaRejected`` with a failure code, never another exception.
 Pillow (and pillow-heif, for HEIC) are imported on first use, never at module import: the API's
 routes import this module and must stay cheap to cold-start.
 
-Speed and memory come from decoding no more than the variants need: a JPEG whose orientation is
-already upright keeps its compressed pixels (the original is its bytes with every metadata segment
-cut out, no decode and no re-encode) and is decoded once at a reduced scale (``Image.draft``, the
-JPEG decoder's DCT scaling) just large enough for ``medium``; ``small`` and the blurhash come from
-``medium``. Other formats decode once at full size (their codecs have no scaled decode).
+Failure codes: ``empty`` (0 bytes), ``unsupported`` (a declared type not allowed, or a video given
+to process_image), ``signature_mismatch`` (the bytes are not what was declared: a ZIP declared as
+PNG, a PNG declared as JPEG), ``too_large``, ``too_many_pixels`` (from the header, before any
+decode; animations count every frame), ``corrupt`` (anything Pillow cannot decode, truncated files).
+
+Speed and memory come from decoding no more than the variants need. A JPEG's variants decode once
+at the smallest DCT scale that covers ``medium`` (``Image.draft``); ``small`` and the blurhash come
+from ``medium``. Its original is made afterwards, from the bytes: upright and sRGB, it keeps its
+compressed pixels with every metadata segment cut out (no decode, no generation loss); turned or
+in another colour space, it is decoded in full, turned, converted and re-encoded. Other formats
+decode once at full size (their codecs have no scaled decode). Animated PNGs keep their first
+frame only; animated GIFs and WebPs keep their animation in the original.
 """
 
 from __future__ import annotations
@@ -47,7 +54,7 @@ RESAMPLE = "BICUBIC"
 WEBP_METHOD = 2
 JPEG_QUALITY = 88
 # An animation's original re-encodes every frame: its frames times its area count against this
-# multiple of max_pixels (a 40 MP budget allows some 200 frames of 480 x 270 at twice the budget).
+# multiple of max_pixels (with the default 40 MP, some 600 frames of 480 x 270).
 ANIMATION_BUDGET = 2
 
 # Pillow's format names, to open the bytes only with the plugin the signature named.
