@@ -113,12 +113,14 @@ def webp(width: int = 1600, height: int = 1000, *, animated: bool = False) -> by
     return buffer.getvalue()
 
 
-def heic(width: int = 1024, height: int = 768) -> bytes:
-    """A HEIC photo (HEVC-coded, as iPhones write) with EXIF carrying GPS."""
+def heic(width: int = 1024, height: int = 768, *, orientation: int = 1) -> bytes:
+    """A HEIC photo (HEVC-coded, as iPhones write) with EXIF carrying GPS; an orientation other
+    than 1 is written as HEIF's own rotation (irot), which the decoder applies."""
     from pillow_heif import register_heif_opener
 
     register_heif_opener()
     exif = Image.Exif()
+    exif[0x0112] = orientation
     exif[0x8825] = {1: "N", 2: GPS_LATITUDE}
     buffer = io.BytesIO()
     textured(width, height).save(buffer, format="HEIF", quality=80, exif=exif.tobytes())

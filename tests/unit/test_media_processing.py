@@ -127,6 +127,14 @@ def test_heic_becomes_a_browser_friendly_jpeg_original():
     assert_no_metadata(processed)
 
 
+def test_turned_heic_comes_out_upright():
+    processed = process_image(media_samples.heic(640, 480, orientation=6), "image/heic")
+    assert (processed.width, processed.height) == (480, 640)
+    assert (processed.variants["small"].width, processed.variants["small"].height) == (300, 400)
+    assert opened(processed.variants["original"].data).size == (480, 640)
+    assert_no_metadata(processed)
+
+
 def test_small_images_are_never_upscaled():
     processed = process_image(media_samples.png_with_alpha(120, 80), "image/png")
     for variant in processed.variants.values():
