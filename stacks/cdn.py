@@ -75,6 +75,8 @@ class Cdn(pulumi.ComponentResource):
             )],
             default_cache_behavior=aws.cloudfront.DistributionDefaultCacheBehaviorArgs(
                 target_origin_id=origin_id,
+                # CloudFront reaches an S3 REST origin with the viewer's protocol: viewers on HTTPS only keep
+                # the bucket's TLS-only policy satisfied.
                 viewer_protocol_policy="redirect-to-https",
                 allowed_methods=["GET", "HEAD", "OPTIONS"],
                 cached_methods=["GET", "HEAD"],

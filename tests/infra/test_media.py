@@ -31,6 +31,26 @@ def _rule(rendering: Rendering, bucket: str) -> dict[str, Any]:
 
 # ---- buckets --------------------------------------------------------------------------------------
 
+def test_every_bucket_is_private_encrypted_and_tls_only(any_rendering: Rendering) -> None:
+    buckets = any_rendering.of_type("aws:s3/bucket:Bucket")
+    assert len(buckets) == 2
+    for bucket in buckets:
+        def of(kind: str, bucket_id: str = bucket.outputs["id"]) -> dict[str, Any]:
+            [found] = [r.inputs for r in any_rendering.of_type(f"aws:s3/{kind}") if r.inputs["bucket"] == bucket_id]
+            return found
+        block = of("bucketPublicAccessBlock:BucketPublicAccessBlock")
+        assert all(block[k] is True for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls",
+                                              "restrictPublicBuckets")), bucket.name
+        assert of("bucketOwnershipControls:BucketOwnershipControls")["rule"] == {
+            "objectOwnership": "BucketOwnerEnforced"}
+        [rule] = of("bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")["rules"]
+        assert rule["applyServerSideEncryptionByDefault"] == {"sseAlgorithm": "AES256"}
+        deny = json.loads(of("bucketPolicy:BucketPolicy")["policy"])["Statement"][0]
+        assert (deny["Effect"], deny["Principal"], deny["Action"]) == ("Deny", "*", "s3:*")
+        assert deny["Resource"] == [arn_of(bucket), f"{arn_of(bucket)}/*"]
+        assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
 def test_raw_uploads_expire_and_stale_multipart_uploads_are_aborted(fixture_dev: Rendering, dev: Rendering) -> None:
     uploads = _rule(fixture_dev, "uploads")
     assert uploads["expiration"] == {"days": 2}
