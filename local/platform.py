@@ -60,14 +60,16 @@ from chalicelib.core.pagination import CURSOR_KEY
 from chalicelib.core.settings import Settings
 from local.admin import ADMINS_GROUP, PASSWORD_VARIABLE, AdminAccount, admin_password, create_admin
 from local.aws import DEFAULT_REGION, QUIET_AGENT, MotoServer, aws_environment
+from local.cdn import LocalCdn
 from local.clients import Clients
 from local.database import LocalDatabase, Seed, demo_catalog
 from local.env import EnvPatch
 from local.errors import StartupError
+from local.eventbridge import LocalEventBus
 from local.gateway import HttpServer
 from local.grants import Grants
 from local.handlers import Invoker
-from local.provision import Provisioned, provision
+from local.provision import Provisioned, local_environment, provision
 from local.pump import Clock, EventPump, utc_now
 from local.wiring import Wire, pure_functions, wire
 from stacks.appgraph import AppPlan, plan_app
@@ -123,6 +125,7 @@ class LocalPlatform:
         self.cursor_secret_from_env = False
         self.provisioned: Provisioned | None = None
         self.wires: list[Wire] = []
+        self.events: LocalEventBus | None = None
         self.startup_ms: float = 0.0
 
     # --- what runs where -------------------------------------------------------------------------
@@ -198,14 +201,21 @@ class LocalPlatform:
         triggers = Invoker(self._app, function_prefix=self.prefix)
         for pure in self._app.pure_lambda_functions:  # what user pool triggers may call, by function name
             self._moto.lambda_functions[f"{self.prefix}{pure.name}"] = functools.partial(triggers.invoke, pure.name)
+        invoker = Invoker(self._app, function_prefix=self.prefix, grants=self.grants)
+        self.events = LocalEventBus(invoker, self.plan)
+        self._pump_clients = Clients(self._moto.endpoint, self.region, user_agent_extra=QUIET_AGENT)
+        if manifest.transcoders:
+            _use_local_transcoder(self.events)
         if self._with_pump:
-            invoker = Invoker(self._app, function_prefix=self.prefix, grants=self.grants)
-            self._pump_clients = Clients(self._moto.endpoint, self.region, user_agent_extra=QUIET_AGENT)
             self._pump = EventPump(invoker, self.wires, self._pump_clients, idle_interval=self._idle_interval,
                                    clock=self._clock).start()
             self._moto.on_change(self._pump.poke)
+        cdn = LocalCdn(self._pump_clients.s3, [b.name for b in self.provisioned.buckets.values() if b.declaration.cdn])
         self._http = HttpServer(self._app, self.host, self.port, region=self.region, plan=self.plan,
-                                grants=self.grants, function_prefix=self.prefix).start()
+                                grants=self.grants, function_prefix=self.prefix, cdn=cdn).start()
+        # The CDN's base URL is known once the server listens; the runtime reads it per request.
+        self.provisioned.env = local_environment(manifest, self.provisioned, cdn_url=f"{self._http.url}/cdn")
+        self._env.update(self.provisioned.env)
 
     def _check_admin_password(self, manifest: Manifest) -> tuple[str, bool] | None:
         """``(password, generated)`` when this platform makes the admin account, else None."""
@@ -276,6 +286,9 @@ class LocalPlatform:
         lines.append("grants       " + ("enforced: each call judged against its function's policy"
                                         if self.grants is not None else "not enforced"))
         lines += [f"  {w.describe()}" for w in self.wires]
+        if self.events is not None:
+            lines += [f"  {name} <- eventbridge pattern (the local bus: the local video transcoder's job events)"
+                      for name in self.events.rules()]
         if self._app is not None:
             pool = self.provisioned.user_pool.declaration if self.provisioned and self.provisioned.user_pool else None
             triggers = {pool.pre_sign_up} if pool is not None and pool.pre_sign_up else set()
@@ -310,6 +323,13 @@ def describe_apis(plan: AppPlan) -> list[str]:
         databases = ", ".join(d.name for d in function.resources("database"))
         lines.append(f"{function.name} <- {len(routes)} routes" + (f" (connects to {databases})" if databases else ""))
     return lines
+
+
+def _use_local_transcoder(bus: LocalEventBus) -> None:
+    """Videos are transcoded in-process (PyAV); each job's end reaches the app's handlers as EventBridge's would."""
+    from chalicelib.media.transcoders import LocalTranscoder, use_transcoder
+
+    use_transcoder(LocalTranscoder(on_event=bus.put))
 
 
 def _declares_users_table(manifest: Manifest) -> bool:

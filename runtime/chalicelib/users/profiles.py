@@ -13,7 +13,9 @@ from pynamodb.expressions.update import Action
 from chalicelib.auth.rules import is_username
 from chalicelib.core.errors import Conflict, NotFound, Unauthorized, Unprocessable
 from chalicelib.core.tokens import Principal
+from chalicelib.core.transactions import Cancelled, Update, transact
 from chalicelib.core.usertext import is_blank
+from chalicelib.media.service import avatar_key, avatar_updates, claim_avatar
 from chalicelib.users.models import UserModel
 
 
@@ -92,7 +94,7 @@ class ProfileUpdate:
 
 
 def update_profile(username: str, user_id: str, change: ProfileUpdate) -> UserModel:
-    """Apply ``change``; an avatar needs an uploaded image, which the API does not take yet."""
+    """Apply ``change``; an avatar must be the user's own processed image (422 ``invalid_media`` otherwise)."""
     profile = get_or_create_profile(username, user_id)
     actions: list[Action] = []
     if change.display_name is not None:
@@ -105,8 +107,22 @@ def update_profile(username: str, user_id: str, change: ProfileUpdate) -> UserMo
     if change.avatar is None:
         actions.append(UserModel.avatar.remove())
     elif change.avatar != KEEP:
-        raise Unprocessable("unknown_media", "avatar_media_id must name your own uploaded image",
-                            details=[{"field": "avatar_media_id", "problem": "unknown media"}])
+        return _with_avatar(profile, actions, change.avatar)
     if actions:
         profile.update(actions=actions)
     return profile
+
+
+def _with_avatar(profile: UserModel, actions: list[Action], media_id: str) -> UserModel:
+    """Set the avatar (the user's own ready image, stored as its variant's key) with the other changes."""
+    media = claim_avatar(profile.username, media_id)
+    actions = [*actions, UserModel.avatar.set(avatar_key(media))]
+    try:
+        transact([Update(UserModel(profile.username), actions, condition=UserModel.username.exists()),
+                  *avatar_updates(profile.username, media)])
+    except Cancelled as cancelled:
+        if cancelled.failed(1):
+            raise Unprocessable("invalid_media", "the avatar media changed meanwhile",
+                                details=[{"field": "avatar_media_id", "problem": "no longer usable"}]) from cancelled
+        raise
+    return UserModel.get(profile.username, consistent_read=True)
