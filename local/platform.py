@@ -327,8 +327,11 @@ def describe_apis(plan: AppPlan) -> list[str]:
 
 def _use_local_transcoder(bus: LocalEventBus) -> None:
     """Videos are transcoded in-process (PyAV); each job's end reaches the app's handlers as EventBridge's would."""
-    from chalicelib.media.transcoders import LocalTranscoder, use_transcoder
-
+    try:
+        from chalicelib.media.transcoders import LocalTranscoder, use_transcoder
+    except ModuleNotFoundError:  # a runtime without the media transcoders: videos stay pending
+        log.warning("no chalicelib.media.transcoders: videos will not be transcoded locally")
+        return
     use_transcoder(LocalTranscoder(on_event=bus.put))
 
 

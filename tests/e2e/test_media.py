@@ -1,114 +1,25 @@
 """Media end to end: presigned POST uploads to the local S3, processing, variants on the local CDN, posts, avatars.
 
-Every sample is generated here. Waiting is on the media's own status (``GET /v1/media/{id}``),
+Every sample is generated in code (``tests/media_samples.py``). Waiting is on the media's own status (``GET /v1/media/{id}``),
 with a deadline; nothing sleeps for a fixed time.
 """
 
 from __future__ import annotations
 
 import io
-import struct
 import time
-import zipfile
-import zlib
 from collections.abc import Callable
-from fractions import Fraction
 from typing import Any
 
 import pytest
 import requests
-from PIL import ExifTags, Image
+from PIL import Image
 
+from tests import media_samples as samples
 from tests.e2e.conftest import RunningPlatform, register_and_login
 from tests.e2e.test_social import Api
 
 READY_WITHIN = 30.0  # seconds; a generous deadline on a shared machine (figures: the report and README)
-
-
-# --- samples ----------------------------------------------------------------------------------
-
-
-def _gradient(size: tuple[int, int], mode: str = "RGB") -> Image.Image:
-    image = Image.new(mode, size)
-    width, height = size
-    image.putdata([(x * 255 // width, y * 255 // height, 128, 200)[:len(mode)] for y in range(height)
-                   for x in range(width)])
-    return image
-
-
-def jpeg_rotated_with_gps() -> bytes:
-    """600 x 400 as stored, EXIF orientation 6 (shown 400 x 600), and a GPS position."""
-    exif = Image.Exif()
-    exif[ExifTags.Base.Orientation] = 6
-    exif[ExifTags.IFD.GPSInfo] = {ExifTags.GPS.GPSLatitudeRef: "N",
-                                  ExifTags.GPS.GPSLatitude: (Fraction(51), Fraction(30), Fraction(0))}
-    out = io.BytesIO()
-    _gradient((600, 400)).save(out, "JPEG", exif=exif, quality=85)
-    return out.getvalue()
-
-
-def png_with_alpha() -> bytes:
-    out = io.BytesIO()
-    _gradient((300, 200), "RGBA").save(out, "PNG")
-    return out.getvalue()
-
-
-def animated_gif() -> bytes:
-    frames = [Image.new("RGB", (120, 80), color) for color in ("red", "blue", "green")]
-    out = io.BytesIO()
-    frames[0].save(out, "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0)
-    return out.getvalue()
-
-
-def webp() -> bytes:
-    out = io.BytesIO()
-    _gradient((200, 100)).save(out, "WEBP")
-    return out.getvalue()
-
-
-def heic() -> bytes:
-    import pillow_heif
-
-    pillow_heif.register_heif_opener()
-    out = io.BytesIO()
-    _gradient((160, 120)).save(out, "HEIF")
-    return out.getvalue()
-
-
-def mp4_two_seconds() -> bytes:
-    import av
-
-    out = io.BytesIO()
-    with av.open(out, "w", format="mp4") as container:
-        stream = container.add_stream("libx264", rate=10)
-        stream.width, stream.height, stream.pix_fmt = 160, 120, "yuv420p"
-        for i in range(20):
-            frame = av.VideoFrame.from_image(  # type: ignore[no-untyped-call]
-                Image.new("RGB", (160, 120), (i * 12, 80, 160)))
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-    return out.getvalue()
-
-
-def png_bomb(side: int = 20_000) -> bytes:
-    """A 1-bit ``side`` x ``side`` PNG of zeros: some 50 KB on disk, 400 million pixels decoded."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    compressor = zlib.compressobj(9)
-    row = b"\x00" * (1 + side // 8)
-    body = b"".join(compressor.compress(row) for _ in range(side)) + compressor.flush()
-    header = struct.pack(">IIBBBBB", side, side, 1, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", body) + chunk(b"IEND", b"")
-
-
-def zip_file() -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as archive:
-        archive.writestr("hello.txt", "not a picture")
-    return out.getvalue()
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -157,11 +68,11 @@ def bob(platform: RunningPlatform) -> Api:
 
 IMAGES: dict[str, tuple[Callable[[], bytes], str, tuple[int, int]]] = {
     # name: (sample, declared type, dimensions as shown)
-    "jpeg-rotated-gps": (jpeg_rotated_with_gps, "image/jpeg", (400, 600)),
-    "png-alpha": (png_with_alpha, "image/png", (300, 200)),
-    "gif-animated": (animated_gif, "image/gif", (120, 80)),
-    "webp": (webp, "image/webp", (200, 100)),
-    "heic": (heic, "image/heic", (160, 120)),
+    "jpeg-rotated-gps": (lambda: samples.jpeg_rotated_with_gps(640, 480), "image/jpeg", (480, 640)),
+    "png-alpha": (lambda: samples.png_with_alpha(300, 200), "image/png", (300, 200)),
+    "gif-animated": (lambda: samples.animated_gif(120, 80), "image/gif", (120, 80)),
+    "webp": (lambda: samples.webp(200, 100), "image/webp", (200, 100)),
+    "heic": (lambda: samples.heic(160, 120), "image/heic", (160, 120)),
 }
 
 
@@ -194,10 +105,10 @@ def test_each_image_becomes_ready_rotated_stripped_and_served(ready_images: dict
 
 
 def test_a_two_second_mp4_becomes_a_ready_video_with_a_poster(ada: Api) -> None:
-    media = settled(ada, upload(ada, mp4_two_seconds(), "video/mp4"))
+    media = settled(ada, upload(ada, samples.mp4(2.0, 320, 240), "video/mp4"))
     assert media["status"] == "ready", media
     assert media["type"] == "video"
-    assert (media["width"], media["height"]) == (160, 120)
+    assert (media["width"], media["height"]) == (320, 240)
     video = fetch(media["variants"]["original"]["url"])
     assert video.content[4:8] == b"ftyp"
     if "poster" in media["variants"]:
@@ -207,16 +118,16 @@ def test_a_two_second_mp4_becomes_a_ready_video_with_a_poster(ada: Api) -> None:
 
 @pytest.mark.parametrize(("sample", "content_type", "declared", "code"), [
     (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 8, "image/jpeg", None, "corrupt"),
-    (zip_file(), "image/png", None, "signature_mismatch"),
-    (png_bomb(), "image/png", None, "too_many_pixels"),
+    (samples.zip_file(), "image/png", None, "signature_mismatch"),
+    (samples.png_bomb(), "image/png", None, "too_many_pixels"),
     (b"", "image/png", 10, "empty"),  # declared 10 bytes, sent none
-    (png_with_alpha(), "image/png", 100, "too_large"),  # more bytes than declared: the processor checks
+    (samples.png_with_alpha(300, 200), "image/png", 100, "too_large"),  # more bytes than declared: the processor checks
 ], ids=["corrupt-jpeg", "png-declared-zip", "pixel-bomb", "zero-bytes", "over-declared-size"])
 def test_bad_uploads_end_failed_with_their_code_and_the_next_one_succeeds(
         ada: Api, sample: bytes, content_type: str, declared: int | None, code: str) -> None:
     media = settled(ada, upload(ada, sample, content_type, declared))
     assert (media["status"], media["failure"]) == ("failed", code)
-    assert settled(ada, upload(ada, webp(), "image/webp"))["status"] == "ready"
+    assert settled(ada, upload(ada, samples.webp(200, 100), "image/webp"))["status"] == "ready"
 
 
 @pytest.mark.parametrize(("body", "field"), [
@@ -261,9 +172,9 @@ def test_media_are_private_until_attached_then_shown_in_followers_feeds(
 
 def test_foreign_failed_unknown_or_five_media_in_a_post_are_422(ada: Api, bob: Api,
                                                                  ready_images: dict[str, dict[str, Any]]) -> None:
-    bobs = settled(bob, upload(bob, webp(), "image/webp"))["id"]
-    failed = settled(ada, upload(ada, zip_file(), "image/png"))["id"]
-    fresh = [upload(ada, webp(), "image/webp") for _ in range(5)]
+    bobs = settled(bob, upload(bob, samples.webp(200, 100), "image/webp"))["id"]
+    failed = settled(ada, upload(ada, samples.zip_file(), "image/png"))["id"]
+    fresh = [upload(ada, samples.webp(200, 100), "image/webp") for _ in range(5)]
     for media_ids in ([bobs], [failed], ["01JD6X3K6M5Y8V1Q2W3E4R5T6Y"], fresh):
         refused = ada.call("POST", "/posts", json={"content": "attach", "media_ids": media_ids})
         assert refused.status_code == 422, (media_ids, refused.text)

@@ -7,7 +7,7 @@ included, so the processor never relies on it), then:
 
 * images: ``processing.process_image`` (the bytes decide the type, not the declaration) and the
   variants go to the media bucket under ``media/<id>/<variant>.<ext>``, immutable and cached a year;
-* videos: a sniff of the first bytes, then a transcoder job (``transcoders.transcoder()``) writing
+* videos: a ranged read of the first bytes (their signature), then a transcoder job (``transcoders.transcoder()``) writing
   under ``media/<id>/``; ``handle_transcoded`` finishes them from the job's completion event.
 
 A ``MediaRejected`` marks the media ``failed`` with its code. The raw upload is deleted once the
@@ -30,13 +30,13 @@ from urllib.parse import unquote_plus
 
 from chalicelib.core.declarations import physical_name
 from chalicelib.core.logs import get_logger
-from chalicelib.media import service, signatures
+from chalicelib.media import service
+from chalicelib.media.signatures import HEAD_BYTES
 from chalicelib.media.models import MediaModel
 from chalicelib.resources import MEDIA_FILES, UPLOADS
 
 log = get_logger(__name__)
 
-SNIFF_BYTES = 64
 CACHE_CONTROL = "public, max-age=31536000, immutable"  # a variant's key never gets other bytes
 EXTENSIONS = {"image/webp": "webp", "image/jpeg": "jpg", "image/png": "png", "image/gif": "gif",
               "video/mp4": "mp4", "image/heic": "heic", "image/avif": "avif"}
@@ -131,15 +131,11 @@ def _process_image(media: MediaModel, bucket: str, key: str) -> None:
 
 
 def _submit_video(media: MediaModel, bucket: str, key: str) -> None:
-    from chalicelib.media.processing import MediaRejected
+    from chalicelib.media.processing import check_signature
     from chalicelib.media.transcoders import transcoder
 
-    head = s3().get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{SNIFF_BYTES - 1}")["Body"].read()
-    detected = signatures.sniff(head)
-    if detected is None:
-        raise MediaRejected("unsupported")
-    if detected.kind != "video":
-        raise MediaRejected("signature_mismatch")
+    head = s3().get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{HEAD_BYTES - 1}")["Body"].read()
+    check_signature(head, media.content_type)  # the bytes decide: MediaRejected unless they are that video
     job_id = transcoder().submit(media_id=media.media_id, source_bucket=bucket, source_key=key,
                                  destination_bucket=physical_name(MEDIA_FILES),
                                  destination_prefix=f"media/{media.media_id}/")
