@@ -1,7 +1,7 @@
 """Media end to end: presigned POST uploads to the local S3, processing, variants on the local CDN, posts, avatars.
 
-Every sample is generated in code (``tests/media_samples.py``). Waiting is on the media's own status (``GET /v1/media/{id}``),
-with a deadline; nothing sleeps for a fixed time.
+Every sample is generated in code (``tests/media_samples.py``). Waiting is on the media's own
+status (``GET /v1/media/{id}``), with a deadline; nothing sleeps for a fixed time.
 """
 
 from __future__ import annotations

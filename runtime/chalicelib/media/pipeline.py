@@ -7,8 +7,8 @@ included, so the processor never relies on it), then:
 
 * images: ``processing.process_image`` (the bytes decide the type, not the declaration) and the
   variants go to the media bucket under ``media/<id>/<variant>.<ext>``, immutable and cached a year;
-* videos: a ranged read of the first bytes (their signature), then a transcoder job (``transcoders.transcoder()``) writing
-  under ``media/<id>/``; ``handle_transcoded`` finishes them from the job's completion event.
+* videos: a ranged read of the first bytes (their signature), then a transcoder job
+  (``transcoders.transcoder()``) writing under ``media/<id>/``; ``handle_transcoded`` finishes them from the job's completion event.
 
 A ``MediaRejected`` marks the media ``failed`` with its code. The raw upload is deleted once the
 media is decided (for videos, when the job ends: the transcoder reads it meanwhile). A key with no
@@ -31,8 +31,8 @@ from urllib.parse import unquote_plus
 from chalicelib.core.declarations import physical_name
 from chalicelib.core.logs import get_logger
 from chalicelib.media import service
-from chalicelib.media.signatures import HEAD_BYTES
 from chalicelib.media.models import MediaModel
+from chalicelib.media.signatures import HEAD_BYTES
 from chalicelib.resources import MEDIA_FILES, UPLOADS
 
 log = get_logger(__name__)
