@@ -59,7 +59,7 @@ from chalicelib.core import environment
 from chalicelib.core.pagination import CURSOR_KEY
 from chalicelib.core.settings import Settings
 from local.admin import ADMINS_GROUP, PASSWORD_VARIABLE, AdminAccount, admin_password, create_admin
-from local.aws import DEFAULT_REGION, QUIET_AGENT, MotoServer, aws_environment
+from local.aws import ACCOUNT_ID, DEFAULT_REGION, QUIET_AGENT, MotoServer, aws_environment
 from local.cdn import LocalCdn
 from local.clients import Clients
 from local.database import LocalDatabase, Seed, demo_catalog
@@ -78,6 +78,7 @@ if TYPE_CHECKING:
     from chalice.app import Chalice
 
     from chalicelib.core.declarations import Manifest
+    from chalicelib.media.transcoders import LocalTranscoder
 
 log = logging.getLogger("local.platform")
 
@@ -126,6 +127,7 @@ class LocalPlatform:
         self.provisioned: Provisioned | None = None
         self.wires: list[Wire] = []
         self.events: LocalEventBus | None = None
+        self._transcoder: LocalTranscoder | None = None
         self.startup_ms: float = 0.0
 
     # --- what runs where -------------------------------------------------------------------------
@@ -205,7 +207,7 @@ class LocalPlatform:
         self.events = LocalEventBus(invoker, self.plan)
         self._pump_clients = Clients(self._moto.endpoint, self.region, user_agent_extra=QUIET_AGENT)
         if manifest.transcoders:
-            _use_local_transcoder(self.events)
+            self._transcoder = _local_transcoder(self.events, self._pump_clients)
         if self._with_pump:
             self._pump = EventPump(invoker, self.wires, self._pump_clients, idle_interval=self._idle_interval,
                                    clock=self._clock).start()
@@ -245,6 +247,12 @@ class LocalPlatform:
             self._http = None
         if self._pump is not None:
             self._pump.stop()
+        if self._transcoder is not None:
+            from chalicelib.media.transcoders import use_transcoder
+
+            self._transcoder.close()
+            use_transcoder(None)
+            self._transcoder = None
         if self.grants is not None:
             self.grants.uninstall()
             self.grants = None
@@ -325,14 +333,17 @@ def describe_apis(plan: AppPlan) -> list[str]:
     return lines
 
 
-def _use_local_transcoder(bus: LocalEventBus) -> None:
-    """Videos are transcoded in-process (PyAV); each job's end reaches the app's handlers as EventBridge's would."""
-    try:
-        from chalicelib.media.transcoders import LocalTranscoder, use_transcoder
-    except ModuleNotFoundError:  # a runtime without the media transcoders: videos stay pending
-        log.warning("no chalicelib.media.transcoders: videos will not be transcoded locally")
-        return
-    use_transcoder(LocalTranscoder(on_event=bus.put))
+def _local_transcoder(bus: LocalEventBus, clients: Clients) -> LocalTranscoder:
+    """Videos are transcoded in-process (PyAV); each job's end reaches the app's handlers as EventBridge's would.
+
+    The transcoder reads and writes S3 as MediaConvert's role would, not as the submitting
+    function: its calls are made on its own thread, where no function's grants apply.
+    """
+    from chalicelib.media.transcoders import LocalTranscoder, use_transcoder
+
+    transcoder = LocalTranscoder(on_event=bus.put, s3=clients.s3, account=ACCOUNT_ID)
+    use_transcoder(transcoder)
+    return transcoder
 
 
 def _declares_users_table(manifest: Manifest) -> bool:

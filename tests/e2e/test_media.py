@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import boto3
 import pytest
 import requests
 from PIL import Image
@@ -111,9 +112,20 @@ def test_a_two_second_mp4_becomes_a_ready_video_with_a_poster(ada: Api) -> None:
     assert (media["width"], media["height"]) == (320, 240)
     video = fetch(media["variants"]["original"]["url"])
     assert video.content[4:8] == b"ftyp"
-    if "poster" in media["variants"]:
-        poster = Image.open(io.BytesIO(fetch(media["variants"]["poster"]["url"]).content))
-        assert not poster.getexif()
+    assert media["duration_ms"] and 1500 <= media["duration_ms"] <= 2500
+    poster = Image.open(io.BytesIO(fetch(media["variants"]["poster"]["url"]).content))
+    assert poster.size == (320, 240) and not poster.getexif()
+
+
+def test_raw_uploads_are_removed_once_decided(platform: RunningPlatform, ada: Api,
+                                              ready_images: dict[str, dict[str, Any]]) -> None:
+    # Runs after the image and video tests: every upload of ``ada`` so far is ready or failed.
+    """Nothing is left in the uploads bucket by processed, failed or transcoded media (no GPS stays there)."""
+    settled(ada, upload(ada, samples.zip_file(), "image/png"))
+    s3 = boto3.client("s3", endpoint_url=platform.aws_endpoint, region_name="us-east-1",
+                      aws_access_key_id="testing", aws_secret_access_key="testing")
+    listed = s3.list_objects_v2(Bucket="social-local-uploads", Prefix=f"uploads/{ada.user.username}/")
+    assert [o["Key"] for o in listed.get("Contents", [])] == []  # every upload so far has settled
 
 
 @pytest.mark.parametrize(("sample", "content_type", "declared", "code"), [

@@ -8,7 +8,8 @@ included, so the processor never relies on it), then:
 * images: ``processing.process_image`` (the bytes decide the type, not the declaration) and the
   variants go to the media bucket under ``media/<id>/<variant>.<ext>``, immutable and cached a year;
 * videos: a ranged read of the first bytes (their signature), then a transcoder job
-  (``transcoders.transcoder()``) writing under ``media/<id>/``; ``handle_transcoded`` finishes them from the job's completion event.
+  (``transcoders.transcoder()``) writing under ``media/<id>/``; ``handle_transcoded`` finishes
+  them from the job's completion event.
 
 A ``MediaRejected`` marks the media ``failed`` with its code. The raw upload is deleted once the
 media is decided (for videos, when the job ends: the transcoder reads it meanwhile). A key with no
@@ -162,9 +163,6 @@ def mark_failed(media_id: str, code: str) -> None:
                                 condition=MediaModel.media_id.exists())
 
 
-_DONE = {"COMPLETE", "complete", "ready", "succeeded"}
-
-
 def handle_transcoded(event: dict[str, Any]) -> None:
     """A transcoder job ended: the video becomes ready (the MP4 and its poster) or failed."""
     from chalicelib.media.transcoders import outcome_of
@@ -176,17 +174,15 @@ def handle_transcoded(event: dict[str, Any]) -> None:
     if media is None:
         log.warning("transcode of an unknown media", extra={"media_id": outcome.media_id})
         return
-    if outcome.status in _DONE and outcome.video_key:
+    if outcome.status == "ready" and outcome.video_key:
         variants: dict[str, Any] = {"original": {"key": outcome.video_key, "width": outcome.width,
                                                  "height": outcome.height, "content_type": "video/mp4"}}
         if outcome.poster_key:
             variants["poster"] = {"key": outcome.poster_key, "width": outcome.width, "height": outcome.height,
                                   "content_type": "image/jpeg"}
         mark_ready(media.media_id, variants, outcome.width, outcome.height, duration_ms=outcome.duration_ms)
-    elif outcome.status not in {"PROGRESSING", "SUBMITTED", "progressing", "submitted"}:
-        mark_failed(media.media_id, outcome.failure or "transcode_failed")
     else:
-        return
+        mark_failed(media.media_id, outcome.failure or "transcode_failed")
     s3().delete_object(Bucket=physical_name(UPLOADS), Key=media.upload_key)
 
 
