@@ -122,8 +122,7 @@ def test_raw_uploads_are_removed_once_decided(platform: RunningPlatform, ada: Ap
     # Runs after the image and video tests: every upload of ``ada`` so far is ready or failed.
     """Nothing is left in the uploads bucket by processed, failed or transcoded media (no GPS stays there)."""
     settled(ada, upload(ada, samples.zip_file(), "image/png"))
-    s3 = boto3.client("s3", endpoint_url=platform.aws_endpoint, region_name="us-east-1",
-                      aws_access_key_id="testing", aws_secret_access_key="testing")
+    s3 = _s3(platform)
     listed = s3.list_objects_v2(Bucket="social-local-uploads", Prefix=f"uploads/{ada.user.username}/")
     assert [o["Key"] for o in listed.get("Contents", [])] == []  # every upload so far has settled
 
@@ -203,3 +202,33 @@ def test_an_avatar_appears_on_the_profile(ada: Api, bob: Api, ready_images: dict
     assert image.height > image.width and not image.getexif()
     video_or_foreign = bob.call("PATCH", "/users/me", json={"avatar_media_id": avatar})
     assert video_or_foreign.status_code == 422
+
+
+def _s3(platform: RunningPlatform) -> Any:
+    return boto3.client("s3", endpoint_url=platform.aws_endpoint, region_name="us-east-1",
+                        aws_access_key_id="testing", aws_secret_access_key="testing")
+
+
+def _until(condition: Callable[[], bool], what: str, timeout: float = READY_WITHIN) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"not within {timeout} s: {what}"
+        time.sleep(0.1)
+
+
+def test_deleting_a_post_deletes_its_media_and_their_files(ada: Api, bob: Api) -> None:
+    media = settled(ada, upload(ada, samples.webp(200, 100), "image/webp"))
+    post = ada.ok("POST", "/posts", 201, json={"content": "short-lived", "media_ids": [media["id"]]})
+    small = media["variants"]["small"]["url"]
+    ada.ok("DELETE", f"/posts/{post['id']}", 204)
+    _until(lambda: ada.call("GET", f"/media/{media['id']}").status_code == 404, "the media row removed")
+    assert requests.get(small, timeout=10).status_code == 404
+
+
+def test_an_upload_no_media_names_is_dropped(platform: RunningPlatform, ada: Api) -> None:
+    s3 = _s3(platform)
+    stray = f"uploads/{ada.user.username}/01JD6X3K6M5Y8V1Q2W3E4R5T6Y"  # no media row names it
+    s3.put_object(Bucket="social-local-uploads", Key=stray, Body=b"\x89PNG\r\n\x1a\n")
+    _until(lambda: not s3.list_objects_v2(Bucket="social-local-uploads", Prefix=stray).get("Contents"),
+           "the stray upload deleted")
+    assert settled(ada, upload(ada, samples.webp(200, 100), "image/webp"))["status"] == "ready"
