@@ -23,8 +23,9 @@ PREFIX = "mediatest-"
 def platform() -> Iterator[LocalPlatform]:
     app = importlib.import_module("app").app
     manifest = importlib.import_module("chalicelib.resources").MANIFEST
+    # moto's backends are process-wide: keep the package platform's (no reset), own prefix.
     with LocalPlatform(port=0, app=app, manifest=manifest, prefix=PREFIX, visibility_timeout=1, seed=None,
-                       admin=False, idle_interval=0.2) as running:
+                       admin=False, idle_interval=0.2, reset_on_stop=False) as running:
         yield running
 
 
