@@ -30,7 +30,7 @@ from stacks.appgraph import ApiTrigger, AppGraphError, AppPlan, FunctionPlan, Sq
 from stacks.database import DatabaseEndpoint
 from stacks.migrations import invoke_database_lifecycle, invoke_migrations, migrators
 from stacks.network import VpcPlacement
-from stacks.policies import ResourceArns, VpcAccess, function_policy
+from stacks.policies import ResourceArns, TranscoderArns, VpcAccess, function_policy
 from stacks.settings import StackSettings
 
 # Lambda sets these itself and refuses a function that tries to.
@@ -61,6 +61,8 @@ class ResourceArnInputs:
     failure_queues: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)  # by function name
     websocket_execution_arn: pulumi.Input[str] | None = None
     secrets: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    # (role ARN, MediaConvert queue ARN) by transcoder
+    transcoders: Mapping[str, tuple[pulumi.Input[str], pulumi.Input[str]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -174,6 +176,7 @@ class Functions(pulumi.ComponentResource):
             "secrets": {d.name: args.endpoints[d.name].secret_arn for d in function.resources("database")},
             "vpc": vpc,
             "declared_secrets": dict(arns.secrets),
+            "transcoders": {n: list(pair) for n, pair in arns.transcoders.items()},
             "admin_secret": admin_secret,
         })
 
@@ -182,7 +185,8 @@ class Functions(pulumi.ComponentResource):
                 tables=values["tables"], table_indexes=arns.table_indexes, table_streams=values["table_streams"],
                 queues=values["queues"], topics=values["topics"], buckets=values["buckets"],
                 user_pool=values["user_pool"], database_secrets=values["secrets"],
-                secrets=values["declared_secrets"])
+                secrets=values["declared_secrets"],
+                transcoders={n: TranscoderArns(role=r, queue=q) for n, (r, q) in values["transcoders"].items()})
             access = (VpcAccess(subnets=tuple(values["vpc"]["subnets"]), security_group=values["vpc"]["group"],
                                 network_interfaces=values["vpc"]["interfaces"]) if values["vpc"] else None)
             return json.dumps(function_policy(function, resource_arns, values["log_group"],

@@ -9,14 +9,19 @@ Usage::
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
 
 from chalicelib.core.declarations import UserPool
+from stacks.policies import own_prefix_upload_policy
 from stacks.settings import StackSettings
+
+# Where a signed-in client may put objects itself, followed by its identity id: the guide's direct-upload
+# path for mobile clients (the API's presigned POSTs are the other way in).
+IDENTITY_UPLOAD_PREFIX = "uploads/identity/"
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,7 @@ class IdentityArgs:
     settings: StackSettings
     user_pool: UserPool
     mail: MailSender | None = None
+    upload_buckets: Sequence[pulumi.Input[str]] = field(default_factory=tuple)  # ARNs clients upload to directly
 
 
 class Identity(pulumi.ComponentResource):
@@ -133,8 +139,8 @@ class Identity(pulumi.ComponentResource):
             tags=namer.tags(component="identity"),
             opts=child,
         )
-        # Clients talk to the API, never to AWS directly: the authenticated role may only be assumed
-        # through this identity pool and carries no permissions at all.
+        # Clients talk to the API, not to AWS: the authenticated role may only be assumed through this identity
+        # pool, and may do one thing: put objects under its own identity's prefix of the upload buckets.
         self.authenticated_role = aws.iam.Role(
             namer.name("authenticated"),
             name=namer.global_name("authenticated"),
@@ -153,6 +159,15 @@ class Identity(pulumi.ComponentResource):
             tags=namer.tags(component="identity"),
             opts=child,
         )
+        if args.upload_buckets:
+            aws.iam.RolePolicy(
+                namer.name("authenticated-uploads"),
+                name=namer.name("own-prefix-uploads", 128),
+                role=self.authenticated_role.id,
+                policy=pulumi.Output.all(*args.upload_buckets).apply(lambda arns: json.dumps(
+                    own_prefix_upload_policy(arns, IDENTITY_UPLOAD_PREFIX), sort_keys=True)),
+                opts=child,
+            )
         aws.cognito.IdentityPoolRoleAttachment(
             namer.name(f"{declared.name}-identity-roles"),
             identity_pool_id=self.identity_pool.id,

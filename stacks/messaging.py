@@ -7,9 +7,11 @@ failure queue for records that keep failing.
 
 A queue's declared subscriptions become SNS subscriptions with raw delivery (the
 SQS body is the published message) and the declared ``type`` filter on message
-attributes, plus one queue policy per queue that lets SNS send only on behalf of
-the topics it subscribes to. Queues use SQS-managed SSE, which SNS can publish to
-(a queue under the AWS-managed ``alias/aws/sqs`` KMS key would silently drop them).
+attributes. Each queue that topics or buckets send to gets one queue policy (SQS
+keeps one per queue) holding every sender's statement: SNS on behalf of the topics
+it subscribes to, S3 on behalf of the buckets that notify it, from this account.
+Queues use SQS-managed SSE, which SNS can publish to (a queue under the
+AWS-managed ``alias/aws/sqs`` KMS key would silently drop them).
 
 Usage::
 
@@ -21,12 +23,13 @@ Usage::
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
 
-from chalicelib.core.declarations import Queue, Topic
+from chalicelib.core.declarations import Bucket, Queue, Topic
 from stacks.appgraph import AppPlan, EventPatternTrigger, ScheduleTrigger, SqsTrigger, StreamTrigger
 from stacks.policies import queue_policy
 from stacks.settings import StackSettings
@@ -54,6 +57,8 @@ class MessagingArgs:
     queues: tuple[Queue, ...]
     topics: tuple[Topic, ...]
     plan: AppPlan
+    buckets: tuple[Bucket, ...] = ()  # declared: their notifications name queues
+    bucket_arns: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)  # by logical bucket name
 
 
 class Messaging(pulumi.ComponentResource):
@@ -64,7 +69,7 @@ class Messaging(pulumi.ComponentResource):
     failure_queues: dict[str, aws.sqs.Queue]  # by stream-consuming function name
     topics: dict[str, aws.sns.Topic]
     subscriptions: dict[tuple[str, str], aws.sns.TopicSubscription]  # by (queue, topic)
-    queue_policies: dict[str, aws.sqs.QueuePolicy]  # by queue, for queues that subscribe to topics
+    queue_policies: dict[str, aws.sqs.QueuePolicy]  # by queue, for queues topics or buckets send to
     rules: dict[str, aws.cloudwatch.EventRule]  # by function name
 
     def __init__(self, name: str, args: MessagingArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -129,9 +134,13 @@ class Messaging(pulumi.ComponentResource):
                 opts=child,
             )
 
+        account = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
         for declared in args.queues:
+            notifying = sorted({b.name for b in args.buckets for n in b.notifications if n.queue.name == declared.name})
+            if declared.subscriptions or notifying:
+                self._allow_senders(declared, [args.bucket_arns[b] for b in notifying], account, settings, child)
             if declared.subscriptions:
-                self._subscribe(declared, settings, child)
+                self._subscribe(declared, settings)
 
         for function in args.plan.functions:
             trigger = function.trigger
@@ -155,19 +164,24 @@ class Messaging(pulumi.ComponentResource):
         })
 
 
-    def _subscribe(self, declared: Queue, settings: StackSettings, child: pulumi.ResourceOptions) -> None:
-        """One queue policy naming every topic the queue subscribes to, then one subscription per topic."""
-        namer = settings.namer
+    def _allow_senders(self, declared: Queue, bucket_arns: list[pulumi.Input[str]], account: pulumi.Output[str],
+                       settings: StackSettings, child: pulumi.ResourceOptions) -> None:
+        """The queue's one policy: every topic it subscribes to and every bucket that notifies it may send."""
         queue = self.queues[declared.name]
         topic_arns = [self.topics[s.topic.name].arn for s in declared.subscriptions]
-        policy = aws.sqs.QueuePolicy(
-            namer.name(f"{declared.name}-policy", 128),
+        senders = pulumi.Output.all(queue.arn, account, pulumi.Output.all(*topic_arns), pulumi.Output.all(*bucket_arns))
+        self.queue_policies[declared.name] = aws.sqs.QueuePolicy(
+            settings.namer.name(f"{declared.name}-policy", 128),
             queue_url=queue.url,
-            policy=pulumi.Output.all(queue.arn, *topic_arns).apply(
-                lambda arns: json.dumps(queue_policy(arns[0], arns[1:]), sort_keys=True)),
+            policy=senders.apply(lambda v: json.dumps(queue_policy(v[0], v[2], v[3], account=v[1]), sort_keys=True)),
             opts=child,
         )
-        self.queue_policies[declared.name] = policy
+
+    def _subscribe(self, declared: Queue, settings: StackSettings) -> None:
+        """One subscription per topic, once the queue's policy lets the topics send."""
+        namer = settings.namer
+        queue = self.queues[declared.name]
+        policy = self.queue_policies[declared.name]
         for subscription in declared.subscriptions:
             topic = subscription.topic.name
             filter_policy = subscription.filter_policy()

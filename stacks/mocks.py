@@ -30,6 +30,8 @@ from stacks.settings import PROJECT
 
 ROOT = Path(__file__).resolve().parents[1]
 ACCOUNT = "123456789012"
+# AWS's managed cache policy, by name and id (the id the provider's docs show for it).
+CACHING_OPTIMIZED = ("Managed-CachingOptimized", "658327ea-f89d-4fab-a63d-7e88639e58f6")
 
 
 @dataclass(frozen=True)
@@ -146,6 +148,9 @@ class RecordingMocks(Mocks):
             return {"name": self.region, "region": self.region, "id": self.region}, []
         if args.token == "aws:index/getPartition:getPartition":
             return {"partition": "aws", "dnsSuffix": "amazonaws.com"}, []
+        cache_policy = args.token == "aws:cloudfront/getCachePolicy:getCachePolicy"
+        if cache_policy and args.args.get("name") == CACHING_OPTIMIZED[0]:
+            return {"id": CACHING_OPTIMIZED[1], "name": CACHING_OPTIMIZED[0]}, []
         if args.token == "aws:index/getAvailabilityZones:getAvailabilityZones":
             names = [f"{self.region}{letter}" for letter in "abcdef"]
             return {"names": names, "zoneIds": [f"use1-az{i}" for i in range(1, 7)], "id": self.region}, []
@@ -168,7 +173,16 @@ class RecordingMocks(Mocks):
             fakes |= {"id": fakes["arn"]}
         elif typ == "aws:s3/bucket:Bucket":
             bucket = str(inputs.get("bucket") or f"{name}-{_digest(name, length=7)}")
-            fakes |= {"id": bucket, "bucket": bucket, "arn": f"arn:aws:s3:::{bucket}"}
+            fakes |= {"id": bucket, "bucket": bucket, "arn": f"arn:aws:s3:::{bucket}",
+                      "bucketRegionalDomainName": f"{bucket}.s3.{region}.amazonaws.com"}
+        elif typ == "aws:cloudfront/distribution:Distribution":
+            distribution = f"E{_digest(name, length=13).upper()}"
+            fakes |= {"id": distribution, "arn": f"arn:aws:cloudfront::{account}:distribution/{distribution}",
+                      "domainName": f"d{_digest(name, length=13)}.cloudfront.net"}
+        elif typ == "aws:cloudfront/originAccessControl:OriginAccessControl":
+            fakes |= {"id": f"E{_digest(name, length=13).upper()}"}
+        elif typ == "aws:mediaconvert/queue:Queue":
+            fakes |= {"id": physical, "arn": f"arn:aws:mediaconvert:{region}:{account}:queues/{physical}"}
         elif typ == "aws:lambda/function:Function":
             arn = f"arn:aws:lambda:{region}:{account}:function:{physical}"
             fakes |= {"arn": arn, "invokeArn": f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/"

@@ -14,7 +14,7 @@ import pulumi
 from chalice.app import Chalice
 
 from chalicelib.core.declarations import Manifest
-from chalicelib.core.environment import Knobs, Physical, PoolValues, build_environment
+from chalicelib.core.environment import Knobs, Physical, PoolValues, TranscoderValues, build_environment
 from stacks.account_ref import AccountReference
 from stacks.api import RestApi, RestApiArgs
 from stacks.appgraph import AppPlan, plan_app
@@ -30,6 +30,7 @@ from stacks.package import LambdaPackage
 from stacks.secrets import Secrets, SecretsArgs
 from stacks.settings import StackSettings
 from stacks.storage import Storage, StorageArgs
+from stacks.transcoding import Transcoding, TranscodingArgs
 from stacks.triggers import Triggers, TriggersArgs
 from stacks.websocket import WebSocketApi, WebSocketArgs
 
@@ -69,12 +70,17 @@ class Platform(pulumi.ComponentResource):
         # dev and prod mail their users (confirmation codes) through the account's SES identity.
         mail = (None if settings.auto_confirm_signup
                 else MailSender(source_arn=account.mail_identity_arn, from_address=account.mail_from))
-        identity = (Identity(namer.name("identity"), IdentityArgs(settings, manifest.user_pool, mail), child)
+        storage = Storage(namer.name("storage"), StorageArgs(settings, manifest.buckets), child)
+        # Buckets whose uploads are processed (they notify a queue) are the ones clients upload to.
+        uploads = [storage.buckets[b.name].arn for b in manifest.buckets if b.notifications]
+        identity = (Identity(namer.name("identity"), IdentityArgs(settings, manifest.user_pool, mail, uploads), child)
                     if manifest.user_pool is not None else None)
         data = Data(namer.name("data"), DataArgs(settings, manifest.tables), child)
-        messaging = Messaging(namer.name("messaging"),
-                              MessagingArgs(settings, manifest.queues, manifest.topics, self.plan), child)
-        storage = Storage(namer.name("storage"), StorageArgs(settings, manifest.buckets), child)
+        messaging = Messaging(namer.name("messaging"), MessagingArgs(
+            settings, manifest.queues, manifest.topics, self.plan, manifest.buckets,
+            {n: b.arn for n, b in storage.buckets.items()}), child)
+        transcoding = Transcoding(namer.name("transcoding"),
+                                  TranscodingArgs(settings, manifest.transcoders, storage.buckets), child)
         websocket = (WebSocketApi(namer.name("websocket"), WebSocketArgs(settings), child)
                      if self.plan.websocket else None)
         placement, endpoints = self._databases(settings, manifest, account, child)
@@ -84,7 +90,8 @@ class Platform(pulumi.ComponentResource):
 
         # Signing keys and the like: read from Secrets Manager at cold start, never put in the environment.
         secrets = Secrets(namer.name("secrets"), SecretsArgs(settings, manifest.secrets), child)
-        environment = self._environment(settings, manifest, identity, data, messaging, storage, secrets, websocket)
+        environment = self._environment(settings, manifest, identity, data, messaging, storage, secrets, websocket,
+                                        transcoding)
         arns = ResourceArnInputs(
             tables={n: t.arn for n, t in data.tables.items()},
             table_indexes={n: tuple(i.name for i in (*s.global_indexes, *s.local_indexes))
@@ -97,6 +104,7 @@ class Platform(pulumi.ComponentResource):
             failure_queues={n: q.arn for n, q in messaging.failure_queues.items()},
             websocket_execution_arn=websocket.api.execution_arn if websocket is not None else None,
             secrets={n: secret.arn for n, secret in secrets.secrets.items()},
+            transcoders={n: (transcoding.roles[n].arn, q.arn) for n, q in transcoding.queues.items()},
         )
         migrating = migrators(self.plan, manifest.databases)
         scripts = {d.name: args.package.scripts_hash(d) for d in manifest.databases if d.name in migrating}
@@ -108,7 +116,9 @@ class Platform(pulumi.ComponentResource):
         Triggers(namer.name("triggers"), TriggersArgs(
             settings=settings, plan=self.plan, functions=functions.functions, queues=messaging.queues,
             topics=messaging.topics, buckets=storage.buckets, tables=data.tables,
-            failure_queues=messaging.failure_queues, rules=messaging.rules, websocket=websocket), child)
+            failure_queues=messaging.failure_queues, rules=messaging.rules, websocket=websocket,
+            notifications={b.name: b.notifications for b in manifest.buckets},
+            queue_policies=messaging.queue_policies), child)
         api = (RestApi(namer.name("rest-api"), RestApiArgs(settings, args.app, self.plan, functions.functions), child)
                if self.plan.apis else None)
         Observability(namer.name("observability"), ObservabilityArgs(
@@ -153,7 +163,7 @@ class Platform(pulumi.ComponentResource):
     @staticmethod
     def _environment(settings: StackSettings, manifest: Manifest, identity: Identity | None, data: Data,
                      messaging: Messaging, storage: Storage, secrets: Secrets,
-                     websocket: WebSocketApi | None) -> dict[str, pulumi.Input[str]]:
+                     websocket: WebSocketApi | None, transcoding: Transcoding) -> dict[str, pulumi.Input[str]]:
         """Every variable ``chalicelib.core.settings`` and the declarations read, for every function.
 
         Built by ``chalicelib.core.environment``, as the local platform's. AWS_REGION is not here: Lambda
@@ -168,6 +178,9 @@ class Platform(pulumi.ComponentResource):
                                  issuer=identity.issuer) if identity is not None else None,
             secrets={n: secret.arn for n, secret in secrets.secrets.items()},
             websocket_endpoint=websocket.management_endpoint if websocket is not None else None,
+            bucket_urls=dict(storage.urls),
+            transcoders={n: TranscoderValues[pulumi.Input[str]](role_arn=transcoding.roles[n].arn, queue_arn=q.arn)
+                         for n, q in transcoding.queues.items()},
         )
         knobs = Knobs(stage=settings.stack, auto_confirm_signup=settings.auto_confirm_signup,
                       max_body_bytes=settings.max_body_bytes, tracing=settings.tracing, log_level=settings.log_level,

@@ -43,6 +43,13 @@ LOGS_WRITE = ("logs:CreateLogStream", "logs:PutLogEvents")
 XRAY_WRITE = ("xray:PutTelemetryRecords", "xray:PutTraceSegments")
 WEBSOCKET_MANAGE = ("execute-api:ManageConnections",)
 SECRET_READ = ("secretsmanager:GetSecretValue",)
+# MediaConvert (Service Authorization Reference, "Actions defined by AWS Elemental MediaConvert"): CreateJob is
+# authorised against the job (jobs/*, required) and the queue, job template and preset it names; GetJob against
+# the job. The runtime builds each job's settings itself, so no template or preset ARN is granted. Passing the
+# transcoder's role to the job is iam:PassRole, limited to MediaConvert.
+TRANSCODE_SUBMIT = ("mediaconvert:CreateJob",)
+TRANSCODE_READ = ("mediaconvert:GetJob",)
+PASS_ROLE = ("iam:PassRole",)
 # What Lambda does, as the function's role, to attach a function to the VPC (AWSLambdaVPCAccessExecutionRole's
 # EC2 actions). The Describe actions allow no resource but '*'; the others are scoped to network interfaces
 # of the stack's account and region, and creation to the functions' subnets and security group.
@@ -64,6 +71,20 @@ class ResourceArns:
     user_pool: str | None = None
     database_secrets: Mapping[str, str] = field(default_factory=dict)  # logical database -> its secret's ARN
     secrets: Mapping[str, str] = field(default_factory=dict)  # declared secrets (Secret), by logical name
+    transcoders: Mapping[str, TranscoderArns] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TranscoderArns:
+    """A transcoder's role (the one its jobs run as) and MediaConvert queue."""
+
+    role: str
+    queue: str  # arn:aws:mediaconvert:<region>:<account>:queues/<name>
+
+    @property
+    def jobs(self) -> str:
+        """The ARN of every job of the queue's account and region (CreateJob's required resource)."""
+        return f"{self.queue.rsplit(':', 1)[0]}:jobs/*"
 
 
 @dataclass(frozen=True)
@@ -115,6 +136,18 @@ def _merge_table_grants(grants: Iterable[Grant]) -> list[Grant]:
         elif merged[position].access != grant.access:
             merged[position] = grant.resource.grant("read_write")
     return merged
+
+
+def _transcode_statements(name: str, arns: ResourceArns) -> list[dict[str, Any]]:
+    """Submit jobs to the transcoder's queue and read them back; pass its role, to MediaConvert only."""
+    transcoder = arns.transcoders[name]
+    pass_role = _statement(_sid("transcoder", name, "pass role"), PASS_ROLE, [transcoder.role])
+    pass_role["Condition"] = {"StringEquals": {"iam:PassedToService": "mediaconvert.amazonaws.com"}}
+    return [
+        _statement(_sid("transcoder", name, "submit"), TRANSCODE_SUBMIT, [transcoder.queue, transcoder.jobs]),
+        _statement(_sid("transcoder", name, "jobs"), TRANSCODE_READ, [transcoder.jobs]),
+        pass_role,
+    ]
 
 
 def _grant_statement(grant: Grant, arns: ResourceArns) -> dict[str, Any] | None:
@@ -182,6 +215,9 @@ def function_policy(function: FunctionPlan, arns: ResourceArns, log_group_arn: s
         if grant.resource.kind == "table":
             for statement in _table_statements(grant, arns):
                 add(statement)
+        elif grant.resource.kind == "transcoder" and grant.access == "transcode":
+            for statement in _transcode_statements(grant.resource.name, arns):
+                add(statement)
         else:
             add(_grant_statement(grant, arns))
     trigger = function.trigger
@@ -209,23 +245,80 @@ def function_policy(function: FunctionPlan, arns: ResourceArns, log_group_arn: s
     return {"Version": "2012-10-17", "Statement": list(statements.values())}
 
 
-def queue_policy(queue_arn: str, topic_arns: Iterable[str]) -> dict[str, Any]:
-    """The resource policy of a queue that subscribes to topics: SNS may send, on behalf of those topics only.
+def queue_policy(queue_arn: str, topic_arns: Iterable[str] = (), bucket_arns: Iterable[str] = (),
+                 account: str | None = None) -> dict[str, Any]:
+    """A queue's one resource policy (SQS keeps one per queue): every sender's statement.
+
+    SNS may send on behalf of the subscribed topics only; S3 on behalf of the notifying buckets only, and
+    only from this ``account`` (bucket ARNs name no account: another account's bucket of the same name
+    after this one is deleted must not reach the queue).
 
     >>> queue_policy("arn:q", ["arn:t"])["Statement"][0]["Condition"]
     {'ArnEquals': {'aws:SourceArn': ['arn:t']}}
     """
-    topics = sorted(set(topic_arns))
-    if not topics:
-        raise ValueError("a queue policy needs at least one topic")
-    return {"Version": "2012-10-17", "Statement": [{
-        "Sid": "SubscribedTopicsMaySend",
-        "Effect": "Allow",
-        "Principal": {"Service": "sns.amazonaws.com"},
-        "Action": "sqs:SendMessage",
-        "Resource": queue_arn,
-        "Condition": {"ArnEquals": {"aws:SourceArn": topics}},
-    }]}
+    topics, buckets = sorted(set(topic_arns)), sorted(set(bucket_arns))
+    if not topics and not buckets:
+        raise ValueError("a queue policy needs at least one topic or bucket")
+    if buckets and account is None:
+        raise ValueError("a queue policy for bucket notifications needs the account")
+    def may_send(sid: str, service: str, condition: dict[str, Any]) -> dict[str, Any]:
+        return {"Sid": sid, "Effect": "Allow", "Principal": {"Service": service}, "Action": "sqs:SendMessage",
+                "Resource": queue_arn, "Condition": condition}
+
+    statements: list[dict[str, Any]] = []
+    if topics:
+        statements.append(may_send("SubscribedTopicsMaySend", "sns.amazonaws.com",
+                                   {"ArnEquals": {"aws:SourceArn": topics}}))
+    if buckets:
+        statements.append(may_send("NotifyingBucketsMaySend", "s3.amazonaws.com",
+                                   {"ArnEquals": {"aws:SourceArn": buckets},
+                                    "StringEquals": {"aws:SourceAccount": account}}))
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def bucket_policy(bucket_arn: str, distribution_arns: Iterable[str] = ()) -> dict[str, Any]:
+    """A bucket's one policy: TLS only, and the CDN's distributions (through origin access control) may read.
+
+    >>> [s["Sid"] for s in bucket_policy("arn:aws:s3:::b", ["arn:d"])["Statement"]]
+    ['DenyInsecureTransport', 'CdnMayRead']
+    """
+    statements: list[dict[str, Any]] = [{
+        "Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+        "Resource": [bucket_arn, f"{bucket_arn}/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }]
+    distributions = sorted(set(distribution_arns))
+    if distributions:
+        statements.append({
+            "Sid": "CdnMayRead", "Effect": "Allow", "Principal": {"Service": "cloudfront.amazonaws.com"},
+            "Action": "s3:GetObject", "Resource": f"{bucket_arn}/*",
+            "Condition": {"StringEquals": {"AWS:SourceArn": distributions}},
+        })
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def transcoder_role_policy(source_bucket_arn: str | None, destination_bucket_arn: str | None) -> dict[str, Any]:
+    """What MediaConvert may do as a transcoder's role: read the source's objects, write the destination's."""
+    statements = []
+    if source_bucket_arn is not None:
+        statements.append(_statement("ReadSource", ("s3:GetObject",), [f"{source_bucket_arn}/*"]))
+    if destination_bucket_arn is not None:
+        statements.append(_statement("WriteDestination", ("s3:PutObject",), [f"{destination_bucket_arn}/*"]))
+    if not statements:
+        raise ValueError("a transcoder needs a source or a destination bucket")
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def own_prefix_upload_policy(bucket_arns: Iterable[str], prefix: str) -> dict[str, Any]:
+    """An identity pool role's policy: put objects only under ``<prefix><the caller's identity id>/``.
+
+    ``${cognito-identity.amazonaws.com:sub}`` is the identity id, a policy variable IAM resolves per caller.
+
+    >>> own_prefix_upload_policy(["arn:aws:s3:::u"], "uploads/identity/")["Statement"][0]["Resource"]
+    ['arn:aws:s3:::u/uploads/identity/${cognito-identity.amazonaws.com:sub}/*']
+    """
+    resources = [f"{arn}/{prefix}${{cognito-identity.amazonaws.com:sub}}/*" for arn in bucket_arns]
+    return {"Version": "2012-10-17", "Statement": [_statement("UploadUnderOwnPrefix", ("s3:PutObject",), resources)]}
 
 
 def wildcard_statements(document: Mapping[str, Any]) -> list[dict[str, Any]]:

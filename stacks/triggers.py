@@ -1,7 +1,8 @@
 """Triggers: wire each planned function to its event source.
 
 SQS and DynamoDB streams become event source mappings that report partial batch
-failures; S3 a bucket notification (one per bucket, as S3 allows) plus an invoke
+failures; S3 a bucket notification (one per bucket, as S3 allows, holding the
+bucket's function triggers and its declared queue notifications) plus an invoke
 permission; SNS a subscription plus permission; schedules and event patterns an
 EventBridge target plus permission; WebSocket handlers an integration and a route.
 
@@ -15,11 +16,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
 
+from chalicelib.core.declarations import Notification
 from stacks.appgraph import (
     AppPlan,
     EventPatternTrigger,
@@ -52,6 +54,8 @@ class TriggersArgs:
     failure_queues: Mapping[str, aws.sqs.Queue]
     rules: Mapping[str, aws.cloudwatch.EventRule]
     websocket: WebSocketApi | None = None
+    notifications: Mapping[str, tuple[Notification, ...]] = field(default_factory=dict)  # declared, by bucket
+    queue_policies: Mapping[str, aws.sqs.QueuePolicy] = field(default_factory=dict)  # by queue
 
 
 class Triggers(pulumi.ComponentResource):
@@ -79,8 +83,9 @@ class Triggers(pulumi.ComponentResource):
                 self._rule(function)
             elif isinstance(trigger, WebSocketTrigger):
                 self._websocket(function, trigger)
-        for bucket, functions in s3_functions.items():
-            self._s3(bucket, functions)
+        notified = {b for b, notifications in args.notifications.items() if notifications}
+        for bucket in sorted(set(s3_functions) | notified):
+            self._s3(bucket, s3_functions.get(bucket, []))
         self.register_outputs({"eventSourceMappings": {k: m.uuid for k, m in self.mappings.items()}})
 
     def _opts(self, depends_on: list[pulumi.Resource] | None = None) -> pulumi.ResourceOptions:
@@ -144,12 +149,24 @@ class Triggers(pulumi.ComponentResource):
                 filter_prefix=trigger.prefix,
                 filter_suffix=trigger.suffix,
             ))
-        # S3 checks that it may invoke each function when the notification is written.
+        queues = []
+        policies: list[pulumi.Resource] = []
+        for notification in self._args.notifications.get(bucket_name, ()):
+            queue = notification.queue.name
+            queues.append(aws.s3.BucketNotificationQueueArgs(
+                queue_arn=self._args.queues[queue].arn,
+                events=list(notification.events),
+                filter_prefix=notification.prefix,
+            ))
+            policies.append(self._args.queue_policies[queue])
+        # S3 checks, when the notification is written, that it may invoke each function and send to each queue
+        # (it sends a test event): the permissions and the queues' policies come first.
         aws.s3.BucketNotification(
             self._namer.name(f"{bucket_name}-notifications", 128),
             bucket=bucket.id,
-            lambda_functions=entries,
-            opts=self._opts(depends_on=list(permissions)),
+            lambda_functions=entries or None,
+            queues=queues or None,
+            opts=self._opts(depends_on=[*permissions, *policies]),
         )
 
     def _sns(self, function: FunctionPlan, trigger: SnsTrigger) -> None:

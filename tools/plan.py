@@ -68,6 +68,33 @@ def _queue_policy(inputs: dict[str, Any]) -> str:
     return "allows " + ", ".join(senders) if senders else ""
 
 
+def _sids(inputs: dict[str, Any]) -> str:
+    statements = json.loads(inputs.get("policy", "{}")).get("Statement", [])
+    return "statements=" + ",".join(str(s.get("Sid", "?")) for s in statements)
+
+
+def _lifecycle(inputs: dict[str, Any]) -> str:
+    parts = []
+    for rule in inputs.get("rules") or []:
+        expire = (rule.get("expiration") or {}).get("days")
+        abort = (rule.get("abortIncompleteMultipartUpload") or {}).get("daysAfterInitiation")
+        noncurrent = (rule.get("noncurrentVersionExpiration") or {}).get("noncurrentDays")
+        parts.append(" ".join(f"{label}={int(value)}d" for label, value in
+                              (("expire", expire), ("abortMultipart", abort), ("noncurrent", noncurrent))
+                              if value is not None))
+    return "; ".join(parts)
+
+
+def _notifications(inputs: dict[str, Any]) -> str:
+    entries = []
+    for kind, key in (("queue", "queues"), ("lambda", "lambdaFunctions")):
+        for entry in inputs.get(key) or []:
+            target = str(entry.get("queueArn") or entry.get("lambdaFunctionArn") or "?").rsplit(":", 1)[-1]
+            entries.append(f"{kind} {target} on {','.join(entry.get('events', []))} "
+                           f"prefix={entry.get('filterPrefix') or '*'}")
+    return "; ".join(entries)
+
+
 # What a platform engineer checks first, per type: (label, input path) or a function of the inputs.
 KEY_SETTINGS: dict[str, Sequence[tuple[str, str] | Callable[[dict[str, Any]], str | None]]] = {
     "aws:lambda/function:Function": [("handler", "handler"), ("runtime", "runtime"), ("memory", "memorySize"),
@@ -83,6 +110,19 @@ KEY_SETTINGS: dict[str, Sequence[tuple[str, str] | Callable[[dict[str, Any]], st
     "aws:sns/topicSubscription:TopicSubscription": [("protocol", "protocol"), ("raw", "rawMessageDelivery"),
                                                     ("filter", "filterPolicy")],
     "aws:s3/bucket:Bucket": [("forceDestroy", "forceDestroy")],
+    "aws:s3/bucketPolicy:BucketPolicy": [_sids],
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": [_lifecycle],
+    "aws:s3/bucketNotification:BucketNotification": [_notifications],
+    "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration": [
+        lambda i: "; ".join(f"{','.join(r.get('allowedMethods', []))} from {','.join(r.get('allowedOrigins', []))}"
+                            for r in i.get("corsRules") or [])],
+    "aws:cloudfront/distribution:Distribution": [
+        ("priceClass", "priceClass"), ("viewer", "defaultCacheBehavior.viewerProtocolPolicy"),
+        ("compress", "defaultCacheBehavior.compress"), ("cachePolicy", "defaultCacheBehavior.cachePolicyId"),
+        lambda i: "oac=" + ("yes" if all(o.get("originAccessControlId") for o in i.get("origins") or []) else "no")],
+    "aws:cloudfront/originAccessControl:OriginAccessControl": [
+        ("origin", "originAccessControlOriginType"), ("signing", "signingBehavior"), ("protocol", "signingProtocol")],
+    "aws:mediaconvert/queue:Queue": [("pricing", "pricingPlan"), ("status", "status")],
     "random:index/randomPassword:RandomPassword": [("length", "length"), ("special", "special")],
     "aws:cloudwatch/logGroup:LogGroup": [("name", "name"), ("retentionDays", "retentionInDays")],
     "aws:iam/rolePolicy:RolePolicy": [_policy],

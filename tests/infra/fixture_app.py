@@ -19,10 +19,12 @@ from chalicelib.core.declarations import (
     Bucket,
     Database,
     Manifest,
+    Notification,
     Queue,
     Subscription,
     Table,
     Topic,
+    Transcoder,
     UserPool,
     aws_region,
     uses,
@@ -80,13 +82,18 @@ ALERTS = Topic("alerts")
 JOBS = Queue("jobs", visibility_timeout=30, max_receives=3,
              subscriptions=(Subscription(EVENTS, types=("thing.created", "thing.deleted")), Subscription(ALERTS)))
 ORDERS = Queue("orders", fifo=True, max_receives=2)
-UPLOADS = Bucket("uploads", cors_origins=("https://example.com",))
+# Uploads notify a queue under "uploads/" and trigger a function under "in/": one bucket notification holds both.
+ARRIVALS = Queue("arrivals", visibility_timeout=120, max_receives=3)
+UPLOADS = Bucket("uploads", cors_origins=("https://example.com",), expire_days=2,
+                 notifications=(Notification(ARRIVALS, prefix="uploads/"),))
+GALLERY = Bucket("gallery", cdn=True)
+CLIPS = Transcoder("clips", source=UPLOADS, destination=GALLERY)
 POOL = UserPool("people", groups=("admins", "moderators"))
 # Migrations are relative to runtime/, as the real app's are.
 VAULT = Database("vault", migrations="../tests/infra/fixture_migrations")
 
-MANIFEST = Manifest(tables=(THINGS, AUDIT), queues=(JOBS, ORDERS), topics=(EVENTS, ALERTS), buckets=(UPLOADS,),
-                    user_pool=POOL, databases=(VAULT,))
+MANIFEST = Manifest(tables=(THINGS, AUDIT), queues=(JOBS, ORDERS, ARRIVALS), topics=(EVENTS, ALERTS),
+                    buckets=(UPLOADS, GALLERY), user_pool=POOL, databases=(VAULT,), transcoders=(CLIPS,))
 
 app = Chalice(app_name="fixture")
 
@@ -156,3 +163,15 @@ def message(event: Any) -> None:
 @uses(AUDIT.write())
 def disconnect(event: Any) -> None:
     """Forget a connection."""
+
+
+@app.on_sqs_message(queue="arrivals", batch_size=1)
+@uses(UPLOADS.read_write(), GALLERY.write(), THINGS.read_write(), CLIPS.transcode())
+def process_upload(event: Any) -> None:
+    """Process an upload: write its variants, or submit a transcoding job."""
+
+
+@app.on_cw_event({"source": ["aws.mediaconvert"], "detail-type": ["MediaConvert Job State Change"]})
+@uses(THINGS.read_write())
+def transcoded(event: Any) -> None:
+    """Record a finished (or failed) transcoding job."""

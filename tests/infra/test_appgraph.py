@@ -98,6 +98,7 @@ def test_each_fixture_handler_becomes_one_function_with_its_trigger() -> None:
         "websocket_connect": ("app.connect", "websocket"),
         "websocket_message": ("app.message", "websocket"), "websocket_disconnect": ("app.disconnect", "websocket"),
         "migrate_vault": ("app.migrate_vault", "none"),
+        "process_upload": ("app.process_upload", "sqs"), "transcoded": ("app.transcoded", "event_pattern"),
     }
     work = plan.function("work").trigger
     assert isinstance(work, SqsTrigger)

@@ -23,7 +23,7 @@ from tests.infra.conftest import FUNCTION, arn_of, function_named, functions_by_
 
 FIXTURE_HANDLERS = {
     "app.app", "app.work", "app.ingest", "app.relay", "app.changed", "app.sweep",
-    "app.connect", "app.message", "app.disconnect", "app.migrate_vault",
+    "app.connect", "app.message", "app.disconnect", "app.migrate_vault", "app.process_upload", "app.transcoded",
 }
 
 
@@ -61,7 +61,7 @@ def test_functions_run_python_with_active_tracing_and_their_own_log_group(any_re
 
 def test_each_function_has_its_own_role(fixture_dev: Rendering) -> None:
     roles = [f.inputs["role"] for f in fixture_dev.of_type(FUNCTION)]
-    assert len(roles) == len(set(roles)) == 11  # ten handlers, the routes in two functions
+    assert len(roles) == len(set(roles)) == 13  # twelve handlers, the routes in two functions
 
 
 def test_environment_lets_the_runtime_settings_resolve_to_the_stacks_values(any_rendering: Rendering) -> None:
@@ -207,9 +207,11 @@ def test_sns_trigger_is_a_subscription_with_a_permission_scoped_to_the_topic(fix
 
 def test_schedule_trigger_is_a_rule_target_and_permission(fixture_dev: Rendering) -> None:
     sweep = function_named(fixture_dev, "sweep")
-    [rule] = fixture_dev.of_type("aws:cloudwatch/eventRule:EventRule")
+    rules = fixture_dev.of_type("aws:cloudwatch/eventRule:EventRule")
+    [rule] = [r for r in rules if r.inputs.get("scheduleExpression")]
     assert rule.inputs["scheduleExpression"] == "rate(1 hour)"
-    [target] = fixture_dev.of_type("aws:cloudwatch/eventTarget:EventTarget")
+    [target] = [t for t in fixture_dev.of_type("aws:cloudwatch/eventTarget:EventTarget")
+                if t.inputs["rule"] == rule.inputs["name"]]
     assert (target.inputs["rule"], target.inputs["arn"]) == (rule.inputs["name"], arn_of(sweep))
     [permission] = _permissions(fixture_dev, sweep.inputs["name"])
     assert (permission["principal"], permission["sourceArn"]) == ("events.amazonaws.com", arn_of(rule))

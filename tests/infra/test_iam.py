@@ -77,6 +77,11 @@ def _granted_arns(rendering: Rendering, function: RecordedResource, names: dict[
             arns.add(shared["database"]["adminSecretArn"])
     for secret in names.get("secrets", []):
         arns.add(arn_of(rendering.named(f"social-{rendering.stack}-{secret}-secret")))
+    for transcoder in names.get("transcoders", []):
+        # Its role (to pass), its queue and the jobs it creates and reads.
+        queue = arn_of(rendering.named(f"social-{rendering.stack}-{transcoder}-transcoder-queue"))
+        arns |= {arn_of(rendering.named(f"social-{rendering.stack}-{transcoder}-transcoder-role")), queue,
+                 f"{queue.rsplit(':', 1)[0]}:jobs/*"}
     return arns
 
 
@@ -94,6 +99,9 @@ FIXTURE_GRANTS: dict[str, dict[str, list[str]]] = {
     "websocket_connect": {},
     "websocket_message": {},
     "websocket_disconnect": {"tables": ["social-dev-audit"]},
+    "process_upload": {"tables": ["social-dev-things"], "queues": ["social-dev-arrivals"],
+                       "buckets": ["social-dev-uploads", "social-dev-gallery"], "transcoders": ["clips"]},
+    "transcoded": {"tables": ["social-dev-things"]},
 }
 
 
@@ -135,9 +143,15 @@ def test_logs_only_on_the_functions_own_log_group(any_rendering: Rendering) -> N
                 assert statement["Resource"] == [f"{own}:*"], function.name
 
 
-def test_the_identity_pools_authenticated_role_has_no_permissions(dev: Rendering) -> None:
+def test_the_identity_pools_authenticated_role_may_only_upload_under_its_own_prefix(dev: Rendering) -> None:
     role = dev.named("social-dev-authenticated")
-    assert [p for p in dev.of_type(ROLE_POLICY) if p.inputs["role"] == role.outputs["id"]] == []
+    [policy] = [p for p in dev.of_type(ROLE_POLICY) if p.inputs["role"] == role.outputs["id"]]
+    uploads = arn_of(dev.named("social-dev-uploads"))
+    [statement] = json.loads(policy.inputs["policy"])["Statement"]
+    # One action on one prefix: the caller's own identity id, resolved by IAM per request.
+    assert (statement["Effect"], statement["Action"], statement["Resource"]) == (
+        "Allow", ["s3:PutObject"], [f"{uploads}/uploads/identity/${{cognito-identity.amazonaws.com:sub}}/*"])
+    assert "Condition" not in statement
     assert [a for a in dev.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
             if a.inputs["role"] == role.outputs["id"]] == []
     statement = json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]

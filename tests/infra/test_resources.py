@@ -11,7 +11,8 @@ from pynamodb.indexes import GlobalSecondaryIndex
 from chalicelib.core.declarations import Manifest, Queue, Subscription, Topic
 from chalicelib.resources import MANIFEST
 from stacks.messaging import check_subscriptions
-from stacks.mocks import RecordedResource, Rendering
+from stacks.mocks import ACCOUNT, RecordedResource, Rendering
+from stacks.policies import queue_policy
 from stacks.schema import SchemaError, check_ttl_attribute, table_schema
 from tests.infra import fixture_app
 from tests.infra.conftest import QUEUE, TABLE, arn_of
@@ -74,7 +75,7 @@ def test_a_model_without_hash_key_is_refused() -> None:
 def test_every_queue_has_a_dead_letter_queue_and_sse(fixture_dev: Rendering) -> None:
     queues = {q.inputs["name"]: q for q in fixture_dev.of_type(QUEUE)}
     sources = {name: q for name, q in queues.items() if "-dlq" not in name and not name.endswith("-failures")}
-    assert set(sources) == {"social-dev-jobs", "social-dev-orders.fifo"}
+    assert set(sources) == {"social-dev-jobs", "social-dev-orders.fifo", "social-dev-arrivals"}
     for name, queue in sources.items():
         policy = json.loads(queue.inputs["redrivePolicy"])
         dead_letter = next(q for q in queues.values() if arn_of(q) == policy["deadLetterTargetArn"])
@@ -89,7 +90,8 @@ def test_every_dead_letter_queue_and_function_has_an_alarm_on_the_alarm_topic(fi
     alarms = fixture_dev.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
     topic = arn_of(fixture_dev.named("social-dev-alarms"))
     watched_queues = {a.inputs["dimensions"]["QueueName"] for a in alarms if a.inputs["namespace"] == "AWS/SQS"}
-    assert watched_queues == {"social-dev-jobs-dlq", "social-dev-orders-dlq.fifo", "social-dev-changed-failures"}
+    assert watched_queues == {"social-dev-jobs-dlq", "social-dev-orders-dlq.fifo", "social-dev-arrivals-dlq",
+                              "social-dev-changed-failures"}
     watched_functions = {a.inputs["dimensions"]["FunctionName"] for a in alarms if a.inputs["metricName"] == "Errors"}
     assert watched_functions == {f.inputs["name"] for f in fixture_dev.of_type("aws:lambda/function:Function")}
     for alarm in alarms:
@@ -118,8 +120,10 @@ def test_versioning_only_where_the_environment_wants_it(fixture_dev: Rendering, 
                                                         fixture_preview: Rendering) -> None:
     assert fixture_dev.of_type("aws:s3/bucketVersioning:BucketVersioning") == []
     assert fixture_preview.of_type("aws:s3/bucketVersioning:BucketVersioning") == []
-    [versioning] = fixture_prod.of_type("aws:s3/bucketVersioning:BucketVersioning")
-    assert versioning.inputs["versioningConfiguration"] == {"status": "Enabled"}
+    versionings = fixture_prod.of_type("aws:s3/bucketVersioning:BucketVersioning")
+    buckets = {b.outputs["id"] for b in fixture_prod.of_type("aws:s3/bucket:Bucket")}
+    assert {v.inputs["bucket"] for v in versionings} == buckets and len(versionings) == len(buckets) == 2
+    assert all(v.inputs["versioningConfiguration"] == {"status": "Enabled"} for v in versionings)
 
 
 def test_the_user_pool_follows_the_declaration(fixture_dev: Rendering, dev: Rendering) -> None:
@@ -184,42 +188,66 @@ def test_the_manifests_subscriptions_are_rendered_as_declared(stack: str, reques
         assert (json.loads(found[key]["filterPolicy"]) if "filterPolicy" in found[key] else None) == filter_policy
 
 
-def _allowed_senders(policy: dict[str, Any], queue_arn: str) -> set[str]:
-    """The topic ARNs that may send to ``queue_arn`` under ``policy``; fails on any other kind of grant."""
-    senders: set[str] = set()
+def _allowed_senders(policy: dict[str, Any], queue_arn: str) -> set[tuple[str, str]]:
+    """(service, source ARN) pairs that may send to ``queue_arn`` under ``policy``; fails on any other grant.
+
+    S3's statements must also pin the source account (bucket ARNs name none).
+    """
+    senders: set[tuple[str, str]] = set()
     for statement in policy["Statement"]:
         if statement["Effect"] != "Allow":
             continue
-        assert statement["Principal"] == {"Service": "sns.amazonaws.com"}, statement
+        service = statement["Principal"]["Service"]
+        assert statement["Principal"] == {"Service": service} and service in ("sns.amazonaws.com",
+                                                                             "s3.amazonaws.com"), statement
         assert statement["Action"] in ("sqs:SendMessage", ["sqs:SendMessage"]), statement
         assert statement["Resource"] in (queue_arn, [queue_arn]), statement
-        assert set(statement["Condition"]) == {"ArnEquals"}, statement
+        conditions = {"ArnEquals"} | ({"StringEquals"} if service == "s3.amazonaws.com" else set())
+        assert set(statement["Condition"]) == conditions, statement
+        if service == "s3.amazonaws.com":
+            assert statement["Condition"]["StringEquals"] == {"aws:SourceAccount": ACCOUNT}, statement
         assert set(statement["Condition"]["ArnEquals"]) == {"aws:SourceArn"}, statement
         source = statement["Condition"]["ArnEquals"]["aws:SourceArn"]
-        senders |= {source} if isinstance(source, str) else set(source)
+        senders |= {(service.split(".")[0], arn) for arn in ([source] if isinstance(source, str) else source)}
     return senders
 
 
-def test_one_queue_policy_lets_only_the_subscribed_topics_send(fixture_dev: Rendering) -> None:
-    jobs = fixture_dev.named("social-dev-jobs")
-    [policy] = fixture_dev.of_type(QUEUE_POLICY)  # the FIFO queue subscribes to nothing: no policy
-    assert policy.inputs["queueUrl"] == jobs.outputs["url"]
-    topics = {arn_of(fixture_dev.named(f"social-dev-{t}-topic")) for t in ("events", "alerts")}
-    assert _allowed_senders(json.loads(policy.inputs["policy"]), arn_of(jobs)) == topics
+def test_one_queue_policy_per_queue_lets_only_its_topics_and_buckets_send(fixture_dev: Rendering) -> None:
+    policies = {p.inputs["queueUrl"]: json.loads(p.inputs["policy"]) for p in fixture_dev.of_type(QUEUE_POLICY)}
+    jobs, arrivals = fixture_dev.named("social-dev-jobs"), fixture_dev.named("social-dev-arrivals")
+    # The FIFO queue has no senders but its producers' roles: no policy.
+    assert set(policies) == {jobs.outputs["url"], arrivals.outputs["url"]}
+    topics = {("sns", arn_of(fixture_dev.named(f"social-dev-{t}-topic"))) for t in ("events", "alerts")}
+    assert _allowed_senders(policies[jobs.outputs["url"]], arn_of(jobs)) == topics
+    uploads = arn_of(fixture_dev.named("social-dev-uploads"))
+    assert _allowed_senders(policies[arrivals.outputs["url"]], arn_of(arrivals)) == {("s3", uploads)}
+
+
+def test_a_queue_both_subscribed_and_notified_gets_one_policy_with_both_senders() -> None:
+    document = queue_policy("arn:q", ["arn:topic"], ["arn:aws:s3:::b"], account=ACCOUNT)
+    assert _allowed_senders(document, "arn:q") == {("sns", "arn:topic"), ("s3", "arn:aws:s3:::b")}
+    with pytest.raises(ValueError, match="account"):
+        queue_policy("arn:q", [], ["arn:aws:s3:::b"])
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
-def test_each_subscribed_queue_of_the_manifest_admits_only_its_topics(stack: str,
-                                                                     request: pytest.FixtureRequest) -> None:
+def test_each_queue_of_the_manifest_admits_only_its_topics_and_buckets(stack: str,
+                                                                      request: pytest.FixtureRequest) -> None:
     rendering: Rendering = request.getfixturevalue(stack)
     policies = {p.inputs["queueUrl"]: json.loads(p.inputs["policy"]) for p in rendering.of_type(QUEUE_POLICY)}
-    subscribed = [q for q in MANIFEST.queues if q.subscriptions]
-    assert len(policies) == len(subscribed)
-    for queue in subscribed:
-        resource = rendering.named(f"social-{rendering.stack}-{queue.name}")
-        topics = {arn_of(rendering.named(f"social-{rendering.stack}-{s.topic.name}-topic"))
-                  for s in queue.subscriptions}
-        assert _allowed_senders(policies[resource.outputs["url"]], arn_of(resource)) == topics
+    senders: dict[str, set[tuple[str, str]]] = {}
+    for queue in MANIFEST.queues:
+        for s in queue.subscriptions:
+            senders.setdefault(queue.name, set()).add(
+                ("sns", arn_of(rendering.named(f"social-{rendering.stack}-{s.topic.name}-topic"))))
+    for bucket in MANIFEST.buckets:
+        for n in bucket.notifications:
+            senders.setdefault(n.queue.name, set()).add(
+                ("s3", arn_of(rendering.named(f"social-{rendering.stack}-{bucket.name}"))))
+    assert "media-uploads" in senders and len(policies) == len(senders)
+    for name, expected in senders.items():
+        resource = rendering.named(f"social-{rendering.stack}-{name}")
+        assert _allowed_senders(policies[resource.outputs["url"]], arn_of(resource)) == expected
         # SNS can publish to SQS-managed SSE; not to a queue under the AWS-managed KMS key.
         assert resource.inputs["sqsManagedSseEnabled"] is True and "kmsMasterKeyId" not in resource.inputs
 

@@ -8,7 +8,7 @@ from unittest import mock
 import pytest
 
 from chalicelib.core import environment
-from chalicelib.core.environment import Knobs, Physical, PoolValues, build_environment
+from chalicelib.core.environment import Knobs, Physical, PoolValues, TranscoderValues, build_environment
 from chalicelib.core.settings import Settings
 from chalicelib.resources import MANIFEST
 
@@ -20,6 +20,9 @@ def _physical(**overrides: object) -> Physical[str]:
         "topics": {t.name: f"arn:t:{t.name}" for t in MANIFEST.topics},
         "buckets": {b.name: f"b-{b.name}" for b in MANIFEST.buckets},
         "secrets": {s.name: f"arn:s:{s.name}" for s in MANIFEST.secrets},
+        "bucket_urls": {b.name: f"https://cdn/{b.name}" for b in MANIFEST.buckets if b.cdn},
+        "transcoders": {t.name: TranscoderValues(role_arn=f"arn:role/{t.name}", queue_arn=f"arn:queues/{t.name}")
+                        for t in MANIFEST.transcoders},
         "user_pool": PoolValues(id="pool-1", client_id="client-1", jwks_url="https://jwks", issuer="https://iss"),
         **overrides,
     }
@@ -42,3 +45,19 @@ def test_every_declared_resource_gets_its_variable_and_the_settings_reader_finds
 def test_a_declared_resource_without_a_physical_value_is_refused() -> None:
     with pytest.raises(LookupError, match="table 'users'"):
         build_environment(MANIFEST, _physical(tables={}), Knobs(stage="dev", auto_confirm_signup=False))
+
+
+def test_cdn_urls_and_transcoders_reach_the_runtime() -> None:
+    variables = build_environment(MANIFEST, _physical(), Knobs(stage="dev", auto_confirm_signup=False))
+    assert variables["MEDIA_BUCKET_URL"] == "https://cdn/media" and "UPLOADS_BUCKET_URL" not in variables
+    assert (variables["VIDEO_TRANSCODER_ROLE_ARN"], variables["VIDEO_TRANSCODER_QUEUE_ARN"]) == (
+        "arn:role/video", "arn:queues/video")
+
+
+@pytest.mark.parametrize(("missing", "message"), [
+    ({"bucket_urls": {}}, r"bucket 'media' is declared with cdn=True but has no public URL .*MEDIA_BUCKET_URL"),
+    ({"transcoders": {}}, r"transcoder 'video' is declared but has no role and queue .*VIDEO_TRANSCODER_ROLE_ARN"),
+])
+def test_a_cdn_bucket_or_transcoder_without_its_values_is_refused(missing: dict[str, object], message: str) -> None:
+    with pytest.raises(LookupError, match=message):
+        build_environment(MANIFEST, _physical(**missing), Knobs(stage="dev", auto_confirm_signup=False))

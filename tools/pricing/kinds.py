@@ -381,12 +381,33 @@ def waf_web_acl(ctx: Context, acls: Sequence[Resource]) -> list[Charge | Unprice
 
 
 def cloudfront_distribution(ctx: Context, distributions: Sequence[Resource]) -> list[Charge | Unpriced]:
+    """A distribution in front of a bucket (origin access control) serves media views; any other the API."""
     load = ctx.load
-    requests = ctx.inventory.api_requests(load)
-    out_gb = requests * load.response_bytes_per_api_request / GB
-    usd = ctx.prices.cost("cloudfront_https_requests", requests) + ctx.prices.cost("cloudfront_data_out_gb", out_gb)
-    return [Charge("cloudfront:Distribution", len(distributions), usd,
-                   f"{_million(requests)} requests, {out_gb:.1f} GB out")]
+    media = [d for d in distributions if all(o.get("originAccessControlId") for o in d.inputs.get("origins") or [])]
+    charges: list[Charge | Unpriced] = []
+    if media:
+        # Every media distribution shares the views of the uploads (one bucket of media in practice).
+        requests = load.per_month(load.uploads_per_dau) * load.reads_per_upload
+        out_gb = requests * load.served_bytes_per_read / GB
+        usd = ctx.prices.cost("cloudfront_https_requests", requests) + ctx.prices.cost("cloudfront_data_out_gb", out_gb)
+        charges.append(Charge("cloudfront:Distribution (media)", len(media), usd,
+                              f"{_million(requests)} media views, {out_gb:.1f} GB out"))
+    others = len(distributions) - len(media)
+    if others:
+        requests = ctx.inventory.api_requests(load)
+        out_gb = requests * load.response_bytes_per_api_request / GB
+        usd = ctx.prices.cost("cloudfront_https_requests", requests) + ctx.prices.cost("cloudfront_data_out_gb", out_gb)
+        charges.append(Charge("cloudfront:Distribution", others, usd,
+                              f"{_million(requests)} requests, {out_gb:.1f} GB out"))
+    return charges
+
+
+def mediaconvert_queue(ctx: Context, queues: Sequence[Resource]) -> list[Charge | Unpriced]:
+    """On-demand queues cost nothing idle; the jobs cost per output minute (a 720p rendition and a poster)."""
+    load = ctx.load
+    minutes = load.per_month(load.uploads_per_dau) * load.video_share_of_uploads * load.video_minutes
+    usd = ctx.prices.cost("mediaconvert_basic_hd_minutes", minutes)
+    return [Charge("mediaconvert:Queue", len(queues), usd, f"{minutes:,.0f} output minutes (on demand)")]
 
 
 def event_rule(ctx: Context, rules: Sequence[Resource]) -> list[Charge | Unpriced]:
@@ -407,4 +428,5 @@ MODELS: dict[str, Model] = {
     "nat_gateway": nat_gateway, "vpc_endpoint": vpc_endpoint, "public_ipv4": public_ipv4, "secret": secret,
     "kms_key": kms_key, "s3_bucket": s3_bucket, "waf_web_acl": waf_web_acl,
     "cloudfront_distribution": cloudfront_distribution, "event_rule": event_rule,
+    "mediaconvert_queue": mediaconvert_queue,
 }

@@ -122,6 +122,11 @@ class Load:
     uploads_per_dau: float = 0.2
     upload_bytes: float = 500_000.0
     reads_per_upload: float = 20.0
+    # Media served through the CDN: what one view of an upload sends (a WebP variant, not the original);
+    # the share of uploads that are videos and their length (MediaConvert bills per output minute).
+    served_bytes_per_read: float = 150_000.0
+    video_share_of_uploads: float = 0.1
+    video_minutes: float = 0.5
 
     def per_month(self, per_dau_per_day: float) -> float:
         """A per-DAU daily figure as a monthly total at this load."""

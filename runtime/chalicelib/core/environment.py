@@ -134,7 +134,9 @@ class Knobs:
 def build_environment(manifest: Manifest, physical: Physical[T], knobs: Knobs) -> dict[str, T | str]:
     """Every variable the runtime reads, for every function (per-function ones: ``database_environment``).
 
-    Raises ``LookupError`` when a declared table, queue, topic, bucket or secret has no physical value.
+    Raises ``LookupError`` when a declared table, queue, topic, bucket or secret has no physical value,
+    a ``cdn`` bucket no public URL (``Physical.bucket_urls``), or a transcoder no role and queue
+    (``Physical.transcoders``): every platform, the stack and the local one, provides them.
     """
     environment: dict[str, T | str] = dict(knobs.variables())
     values: dict[str, Mapping[str, T]] = {"table": physical.tables, "queue": physical.queues,
@@ -146,15 +148,20 @@ def build_environment(manifest: Manifest, physical: Physical[T], knobs: Knobs) -
         if resource.name not in values[resource.kind]:
             raise LookupError(f"{resource.kind} {resource.name!r} is declared but has no physical value")
         environment[resource_variable(resource.kind, resource.name)] = values[resource.kind][resource.name]
-    # TODO(issue 8): strict, as for the resources above, once the stack and the local platform provide both.
     for bucket in manifest.buckets:
-        if bucket.cdn and bucket.name in physical.bucket_urls:
+        if bucket.cdn:
+            if bucket.name not in physical.bucket_urls:
+                raise LookupError(f"bucket {bucket.name!r} is declared with cdn=True but has no public URL "
+                                  f"(Physical.bucket_urls[{bucket.name!r}], for {bucket.url_env_var})")
             environment[bucket.url_env_var] = physical.bucket_urls[bucket.name]
     for transcoder in manifest.transcoders:
-        if transcoder.name in physical.transcoders:
-            job = physical.transcoders[transcoder.name]
-            environment[transcoder.env_var] = job.role_arn
-            environment[transcoder.queue_env_var] = job.queue_arn
+        if transcoder.name not in physical.transcoders:
+            raise LookupError(f"transcoder {transcoder.name!r} is declared but has no role and queue "
+                              f"(Physical.transcoders[{transcoder.name!r}], for {transcoder.env_var} and "
+                              f"{transcoder.queue_env_var})")
+        job = physical.transcoders[transcoder.name]
+        environment[transcoder.env_var] = job.role_arn
+        environment[transcoder.queue_env_var] = job.queue_arn
     pool = physical.user_pool
     if manifest.user_pool is not None and pool is not None:
         environment |= {USER_POOL_ID: pool.id, USER_POOL_CLIENT_ID: pool.client_id, JWKS_URL: pool.jwks_url,
