@@ -50,6 +50,7 @@ import functools
 import importlib
 import logging
 import os
+import socket
 import time
 from pathlib import Path
 from types import TracebackType
@@ -66,10 +67,10 @@ from local.database import LocalDatabase, Seed, demo_catalog
 from local.env import EnvPatch
 from local.errors import StartupError
 from local.eventbridge import LocalEventBus
-from local.gateway import HttpServer
+from local.gateway import HttpServer, listen, socket_url
 from local.grants import Grants
 from local.handlers import Invoker
-from local.provision import Provisioned, local_environment, provision
+from local.provision import Provisioned, provision
 from local.pump import Clock, EventPump, utc_now
 from local.wiring import Wire, pure_functions, wire
 from stacks.appgraph import AppPlan, plan_app
@@ -120,6 +121,7 @@ class LocalPlatform:
         self._env = EnvPatch()
         self._moto: MotoServer | None = None
         self._http: HttpServer | None = None
+        self._listener: socket.socket | None = None
         self._pump: EventPump | None = None
         self._clients: Clients | None = None
         self._pump_clients: Clients | None = None
@@ -184,8 +186,11 @@ class LocalPlatform:
         password = self._check_admin_password(manifest)  # refuse a bad one before doing anything slow
         self.cursor_secret_from_env = bool(os.environ.get(CURSOR_SECRET_VARIABLE))
         values = {CURSOR_KEY.name: os.environ[CURSOR_SECRET_VARIABLE]} if self.cursor_secret_from_env else {}
+        # The CDN's URLs are on the HTTP server: its port is taken now, served once the app exists.
+        self._listener = listen(self.host, self.port)
         self.provisioned = provision(manifest, self._clients, prefix=self.prefix,
-                                     visibility_timeout=self._visibility_timeout, secret_values=values)
+                                     visibility_timeout=self._visibility_timeout, secret_values=values,
+                                     cdn_url=f"{socket_url(self._listener)}/cdn")
         self._env.update(self.provisioned.env)
         self._open_database(manifest)
         for table in manifest.tables:  # models read their table name at import, before it existed
@@ -213,11 +218,9 @@ class LocalPlatform:
                                    clock=self._clock).start()
             self._moto.on_change(self._pump.poke)
         cdn = LocalCdn(self._pump_clients.s3, [b.name for b in self.provisioned.buckets.values() if b.declaration.cdn])
-        self._http = HttpServer(self._app, self.host, self.port, region=self.region, plan=self.plan,
-                                grants=self.grants, function_prefix=self.prefix, cdn=cdn).start()
-        # The CDN's base URL is known once the server listens; the runtime reads it per request.
-        self.provisioned.env = local_environment(manifest, self.provisioned, cdn_url=f"{self._http.url}/cdn")
-        self._env.update(self.provisioned.env)
+        self._http = HttpServer(self._app, region=self.region, plan=self.plan, grants=self.grants,
+                                function_prefix=self.prefix, cdn=cdn, listener=self._listener).start()
+        self._listener = None  # the server owns it now
 
     def _check_admin_password(self, manifest: Manifest) -> tuple[str, bool] | None:
         """``(password, generated)`` when this platform makes the admin account, else None."""
@@ -245,6 +248,9 @@ class LocalPlatform:
         if self._http is not None:
             self._http.stop()
             self._http = None
+        if self._listener is not None:  # the start failed before the server took it
+            self._listener.close()
+            self._listener = None
         if self._pump is not None:
             self._pump.stop()
         if self._transcoder is not None:

@@ -41,6 +41,7 @@ from local.clients import Clients
 from local.tables import create_table_request, enable_ttl
 
 DEFAULT_PREFIX = "social-local-"
+DEFAULT_CDN_URL = "http://127.0.0.1:8000/cdn"  # make dev's; the platform passes its own server's
 LOCAL_STAGE = "local"
 
 
@@ -149,8 +150,11 @@ class Provisioned:
 
 
 def provision(manifest: Manifest, clients: Clients, *, prefix: str = DEFAULT_PREFIX,
-              visibility_timeout: int | None = None, secret_values: Mapping[str, str] = {}) -> Provisioned:
+              visibility_timeout: int | None = None, secret_values: Mapping[str, str] = {},
+              cdn_url: str = DEFAULT_CDN_URL) -> Provisioned:
     """Create everything ``manifest`` declares; ``visibility_timeout`` caps every queue's (tests use 1-2 s).
+
+    ``cdn_url`` is where the local HTTP server serves ``cdn`` buckets (``<cdn_url>/<bucket>/<key>``).
 
     A declared secret gets ``secret_values[name]`` when given, else a random value, as the stack does.
     """
@@ -174,7 +178,7 @@ def provision(manifest: Manifest, clients: Clients, *, prefix: str = DEFAULT_PRE
     if manifest.user_pool is not None:
         pool = _user_pool(clients, manifest.user_pool, prefix + manifest.user_pool.name, function_prefix=prefix)
         result.user_pool = pool
-    result.env = local_environment(manifest, result)
+    result.env = local_environment(manifest, result, cdn_url=cdn_url)
     return result
 
 
@@ -188,33 +192,36 @@ def _secret(clients: Clients, name: str, value: str) -> str:
         return str(manager.create_secret(Name=name, SecretString=value)["ARN"])
 
 
-def local_environment(manifest: Manifest, provisioned: Provisioned, *, cdn_url: str | None = None) -> dict[str, str]:
+def local_environment(manifest: Manifest, provisioned: Provisioned, *,
+                      cdn_url: str = DEFAULT_CDN_URL) -> dict[str, str]:
     """The runtime's variables for what was provisioned, built as the stack builds its own.
 
     Sign-ups are confirmed at once; the other knobs keep the runtime's defaults unless the
     process environment sets them. ``DATABASE_URL`` is set by the platform. ``cdn_url`` is where
-    the local HTTP server serves ``cdn`` buckets (``<cdn_url>/<bucket>/<key>``: ``local.cdn``);
-    the platform knows it once its server listens. A transcoder gets moto-style role and queue
-    ARNs: the local transcoder runs jobs itself and never reads them.
+    the local HTTP server serves ``cdn`` buckets (``<cdn_url>/<bucket>/<key>``: ``local.cdn``).
+    A transcoder gets moto-style role and queue ARNs (``transcoder_arns``): the local transcoder
+    runs jobs itself and never reads them, the local grants judge ``transcode`` against them.
     """
     pool = provisioned.user_pool
-    region = provisioned.region
     physical = Physical[str](
         tables={n: t.name for n, t in provisioned.tables.items()},
         queues={n: q.url for n, q in provisioned.queues.items()},
         topics={n: t.arn for n, t in provisioned.topics.items()},
         buckets={n: b.name for n, b in provisioned.buckets.items()},
-        bucket_urls={n: f"{cdn_url}/{b.name}" for n, b in provisioned.buckets.items()
-                     if b.declaration.cdn and cdn_url is not None},
-        transcoders={t.name: TranscoderValues(
-            role_arn=f"arn:aws:iam::{ACCOUNT_ID}:role/{provisioned.prefix}{t.name}-transcoder",
-            queue_arn=f"arn:aws:mediaconvert:{region}:{ACCOUNT_ID}:queues/{provisioned.prefix}{t.name}")
-            for t in manifest.transcoders},
+        bucket_urls={n: f"{cdn_url}/{b.name}" for n, b in provisioned.buckets.items() if b.declaration.cdn},
+        transcoders={t.name: transcoder_arns(provisioned.prefix, provisioned.region, t.name)
+                     for t in manifest.transcoders},
         secrets={n: s.arn for n, s in provisioned.secrets.items()},
         user_pool=PoolValues(id=pool.pool_id, client_id=pool.client_id, jwks_url=pool.jwks_url, issuer=pool.issuer)
         if pool is not None else None,
     )
     return build_environment(manifest, physical, Knobs(stage=LOCAL_STAGE, auto_confirm_signup=True))
+
+
+def transcoder_arns(prefix: str, region: str, name: str) -> TranscoderValues[str]:
+    """The moto-style role and MediaConvert queue ARNs of a local transcoder (nothing is created)."""
+    return TranscoderValues(role_arn=f"arn:aws:iam::{ACCOUNT_ID}:role/{prefix}{name}-transcoder",
+                            queue_arn=f"arn:aws:mediaconvert:{region}:{ACCOUNT_ID}:queues/{prefix}{name}")
 
 
 def _table(clients: Clients, table: Table, name: str) -> ProvisionedTable:
