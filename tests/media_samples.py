@@ -113,12 +113,14 @@ def webp(width: int = 1600, height: int = 1000, *, animated: bool = False) -> by
     return buffer.getvalue()
 
 
-def heic(width: int = 1024, height: int = 768) -> bytes:
-    """A HEIC photo (HEVC-coded, as iPhones write) with EXIF carrying GPS."""
+def heic(width: int = 1024, height: int = 768, *, orientation: int = 1) -> bytes:
+    """A HEIC photo (HEVC-coded, as iPhones write) with EXIF carrying GPS; an orientation other
+    than 1 is written as HEIF's own rotation (irot), which the decoder applies."""
     from pillow_heif import register_heif_opener
 
     register_heif_opener()
     exif = Image.Exif()
+    exif[0x0112] = orientation
     exif[0x8825] = {1: "N", 2: GPS_LATITUDE}
     buffer = io.BytesIO()
     textured(width, height).save(buffer, format="HEIF", quality=80, exif=exif.tobytes())
@@ -175,3 +177,25 @@ def mp4(seconds: float = 2.0, width: int = 1440, height: int = 1080, fps: int = 
             container.mux(audio.encode(sound))
         container.mux(audio.encode(None))
     return buffer.getvalue()
+
+
+def turned_mp4() -> bytes:
+    """A 320 x 240 MP4 (blue left half, red right half) whose track matrix says: show it turned 90
+    degrees clockwise, as phones record portrait video (blue on top once turned)."""
+    import av
+
+    buffer = io.BytesIO()
+    with av.open(buffer, mode="w", format="mp4") as container:
+        video = container.add_stream("libx264", rate=10)
+        video.width, video.height, video.pix_fmt = 320, 240, "yuv420p"
+        for _ in range(10):
+            picture = Image.new("RGB", (320, 240), (255, 0, 0))
+            picture.paste((0, 0, 255), (0, 0, 160, 240))
+            container.mux(video.encode(av.VideoFrame.from_image(picture)))  # type: ignore[no-untyped-call]
+        container.mux(video.encode(None))
+    data = bytearray(buffer.getvalue())
+    # tkhd (version 0): size/type, version+flags, 5 x 4 bytes of times and ids, 8 reserved, 4 x 2 of
+    # layer/group/volume/reserved, then the 3 x 3 matrix (16.16 fixed, last column 2.30)
+    matrix = data.find(b"tkhd") + 4 + 4 + 20 + 8 + 8
+    data[matrix:matrix + 36] = struct.pack(">9i", 0, 0x10000, 0, -0x10000, 0, 0, 0, 0, 0x40000000)
+    return bytes(data)
