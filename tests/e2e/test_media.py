@@ -200,8 +200,8 @@ def test_an_avatar_appears_on_the_profile(ada: Api, bob: Api, ready_images: dict
     assert seen["avatar"] == profile["avatar"]
     image = Image.open(io.BytesIO(fetch(seen["avatar"]).content))
     assert image.height > image.width and not image.getexif()
-    video_or_foreign = bob.call("PATCH", "/users/me", json={"avatar_media_id": avatar})
-    assert video_or_foreign.status_code == 422
+    foreign = bob.call("PATCH", "/users/me", json={"avatar_media_id": avatar})
+    assert foreign.status_code == 422  # someone else's image
 
 
 def _s3(platform: RunningPlatform) -> Any:

@@ -67,3 +67,16 @@ def test_the_sweep_removes_media_unattached_after_a_day_files_and_all(platform: 
     assert left == {f"media/{m.media_id}/small.webp" for m in (attached, fresh)}
     assert MediaModel.count(stale.media_id) == 0
     assert MediaModel.count(attached.media_id) == 1
+
+
+def test_a_repeated_notification_leaves_a_transcoding_videos_source_alone(platform: LocalPlatform) -> None:
+    now = datetime.now(UTC)
+    video = MediaModel("01JD6X3K6M5Y8V1Q2W3E4R5T63", owner="ada", kind="video", content_type="video/mp4",
+                       declared_size=10, status="pending", job_id="1700000000000-abc123",
+                       upload_key="uploads/ada/01JD6X3K6M5Y8V1Q2W3E4R5T63", created_at=now, updated_at=now)
+    video.save()
+    uploads = f"{PREFIX}uploads"
+    platform.clients.s3.put_object(Bucket=uploads, Key=video.upload_key, Body=b"....ftypisom")  # notified again
+    platform.pump.drain(20)
+    assert platform.clients.s3.head_object(Bucket=uploads, Key=video.upload_key)["ContentLength"] == 12
+    assert MediaModel.get(video.media_id).status == "pending"

@@ -87,9 +87,14 @@ def process_upload(bucket: str, key: str, size: int | None) -> None:
 
     media_id = service.media_id_of(key)
     media = service.find_media(media_id) if media_id else None
-    if media is None or media.upload_key != key or media.status != "pending" or media.job_id:
-        log.warning("upload dropped: no pending media for it", extra={"key": key})
+    if media is None or media.upload_key != key:
+        log.warning("upload dropped: no media names it", extra={"key": key})
         s3().delete_object(Bucket=bucket, Key=key)
+        return
+    if media.status != "pending" or media.job_id:  # a repeated notification (S3 delivers at least once)
+        log.info("upload handled already", extra={"media_id": media.media_id, "status": media.status})
+        if media.status != "pending":  # decided: its upload goes; a video still transcoding keeps its source
+            s3().delete_object(Bucket=bucket, Key=key)
         return
     try:
         if size is None:
