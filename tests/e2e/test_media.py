@@ -202,6 +202,10 @@ def test_an_avatar_appears_on_the_profile(ada: Api, bob: Api, ready_images: dict
     assert image.height > image.width and not image.getexif()
     foreign = bob.call("PATCH", "/users/me", json={"avatar_media_id": avatar})
     assert foreign.status_code == 422  # someone else's image
+    replaced = ada.ok("PATCH", "/users/me", json={"avatar_media_id": ready_images["heic"]["id"]})
+    assert replaced["avatar"] != profile["avatar"]
+    assert bob.call("GET", f"/media/{avatar}").status_code == 404  # the old avatar is private again
+    assert ada.ok("PATCH", "/users/me", json={"avatar_media_id": None})["avatar"] is None
 
 
 def _s3(platform: RunningPlatform) -> Any:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.condition import Condition
 
 from chalicelib.core.batches import get_many
@@ -207,6 +208,22 @@ def avatar_updates(owner: str, media: MediaModel) -> list[Update]:
     return [Update(MediaModel(media.media_id), [MediaModel.attached_to.set(f"avatar:{owner}"),
                                                  MediaModel.expires_at.remove(), MediaModel.updated_at.set(_now())],
                    condition=(MediaModel.owner == owner) & (MediaModel.status == "ready"))]
+
+
+def release_avatar(owner: str, key: str | None) -> None:
+    """An avatar replaced or removed is attached to nothing again: the hourly sweep removes it.
+
+    Best effort after the profile changed: a media gone already, or attached elsewhere, is left alone.
+    """
+    parts = (key or "").split("/")
+    if len(parts) != 3 or parts[0] != "media" or not is_id(parts[1]):
+        return
+    try:
+        MediaModel(parts[1]).update(actions=[MediaModel.attached_to.remove(), MediaModel.updated_at.set(_now())],
+                                    condition=MediaModel.attached_to == f"avatar:{owner}")
+    except UpdateError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
 
 
 def media_url(key: str) -> str:

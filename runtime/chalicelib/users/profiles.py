@@ -15,7 +15,7 @@ from chalicelib.core.errors import Conflict, NotFound, Unauthorized, Unprocessab
 from chalicelib.core.tokens import Principal
 from chalicelib.core.transactions import Cancelled, Update, transact
 from chalicelib.core.usertext import is_blank
-from chalicelib.media.service import avatar_key, avatar_updates, claim_avatar
+from chalicelib.media.service import avatar_key, avatar_updates, claim_avatar, release_avatar
 from chalicelib.users.models import UserModel
 
 
@@ -104,12 +104,18 @@ def update_profile(username: str, user_id: str, change: ProfileUpdate) -> UserMo
         actions.append(UserModel.display_name.set(change.display_name))
     if change.bio is not None:
         actions.append(UserModel.bio.set(change.bio))
+    previous = profile.avatar
     if change.avatar is None:
         actions.append(UserModel.avatar.remove())
     elif change.avatar != KEEP:
-        return _with_avatar(profile, actions, change.avatar)
+        updated = _with_avatar(profile, actions, change.avatar)
+        if previous != updated.avatar:
+            release_avatar(profile.username, previous)
+        return updated
     if actions:
         profile.update(actions=actions)
+    if change.avatar is None:
+        release_avatar(profile.username, previous)
     return profile
 
 
