@@ -48,6 +48,7 @@ from chalice.local import LambdaContext, LocalChalice, RouteMatcher
 
 from chalicelib.core.settings import get_settings
 from local.aws import ACCOUNT_ID
+from local.cdn import LocalCdn
 from local.grants import Grants
 from stacks.appgraph import API_FUNCTION, AppPlan
 
@@ -239,6 +240,10 @@ class _Handler(BaseHTTPRequestHandler):
         except _ClientGone:
             self.close_connection = True
             return
+        cdn = self.server.cdn.answer(self.command, self.path) if self.server.cdn is not None else None
+        if cdn is not None:
+            self._send(cdn)
+            return
         try:
             response = self.server.gateway.handle(self.command, self.path, list(self.headers.items()), body,
                                                   self.client_address[0])
@@ -389,11 +394,17 @@ class _Server(ThreadingMixIn, HTTPServer):
     # net.core.somaxconn (4096 on this machine, 4096 by default since kernel 5.4).
     request_queue_size = 1024
 
-    def __init__(self, address: tuple[str, int], gateway: ApiGateway) -> None:
+    def __init__(self, address: tuple[str, int], gateway: ApiGateway, cdn: LocalCdn | None = None,
+                 listener: socket.socket | None = None) -> None:
         self.gateway = gateway
+        self.cdn = cdn
         self._open: set[socket.socket] = set()
         self._open_lock = threading.Lock()
-        super().__init__(address, _Handler)
+        super().__init__(address, _Handler, bind_and_activate=listener is None)
+        if listener is not None:  # bound and listening already (its port was needed before the app existed)
+            self.socket.close()
+            self.socket = listener
+            self.server_address = listener.getsockname()
 
     def process_request(self, request: Any, client_address: Any) -> None:
         with self._open_lock:
@@ -413,15 +424,31 @@ class _Server(ThreadingMixIn, HTTPServer):
         super().server_close()  # joins the connection threads
 
 
+def listen(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host:port`` (0: a free port) and listening, as ``HttpServer`` would bind it."""
+    return socket.create_server((host, port), backlog=_Server.request_queue_size, reuse_port=False)
+
+
+def socket_url(listener: socket.socket) -> str:
+    host, port = listener.getsockname()[:2]
+    return f"http://{host}:{port}"
+
+
 class HttpServer:
-    """The gateway on ``host:port`` (port 0 picks a free one), served by a background thread."""
+    """The gateway on ``host:port`` (port 0 picks a free one), served by a background thread.
+
+    With ``cdn``, ``/cdn/<bucket>/<key>`` serves the files of the ``cdn`` buckets (``local.cdn``).
+    ``listener`` is a socket bound and listening already (``listen(host, port)``), for a caller
+    that needs the URL before it has the app; ``host`` and ``port`` are then ignored.
+    """
 
     def __init__(self, app: Chalice, host: str = "127.0.0.1", port: int = 8000, *, stage: str = "api",
                  region: str = "us-east-1", plan: AppPlan | None = None, grants: Grants | None = None,
-                 function_prefix: str = "") -> None:
+                 function_prefix: str = "", cdn: LocalCdn | None = None,
+                 listener: socket.socket | None = None) -> None:
         self.gateway = ApiGateway(app, stage=stage, region=region, plan=plan, grants=grants,
                                   function_prefix=function_prefix)
-        self._server = _Server((host, port), self.gateway)
+        self._server = _Server((host, port), self.gateway, cdn, listener)
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
                                         name="local-http", daemon=True)
 

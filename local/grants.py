@@ -46,10 +46,10 @@ from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
 from local.aws import ACCOUNT_ID
-from local.provision import Provisioned
+from local.provision import Provisioned, transcoder_arns
 from local.tables import create_table_request
 from stacks.appgraph import AppPlan
-from stacks.policies import ResourceArns, VpcAccess, function_policy
+from stacks.policies import ResourceArns, TranscoderArns, VpcAccess, function_policy
 
 Need = tuple[str, str]  # (IAM action, resource ARN)
 
@@ -106,6 +106,10 @@ class Grants:
             database_secrets={d.name: f"arn:aws:secretsmanager:{region}:{account}:secret:{prefix}{d.name}"
                               for f in plan.functions for d in f.resources("database")},
             secrets={n: s.arn for n, s in provisioned.secrets.items()},
+            # The local transcoder calls no MediaConvert API; the ARNs keep the document the stack's shape.
+            transcoders={t.name: TranscoderArns(role=values.role_arn, queue=values.queue_arn)
+                         for f in plan.functions for t in f.resources("transcoder")
+                         for values in (transcoder_arns(prefix, region, t.name),)},
         )
         # Lambda, not the function, uses the VPC statements; they only keep the document whole.
         vpc = VpcAccess(subnets=(f"arn:aws:ec2:{region}:{account}:subnet/local",),
@@ -199,11 +203,17 @@ def _glob(pattern: str, value: str, *, ignore_case: bool) -> bool:
 
 
 def _matches(statement: Mapping[str, Any], action: str, resource: str) -> bool:
-    if "NotAction" in statement or "NotResource" in statement or "Condition" in statement:
-        raise UnmappedCallError(f"statement {statement.get('Sid')!r} uses NotAction, NotResource or a Condition, "
+    if "NotAction" in statement or "NotResource" in statement:
+        raise UnmappedCallError(f"statement {statement.get('Sid')!r} uses NotAction or NotResource, "
                                 "which local/grants.py does not evaluate")
-    return (any(_glob(a, action, ignore_case=True) for a in _as_list(statement.get("Action")))
-            and any(_glob(r, resource, ignore_case=False) for r in _as_list(statement.get("Resource"))))
+    covered = (any(_glob(a, action, ignore_case=True) for a in _as_list(statement.get("Action")))
+               and any(_glob(r, resource, ignore_case=False) for r in _as_list(statement.get("Resource"))))
+    # A Condition (the transcoder's iam:PassRole, to MediaConvert only) cannot be judged here: a
+    # statement that does not cover the call is irrelevant to it; one that does is not guessed at.
+    if covered and "Condition" in statement:
+        raise UnmappedCallError(f"statement {statement.get('Sid')!r} covers {action} on {resource} with a "
+                                "Condition, which local/grants.py does not evaluate")
+    return covered
 
 
 # What each service answers when IAM refuses a call: (error code, HTTP status). SNS alone says

@@ -50,6 +50,7 @@ import functools
 import importlib
 import logging
 import os
+import socket
 import time
 from pathlib import Path
 from types import TracebackType
@@ -59,12 +60,14 @@ from chalicelib.core import environment
 from chalicelib.core.pagination import CURSOR_KEY
 from chalicelib.core.settings import Settings
 from local.admin import ADMINS_GROUP, PASSWORD_VARIABLE, AdminAccount, admin_password, create_admin
-from local.aws import DEFAULT_REGION, QUIET_AGENT, MotoServer, aws_environment
+from local.aws import ACCOUNT_ID, DEFAULT_REGION, QUIET_AGENT, MotoServer, aws_environment
+from local.cdn import LocalCdn
 from local.clients import Clients
 from local.database import LocalDatabase, Seed, demo_catalog
 from local.env import EnvPatch
 from local.errors import StartupError
-from local.gateway import HttpServer
+from local.eventbridge import LocalEventBus
+from local.gateway import HttpServer, listen, socket_url
 from local.grants import Grants
 from local.handlers import Invoker
 from local.provision import Provisioned, provision
@@ -76,6 +79,7 @@ if TYPE_CHECKING:
     from chalice.app import Chalice
 
     from chalicelib.core.declarations import Manifest
+    from chalicelib.media.transcoders import LocalTranscoder
 
 log = logging.getLogger("local.platform")
 
@@ -117,12 +121,15 @@ class LocalPlatform:
         self._env = EnvPatch()
         self._moto: MotoServer | None = None
         self._http: HttpServer | None = None
+        self._listener: socket.socket | None = None
         self._pump: EventPump | None = None
         self._clients: Clients | None = None
         self._pump_clients: Clients | None = None
         self.cursor_secret_from_env = False
         self.provisioned: Provisioned | None = None
         self.wires: list[Wire] = []
+        self.events: LocalEventBus | None = None
+        self._transcoder: LocalTranscoder | None = None
         self.startup_ms: float = 0.0
 
     # --- what runs where -------------------------------------------------------------------------
@@ -179,8 +186,11 @@ class LocalPlatform:
         password = self._check_admin_password(manifest)  # refuse a bad one before doing anything slow
         self.cursor_secret_from_env = bool(os.environ.get(CURSOR_SECRET_VARIABLE))
         values = {CURSOR_KEY.name: os.environ[CURSOR_SECRET_VARIABLE]} if self.cursor_secret_from_env else {}
+        # The CDN's URLs are on the HTTP server: its port is taken now, served once the app exists.
+        self._listener = listen(self.host, self.port)
         self.provisioned = provision(manifest, self._clients, prefix=self.prefix,
-                                     visibility_timeout=self._visibility_timeout, secret_values=values)
+                                     visibility_timeout=self._visibility_timeout, secret_values=values,
+                                     cdn_url=f"{socket_url(self._listener)}/cdn")
         self._env.update(self.provisioned.env)
         self._open_database(manifest)
         for table in manifest.tables:  # models read their table name at import, before it existed
@@ -198,14 +208,19 @@ class LocalPlatform:
         triggers = Invoker(self._app, function_prefix=self.prefix)
         for pure in self._app.pure_lambda_functions:  # what user pool triggers may call, by function name
             self._moto.lambda_functions[f"{self.prefix}{pure.name}"] = functools.partial(triggers.invoke, pure.name)
+        invoker = Invoker(self._app, function_prefix=self.prefix, grants=self.grants)
+        self.events = LocalEventBus(invoker, self.plan)
+        self._pump_clients = Clients(self._moto.endpoint, self.region, user_agent_extra=QUIET_AGENT)
+        if manifest.transcoders:
+            self._transcoder = _local_transcoder(self.events, self._pump_clients)
         if self._with_pump:
-            invoker = Invoker(self._app, function_prefix=self.prefix, grants=self.grants)
-            self._pump_clients = Clients(self._moto.endpoint, self.region, user_agent_extra=QUIET_AGENT)
             self._pump = EventPump(invoker, self.wires, self._pump_clients, idle_interval=self._idle_interval,
                                    clock=self._clock).start()
             self._moto.on_change(self._pump.poke)
-        self._http = HttpServer(self._app, self.host, self.port, region=self.region, plan=self.plan,
-                                grants=self.grants, function_prefix=self.prefix).start()
+        cdn = LocalCdn(self._pump_clients.s3, [b.name for b in self.provisioned.buckets.values() if b.declaration.cdn])
+        self._http = HttpServer(self._app, region=self.region, plan=self.plan, grants=self.grants,
+                                function_prefix=self.prefix, cdn=cdn, listener=self._listener).start()
+        self._listener = None  # the server owns it now
 
     def _check_admin_password(self, manifest: Manifest) -> tuple[str, bool] | None:
         """``(password, generated)`` when this platform makes the admin account, else None."""
@@ -233,8 +248,17 @@ class LocalPlatform:
         if self._http is not None:
             self._http.stop()
             self._http = None
+        if self._listener is not None:  # the start failed before the server took it
+            self._listener.close()
+            self._listener = None
         if self._pump is not None:
             self._pump.stop()
+        if self._transcoder is not None:
+            from chalicelib.media.transcoders import use_transcoder
+
+            self._transcoder.close()
+            use_transcoder(None)
+            self._transcoder = None
         if self.grants is not None:
             self.grants.uninstall()
             self.grants = None
@@ -276,6 +300,9 @@ class LocalPlatform:
         lines.append("grants       " + ("enforced: each call judged against its function's policy"
                                         if self.grants is not None else "not enforced"))
         lines += [f"  {w.describe()}" for w in self.wires]
+        if self.events is not None:
+            lines += [f"  {name} <- eventbridge pattern (the local bus: the local video transcoder's job events)"
+                      for name in self.events.rules()]
         if self._app is not None:
             pool = self.provisioned.user_pool.declaration if self.provisioned and self.provisioned.user_pool else None
             triggers = {pool.pre_sign_up} if pool is not None and pool.pre_sign_up else set()
@@ -310,6 +337,19 @@ def describe_apis(plan: AppPlan) -> list[str]:
         databases = ", ".join(d.name for d in function.resources("database"))
         lines.append(f"{function.name} <- {len(routes)} routes" + (f" (connects to {databases})" if databases else ""))
     return lines
+
+
+def _local_transcoder(bus: LocalEventBus, clients: Clients) -> LocalTranscoder:
+    """Videos are transcoded in-process (PyAV); each job's end reaches the app's handlers as EventBridge's would.
+
+    The transcoder reads and writes S3 as MediaConvert's role would, not as the submitting
+    function: its calls are made on its own thread, where no function's grants apply.
+    """
+    from chalicelib.media.transcoders import LocalTranscoder, use_transcoder
+
+    transcoder = LocalTranscoder(on_event=bus.put, s3=clients.s3, account=ACCOUNT_ID)
+    use_transcoder(transcoder)
+    return transcoder
 
 
 def _declares_users_table(manifest: Manifest) -> bool:

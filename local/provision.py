@@ -24,13 +24,24 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalicelib.core.declarations import Bucket, Manifest, Queue, Secret, Subscription, Table, Topic, UserPool
-from chalicelib.core.environment import Knobs, Physical, PoolValues, build_environment
+from chalicelib.core.declarations import (
+    Bucket,
+    Manifest,
+    Notification,
+    Queue,
+    Secret,
+    Subscription,
+    Table,
+    Topic,
+    UserPool,
+)
+from chalicelib.core.environment import Knobs, Physical, PoolValues, TranscoderValues, build_environment
 from local.aws import ACCOUNT_ID
 from local.clients import Clients
 from local.tables import create_table_request, enable_ttl
 
 DEFAULT_PREFIX = "social-local-"
+DEFAULT_CDN_URL = "http://127.0.0.1:8000/cdn"  # make dev's; the platform passes its own server's
 LOCAL_STAGE = "local"
 
 
@@ -122,8 +133,13 @@ class Provisioned:
         for tp in self.topics.values():
             lines.append(f"topic   {tp.declaration.name:<16} {tp.arn}")
             lines += [f"{'':<25}{s.describe()}" for s in self.subscriptions if s.topic == tp.declaration.name]
+        cdn_base = {n: v for n, v in self.env.items() if n.endswith("_BUCKET_URL")}
         for b in self.buckets.values():
-            lines.append(f"bucket  {b.declaration.name:<16} {b.name}")
+            extras = [f"-> queue {n.queue.name} ({', '.join(n.events)}, prefix {n.prefix or '(any)'})"
+                      for n in b.declaration.notifications]
+            url = cdn_base.get(b.declaration.url_env_var) if b.declaration.cdn else None
+            extras += [f"served at {url}/<key>"] if url else []
+            lines.append(f"bucket  {b.declaration.name:<16} {b.name}" + (f" {'; '.join(extras)}" if extras else ""))
         for sc in self.secrets.values():
             lines.append(f"secret  {sc.declaration.name:<16} {sc.arn}")
         if self.user_pool is not None:
@@ -134,8 +150,11 @@ class Provisioned:
 
 
 def provision(manifest: Manifest, clients: Clients, *, prefix: str = DEFAULT_PREFIX,
-              visibility_timeout: int | None = None, secret_values: Mapping[str, str] = {}) -> Provisioned:
+              visibility_timeout: int | None = None, secret_values: Mapping[str, str] = {},
+              cdn_url: str = DEFAULT_CDN_URL) -> Provisioned:
     """Create everything ``manifest`` declares; ``visibility_timeout`` caps every queue's (tests use 1-2 s).
+
+    ``cdn_url`` is where the local HTTP server serves ``cdn`` buckets (``<cdn_url>/<bucket>/<key>``).
 
     A declared secret gets ``secret_values[name]`` when given, else a random value, as the stack does.
     """
@@ -155,11 +174,11 @@ def provision(manifest: Manifest, clients: Clients, *, prefix: str = DEFAULT_PRE
             result.subscriptions.append(_subscribe(clients, result.queues[queue.name],
                                                    result.topics[subscription.topic.name], subscription))
     for bucket in manifest.buckets:
-        result.buckets[bucket.name] = _bucket(clients, bucket, prefix + bucket.name)
+        result.buckets[bucket.name] = _bucket(clients, bucket, prefix + bucket.name, result.queues)
     if manifest.user_pool is not None:
         pool = _user_pool(clients, manifest.user_pool, prefix + manifest.user_pool.name, function_prefix=prefix)
         result.user_pool = pool
-    result.env = local_environment(manifest, result)
+    result.env = local_environment(manifest, result, cdn_url=cdn_url)
     return result
 
 
@@ -173,11 +192,15 @@ def _secret(clients: Clients, name: str, value: str) -> str:
         return str(manager.create_secret(Name=name, SecretString=value)["ARN"])
 
 
-def local_environment(manifest: Manifest, provisioned: Provisioned) -> dict[str, str]:
+def local_environment(manifest: Manifest, provisioned: Provisioned, *,
+                      cdn_url: str = DEFAULT_CDN_URL) -> dict[str, str]:
     """The runtime's variables for what was provisioned, built as the stack builds its own.
 
     Sign-ups are confirmed at once; the other knobs keep the runtime's defaults unless the
-    process environment sets them. ``DATABASE_URL`` is set by the platform.
+    process environment sets them. ``DATABASE_URL`` is set by the platform. ``cdn_url`` is where
+    the local HTTP server serves ``cdn`` buckets (``<cdn_url>/<bucket>/<key>``: ``local.cdn``).
+    A transcoder gets moto-style role and queue ARNs (``transcoder_arns``): the local transcoder
+    runs jobs itself and never reads them, the local grants judge ``transcode`` against them.
     """
     pool = provisioned.user_pool
     physical = Physical[str](
@@ -185,11 +208,20 @@ def local_environment(manifest: Manifest, provisioned: Provisioned) -> dict[str,
         queues={n: q.url for n, q in provisioned.queues.items()},
         topics={n: t.arn for n, t in provisioned.topics.items()},
         buckets={n: b.name for n, b in provisioned.buckets.items()},
+        bucket_urls={n: f"{cdn_url}/{b.name}" for n, b in provisioned.buckets.items() if b.declaration.cdn},
+        transcoders={t.name: transcoder_arns(provisioned.prefix, provisioned.region, t.name)
+                     for t in manifest.transcoders},
         secrets={n: s.arn for n, s in provisioned.secrets.items()},
         user_pool=PoolValues(id=pool.pool_id, client_id=pool.client_id, jwks_url=pool.jwks_url, issuer=pool.issuer)
         if pool is not None else None,
     )
     return build_environment(manifest, physical, Knobs(stage=LOCAL_STAGE, auto_confirm_signup=True))
+
+
+def transcoder_arns(prefix: str, region: str, name: str) -> TranscoderValues[str]:
+    """The moto-style role and MediaConvert queue ARNs of a local transcoder (nothing is created)."""
+    return TranscoderValues(role_arn=f"arn:aws:iam::{ACCOUNT_ID}:role/{prefix}{name}-transcoder",
+                            queue_arn=f"arn:aws:mediaconvert:{region}:{ACCOUNT_ID}:queues/{prefix}{name}")
 
 
 def _table(clients: Clients, table: Table, name: str) -> ProvisionedTable:
@@ -234,7 +266,7 @@ def _subscribe(clients: Clients, queue: ProvisionedQueue, topic: ProvisionedTopi
     return ProvisionedSubscription(subscription, queue.declaration.name, topic.declaration.name, str(arn))
 
 
-def _bucket(clients: Clients, bucket: Bucket, name: str) -> ProvisionedBucket:
+def _bucket(clients: Clients, bucket: Bucket, name: str, queues: Mapping[str, ProvisionedQueue]) -> ProvisionedBucket:
     config: dict[str, Any] = {}
     if clients.region != "us-east-1":
         config["CreateBucketConfiguration"] = {"LocationConstraint": clients.region}
@@ -243,7 +275,18 @@ def _bucket(clients: Clients, bucket: Bucket, name: str) -> ProvisionedBucket:
         clients.s3.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": [{
             "AllowedOrigins": list(bucket.cors_origins), "AllowedMethods": ["GET", "PUT", "POST", "HEAD"],
             "AllowedHeaders": ["*"], "ExposeHeaders": ["ETag"], "MaxAgeSeconds": 3000}]})
+    if bucket.notifications:  # moto sends an ``s3:TestEvent`` to each queue first, as S3 does
+        clients.s3.put_bucket_notification_configuration(Bucket=name, NotificationConfiguration={
+            "QueueConfigurations": [_queue_configuration(n, queues[n.queue.name].arn) for n in bucket.notifications]})
     return ProvisionedBucket(bucket, name)
+
+
+def _queue_configuration(notification: Notification, queue_arn: str) -> dict[str, Any]:
+    entry: dict[str, Any] = {"Id": f"to-{notification.queue.name}", "QueueArn": queue_arn,
+                             "Events": list(notification.events)}
+    if notification.prefix:
+        entry["Filter"] = {"Key": {"FilterRules": [{"Name": "prefix", "Value": notification.prefix}]}}
+    return entry
 
 
 def _user_pool(clients: Clients, pool: UserPool, name: str, function_prefix: str) -> ProvisionedUserPool:

@@ -192,8 +192,12 @@ def _arn(clients: Clients, url: str) -> str:
 
 
 def _notify(clients: Clients, bucket: str, configs: list[tuple[str, S3Trigger, str]]) -> None:
-    """One notification configuration per bucket (S3 replaces it whole), one entry per handler."""
-    entries: list[dict[str, Any]] = []
+    """One notification configuration per bucket (S3 replaces it whole), one entry per handler.
+
+    The declared notifications (``local.provision``) are kept: they are read back and extended.
+    """
+    current = clients.s3.get_bucket_notification_configuration(Bucket=bucket)
+    entries: list[dict[str, Any]] = list(current.get("QueueConfigurations") or [])
     for name, trigger, arn in configs:
         entry: dict[str, Any] = {"Id": name, "QueueArn": arn, "Events": list(trigger.events)}
         rules = [{"Name": rule, "Value": value}

@@ -14,6 +14,8 @@ from chalicelib.feed.handlers import timelines
 from chalicelib.feed.routes import router as feed
 from chalicelib.ledger.handlers import ledger_events
 from chalicelib.ledger.routes import router as wallet
+from chalicelib.media.handlers import media_pipeline
+from chalicelib.media.routes import router as media
 from chalicelib.meta.routes import router as meta
 from chalicelib.posts.handlers import cleanup
 from chalicelib.posts.routes import router as posts
@@ -24,9 +26,9 @@ from chalicelib.users.routes import router as users
 install_tracing()
 app = Chalice(app_name="social")
 
-for router in (meta, auth, users, posts, feed, wallet):
+for router in (meta, auth, users, posts, feed, wallet, media):
     app.register_blueprint(router.blueprint, url_prefix="/v1")
-for handlers in (events, timelines, cleanup, ledger_events, sign_up_triggers):
+for handlers in (events, timelines, cleanup, ledger_events, sign_up_triggers, media_pipeline):
     app.register_blueprint(handlers)
 
 # Every authenticated route checks that the token's account owns its username's profile.

@@ -119,6 +119,15 @@ def test_wildcards_as_the_stack_writes_them_and_an_explicit_deny_wins() -> None:
     assert not policy.allows("s3:PutObject", "arn:aws:s3:::b/any/key")
 
 
+def test_a_conditional_statement_is_ignored_for_calls_it_does_not_cover_and_refused_for_those_it_does() -> None:
+    pass_role = {"Sid": "PassRole", "Effect": "Allow", "Action": "iam:PassRole", "Resource": "arn:aws:iam::1:role/r",
+                 "Condition": {"StringEquals": {"iam:PassedToService": "mediaconvert.amazonaws.com"}}}
+    policy = _policy([pass_role, {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}])
+    assert policy.allows("s3:GetObject", "arn:aws:s3:::b/k")
+    with pytest.raises(UnmappedCallError, match="Condition"):
+        policy.allows("iam:PassRole", "arn:aws:iam::1:role/r")
+
+
 def test_an_unmapped_call_inside_a_function_is_refused_loudly() -> None:
     with pytest.raises(UnmappedCallError, match=r"function 'f' called sqs ListQueues .*local/grants.py"):
         _policy([]).judge("sqs", "ListQueues", {}, REGION)

@@ -6,14 +6,14 @@ from chalicelib.core.declarations import uses
 from chalicelib.core.pagination import Page, next_cursor
 from chalicelib.core.routes import Call, Router
 from chalicelib.feed.reader import feed_page
-from chalicelib.posts.views import Post
-from chalicelib.resources import POSTS, TIMELINE
+from chalicelib.posts.views import Post, posts_with_media
+from chalicelib.resources import MEDIA, POSTS, TIMELINE
 
 router = Router(__name__, tag="feed")
 
 
 @router.route("/feed", "GET", response=Page[Post])
-@uses(TIMELINE.read(), POSTS.read())
+@uses(TIMELINE.read(), POSTS.read(), MEDIA.read())
 def feed(call: Call[None]) -> Page[Post]:
     """Posts of the accounts you follow and your own, newest first."""
     reader = call.principal.username
@@ -24,4 +24,4 @@ def feed(call: Call[None]) -> Page[Post]:
     else:
         page = feed_page(reader, limit, None, None)
     cursor = next_cursor(scope, {"before": page.last, "stars": page.stars} if page.last else None)
-    return Page[Post](items=[Post.of(p) for p in page.posts], next_cursor=cursor)
+    return Page[Post](items=posts_with_media(page.posts), next_cursor=cursor)

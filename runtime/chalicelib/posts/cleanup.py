@@ -1,10 +1,11 @@
-"""When a post is deleted, its likes and comments go too (its counters went with it)."""
+"""When a post is deleted, its likes, comments and media go too (its counters went with it)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from chalicelib.core.batches import delete_many
+from chalicelib.media.pipeline import remove_post_media
 from chalicelib.posts.models import InteractionModel
 
 PAGE = 1000
@@ -22,4 +23,6 @@ def remove_interactions(post_id: str) -> int:
 
 def handle(message: dict[str, Any]) -> None:
     if message.get("type") == "post.deleted":
-        remove_interactions(message["data"]["post_id"])
+        data = message["data"]
+        remove_interactions(data["post_id"])
+        remove_post_media(data["post_id"], data["author"])

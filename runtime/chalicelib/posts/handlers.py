@@ -9,13 +9,13 @@ from chalice.app import Blueprint, SQSEvent
 from chalicelib.core.declarations import uses
 from chalicelib.core.messages import each_message
 from chalicelib.posts.cleanup import handle
-from chalicelib.resources import INTERACTIONS, POST_CLEANUP
+from chalicelib.resources import INTERACTIONS, MEDIA, MEDIA_FILES, POST_CLEANUP, UPLOADS
 
 cleanup = Blueprint(__name__)
 
 
 @cleanup.on_sqs_message(queue=POST_CLEANUP.name, batch_size=10)
-@uses(INTERACTIONS.read_write(), POST_CLEANUP.consume())
+@uses(INTERACTIONS.read_write(), POST_CLEANUP.consume(), MEDIA.read_write(), MEDIA_FILES.write(), UPLOADS.write())
 def clean_up_posts(event: SQSEvent) -> dict[str, Any]:
-    """Delete the likes and comments of deleted posts."""
+    """Delete the likes, comments and media of deleted posts."""
     return each_message(event, handle)

@@ -6,31 +6,31 @@ from chalicelib.core.declarations import uses
 from chalicelib.core.pagination import Page, next_cursor
 from chalicelib.core.routes import Call, Reply, Router
 from chalicelib.posts import service
-from chalicelib.posts.views import Comment, LikeState, NewComment, NewPost, Post, PostEdit
-from chalicelib.resources import IDEMPOTENCY, INTERACTIONS, POSTS, USERS
+from chalicelib.posts.views import Comment, LikeState, NewComment, NewPost, Post, PostEdit, post_with_media
+from chalicelib.resources import IDEMPOTENCY, INTERACTIONS, MEDIA, POSTS, USERS
 
 router = Router(__name__, tag="posts")
 
 
 @router.route("/posts", "POST", body=NewPost, response=Post, status=201, idempotent=True)
-@uses(POSTS.read_write(), USERS.read_write(), IDEMPOTENCY.read_write())
+@uses(POSTS.read_write(), USERS.read_write(), IDEMPOTENCY.read_write(), MEDIA.read_write())
 def create_post(call: Call[NewPost]) -> Post:
-    """Publish a post; hashtags and mentions of existing users are parsed from the content."""
-    return Post.of(service.create_post(call.principal, call.body.content, call.body.media_ids))
+    """Publish a post with up to 4 of your media (pending ones too); hashtags and mentions are parsed."""
+    return post_with_media(service.create_post(call.principal, call.body.content, call.body.media_ids))
 
 
 @router.route("/posts/{post_id}", "GET", response=Post, errors=(404,))
-@uses(POSTS.read())
+@uses(POSTS.read(), MEDIA.read())
 def read_post(call: Call[None], post_id: str) -> Post:
     """One post."""
-    return Post.of(service.get_post(post_id))
+    return post_with_media(service.get_post(post_id))
 
 
 @router.route("/posts/{post_id}", "PATCH", body=PostEdit, response=Post, errors=(403, 404))
-@uses(POSTS.read_write(), USERS.read())
+@uses(POSTS.read_write(), USERS.read(), MEDIA.read())
 def edit_post(call: Call[PostEdit], post_id: str) -> Post:
     """Change a post's content: its author only."""
-    return Post.of(service.edit_post(call.principal, post_id, call.body.content))
+    return post_with_media(service.edit_post(call.principal, post_id, call.body.content))
 
 
 @router.route("/posts/{post_id}", "DELETE", status=204, errors=(403, 404))

@@ -21,6 +21,7 @@ from chalicelib.core.pagination import split_page
 from chalicelib.core.tokens import Principal
 from chalicelib.core.transactions import Cancelled, Delete, Operation, Put, Update, transact
 from chalicelib.core.usertext import is_blank
+from chalicelib.media.service import attach_updates, claim_for_post
 from chalicelib.posts.models import COMMENT, LIKE, InteractionModel, PostModel
 from chalicelib.posts.text import hashtags, mentions
 from chalicelib.users.models import UserModel
@@ -57,19 +58,26 @@ def _with_profile(principal: Principal, change: Callable[[], None], profile_inde
 
 
 def create_post(principal: Principal, content: str, media_ids: list[str]) -> PostModel:
+    """A new post; its media (at most 4 of the author's own, not failed) are attached in the same transaction."""
     content = _checked_content(content)
-    if media_ids:  # media uploads are not part of the API yet: no id can be one of yours
-        raise Unprocessable("unknown_media", "media_ids must name your own uploaded media",
-                            details=[{"field": "media_ids", "problem": "unknown media"}])
+    media = claim_for_post(principal.username, media_ids)
     now = _now()
-    post = PostModel(new_id(now), author=principal.username, content=content, media_ids=[],
+    post = PostModel(new_id(now), author=principal.username, content=content, media_ids=list(media_ids),
                      hashtags=hashtags(content), mentions=_known_mentions(content), likes_count=0,
                      comments_count=0, created_at=now)
     author = UserModel(principal.username)
-    _with_profile(principal, lambda: transact([
+    operations: list[Operation] = [
         Put(post, condition=PostModel.post_id.does_not_exist()),
         Update(author, [UserModel.posts_count.add(1)], condition=UserModel.username.exists()),
-    ]), profile_index=1)
+        *attach_updates(principal.username, media, f"post:{post.post_id}"),
+    ]
+    try:
+        _with_profile(principal, lambda: transact(operations), profile_index=1)
+    except Cancelled as cancelled:  # a media failed or was attached elsewhere since it was checked
+        if any(cancelled.failed(2 + i) for i in range(len(media))):
+            raise Unprocessable("invalid_media", "a media changed meanwhile: it failed or is attached already",
+                                details=[{"field": "media_ids", "problem": "no longer attachable"}]) from cancelled
+        raise
     return post
 
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from pydantic import Field
 
+from chalicelib.core.batches import get_many
 from chalicelib.core.schema import RequestBody, ResponseBody
 from chalicelib.core.usertext import MultiLineText
+from chalicelib.media.models import MediaModel
+from chalicelib.media.views import Media
 from chalicelib.posts.models import COMMENT, InteractionModel, PostModel
 
 MAX_CONTENT = 2000
@@ -30,7 +34,7 @@ class Post(ResponseBody):
     id: str
     author: str
     content: str
-    media: list[str]
+    media: list[Media]
     likes_count: int
     comments_count: int
     created_at: datetime
@@ -39,11 +43,23 @@ class Post(ResponseBody):
     mentions: list[str]
 
     @classmethod
-    def of(cls, post: PostModel) -> Post:
-        return cls(id=post.post_id, author=post.author, content=post.content, media=list(post.media_ids or []),
+    def of(cls, post: PostModel, media: Mapping[str, MediaModel]) -> Post:
+        """``media``: the rows of (at least) this post's media; one removed meanwhile is left out."""
+        attached = [Media.of(media[m]) for m in post.media_ids or [] if m in media]
+        return cls(id=post.post_id, author=post.author, content=post.content, media=attached,
                    likes_count=int(post.likes_count), comments_count=int(post.comments_count),
                    created_at=post.created_at, edited_at=post.edited_at, hashtags=list(post.hashtags or []),
                    mentions=list(post.mentions or []))
+
+
+def posts_with_media(posts: Sequence[PostModel]) -> list[Post]:
+    """The wire form of a page of posts: one BatchGetItem for all their media (none when they have none)."""
+    media = get_many(MediaModel, [m for post in posts for m in post.media_ids or []])
+    return [Post.of(post, media) for post in posts]
+
+
+def post_with_media(post: PostModel) -> Post:
+    return posts_with_media([post])[0]
 
 
 class Comment(ResponseBody):

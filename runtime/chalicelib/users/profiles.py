@@ -13,7 +13,9 @@ from pynamodb.expressions.update import Action
 from chalicelib.auth.rules import is_username
 from chalicelib.core.errors import Conflict, NotFound, Unauthorized, Unprocessable
 from chalicelib.core.tokens import Principal
+from chalicelib.core.transactions import Cancelled, Update, transact
 from chalicelib.core.usertext import is_blank
+from chalicelib.media.service import avatar_key, avatar_updates, claim_avatar, release_avatar
 from chalicelib.users.models import UserModel
 
 
@@ -92,7 +94,7 @@ class ProfileUpdate:
 
 
 def update_profile(username: str, user_id: str, change: ProfileUpdate) -> UserModel:
-    """Apply ``change``; an avatar needs an uploaded image, which the API does not take yet."""
+    """Apply ``change``; an avatar must be the user's own processed image (422 ``invalid_media`` otherwise)."""
     profile = get_or_create_profile(username, user_id)
     actions: list[Action] = []
     if change.display_name is not None:
@@ -102,11 +104,31 @@ def update_profile(username: str, user_id: str, change: ProfileUpdate) -> UserMo
         actions.append(UserModel.display_name.set(change.display_name))
     if change.bio is not None:
         actions.append(UserModel.bio.set(change.bio))
+    previous = profile.avatar
     if change.avatar is None:
         actions.append(UserModel.avatar.remove())
     elif change.avatar != KEEP:
-        raise Unprocessable("unknown_media", "avatar_media_id must name your own uploaded image",
-                            details=[{"field": "avatar_media_id", "problem": "unknown media"}])
+        updated = _with_avatar(profile, actions, change.avatar)
+        if previous != updated.avatar:
+            release_avatar(profile.username, previous)
+        return updated
     if actions:
         profile.update(actions=actions)
+    if change.avatar is None:
+        release_avatar(profile.username, previous)
     return profile
+
+
+def _with_avatar(profile: UserModel, actions: list[Action], media_id: str) -> UserModel:
+    """Set the avatar (the user's own ready image, stored as its variant's key) with the other changes."""
+    media = claim_avatar(profile.username, media_id)
+    actions = [*actions, UserModel.avatar.set(avatar_key(media))]
+    try:
+        transact([Update(UserModel(profile.username), actions, condition=UserModel.username.exists()),
+                  *avatar_updates(profile.username, media)])
+    except Cancelled as cancelled:
+        if cancelled.failed(1):
+            raise Unprocessable("invalid_media", "the avatar media changed meanwhile",
+                                details=[{"field": "avatar_media_id", "problem": "no longer usable"}]) from cancelled
+        raise
+    return UserModel.get(profile.username, consistent_read=True)

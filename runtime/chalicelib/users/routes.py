@@ -11,8 +11,8 @@ from chalicelib.core.routes import Call, Router
 from chalicelib.core.schema import RequestBody, ResponseBody
 from chalicelib.core.usertext import MultiLineText
 from chalicelib.posts import service as posts
-from chalicelib.posts.views import Post
-from chalicelib.resources import FOLLOWS, POSTS, TIMELINE, USERS
+from chalicelib.posts.views import Post, posts_with_media
+from chalicelib.resources import FOLLOWS, MEDIA, POSTS, TIMELINE, USERS
 from chalicelib.users import graph
 from chalicelib.users.models import UserModel
 from chalicelib.users.profiles import KEEP, ProfileUpdate, get_or_create_profile, get_profile, update_profile
@@ -42,7 +42,7 @@ def me(call: Call[None]) -> Profile:
 
 
 @router.route("/users/me", "PATCH", body=ProfileChange, response=Profile)
-@uses(USERS.read_write())
+@uses(USERS.read_write(), MEDIA.read_write())
 def change_me(call: Call[ProfileChange]) -> Profile:
     """Change the caller's display name, bio or avatar (``null`` removes the avatar)."""
     body, given = call.body, call.body.model_fields_set
@@ -102,12 +102,12 @@ def following(call: Call[None], username: str) -> Page[Profile]:
 
 
 @router.route("/users/{username}/posts", "GET", response=Page[Post], errors=(404,))
-@uses(USERS.read(), POSTS.read())
+@uses(USERS.read(), POSTS.read(), MEDIA.read())
 def user_posts(call: Call[None], username: str) -> Page[Post]:
     """A user's posts, newest first."""
     get_profile(username)
     scope = f"posts:{username}"
     limit, position = call.page_request(scope)
     page, last = posts.posts_by(username, limit, position.get("before"))
-    return Page[Post](items=[Post.of(p) for p in page],
+    return Page[Post](items=posts_with_media(page),
                       next_cursor=next_cursor(scope, {"before": last} if last else None))

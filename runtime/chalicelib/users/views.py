@@ -9,6 +9,7 @@ from pydantic import Field
 
 from chalicelib.core.schema import ResponseBody
 from chalicelib.core.usertext import SingleLineText
+from chalicelib.media.service import media_url
 from chalicelib.users.models import UserModel
 
 # One display-name rule for registration and profile changes: one line, 1-50 characters, not blank.
@@ -28,6 +29,6 @@ class Profile(ResponseBody):
     @classmethod
     def of(cls, user: UserModel) -> Profile:
         return cls(username=user.username, display_name=user.display_name, bio=user.bio or "",
-                   avatar=user.avatar, followers_count=int(user.followers_count),
+                   avatar=media_url(user.avatar) if user.avatar else None, followers_count=int(user.followers_count),
                    following_count=int(user.following_count), posts_count=int(user.posts_count),
                    created_at=user.created_at)
