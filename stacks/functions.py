@@ -27,6 +27,7 @@ import pulumi_aws as aws
 from chalicelib.core.declarations import Database
 from chalicelib.core.environment import DATABASE_ADMIN_SECRET_ARN, DATABASE_VARIABLES, database_environment
 from stacks.appgraph import ApiTrigger, AppGraphError, AppPlan, FunctionPlan, SqsTrigger
+from stacks.code import CodeLocation
 from stacks.database import DatabaseEndpoint
 from stacks.migrations import invoke_database_lifecycle, invoke_migrations, migrators
 from stacks.network import VpcPlacement
@@ -76,7 +77,7 @@ class FunctionsArgs:
 
     settings: StackSettings
     plan: AppPlan
-    code: pulumi.Archive
+    code: CodeLocation
     environment: Mapping[str, pulumi.Input[str]]
     arns: ResourceArnInputs
     databases: tuple[Database, ...] = ()
@@ -226,7 +227,9 @@ class Functions(pulumi.ComponentResource):
             role=role.arn,
             runtime=settings.lambda_runtime,
             handler=function.handler,
-            code=args.code,
+            s3_bucket=args.code.bucket,
+            s3_key=args.code.key,
+            source_code_hash=args.code.sha256,
             memory_size=settings.lambda_memory_mb if function.trigger.kind == "api" else settings.worker_memory_mb,
             timeout=timeout_of(function, settings, migrator),
             tracing_config=aws.lambda_.FunctionTracingConfigArgs(mode="Active" if settings.tracing else "PassThrough"),

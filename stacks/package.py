@@ -18,6 +18,8 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import base64
+import hashlib
 import json
 import subprocess
 import sys
@@ -60,6 +62,7 @@ class LambdaPackage:
 
     archive: pulumi.Archive
     path: Path | None
+    sha256: bytes = b""  # of the zip's bytes (or of the placeholder's text): names the uploaded object
 
     @classmethod
     def load(cls, settings: StackSettings, runtime: Path = RUNTIME) -> LambdaPackage:
@@ -67,27 +70,47 @@ class LambdaPackage:
         path = path if path.is_absolute() else ROOT / path
         problem = _problem(path, settings.lambda_runtime, runtime)
         if problem is None:
-            return cls(pulumi.FileArchive(str(path)), path)
+            return cls(pulumi.FileArchive(str(path)), path, _file_sha256(path))
         message = f"{problem}: run `make package` (or set social:lambdaPackage)"
         if not pulumi.runtime.is_dry_run():
             raise PackageError(message)
         pulumi.log.warn(message + "; previewing anyway")
         if path.is_file():
-            return cls(pulumi.FileArchive(str(path)), path)
-        return cls(pulumi.AssetArchive({"MISSING_PACKAGE.txt": pulumi.StringAsset(message)}), None)
+            return cls(pulumi.FileArchive(str(path)), path, _file_sha256(path))
+        return cls(pulumi.AssetArchive({"MISSING_PACKAGE.txt": pulumi.StringAsset(message)}), None,
+                   hashlib.sha256(message.encode()).digest())
 
     @classmethod
     def sources_only(cls, app_name: str) -> LambdaPackage:
         """For an app other than ``runtime/``'s (tests' fixture apps): no archive holds it, so a placeholder
         is deployed and migrations are hashed from their source folders."""
         note = f"the app {app_name!r} is not the runtime's: rendered without a package"
-        return cls(pulumi.AssetArchive({"NO_PACKAGE.txt": pulumi.StringAsset(note)}), None)
+        return cls(pulumi.AssetArchive({"NO_PACKAGE.txt": pulumi.StringAsset(note)}), None,
+                   hashlib.sha256(note.encode()).digest())
+
+    @property
+    def object_key(self) -> str:
+        """Where the archive goes in the code bucket: a new key per content, so new code is a new object."""
+        return f"lambda/{self.sha256.hex()}.zip"
+
+    @property
+    def code_sha256(self) -> str:
+        """Lambda's CodeSha256 of the archive (base64 of its SHA-256): what ``source_code_hash`` compares."""
+        return base64.b64encode(self.sha256).decode()
 
     def scripts_hash(self, database: Database, runtime: Path = RUNTIME) -> str:
         """The database's migrations as deployed (from the archive), else as in the source tree."""
         if self.path is not None:
             return archive_scripts_hash(self.path, database.migrations)
         return scripts_hash(scripts_folder(database, runtime))
+
+
+def _file_sha256(path: Path) -> bytes:
+    digest = hashlib.sha256()
+    with path.open("rb") as archive:
+        for block in iter(lambda: archive.read(1 << 20), b""):
+            digest.update(block)
+    return digest.digest()
 
 
 def _problem(path: Path, runtime_name: str, runtime: Path) -> str | None:

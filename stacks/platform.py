@@ -18,6 +18,7 @@ from chalicelib.core.environment import Knobs, Physical, PoolValues, TranscoderV
 from stacks.account_ref import AccountReference
 from stacks.api import RestApi, RestApiArgs
 from stacks.appgraph import AppPlan, plan_app
+from stacks.code import CODE_BUCKET, LambdaCode, LambdaCodeArgs
 from stacks.data import Data, DataArgs
 from stacks.database import DatabaseEndpoint, Databases, DatabasesArgs, SharedDatabases, SharedDatabasesArgs
 from stacks.functions import Functions, FunctionsArgs, ResourceArnInputs
@@ -70,7 +71,10 @@ class Platform(pulumi.ComponentResource):
         # dev and prod mail their users (confirmation codes) through the account's SES identity.
         mail = (None if settings.auto_confirm_signup
                 else MailSender(source_arn=account.mail_identity_arn, from_address=account.mail_from))
-        storage = Storage(namer.name("storage"), StorageArgs(settings, manifest.buckets), child)
+        # The declared buckets and the stack's code bucket (not the app's: no variable, no grant names it).
+        storage = Storage(namer.name("storage"), StorageArgs(settings, (*manifest.buckets, CODE_BUCKET)), child)
+        code = LambdaCode(namer.name("lambda-code"), LambdaCodeArgs(settings, args.package,
+                                                                    storage.buckets[CODE_BUCKET.name]), child)
         # Buckets whose uploads are processed (they notify a queue) are the ones clients upload to.
         uploads = [storage.buckets[b.name].arn for b in manifest.buckets if b.notifications]
         identity = (Identity(namer.name("identity"), IdentityArgs(settings, manifest.user_pool, mail, uploads), child)
@@ -109,7 +113,7 @@ class Platform(pulumi.ComponentResource):
         migrating = migrators(self.plan, manifest.databases)
         scripts = {d.name: args.package.scripts_hash(d) for d in manifest.databases if d.name in migrating}
         functions = Functions(namer.name("functions"), FunctionsArgs(
-            settings, self.plan, args.package.archive, environment, arns, databases=manifest.databases,
+            settings, self.plan, code.location, environment, arns, databases=manifest.databases,
             endpoints=endpoints, placement=placement, migration_scripts=scripts), child)
         if identity is not None:
             identity.allow_triggers(functions.functions)

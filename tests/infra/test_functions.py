@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from typing import Any
 from unittest import mock
 
@@ -261,3 +262,18 @@ def test_each_queue_and_stream_handler_is_mapped_to_its_own_source(stack: str, a
             assert mapping["eventSourceArn"] == arn_of(queue), function.name
         assert mapping["batchSize"] == trigger.batch_size, function.name
         assert mapping["functionResponseTypes"] == ["ReportBatchItemFailures"], function.name
+
+
+def test_every_function_runs_the_one_uploaded_package(any_rendering: Rendering) -> None:
+    # One object in the stack's code bucket, named by the archive's hash: uploaded once, not once per function
+    # (and from S3 the 50 MB limit of a zip in the request does not apply).
+    [archive] = any_rendering.of_type("aws:s3/bucketObjectv2:BucketObjectv2")
+    [bucket] = [b for b in any_rendering.of_type("aws:s3/bucket:Bucket") if b.outputs["id"] == archive.inputs["bucket"]]
+    assert bucket.name.endswith("-lambda-code")
+    assert re.fullmatch(r"lambda/[0-9a-f]{64}\.zip", archive.inputs["key"])
+    functions = any_rendering.of_type(FUNCTION)
+    assert functions and {(f.inputs["s3Bucket"], f.inputs["s3Key"]) for f in functions} == {
+        (archive.inputs["bucket"], archive.inputs["key"])}
+    assert all("code" not in f.inputs and f.inputs["sourceCodeHash"] for f in functions)
+    # Nothing in the app may touch it: no function's environment names it.
+    assert all(archive.inputs["bucket"] not in json.dumps(f.inputs["environment"]) for f in functions)
