@@ -192,7 +192,7 @@ def test_the_database_path_is_functions_to_proxy_to_database_on_5432_only(stack:
         assert "ingress" not in group.inputs and "egress" not in group.inputs
 
 
-def _where(rendering: Rendering) -> dict[str, Any]:
+def _where(rendering: Rendering, stack: str) -> dict[str, Any]:
     """The subnets, security group, host, database name and secret a connect-granted function must get."""
     if rendering.of_type(INSTANCE):
         [instance] = rendering.of_type(INSTANCE)
@@ -203,7 +203,7 @@ def _where(rendering: Rendering) -> dict[str, Any]:
                 "name": instance.inputs["dbName"], "secret": _secret(instance)}
     shared = _shared(rendering)
     [own_secret] = [s for s in rendering.of_type(SECRET) if s.name.endswith("-db-secret")]
-    [database] = _app_of(rendering.stack if rendering.stack.startswith("fixture") else "x")[1].databases
+    [database] = _app_of(stack)[1].databases
     return {"subnets": set(shared["network"]["privateSubnetIds"]),
             "group": shared["network"]["functionsSecurityGroupId"], "host": shared["database"]["host"],
             "name": shared_database_name(database, rendering.stack), "secret": own_secret.outputs["arn"]}
@@ -215,7 +215,7 @@ def test_exactly_the_connect_granted_functions_run_in_the_vpc_with_the_database_
     rendering: Rendering = request.getfixturevalue(stack)
     app, manifest = _app_of(stack)
     connecting = {f.name for f in plan_app(app, manifest).functions if f.resources("database")}
-    where = _where(rendering) if not stack.startswith("fixture") else _where_fixture(rendering, stack)
+    where = _where(rendering, stack)
     in_vpc = set()
     for function in rendering.of_type(FUNCTION):
         variables = function.inputs["environment"]["variables"]
@@ -231,16 +231,6 @@ def test_exactly_the_connect_granted_functions_run_in_the_vpc_with_the_database_
             "DATABASE_NAME": where["name"], "DATABASE_SECRET_ARN": where["secret"]}
     assert in_vpc == {function_named(rendering, name).inputs["name"] for name in connecting}
     assert connecting, "the app has no function that connects to its database"
-
-
-def _where_fixture(rendering: Rendering, stack: str) -> dict[str, Any]:
-    if stack == "fixture_prod":
-        return _where(rendering)
-    shared = _shared(rendering)
-    [own_secret] = [s for s in rendering.of_type(SECRET) if s.name.endswith("-db-secret")]
-    return {"subnets": set(shared["network"]["privateSubnetIds"]),
-            "group": shared["network"]["functionsSecurityGroupId"], "host": shared["database"]["host"],
-            "name": shared_database_name(fixture_app.VAULT, rendering.stack), "secret": own_secret.outputs["arn"]}
 
 
 def _readers(rendering: Rendering, secret: str) -> set[str]:
@@ -265,7 +255,7 @@ def test_the_secret_is_readable_only_by_connect_granted_functions_and_the_proxy(
     plan = plan_app(app, manifest)
     connecting = {f.name for f in plan.functions if f.resources("database")}
     roles = {function_named(rendering, name).inputs["role"].rsplit("/", 1)[-1] for name in connecting}
-    secret = (_where(rendering) if not stack.startswith("fixture") else _where_fixture(rendering, stack))["secret"]
+    secret = _where(rendering, stack)["secret"]
     if stack in OWN:
         proxy_role = next(r for r in rendering.of_type("aws:iam/role:Role") if "-proxy-role-" in r.inputs["name"])
         assert _readers(rendering, secret) == roles | {proxy_role.outputs["id"]}
