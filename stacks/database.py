@@ -30,6 +30,7 @@ import pulumi_random as random
 
 from chalicelib.core.declarations import Database
 from stacks.network import POSTGRES_PORT, Network
+from stacks.secrets import recovery_window_days
 from stacks.settings import StackSettings
 
 LOG_EXPORTS = ("postgresql", "upgrade")
@@ -305,7 +306,7 @@ class SharedDatabases(pulumi.ComponentResource):
                 namer.name(f"{logical}-db-secret"),
                 name=namer.name(f"{logical}-db-credentials", 512),
                 description=f"the login role of {own} in the shared database server",
-                recovery_window_in_days=0 if settings.is_preview else 7,
+                recovery_window_in_days=recovery_window_days(settings),
                 tags=namer.tags(component="database", database=logical),
                 opts=child,
             )

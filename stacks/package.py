@@ -30,11 +30,10 @@ from pathlib import Path
 import pulumi
 
 from chalicelib.core.declarations import Database
-from stacks.migrations import archive_scripts_hash, scripts_folder, scripts_hash
+from stacks.migrations import RUNTIME, archive_scripts_hash, scripts_folder, scripts_hash
 from stacks.settings import StackSettings
 
-ROOT = Path(__file__).resolve().parents[1]
-RUNTIME = ROOT / "runtime"
+ROOT = RUNTIME.parent
 MANIFEST_NAME = "package.json"
 # Chalice's own state, never packaged.
 UNPACKAGED = frozenset({"deployments", "deployed"})

@@ -31,6 +31,12 @@ from stacks.settings import StackSettings
 RECOVERY_DAYS = 7  # dev and prod: a deleted secret can be restored for a week
 
 
+def recovery_window_days(settings: StackSettings) -> int:
+    """How long a deleted secret of this stack can be restored: none in a preview, which is destroyed and
+    re-created under the same names (a secret waiting out its window blocks its name)."""
+    return 0 if settings.is_preview else RECOVERY_DAYS
+
+
 @dataclass(frozen=True)
 class SecretsArgs:
     """The environment and the declared secrets."""
@@ -58,7 +64,7 @@ class Secrets(pulumi.ComponentResource):
                 name=namer.name(declared.name, 512),
                 description=f"{declared.name}: read by the functions granted {declared.name}.read(); "
                             "rotate with put-secret-value (the previous value stays valid)",
-                recovery_window_in_days=0 if settings.is_preview else RECOVERY_DAYS,
+                recovery_window_in_days=recovery_window_days(settings),
                 tags=namer.tags(component="secrets", secret=declared.name),
                 opts=child,
             )

@@ -14,9 +14,9 @@ import pytest
 import app as runtime_app
 from chalicelib.resources import LEDGER, MANIFEST
 from stacks.appgraph import plan_app
-from stacks.migrations import archive_scripts_hash, scripts_hash
+from stacks.migrations import RUNTIME, archive_scripts_hash, scripts_hash
 from stacks.mocks import ROOT, render
-from stacks.package import RUNTIME, PackageError, write_manifest
+from stacks.package import PackageError, write_manifest
 from stacks.settings import LAMBDA_RUNTIME
 from tools.plan import main
 
