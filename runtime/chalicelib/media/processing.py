@@ -43,7 +43,10 @@ FailureCode = Literal["empty", "too_large", "unsupported", "signature_mismatch",
 
 SMALL = 400
 MEDIUM = 1200
-BLURHASH_SIZE = 32  # the blurhash's source: its DCT needs no more, and it is pure Python
+# The blurhash's source. Its 4 x 3 components are at most 3 cycles across: 16 samples resolve them
+# (the hash of a 16 px and a 32 px source differ in the last digits only), and the encoder is pure
+# Python, so a quarter of the pixels is a quarter of the time (1.5 ms against 6 here).
+BLURHASH_SIZE = 16
 BLURHASH_COMPONENTS = (4, 3)
 WEBP_QUALITY = 80
 # Bicubic: for these downscales (Pillow's resampling widens the filter by the scale, so no aliasing)
@@ -190,7 +193,7 @@ def _process(im: Image.Image, data: bytes, detected: Detected, max_pixels: int) 
     if jpeg:
         # The variants decode at the smallest DCT scale that still covers medium (asked for in the
         # stored orientation); the original is made from the bytes afterwards, see below.
-        im.draft(None, (medium_size[1], medium_size[0]) if orientation in _SWAPS_AXES else medium_size)
+        _draft(im, (medium_size[1], medium_size[0]) if orientation in _SWAPS_AXES else medium_size)
     frames: int = getattr(im, "n_frames", 1)
     animated = frames > 1 and detected.format in ("gif", "webp")
     if animated and frames * stored[0] * stored[1] > ANIMATION_BUDGET * max_pixels:
@@ -208,7 +211,7 @@ def _process(im: Image.Image, data: bytes, detected: Detected, max_pixels: int) 
         if still is not medium:
             still.close()
     try:
-        small = _resized(medium, small_size)
+        small = _thumbnail(medium, small_size)
         variants = {"medium": _webp("medium", medium), "small": _webp("small", small)}
         blurhash = _blurhash(small)
     finally:
@@ -216,6 +219,32 @@ def _process(im: Image.Image, data: bytes, detected: Detected, max_pixels: int) 
     if original is None:
         original = _jpeg_original(data, orientation, upright)
     return ProcessedImage(upright[0], upright[1], blurhash, {"original": original, **variants})
+
+
+# libjpeg-turbo scales by n/8 for n in 1..16 (scale_num / scale_denom, the smallest n/8 at least
+# as large as asked: jdmaster.c, jpeg_core_output_dimensions). Pillow asks with scale_num = 1 and
+# offers 1/2, 1/4 and 1/8 only (JpegImagePlugin.draft); a denominator of 3 reaches 3/8, which
+# is what a 12 MP photo needs for a 1,200 px medium: 1,500 px wide rather than 2,000 px, so the
+# resize that follows reads 44% fewer pixels (decode and resize: 98 ms against 117 here).
+_DENOMINATORS = {8: 1, 4: 2, 3: 3, 2: 4, 1: 8}  # eighths -> the scale_denom that reaches them
+
+
+def _draft(im: Image.Image, size: tuple[int, int]) -> None:
+    """Set a JPEG to decode at the smallest DCT scale whose result still covers ``size``."""
+    from PIL import ImageFile
+
+    width, height = im.size
+    eighths = next((n for n in sorted(_DENOMINATORS) if width * n >= size[0] * 8 and height * n >= size[1] * 8), 8)
+    if eighths != 3 or not isinstance(im, ImageFile.ImageFile) or len(im.tile) != 1 or im.decoderconfig:
+        im.draft(None, size)  # the power-of-two scales, which Pillow offers itself
+        return
+    # Pillow's draft for a denominator it does not offer: the tile and size libjpeg will produce
+    # (n/8 of each side, rounded up) and the decoder's (scale, draft) arguments.
+    decoder, _, offset, args = im.tile[0]
+    scaled = (-(-width * eighths // 8), -(-height * eighths // 8))
+    im.tile = [ImageFile._Tile(decoder, (0, 0, *scaled), offset, args)]
+    im._size = scaled
+    im.decoderconfig = (_DENOMINATORS[eighths], 0)
 
 
 def _jpeg_original(data: bytes, orientation: int, upright: tuple[int, int]) -> Variant:
@@ -326,6 +355,22 @@ def _resized(image: Image.Image, size: tuple[int, int], *, consume: bool = False
     rows.close()
     out.info = {}
     return out
+
+
+def _thumbnail(medium: Image.Image, size: tuple[int, int]) -> Image.Image:
+    """``small`` from ``medium``: a 2 x 2 box reduction, then the filter for the rest.
+
+    A reducing gap of 1.5 rather than 3: from an image already filtered down to 1,200 px, the box
+    step costs nothing visible (mean difference from Lanczos 0.9 of 255 against 0.5) and halves
+    the time (7.5 ms against 15.5 here). Pillow's one call: ``medium`` stays open anyway.
+    """
+    from PIL import Image
+
+    if medium.size == size:
+        return medium.copy()
+    small = medium.resize(size, Image.Resampling[RESAMPLE], reducing_gap=1.5)
+    small.info = {}
+    return small
 
 
 def _webp(name: str, image: Image.Image) -> Variant:
