@@ -7,7 +7,8 @@ from typing import Any
 from chalicelib.notifications.rules import Contribution, Probe, Withdrawal, changes_for
 
 
-def event(kind: str, actor: str, data: dict[str, Any], occurred_at: str = "2026-11-30T10:00:00+00:00") -> dict[str, Any]:
+def event(kind: str, actor: str, data: dict[str, Any],
+          occurred_at: str = "2026-11-30T10:00:00+00:00") -> dict[str, Any]:
     return {"id": f"e-{kind}-{actor}", "type": kind, "occurred_at": occurred_at, "actor": actor, "data": data}
 
 
@@ -60,8 +61,9 @@ def test_a_comment_tells_the_author_once_and_the_others_it_names_as_mentions() -
 
 def test_mentions_in_a_post_need_the_post_to_exist_still() -> None:
     changes = changes_for(event("post.created", "ann", {"post_id": "P1", "author": "ann", "mentions": ["ben", "cat"]}))
+    needs = Probe("post", ("P1",))
     assert [(c.recipient, c.type, c.group, c.requires) for c in changes] == [  # type: ignore[union-attr]
-        ("ben", "mention", "mention#P1", Probe("post", ("P1",))), ("cat", "mention", "mention#P1", Probe("post", ("P1",)))]
+        ("ben", "mention", "mention#P1", needs), ("cat", "mention", "mention#P1", needs)]
 
 
 def test_coins_from_someone_elses_like_and_bonuses_are_news_grouped_by_day() -> None:
