@@ -81,7 +81,7 @@ def test_likes_group_undo_leaves_nothing_replays_change_nothing_and_the_rest_arr
     post = ann.ok("POST", "/posts", 201, json={"content": "like me"})
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(lambda fan: fan.ok("PUT", f"/posts/{post['id']}/like"), fans))
-    [likes] = eventually(lambda: _all(ann, types="like"), lambda items: items and items[0]["count"] == 25)
+    [likes] = eventually(lambda: _all(ann, types="like"), lambda items: bool(items) and items[0]["count"] == 25)
     assert (likes["post_id"], likes["read"], len(likes["actors"])) == (post["id"], False, 5)
     assert set(likes["actors"]) <= {fan.user.username for fan in fans}
     ann.ok("PUT", f"/posts/{post['id']}/like")  # your own like is no news
@@ -103,7 +103,7 @@ def test_likes_group_undo_leaves_nothing_replays_change_nothing_and_the_rest_arr
     cat.ok("PUT", f"/users/{a}/follow")
     comment = ben.ok("POST", f"/posts/{post['id']}/comments", 201, json={"content": f"great, right @{c}?"})
     ann.ok("POST", "/posts", 201, json={"content": f"hello @{b}"})
-    [follows] = eventually(lambda: _all(ann, types="follow"), lambda items: items and items[0]["count"] == 2)
+    [follows] = eventually(lambda: _all(ann, types="follow"), lambda items: bool(items) and items[0]["count"] == 2)
     assert sorted(follows["actors"]) == sorted([b, c])
     [commented] = eventually(lambda: _all(ann, types="comment"), bool)
     assert (commented["actor"], commented["comment_id"], commented["post_id"]) == (b, comment["id"], post["id"])
