@@ -18,7 +18,7 @@ from pynamodb.models import Model
 from chalicelib.core import transactions
 from chalicelib.core.errors import Forbidden, NotFound
 from chalicelib.core.ids import new_id
-from chalicelib.notifications import cleanup, intake, preferences, publisher, service
+from chalicelib.notifications import cleanup, intake, preferences, publisher, service, store
 from chalicelib.notifications.models import NotificationModel, PreferencesModel
 from chalicelib.notifications.views import Notification, notification_id
 from chalicelib.posts.models import COMMENT, LIKE, InteractionModel, PostModel
@@ -311,3 +311,23 @@ def test_the_sweep_removes_what_is_past_retention_and_notifications_about_delete
 
     assert cleanup.sweep(T0 + timedelta(days=91)) == 2  # past 90 days: the entry and its contribution
     assert listed("ann") == [] and list(NotificationModel.scan()) == []
+
+
+def test_two_likes_landing_on_one_group_at_once_both_count(channels: Channels, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another contribution commits between this one's read and its write: the write fails its check, reads again."""
+    post_id = post("ann")
+    cat_likes = like(post_id, "cat", "ann", T0 + timedelta(seconds=1))
+    ben_likes = like(post_id, "ben", "ann")
+    original = store._joined
+    interfered: list[bool] = []
+
+    def joined_after_cat(entry: Any, c: Any, shown: bool) -> Any:
+        if not interfered:
+            interfered.append(True)
+            intake.handle(cat_likes)  # lands first, on the entry this call has just read
+        return original(entry, c, shown)
+
+    monkeypatch.setattr(store, "_joined", joined_after_cat)
+    intake.handle(ben_likes)
+    [entry] = listed("ann")
+    assert (entry.count, entry.actors) == (2, ["cat", "ben"])
