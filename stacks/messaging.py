@@ -7,8 +7,9 @@ failure queue for records that keep failing, and so does each function invoked
 asynchronously (rules, topics, buckets) for the events Lambda gives up on.
 
 A queue's declared subscriptions become SNS subscriptions with raw delivery (the
-SQS body is the published message) and the declared ``type`` filter on message
-attributes. Each queue that topics or buckets send to gets one queue policy (SQS
+SQS body is the published message) and the declared filter on message
+attributes (``type``, and ``channels`` for the notifications topic: see
+``Subscription.filter_policy``). Each queue that topics or buckets send to gets one queue policy (SQS
 keeps one per queue) holding every sender's statement: SNS on behalf of the topics
 it subscribes to, S3 on behalf of the buckets that notify it, from this account.
 Queues use SQS-managed SSE, which SNS can publish to (a queue under the

@@ -23,6 +23,7 @@ from chalicelib.core.idempotency_model import IdempotencyModel
 from chalicelib.core.pagination import CURSOR_KEY
 from chalicelib.feed.models import TimelineModel
 from chalicelib.media.models import MediaModel
+from chalicelib.notifications.models import NotificationModel, PreferencesModel
 from chalicelib.posts.models import InteractionModel, PostModel
 from chalicelib.users.models import FollowModel, UserModel
 
@@ -75,11 +76,24 @@ USER_POOL = UserPool(
     pre_sign_up="pre_sign_up",
 )
 
+# Notifications: the notifications queue turns domain events into per-recipient notifications
+# (newest first, grouped, kept 90 days) and publishes each on the notifications topic with a
+# ``channels`` attribute that each delivery channel's queue subscribes to (Subscription(channels=...)).
+NOTIFICATIONS = Table(NotificationModel, ttl_attribute="expires_at")
+NOTIFICATION_SETTINGS = Table(PreferencesModel)
+NOTIFICATIONS_TOPIC = Topic("notifications")
+NOTIFICATION_INTAKE = Queue(
+    "notifications", visibility_timeout=60, max_receives=5,
+    subscriptions=(Subscription(DOMAIN_EVENTS, types=(
+        "like.created", "like.deleted", "comment.created", "follow.created", "post.created", "coins.awarded",
+        "order.created", "order.updated", "message.created")),),
+)
+
 MANIFEST = Manifest(
-    tables=(USERS, FOLLOWS, POSTS, INTERACTIONS, TIMELINE, IDEMPOTENCY, MEDIA),
-    queues=(TIMELINE_UPDATES, POST_CLEANUP, COIN_AWARDS, MEDIA_UPLOADS),
+    tables=(USERS, FOLLOWS, POSTS, INTERACTIONS, TIMELINE, IDEMPOTENCY, MEDIA, NOTIFICATIONS, NOTIFICATION_SETTINGS),
+    queues=(TIMELINE_UPDATES, POST_CLEANUP, COIN_AWARDS, MEDIA_UPLOADS, NOTIFICATION_INTAKE),
     buckets=(UPLOADS, MEDIA_FILES),
-    topics=(DOMAIN_EVENTS,),
+    topics=(DOMAIN_EVENTS, NOTIFICATIONS_TOPIC),
     user_pool=USER_POOL,
     databases=(LEDGER,),
     secrets=(CURSOR_KEY,),
