@@ -27,7 +27,7 @@ from stacks.mocks import RecordedResource, Rendering, account_outputs, render
 from stacks.network import endpoint_services, subnet_cidrs
 from stacks.settings import SettingsError, StackSettings
 from tests.infra import fixture_app
-from tests.infra.conftest import FUNCTION, ROLE_POLICY, function_named
+from tests.infra.conftest import FUNCTION, ROLE_POLICY, arn_of, function_named, policy_of
 
 INSTANCE = "aws:rds/instance:Instance"
 PROXY = "aws:rds/proxy:Proxy"
@@ -291,7 +291,8 @@ def test_private_endpoints_are_exactly_what_the_vpc_functions_call(stack: str,
     # With NAT, cognito-idp's private DNS would capture the JWKS requests too, and X-Ray's segments are
     # cheaper through NAT than through an endpoint: no endpoint for either.
     expected = called - {"cognito-idp", "xray"}
-    assert expected == {"secretsmanager"}
+    # The real ledger also publishes its outbox's events to domain-events (the fixture app's does not).
+    assert expected == ({"secretsmanager", "sns"} if stack == "prod" else {"secretsmanager"})
     assert {s for s, e in endpoints.items() if e["vpcEndpointType"] == "Interface"} == expected
     # The ledger's consumer only consumes its queue (Lambda's pollers do that, outside the VPC): no sqs.
     assert "secretsmanager" in expected and not {"sts", "monitoring", "sqs"} & expected
@@ -458,3 +459,27 @@ def test_a_ledger_that_does_not_reconcile_raises_an_alarm(dev: Rendering) -> Non
     assert alarm.inputs["metricName"] == "LedgerMismatches"
     assert alarm.inputs["dimensions"] == {"Stage": "dev"}  # the STAGE the functions are given
     assert alarm.inputs["threshold"] == 0 and alarm.inputs["comparisonOperator"] == "GreaterThanThreshold"
+
+
+# The functions that write the ledger record events in its outbox and publish them after commit; the relay
+# publishes what they leave. Each must be allowed to publish to domain-events from inside the VPC.
+LEDGER_PUBLISHERS = ("api_ledger", "award_coins", "weekly_bonus", "relay_ledger_events")
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_the_functions_that_write_the_ledger_may_publish_its_events(stack: str,
+                                                                   request: pytest.FixtureRequest) -> None:
+    rendering: Rendering = request.getfixturevalue(stack)
+    topic = arn_of(rendering.named(f"social-{stack}-domain-events-topic"))
+    for logical in LEDGER_PUBLISHERS:
+        function = function_named(rendering, logical)
+        assert "vpcConfig" in function.inputs, logical
+        statements = policy_of(rendering, function)["Statement"]
+        granted = {a for s in statements if topic in s["Resource"] for a in s["Action"]}
+        assert granted == {"sns:Publish"}, logical  # PublishBatch is authorised as sns:Publish
+    for logical in ("reconcile_ledger", "migrate_ledger"):  # they write no events
+        statements = policy_of(rendering, function_named(rendering, logical))["Statement"]
+        assert not any(topic in s["Resource"] for s in statements), logical
+    [rule] = [r for r in rendering.of_type("aws:cloudwatch/eventRule:EventRule")
+              if r.name == f"social-{stack}-relay-ledger-events-rule"]
+    assert rule.inputs["scheduleExpression"] == "rate(1 minute)"

@@ -45,3 +45,15 @@ def apply_slowly(url: str, events: list[dict[str, Any]], marker: str) -> None:
 
     earning.transfer = stalling  # type: ignore[attr-defined]
     apply_events(url, events)
+
+
+def apply_then_die_publishing(url: str, events: list[dict[str, Any]], marker: str) -> None:
+    """Apply events as the coin-award handler does, and die when it starts publishing: after every commit."""
+    from chalicelib.ledger.outbox import publishing
+
+    def die(published: Any) -> None:
+        Path(marker).write_text(str(len(events)))
+        os._exit(17)  # no cleanup, no finally: as a Lambda killed at its timeout
+
+    with publishing(url, die):
+        apply_events(url, events)

@@ -18,7 +18,15 @@ comment.updated      post_id, post_author, comment_id, author
 comment.deleted      post_id, post_author, comment_id, author
 follow.created       follower, followee
 follow.deleted       follower, followee
+coins.awarded        user, amount, reason, transfer_id, balance, from (a like's
+                     liker; also the actor)
+order.created        order_id, user, reward_id, reward_name, cost, status
 ===================  ==========================================================
+
+The ledger publishes ``coins.awarded`` (id ``coins.awarded:<transfer_id>``) and
+``order.created`` (id ``order.created:<order_id>``) from its outbox, a table
+written in the transaction of the change (``chalicelib.ledger.outbox``): the same
+guarantee as a stream, at least once and only for what committed.
 """
 
 from __future__ import annotations

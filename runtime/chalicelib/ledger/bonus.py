@@ -2,7 +2,8 @@
 
 Run by a schedule every Monday at 00:00 UTC. The transfer id names the user and
 the ISO week (``weekly:ada:2026-W47``), so a retried or repeated run pays no one
-twice; each user is paid in their own short transaction.
+twice; each user is paid in their own short transaction, which also records
+the ``coins.awarded`` event in the outbox.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from chalicelib.ledger.accounts import POOL, system_account, transfer
+from chalicelib.ledger.accounts import POOL, balance, system_account, transfer
 from chalicelib.ledger.db import transaction
+from chalicelib.ledger.events import coins_awarded
 from chalicelib.ledger.models import DailyEarning, Transfer
+from chalicelib.ledger.outbox import record
 
 
 def previous_week(now: datetime) -> tuple[date, date, str]:
@@ -39,7 +42,8 @@ def grant_weekly_bonus(now: datetime, amount: int, url: str | None = None) -> in
             with transaction(url) as session:
                 if session.get(Transfer, transfer_id) is not None:
                     continue
-                transfer(session, transfer_id, system_account(POOL, username), account, amount, "weekly_bonus")
+                row = transfer(session, transfer_id, system_account(POOL, username), account, amount, "weekly_bonus")
+                record(session, coins_awarded(row, username, balance(session, account)))
                 paid += 1
         except IntegrityError:  # a concurrent run paid this one first
             continue

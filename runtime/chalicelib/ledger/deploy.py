@@ -15,7 +15,7 @@ to migrate to.
 
 Usage::
 
-    run(Request.from_event(event), patience_for(context))   # {'action': 'create', 'migrated': '0001', ...}
+    run(Request.from_event(event), patience_for(context))   # {'action': 'create', 'migrated': '0002', ...}
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ The award is one transaction: the user's row for the day is locked first, so
 concurrent awards for one user and day are serialised and the cap is exact;
 the transfer id is checked under that lock, so a duplicate event changes
 nothing. Each transaction locks one day row, then account rows in id order,
-so no two awards can deadlock. That the actor was active is recorded in a
+so no two awards can deadlock. A paid award records its ``coins.awarded``
+event in the outbox in the same transaction. That the actor was active is recorded in a
 second, lock-free transaction (an insert that ignores an existing row).
 """
 
@@ -16,9 +17,18 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from chalicelib.ledger.accounts import POOL, ensure_user, insert_ignoring_duplicates, system_account, transfer
+from chalicelib.ledger.accounts import (
+    POOL,
+    balance,
+    ensure_user,
+    insert_ignoring_duplicates,
+    system_account,
+    transfer,
+)
 from chalicelib.ledger.db import transaction
+from chalicelib.ledger.events import coins_awarded
 from chalicelib.ledger.models import DailyEarning, Transfer
+from chalicelib.ledger.outbox import record
 from chalicelib.ledger.rules import Award, Rules, award_for, capped_amount, event_time
 
 
@@ -33,8 +43,9 @@ def apply_award(session: Session, award: Award, cap: int) -> int:
     amount = capped_amount(award.amount, today.earned, cap)
     if amount == 0:
         return 0
-    transfer(session, award.transfer_id, system_account(POOL, award.username), account, amount, award.reason)
+    paid = transfer(session, award.transfer_id, system_account(POOL, award.username), account, amount, award.reason)
     today.earned += amount
+    record(session, coins_awarded(paid, award.username, balance(session, account), award.source))
     return amount
 
 

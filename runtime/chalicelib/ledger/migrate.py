@@ -8,7 +8,7 @@ the connection handed to it in ``config.attributes``, in one transaction. Connec
 
 Usage::
 
-    migrate("postgresql+psycopg://postgres@127.0.0.1/test")   # to the newest revision; returns '0001'
+    migrate("postgresql+psycopg://postgres@127.0.0.1/test")   # to the newest revision; returns '0002'
     migrate()                                                  # the environment's database (AWS: the secret)
 """
 

@@ -23,9 +23,11 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Text,
     TypeDecorator,
     UniqueConstraint,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -125,3 +127,27 @@ class Order(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(128))
     request_hash: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=_now)
+
+
+PENDING, PUBLISHED = sql_text("published_at IS NULL"), sql_text("published_at IS NOT NULL")
+
+
+class OutboxEvent(Base):
+    """A domain event, written in the transaction of the change it reports; the relay publishes it after commit.
+
+    ``id`` is the event's own deterministic id (``coins.awarded:<transfer_id>``), so an event is
+    recorded once however often its change is retried. Published rows are kept a while (a replay
+    marks them pending again), then pruned.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("outbox_pending", "created_at", "id", postgresql_where=PENDING, sqlite_where=PENDING),
+        Index("outbox_published", "published_at", postgresql_where=PUBLISHED, sqlite_where=PUBLISHED),
+    )
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    type: Mapped[str] = mapped_column(String(40))
+    body: Mapped[str] = mapped_column(Text)  # DomainEvent.to_json(), exactly what is published
+    created_at: Mapped[datetime] = mapped_column(default=_now)
+    published_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -5,7 +5,8 @@ transaction: the reward row is locked first, then the account rows in id
 order, so concurrent redemptions can neither oversell nor overdraw (and the
 database's check constraints refuse both anyway). An ``Idempotency-Key`` is
 stored on the order in the same transaction, so a retried request returns the
-same order even if the first answer was lost.
+same order even if the first answer was lost. The ``order.created`` event is
+recorded in the outbox in that transaction too.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from chalicelib.core.errors import Conflict, NotFound, Unprocessable
 from chalicelib.core.ids import is_id, new_id
 from chalicelib.ledger.accounts import REDEMPTIONS, Overdraft, ensure_user, system_account, transfer, user_account
 from chalicelib.ledger.db import transaction
+from chalicelib.ledger.events import order_event
 from chalicelib.ledger.models import Order, Reward
+from chalicelib.ledger.outbox import record
 
 
 def list_rewards(limit: int, after: str | None, url: str | None = None) -> list[Reward]:
@@ -103,6 +106,7 @@ def _redeem(username: str, reward_id: str, key: str | None, url: str | None) -> 
         order = Order(id=order_id, account_id=account, reward_id=reward_id, cost=reward.cost, status="placed",
                       transfer_id=f"order:{order_id}", idempotency_key=key, created_at=datetime.now(UTC))
         session.add(order)
+        record(session, order_event(order, username, reward.name))
     return order, False
 
 

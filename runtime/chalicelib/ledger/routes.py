@@ -12,7 +12,7 @@ from chalicelib.core.routes import Call, Reply, Router
 from chalicelib.core.settings import get_settings
 from chalicelib.core.tokens import Principal
 from chalicelib.ledger.views import EntryView, NewReward, OrderView, RewardChange, RewardView, WalletView
-from chalicelib.resources import LEDGER
+from chalicelib.resources import DOMAIN_EVENTS, LEDGER
 
 # The ledger's modules import SQLAlchemy (~250 ms): each route imports them when first called,
 # so the API's cold start stays the same for every route that never touches coins.
@@ -58,13 +58,15 @@ def catalog(call: Call[None]) -> Page[RewardView]:
 
 
 @router.route("/rewards/{reward_id}/redeem", "POST", response=OrderView, status=201, errors=(404, 409))
-@uses(LEDGER.connect())
+@uses(LEDGER.connect(), DOMAIN_EVENTS.publish())
 def redeem(call: Call[None], reward_id: str) -> Reply:
     """Spend coins on one unit of a reward. With ``Idempotency-Key``, a retry returns the same order."""
     from chalicelib.ledger import rewards
+    from chalicelib.ledger.outbox import publishing
 
     key = call.header("idempotency-key")
-    order, replayed = rewards.redeem(call.principal.username, reward_id, check_key(key) if key else None)
+    with publishing():  # order.created, once the order committed
+        order, replayed = rewards.redeem(call.principal.username, reward_id, check_key(key) if key else None)
     return Reply(OrderView.of(order), status=201, headers={"Idempotent-Replayed": "true"} if replayed else {})
 
 

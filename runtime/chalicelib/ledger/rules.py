@@ -40,6 +40,7 @@ class Award:
     amount: int
     reason: str
     day: date  # the UTC day the event happened: the day whose cap it counts against
+    source: str | None = None  # whose action earned it, when not the awardee's own (the liker)
 
 
 def event_time(event: dict[str, Any]) -> datetime:
@@ -55,7 +56,7 @@ def award_for(event: dict[str, Any], rules: Rules) -> Award | None:
         if data["liker"] == data["post_author"]:
             return None
         return Award(f"like:{data['post_id']}:{data['liker']}", data["post_author"], rules.like_received,
-                     "like_received", day)
+                     "like_received", day, source=data["liker"])
     if kind == "comment.created":
         return Award(f"comment:{data['comment_id']}", data["author"], rules.comment, "comment", day)
     return None
