@@ -51,9 +51,11 @@ ANYWHERE = "0.0.0.0/0"
 
 # With NAT, what goes out through it even where the stack asks for private endpoints. cognito-idp:
 # its private DNS would capture the JWKS requests too, which AWS does not document it serving.
-# xray: trace segments carry no credentials, and an interface endpoint in 2 AZs costs $14.60 a
-# month against some $0.25 of NAT processing for the launch load's ~5.6 GB of segments.
-THROUGH_NAT = frozenset({"cognito-idp", "xray"})
+# xray and sns: trace segments and the ledger's domain events (the outbox relay's) carry no
+# credentials, over TLS; an interface endpoint in 2 AZs costs $14.60 a month each, against some
+# $0.25 of NAT processing for the launch load's ~5.6 GB of segments and cents for the events.
+# Secrets Manager, which hands out the database's password, keeps its private endpoint.
+THROUGH_NAT = frozenset({"cognito-idp", "xray", "sns"})
 
 
 def endpoint_services(grants: Iterable[Grant], *, tracing: bool, verifies_tokens: bool) -> tuple[str, ...]:

@@ -173,6 +173,21 @@ def test_an_api_split_in_two_sends_the_ledger_share_to_the_function_in_the_vpc()
     assert inventory.api_share("api", LAUNCH) == pytest.approx(1 - LAUNCH.ledger_request_share)
 
 
+def test_a_schedule_firing_every_minute_is_billed_as_a_poller_and_an_hourly_one_as_a_scan() -> None:
+    def scheduled(name: str, expression: str) -> list[RecordedResource]:
+        return [fake("aws:lambda/function:Function", name, {"name": name, "memorySize": 1024}),
+                fake("aws:cloudwatch/eventRule:EventRule", f"{name}-rule",
+                     {"name": f"{name}-rule", "scheduleExpression": expression}),
+                fake("aws:cloudwatch/eventTarget:EventTarget", f"{name}-target",
+                     {"rule": f"{name}-rule", "arn": f"arn:aws:lambda:us-east-1:1:function:{name}"})]
+
+    inventory = Inventory([*scheduled("relay", "rate(1 minute)"), *scheduled("reconcile", "rate(1 hour)")])
+    relay, reconcile = (inventory.invocations(inventory.functions[n], IDLE) for n in ("relay", "reconcile"))
+    assert relay.by_trigger == {"poll": pytest.approx(runs_per_month("rate(1 minute)"))}
+    assert relay.duration_seconds(IDLE) == pytest.approx(relay.total * IDLE.event_duration_ms / 1000)
+    assert reconcile.duration_seconds(IDLE) == pytest.approx(reconcile.total * IDLE.scheduled_duration_ms / 1000)
+
+
 def test_cognito_bills_only_the_users_beyond_the_free_tier_on_the_pools_tier() -> None:
     pool = fake("aws:cognito/userPool:UserPool", "users", {"name": "users"})
     lite = fake("aws:cognito/userPool:UserPool", "users", {"name": "users", "userPoolTier": "LITE"})

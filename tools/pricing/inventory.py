@@ -24,7 +24,10 @@ FUNCTION = "aws:lambda/function:Function"
 TABLE = "aws:dynamodb/table:Table"
 QUEUE = "aws:sqs/queue:Queue"
 
-Trigger = Literal["api", "stream", "queue", "schedule"]
+Trigger = Literal["api", "stream", "queue", "schedule", "poll"]
+# A schedule firing more often than hourly is a poller (the ledger's outbox relay, every minute): each run
+# handles what arrived since the last one, as an event handler does, not a scan (see Load's durations).
+POLL_RUNS_PER_MONTH = 730.0
 
 
 class Resource(Protocol):
@@ -104,7 +107,8 @@ class Invocations:
 
     def duration_seconds(self, load: Load) -> float:
         durations = {"api": load.api_duration_ms, "stream": load.event_duration_ms,
-                     "queue": load.event_duration_ms, "schedule": load.scheduled_duration_ms}
+                     "queue": load.event_duration_ms, "schedule": load.scheduled_duration_ms,
+                     "poll": load.event_duration_ms}
         return sum(count * durations[trigger] / 1000 for trigger, count in self.by_trigger.items())
 
 
@@ -175,8 +179,9 @@ class Inventory:
                 continue
             for rule in self.of_type("aws:cloudwatch/eventRule:EventRule"):
                 if physical_name(rule) == target.inputs.get("rule") and rule.inputs.get("scheduleExpression"):
-                    counts["schedule"] = counts.get("schedule", 0.0) + runs_per_month(
-                        str(rule.inputs["scheduleExpression"]))
+                    runs = runs_per_month(str(rule.inputs["scheduleExpression"]))
+                    kind: Trigger = "poll" if runs > POLL_RUNS_PER_MONTH else "schedule"
+                    counts[kind] = counts.get(kind, 0.0) + runs
         return Invocations(counts)
 
     @cached_property

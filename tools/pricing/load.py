@@ -70,7 +70,8 @@ class Load:
     mau_per_dau: float = 2.5
     default_table_writes_per_dau: float = 0.1
     # Lambda: average billed duration per invocation, by what invokes the function; memory is the
-    # rendered memorySize. A scheduled job (reconciliation) scans more and runs longer.
+    # rendered memorySize. A scheduled job (reconciliation) scans more and runs longer; a schedule firing
+    # more often than hourly (a poller such as the outbox relay) is billed as an event handler.
     api_duration_ms: float = 120.0
     event_duration_ms: float = 100.0
     scheduled_duration_ms: float = 3_000.0
