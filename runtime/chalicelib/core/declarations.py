@@ -136,9 +136,14 @@ class Subscription:
 
     topic: Topic
     types: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
 
     def filter_policy(self) -> dict[str, list[str]] | None:
-        return {"type": list(self.types)} if self.types else None
+        # SNS matches a String.Array attribute when any of its elements matches.
+        policy = {"type": list(self.types)} if self.types else {}
+        if self.channels:
+            policy["channels"] = list(self.channels)
+        return policy or None
 
 
 @dataclass(frozen=True)
