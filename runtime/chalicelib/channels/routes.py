@@ -68,7 +68,9 @@ def unsubscribe_link(call: Call[None]) -> Unsubscribed:
     return _unsubscribe(call)
 
 
-@router.route("/notifications/unsubscribe", "POST", public=True, response=Unsubscribed, errors=(400,))
+# Mail clients POST ``List-Unsubscribe=One-Click`` as a form (RFC 8058); the body itself says nothing more.
+@router.route("/notifications/unsubscribe", "POST", public=True, response=Unsubscribed, errors=(400,),
+              content_types=("application/x-www-form-urlencoded", "application/json", "text/plain"))
 @uses(UNSUBSCRIBE_KEY.read(), *uses_of("preferences"))
 def unsubscribe_one_click(call: Call[None]) -> Unsubscribed:
     """RFC 8058 one-click unsubscribe (``List-Unsubscribe-Post``): what mail clients POST."""
