@@ -12,7 +12,7 @@ import sys
 import types
 import uuid
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -250,3 +250,23 @@ def test_the_sunday_clean_up_removes_devices_aws_disabled(platform: LocalPlatfor
     report = fire(platform, "weekly_cleanup")
     assert report["devices"] >= 1
     assert _endpoint_of(platform, ada.username) == endpoints[1:]
+
+
+def test_a_digest_leg_out_of_time_continues_where_it_stopped_and_mails_nobody_twice(
+        platform: LocalPlatform, notify: FakeNotify) -> None:
+    from chalicelib.channels import digest
+
+    users = [User(platform, "leg") for _ in range(3)]
+    for user in users:
+        notify.unread[user.username] = [like("bob")]
+    # Another day than the other tests' digests (today's), so that their claims do not count here.
+    job: dict[str, Any] | None = digest.start(datetime(2099, 1, 1, 20, tzinfo=UTC), segments=1)[0]
+    legs = 0
+    while job is not None:
+        legs += 1
+        rest = digest.run(job, time_left=lambda: 0.0)  # out of time after every user
+        assert rest is None or rest["start_key"] != job.get("start_key")
+        job = rest
+    for user in users:
+        assert [m["subject"] for m in mails(platform, user)] == ["Your day: 1 new notifications"]
+    assert legs >= 3  # one user per leg at least for ours, among the others in the table

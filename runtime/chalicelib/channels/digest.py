@@ -65,7 +65,8 @@ def run(job: dict[str, Any], time_left: Callable[[], float]) -> dict[str, Any] |
             resume = results.last_evaluated_key
             log.info("digest leg out of time", extra={"sent": sent, "segment": job["segment"]})
             return {**job, "start_key": resume} if resume else None
-    log.info("digest segment done", extra={"sent": sent, "segment": job["segment"], "day": day})
+    (log.info if sent else log.debug)("digest segment done", extra={"sent": sent, "segment": job["segment"],
+                                                                    "day": day})
     return None
 
 
