@@ -13,7 +13,7 @@ from typing import Any
 from chalice.app import Blueprint, CloudWatchEvent, Cron, SQSEvent
 
 from chalicelib.channels.cleanup import sweep_uses
-from chalicelib.channels.notify_api import uses_of
+from chalicelib.channels.notify_api import preference_uses, unread_uses
 from chalicelib.channels.unsubscribe import UNSUBSCRIBE_KEY
 from chalicelib.core.declarations import uses
 from chalicelib.core.environment import DIGEST_SEGMENTS
@@ -74,7 +74,7 @@ def daily_digest(event: CloudWatchEvent) -> dict[str, Any]:
 
 @channels.on_sqs_message(queue=DIGEST_PAGES.name, batch_size=1)
 @uses(DIGEST_PAGES.consume(), DIGEST_PAGES.send(), USERS.read(), CHANNEL_SENDS.read_write(), MAIL.send(),
-      UNSUBSCRIBE_KEY.read(), *uses_of("preferences"), *uses_of("service"))
+      UNSUBSCRIBE_KEY.read(), *preference_uses(), *unread_uses())
 def send_digests(event: SQSEvent) -> dict[str, Any]:
     """One leg of a digest segment; what time did not allow goes back to the queue as a new message."""
     import boto3

@@ -1,8 +1,10 @@
 """What channels use of the notify helper's package, in one place (ISSUE9.md's contract).
 
-``preferences.set_channel`` / ``digest_enabled`` and ``service.unread_since``; each module may export
-the grants its functions need as ``USES`` (a tuple of grants), which the handlers that call it add
-to their own. Until that package exists the calls raise ``NotifyMissing`` and the grants are empty.
+``preferences.set_channel`` / ``digest_enabled`` and ``service.unread_since``. The grants they need
+are on notify's tables, declared in ``chalicelib.resources`` as ``NOTIFICATION_SETTINGS`` (the
+preferences) and ``NOTIFICATIONS``; the handlers that call them add ``preference_uses()`` and
+``unread_uses()`` to their own. Until that package is merged the calls raise ``NotifyMissing`` and
+the grants are empty.
 """
 
 from __future__ import annotations
@@ -25,12 +27,20 @@ def _module(name: str) -> Any:
         raise NotifyMissing(f"chalicelib.notifications.{name} is not available") from error
 
 
-def uses_of(name: str) -> tuple[Grant, ...]:
-    """The grants ``chalicelib.notifications.<name>`` declares for its callers (``USES``), if any."""
-    try:
-        return tuple(getattr(_module(name), "USES", ()))
-    except NotifyMissing:
-        return ()
+def _declared(name: str) -> Any:
+    return getattr(importlib.import_module("chalicelib.resources"), name, None)
+
+
+def preference_uses() -> tuple[Grant, ...]:
+    """What reading and changing preferences needs (notify's preferences table)."""
+    table = _declared("NOTIFICATION_SETTINGS")
+    return (table.read_write(),) if table is not None else ()
+
+
+def unread_uses() -> tuple[Grant, ...]:
+    """What listing a user's unread notifications needs (notify's notifications table)."""
+    table = _declared("NOTIFICATIONS")
+    return (table.read(),) if table is not None else ()
 
 
 def turn_email_off(username: str) -> None:

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from chalicelib.channels.notify_api import uses_of
+from chalicelib.channels.notify_api import preference_uses
 from chalicelib.channels.unsubscribe import UNSUBSCRIBE_KEY, username_of
 from chalicelib.core.declarations import uses
 from chalicelib.core.routes import Call, Reply, Router
@@ -62,7 +62,7 @@ def _unsubscribe(call: Call[None]) -> Unsubscribed:
 
 
 @router.route("/notifications/unsubscribe", "GET", public=True, response=Unsubscribed, errors=(400,))
-@uses(UNSUBSCRIBE_KEY.read(), *uses_of("preferences"))
+@uses(UNSUBSCRIBE_KEY.read(), *preference_uses())
 def unsubscribe_link(call: Call[None]) -> Unsubscribed:
     """The link in every mail: email off for its user, without logging in."""
     return _unsubscribe(call)
@@ -71,7 +71,7 @@ def unsubscribe_link(call: Call[None]) -> Unsubscribed:
 # Mail clients POST ``List-Unsubscribe=One-Click`` as a form (RFC 8058); the body itself says nothing more.
 @router.route("/notifications/unsubscribe", "POST", public=True, response=Unsubscribed, errors=(400,),
               content_types=("application/x-www-form-urlencoded", "application/json", "text/plain"))
-@uses(UNSUBSCRIBE_KEY.read(), *uses_of("preferences"))
+@uses(UNSUBSCRIBE_KEY.read(), *preference_uses())
 def unsubscribe_one_click(call: Call[None]) -> Unsubscribed:
     """RFC 8058 one-click unsubscribe (``List-Unsubscribe-Post``): what mail clients POST."""
     return _unsubscribe(call)
