@@ -79,6 +79,8 @@ def test_email_off_means_no_email_and_on_means_one(platform: RunningPlatform) ->
     email = f"{ann.user.username}@example.org"
     _email(ann, False)
     _liked(ann, bob)
+    # Preferences count when the notification is made: wait for it before turning email back on.
+    eventually(lambda: ann.ok("GET", "/notifications/unread_count")["count"], lambda count: count >= 1)
     _email(ann, True)
     _liked(ann, cid)
     mails = eventually(lambda: _outbox(platform, email), lambda found: len(found) >= 1)
