@@ -279,3 +279,18 @@ def test_a_digest_leg_out_of_time_continues_where_it_stopped_and_mails_nobody_tw
     for user in users:
         assert [m["subject"] for m in mails(platform, user)] == ["Your day: 1 new notifications"]
     assert legs >= 3  # one user per leg at least for ours, among the others in the table
+
+
+def test_only_the_mailing_functions_may_send_mail(platform: LocalPlatform) -> None:
+    from botocore.exceptions import ClientError
+
+    assert platform.grants is not None and platform.provisioned is not None
+    mailer = platform.provisioned.mailers["mail"]
+    ses = platform.clients.client("sesv2")
+    request = {"FromEmailAddress": mailer.from_address, "Destination": {"ToAddresses": ["x@example.org"]},
+               "Content": {"Template": {"TemplateName": f"{mailer.template_prefix}digest", "TemplateData": "{}"}}}
+    with platform.grants.calling("api_handler"), pytest.raises(ClientError) as refused:
+        ses.send_email(**request)
+    assert refused.value.response["Error"]["Code"] == "AccessDeniedException"
+    with platform.grants.calling("send_digests"):
+        assert ses.send_email(**request)["MessageId"]
