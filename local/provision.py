@@ -233,7 +233,7 @@ def local_environment(manifest: Manifest, provisioned: Provisioned, *,
         mailers={n: MailerValues(from_address=m.from_address, template_prefix=m.template_prefix)
                  for n, m in provisioned.mailers.items()},
         push_apps={n: json.dumps(apps, sort_keys=True) for n, apps in provisioned.push_apps.items()},
-        public_api_url=api_url,
+        public_api_url=api_url if manifest.mailers else None,  # links in mails; the stack gives it to mailers only
     )
     return build_environment(manifest, physical, Knobs(stage=LOCAL_STAGE, auto_confirm_signup=True))
 
