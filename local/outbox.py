@@ -59,7 +59,6 @@ class Outbox:
         self._echo = echo
         self._lock = threading.Lock()
         self._entries: list[dict[str, Any]] = []
-        self._undo: list[tuple[Any, str, Any]] = []
 
     def entries(self, kind: str | None = None, to: str | None = None) -> list[dict[str, Any]]:
         with self._lock:
@@ -82,80 +81,104 @@ class Outbox:
         if self._echo:
             log.info("%s", describe(entry))
 
-    # --- standing in for moto ------------------------------------------------------------------
+    # --- standing in for moto (patched once per process, shared by every installed outbox) ----------
 
     def install(self) -> Outbox:
-        from moto.sesv2.responses import SESV2Response
-        from moto.sns.models import PlatformEndpoint
-
-        outbox = self
-        send_email = SESV2Response.send_email
-        publish = PlatformEndpoint.publish
-
-        def templated_send_email(response: SESV2Response) -> str:
-            params = json.loads(response.body)
-            content = params.get("Content", {})
-            if "Template" not in content:
-                answer = send_email(response)
-                outbox._record_plain(params, json.loads(answer)["MessageId"])
-                return answer
-            return json.dumps({"MessageId": outbox._send_templated(response, params)})
-
-        def recorded_publish(endpoint: PlatformEndpoint, message: str) -> str:
-            message_id = publish(endpoint, message)
-            outbox.add({"kind": "push", "message_id": message_id, "user": endpoint.custom_user_data,
-                        "platform": endpoint.application.platform, "token": endpoint.token,
-                        "endpoint": endpoint.arn, "message": _maybe_json(message)})
-            return message_id
-
-        self._patch(SESV2Response, "send_email", templated_send_email)
-        self._patch(PlatformEndpoint, "publish", recorded_publish)
+        with _LOCK:
+            if not _INSTALLED:
+                _patch_moto()
+            _INSTALLED.append(self)
         return self
 
     def uninstall(self) -> None:
-        for owner, name, original in reversed(self._undo):
-            setattr(owner, name, original)
-        self._undo.clear()
+        with _LOCK:
+            if self in _INSTALLED:
+                _INSTALLED.remove(self)
+                if not _INSTALLED:
+                    _unpatch_moto()
 
-    def _patch(self, owner: Any, name: str, replacement: Any) -> None:
-        self._undo.append((owner, name, owner.__dict__[name]))
+
+_LOCK = threading.Lock()
+_INSTALLED: list[Outbox] = []  # moto's backends are process-wide: every platform's outbox sees every message
+_UNDO: list[tuple[Any, str, Any]] = []
+
+
+def _broadcast(entry: dict[str, Any]) -> None:
+    for outbox in list(_INSTALLED):
+        outbox.add(dict(entry))
+
+
+def _patch_moto() -> None:
+    from moto.sesv2.responses import SESV2Response
+    from moto.sns.models import PlatformEndpoint
+
+    send_email = SESV2Response.send_email
+    publish = PlatformEndpoint.publish
+
+    def templated_send_email(response: SESV2Response) -> str:
+        params = json.loads(response.body)
+        if "Template" not in params.get("Content", {}):
+            answer = send_email(response)
+            _broadcast(_plain_entry(params, json.loads(answer)["MessageId"]))
+            return answer
+        entry = _send_templated(response, params)
+        _broadcast(entry)
+        return json.dumps({"MessageId": entry["message_id"]})
+
+    def recorded_publish(endpoint: PlatformEndpoint, message: str) -> str:
+        message_id = publish(endpoint, message)
+        _broadcast({"kind": "push", "message_id": message_id, "user": endpoint.custom_user_data,
+                    "platform": endpoint.application.platform, "token": endpoint.token,
+                    "endpoint": endpoint.arn, "message": _maybe_json(message)})
+        return message_id
+
+    for owner, name, replacement in ((SESV2Response, "send_email", templated_send_email),
+                                     (PlatformEndpoint, "publish", recorded_publish)):
+        _UNDO.append((owner, name, owner.__dict__[name]))
         setattr(owner, name, replacement)
 
-    def _send_templated(self, response: Any, params: dict[str, Any]) -> str:
-        from moto.ses.models import ses_backends
 
-        backend = ses_backends[response.current_account][response.region]
-        template = params["Content"]["Template"]
-        destination = params.get("Destination", {})
-        data_text = template.get("TemplateData", "{}")
-        # moto's v1 backend checks the sender is verified and the template exists, and counts the mail.
-        message = backend.send_templated_email(params.get("FromEmailAddress", ""), template["TemplateName"],
-                                               data_text, destination)
-        stored = backend.get_template(template["TemplateName"])
-        data = json.loads(data_text)
-        self.add({
-            "kind": "email", "message_id": message.id, "from": params.get("FromEmailAddress"),
-            "to": [a for key in ("ToAddresses", "CcAddresses", "BccAddresses") for a in destination.get(key, [])],
-            "template": template["TemplateName"],
-            "subject": render(str(stored.get("subject_part", "")), data, escape=False),
-            "text": render(str(stored.get("text_part", "")), data, escape=False),
-            "html": render(str(stored.get("html_part", "")), data, escape=True),
-            "headers": {h["Name"]: h["Value"] for h in template.get("Headers", [])},
-            "data": data,
-        })
-        return str(message.id)
+def _unpatch_moto() -> None:
+    while _UNDO:
+        owner, name, original = _UNDO.pop()
+        setattr(owner, name, original)
 
-    def _record_plain(self, params: dict[str, Any], message_id: str) -> None:
-        content = params.get("Content", {})
-        simple = content.get("Simple", {})
-        body = simple.get("Body", {})
-        raw = content.get("Raw", {}).get("Data")
-        self.add({"kind": "email", "message_id": message_id, "from": params.get("FromEmailAddress"),
-                  "to": params.get("Destination", {}).get("ToAddresses", []),
-                  "subject": simple.get("Subject", {}).get("Data"),
-                  "text": body.get("Text", {}).get("Data") or (base64.b64decode(raw).decode() if raw else None),
-                  "html": body.get("Html", {}).get("Data"),
-                  "headers": {h["Name"]: h["Value"] for h in simple.get("Headers", [])}})
+
+def _send_templated(response: Any, params: dict[str, Any]) -> dict[str, Any]:
+    from moto.ses.models import ses_backends
+
+    backend = ses_backends[response.current_account][response.region]
+    template = params["Content"]["Template"]
+    destination = params.get("Destination", {})
+    data_text = template.get("TemplateData", "{}")
+    # moto's v1 backend checks the sender is verified and the template exists, and counts the mail.
+    message = backend.send_templated_email(params.get("FromEmailAddress", ""), template["TemplateName"],
+                                           data_text, destination)
+    stored = backend.get_template(template["TemplateName"])
+    data = json.loads(data_text)
+    return {
+        "kind": "email", "message_id": str(message.id), "from": params.get("FromEmailAddress"),
+        "to": [a for key in ("ToAddresses", "CcAddresses", "BccAddresses") for a in destination.get(key, [])],
+        "template": template["TemplateName"],
+        "subject": render(str(stored.get("subject_part", "")), data, escape=False),
+        "text": render(str(stored.get("text_part", "")), data, escape=False),
+        "html": render(str(stored.get("html_part", "")), data, escape=True),
+        "headers": {h["Name"]: h["Value"] for h in template.get("Headers", [])},
+        "data": data,
+    }
+
+
+def _plain_entry(params: dict[str, Any], message_id: str) -> dict[str, Any]:
+    content = params.get("Content", {})
+    simple = content.get("Simple", {})
+    body = simple.get("Body", {})
+    raw = content.get("Raw", {}).get("Data")
+    return {"kind": "email", "message_id": message_id, "from": params.get("FromEmailAddress"),
+            "to": params.get("Destination", {}).get("ToAddresses", []),
+            "subject": simple.get("Subject", {}).get("Data"),
+            "text": body.get("Text", {}).get("Data") or (base64.b64decode(raw).decode() if raw else None),
+            "html": body.get("Html", {}).get("Data"),
+            "headers": {h["Name"]: h["Value"] for h in simple.get("Headers", [])}}
 
 
 def _maybe_json(text: str) -> Any:
