@@ -4,8 +4,9 @@ Every declared table, queue (with its dead-letter queue), topic, bucket and
 the user pool is created under a prefixed physical name, and every queue's
 subscriptions to topics are made as the stacks make them: raw delivery (the
 SQS body is the published message itself, its message attributes become the
-SQS message's) and, when the subscription names types, the filter policy
-``{"type": [...]}`` on message attributes, which moto applies. ``Provisioned.env``
+SQS message's) and, when the subscription names types or channels, the filter
+policy ``{"type": [...], "channels": [...]}`` on message attributes, which moto
+applies (``channels`` is a String.Array: any listed element matches). ``Provisioned.env``
 holds every variable the runtime reads, built by ``chalicelib.core.environment``
 as the stack builds its own.
 
@@ -79,7 +80,7 @@ class ProvisionedTopic:
 
 @dataclass(frozen=True)
 class ProvisionedSubscription:
-    """A queue subscribed to a topic, raw, filtered on the ``type`` message attribute when ``types`` is set."""
+    """A queue subscribed to a topic, raw, filtered on the ``type`` and ``channels`` attributes as declared."""
 
     declaration: Subscription
     queue: str
@@ -87,9 +88,10 @@ class ProvisionedSubscription:
     arn: str
 
     def describe(self) -> str:
-        types = self.declaration.types
-        which = f"type in {', '.join(types)}" if types else "every message"
-        return f"-> queue {self.queue} (raw, {which})"
+        declared = self.declaration
+        filters = [f"{name} in {', '.join(values)}" for name, values in
+                   (("type", declared.types), ("channels", declared.channels)) if values]
+        return f"-> queue {self.queue} (raw, {' and '.join(filters) or 'every message'})"
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,8 @@ from chalicelib.ledger.routes import router as wallet
 from chalicelib.media.handlers import media_pipeline
 from chalicelib.media.routes import router as media
 from chalicelib.meta.routes import router as meta
+from chalicelib.notifications.handlers import notifications
+from chalicelib.notifications.routes import router as notification_routes
 from chalicelib.posts.handlers import cleanup
 from chalicelib.posts.routes import router as posts
 from chalicelib.resources import USERS
@@ -28,9 +30,9 @@ from chalicelib.users.routes import router as users
 install_tracing()
 app = Chalice(app_name="social")
 
-for router in (meta, auth, users, posts, feed, wallet, media, channel_routes):
+for router in (meta, auth, users, posts, feed, wallet, media, notification_routes, channel_routes):
     app.register_blueprint(router.blueprint, url_prefix="/v1")
-for handlers in (events, timelines, cleanup, ledger_events, sign_up_triggers, media_pipeline, channels):
+for handlers in (events, timelines, cleanup, ledger_events, sign_up_triggers, media_pipeline, notifications, channels):
     app.register_blueprint(handlers)
 
 # Every authenticated route checks that the token's account owns its username's profile.

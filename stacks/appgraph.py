@@ -127,6 +127,12 @@ class WebSocketTrigger:
     kind: Literal["websocket"] = field(default="websocket", init=False)
 
 
+# Services that invoke a function asynchronously: Lambda retries a failing event twice and then
+# drops it, unless the function's on-failure destination takes it (Lambda Developer Guide,
+# "Asynchronous invocation": retries 0-2, default 2; event age up to 6 hours).
+ASYNC_TRIGGERS = (S3Trigger, SnsTrigger, ScheduleTrigger, EventPatternTrigger)
+
+
 @dataclass(frozen=True)
 class NoTrigger:
     """A pure Lambda function (``@app.lambda_function``): invoked directly."""

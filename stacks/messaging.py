@@ -3,11 +3,13 @@
 A consumed queue's visibility timeout is raised to at least six times its
 consumer's timeout (AWS's advice for Lambda event sources), so a slow batch is
 never delivered twice while still running. Each DynamoDB stream consumer gets a
-failure queue for records that keep failing.
+failure queue for records that keep failing, and so does each function invoked
+asynchronously (rules, topics, buckets) for the events Lambda gives up on.
 
 A queue's declared subscriptions become SNS subscriptions with raw delivery (the
-SQS body is the published message) and the declared ``type`` filter on message
-attributes. Each queue that topics or buckets send to gets one queue policy (SQS
+SQS body is the published message) and the declared filter on message
+attributes (``type``, and ``channels`` for the notifications topic: see
+``Subscription.filter_policy``). Each queue that topics or buckets send to gets one queue policy (SQS
 keeps one per queue) holding every sender's statement: SNS on behalf of the topics
 it subscribes to, S3 on behalf of the buckets that notify it, from this account.
 Queues use SQS-managed SSE, which SNS can publish to (a queue under the
@@ -30,7 +32,7 @@ import pulumi
 import pulumi_aws as aws
 
 from chalicelib.core.declarations import Bucket, Queue, Topic
-from stacks.appgraph import AppPlan, EventPatternTrigger, ScheduleTrigger, SqsTrigger, StreamTrigger
+from stacks.appgraph import ASYNC_TRIGGERS, AppPlan, EventPatternTrigger, ScheduleTrigger, SqsTrigger, StreamTrigger
 from stacks.policies import queue_policy
 from stacks.settings import StackSettings
 
@@ -66,7 +68,7 @@ class Messaging(pulumi.ComponentResource):
 
     queues: dict[str, aws.sqs.Queue]
     dead_letters: dict[str, aws.sqs.Queue]
-    failure_queues: dict[str, aws.sqs.Queue]  # by stream-consuming function name
+    failure_queues: dict[str, aws.sqs.Queue]  # by function name: stream consumers, async-invoked functions
     topics: dict[str, aws.sns.Topic]
     subscriptions: dict[tuple[str, str], aws.sns.TopicSubscription]  # by (queue, topic)
     queue_policies: dict[str, aws.sqs.QueuePolicy]  # by queue, for queues topics or buckets send to
@@ -113,7 +115,7 @@ class Messaging(pulumi.ComponentResource):
             self.dead_letters[declared.name] = dead_letter
 
         for function in args.plan.functions:
-            if isinstance(function.trigger, StreamTrigger):
+            if isinstance(function.trigger, (StreamTrigger, *ASYNC_TRIGGERS)):
                 failures = namer.name(f"{function.name}-failures", 80)
                 self.failure_queues[function.name] = aws.sqs.Queue(
                     failures,

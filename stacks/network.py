@@ -4,9 +4,9 @@ Private subnets only, one per AZ, each with its own route table. DynamoDB and S3
 through gateway endpoints (free) on the private route tables. Interface endpoints (billed per AZ
 and hour) exist only for the services the VPC's functions call (``services``, derived from their
 grants by ``endpoint_services``): always when there is no NAT, and with NAT only where the stack
-asks for private endpoints. Security groups chain the database path: functions -> proxy on 5432
--> database on 5432 (or functions -> database where there is no proxy), each admitting only the
-group before it.
+asks for private endpoints (and then not for ``THROUGH_NAT``). Security groups chain the
+database path: functions -> proxy on 5432 -> database on 5432 (or functions -> database where
+there is no proxy), each admitting only the group before it.
 
 Internet egress exists only when ``natGateways`` > 0 (public subnets, an internet gateway
 and that many NAT gateways, AZ i routed through NAT i mod n). Why it matters: a route
@@ -47,6 +47,13 @@ GRANT_SERVICES = {"queue": "sqs", "topic": "sns", "user_pool": "cognito-idp", "d
 # and delete a consumed queue's messages, from outside the VPC.
 SERVICE_SIDE = {("queue", "consume")}
 ANYWHERE = "0.0.0.0/0"
+
+
+# With NAT, what goes out through it even where the stack asks for private endpoints. cognito-idp:
+# its private DNS would capture the JWKS requests too, which AWS does not document it serving.
+# xray: trace segments carry no credentials, and an interface endpoint in 2 AZs costs $14.60 a
+# month against some $0.25 of NAT processing for the launch load's ~5.6 GB of segments.
+THROUGH_NAT = frozenset({"cognito-idp", "xray"})
 
 
 def endpoint_services(grants: Iterable[Grant], *, tracing: bool, verifies_tokens: bool) -> tuple[str, ...]:
@@ -187,8 +194,7 @@ class Network(pulumi.ComponentResource):
             self._egress("functions-to-database", self.functions_group, POSTGRES_PORT, to=self.database_group)
         services = args.services if not settings.nat_gateways or settings.private_endpoints else ()
         if settings.nat_gateways:
-            # Its private DNS would capture the JWKS requests too, which AWS does not document it serves.
-            services = tuple(s for s in services if s != "cognito-idp")
+            services = tuple(s for s in services if s not in THROUGH_NAT)
         self.endpoints_group = None
         if services:
             self.endpoints_group = self._group("endpoints", "interface endpoints: 443 from the functions only")

@@ -269,9 +269,10 @@ def function_policy(function: FunctionPlan, arns: ResourceArns, log_group_arn: s
     if isinstance(trigger, StreamTrigger):
         stream = arns.table_streams[trigger.table.name]
         add(_statement(_sid("stream", trigger.table.name), STREAM_READ, [stream]))
-        if failure_queue_arn is not None:
-            # The event source mapping sends records that keep failing to this queue, as the function's role.
-            add(_statement("StreamFailures", ("sqs:SendMessage",), [failure_queue_arn]))
+    if failure_queue_arn is not None:
+        # An event source mapping's records that keep failing, and the async invocations Lambda gives up
+        # on, are both sent to this queue as the function's role.
+        add(_statement("Failures", ("sqs:SendMessage",), [failure_queue_arn]))
     if isinstance(trigger, WebSocketTrigger) and websocket_execution_arn is not None:
         add(_statement("WebSocketConnections", WEBSOCKET_MANAGE, [f"{websocket_execution_arn}/*/*/@connections/*"]))
     if function.resources("database"):

@@ -23,6 +23,7 @@ import pulumi_aws as aws
 
 from chalicelib.core.declarations import Notification
 from stacks.appgraph import (
+    ASYNC_TRIGGERS,
     AppPlan,
     EventPatternTrigger,
     FunctionPlan,
@@ -83,6 +84,8 @@ class Triggers(pulumi.ComponentResource):
                 self._rule(function)
             elif isinstance(trigger, WebSocketTrigger):
                 self._websocket(function, trigger)
+            if isinstance(trigger, ASYNC_TRIGGERS):
+                self._on_failure(function)
         notified = {b for b, notifications in args.notifications.items() if notifications}
         for bucket in sorted(set(s3_functions) | notified):
             self._s3(bucket, s3_functions.get(bucket, []))
@@ -167,6 +170,21 @@ class Triggers(pulumi.ComponentResource):
             lambda_functions=entries or None,
             queues=queues or None,
             opts=self._opts(depends_on=[*permissions, *policies]),
+        )
+
+    def _on_failure(self, function: FunctionPlan) -> None:
+        """An asynchronously invoked function's events that still fail after Lambda's two retries (or
+        wait past six hours, throttled) go to its failure queue, whose alarm pages, instead of nowhere.
+        Lambda sends them as the function's role (policies: ``Failures``)."""
+        aws.lambda_.FunctionEventInvokeConfig(
+            self._namer.name(f"{function.name}-async", 128),
+            function_name=self._args.functions[function.name].name,
+            maximum_retry_attempts=2,
+            maximum_event_age_in_seconds=6 * 3600,
+            destination_config=aws.lambda_.FunctionEventInvokeConfigDestinationConfigArgs(
+                on_failure=aws.lambda_.FunctionEventInvokeConfigDestinationConfigOnFailureArgs(
+                    destination=self._args.failure_queues[function.name].arn)),
+            opts=self._opts(),
         )
 
     def _sns(self, function: FunctionPlan, trigger: SnsTrigger) -> None:

@@ -28,6 +28,7 @@ from chalicelib.core.idempotency_model import IdempotencyModel
 from chalicelib.core.pagination import CURSOR_KEY
 from chalicelib.feed.models import TimelineModel
 from chalicelib.media.models import MediaModel
+from chalicelib.notifications.models import NotificationModel, PreferencesModel
 from chalicelib.posts.models import InteractionModel, PostModel
 from chalicelib.users.models import FollowModel, UserModel
 
@@ -80,8 +81,18 @@ USER_POOL = UserPool(
     pre_sign_up="pre_sign_up",
 )
 
-# Notifications (owned by the notify helper; this minimal declaration lets channels run before the merge).
+# Notifications: the notifications queue turns domain events into per-recipient notifications
+# (newest first, grouped, kept 90 days) and publishes each on the notifications topic with a
+# ``channels`` attribute that each delivery channel's queue subscribes to (Subscription(channels=...)).
+NOTIFICATIONS = Table(NotificationModel, ttl_attribute="expires_at")
+NOTIFICATION_SETTINGS = Table(PreferencesModel)
 NOTIFICATIONS_TOPIC = Topic("notifications")
+NOTIFICATION_INTAKE = Queue(
+    "notifications", visibility_timeout=60, max_receives=5,
+    subscriptions=(Subscription(DOMAIN_EVENTS, types=(
+        "like.created", "like.deleted", "comment.created", "follow.created", "post.created", "coins.awarded",
+        "order.created", "order.updated", "message.created")),),
+)
 
 # Channels (issue 9): email through SES, mobile push through SNS, the daily digest and the weekly clean-up.
 NOTIFY_EMAIL = Queue("notify-email", visibility_timeout=60, max_receives=5,
@@ -96,8 +107,10 @@ MAIL = Mailer("mail", templates=TEMPLATES)
 PUSH = PushService("push")
 
 MANIFEST = Manifest(
-    tables=(USERS, FOLLOWS, POSTS, INTERACTIONS, TIMELINE, IDEMPOTENCY, MEDIA, DEVICES, CHANNEL_SENDS),
-    queues=(TIMELINE_UPDATES, POST_CLEANUP, COIN_AWARDS, MEDIA_UPLOADS, NOTIFY_EMAIL, NOTIFY_PUSH, DIGEST_PAGES),
+    tables=(USERS, FOLLOWS, POSTS, INTERACTIONS, TIMELINE, IDEMPOTENCY, MEDIA, NOTIFICATIONS, NOTIFICATION_SETTINGS,
+            DEVICES, CHANNEL_SENDS),
+    queues=(TIMELINE_UPDATES, POST_CLEANUP, COIN_AWARDS, MEDIA_UPLOADS, NOTIFICATION_INTAKE, NOTIFY_EMAIL, NOTIFY_PUSH,
+            DIGEST_PAGES),
     buckets=(UPLOADS, MEDIA_FILES),
     topics=(DOMAIN_EVENTS, NOTIFICATIONS_TOPIC),
     user_pool=USER_POOL,

@@ -115,6 +115,8 @@ def test_a_two_second_mp4_becomes_a_ready_video_with_a_poster(ada: Api) -> None:
     assert media["duration_ms"] and 1500 <= media["duration_ms"] <= 2500
     poster = Image.open(io.BytesIO(fetch(media["variants"]["poster"]["url"]).content))
     assert poster.size == (320, 240) and not poster.getexif()
+    refused = ada.call("PATCH", "/users/me", json={"avatar_media_id": media["id"]})
+    assert refused.status_code == 422 and refused.json()["error"]["code"] == "invalid_media"  # an avatar is an image
 
 
 def test_raw_uploads_are_removed_once_decided(platform: RunningPlatform, ada: Api,

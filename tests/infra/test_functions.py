@@ -277,3 +277,17 @@ def test_every_function_runs_the_one_uploaded_package(any_rendering: Rendering) 
     assert all("code" not in f.inputs and f.inputs["sourceCodeHash"] for f in functions)
     # Nothing in the app may touch it: no function's environment names it.
     assert all(archive.inputs["bucket"] not in json.dumps(f.inputs["environment"]) for f in functions)
+
+
+def test_async_invoked_functions_send_what_lambda_gives_up_on_to_a_failure_queue(fixture_dev: Rendering) -> None:
+    # A rule, topic or bucket invokes asynchronously: after two retries Lambda drops the event unless the
+    # function's on-failure destination takes it (a lost MediaConvert completion would leave media pending).
+    configs = {c.inputs["functionName"]: c for c in fixture_dev.of_type(
+        "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig")}
+    for logical in ("ingest", "relay", "sweep", "transcoded"):
+        function = function_named(fixture_dev, logical)
+        config = configs.pop(function.inputs["name"])
+        failures = fixture_dev.named(f"social-dev-{logical}-failures")
+        assert config.inputs["destinationConfig"]["onFailure"]["destination"] == arn_of(failures)
+        assert config.inputs["maximumRetryAttempts"] == 2
+    assert not configs, f"only async-invoked functions get one: {sorted(configs)}"

@@ -91,17 +91,20 @@ FIXTURE_GRANTS: dict[str, dict[str, list[str]]] = {
     "api_vault": {"tables": ["social-dev-things"], "pools": ["social-dev-people-pool"], "databases": ["vault"]},
     "work": {"tables": ["social-dev-audit"], "queues": ["social-dev-jobs"], "databases": ["vault"]},
     "migrate_vault": {"databases": ["vault"]},
-    "ingest": {"buckets": ["social-dev-uploads"], "topics": ["social-dev-events-topic"]},
-    "relay": {"queues": ["social-dev-jobs"]},
+    # Async-invoked functions (bucket, topic, rule) also send what Lambda gives up on to their failure queue.
+    "ingest": {"buckets": ["social-dev-uploads"], "topics": ["social-dev-events-topic"],
+               "queues": ["social-dev-ingest-failures"]},
+    "relay": {"queues": ["social-dev-jobs", "social-dev-relay-failures"]},
     "changed": {"tables": ["social-dev-audit"], "streams": ["social-dev-things"],
                 "queues": ["social-dev-changed-failures"]},
-    "sweep": {"tables": ["social-dev-things"], "buckets": ["social-dev-uploads"]},
+    "sweep": {"tables": ["social-dev-things"], "buckets": ["social-dev-uploads"],
+              "queues": ["social-dev-sweep-failures"]},
     "websocket_connect": {},
     "websocket_message": {},
     "websocket_disconnect": {"tables": ["social-dev-audit"]},
     "process_upload": {"tables": ["social-dev-things"], "queues": ["social-dev-arrivals"],
                        "buckets": ["social-dev-uploads", "social-dev-gallery"], "transcoders": ["clips"]},
-    "transcoded": {"tables": ["social-dev-things"]},
+    "transcoded": {"tables": ["social-dev-things"], "queues": ["social-dev-transcoded-failures"]},
 }
 
 

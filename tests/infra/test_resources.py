@@ -91,7 +91,8 @@ def test_every_dead_letter_queue_and_function_has_an_alarm_on_the_alarm_topic(fi
     topic = arn_of(fixture_dev.named("social-dev-alarms"))
     watched_queues = {a.inputs["dimensions"]["QueueName"] for a in alarms if a.inputs["namespace"] == "AWS/SQS"}
     assert watched_queues == {"social-dev-jobs-dlq", "social-dev-orders-dlq.fifo", "social-dev-arrivals-dlq",
-                              "social-dev-changed-failures"}
+                              "social-dev-changed-failures", "social-dev-ingest-failures", "social-dev-relay-failures",
+                              "social-dev-sweep-failures", "social-dev-transcoded-failures"}
     watched_functions = {a.inputs["dimensions"]["FunctionName"] for a in alarms if a.inputs["metricName"] == "Errors"}
     assert watched_functions == {f.inputs["name"] for f in fixture_dev.of_type("aws:lambda/function:Function")}
     for alarm in alarms:

@@ -13,7 +13,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chalicelib.media.models import MediaModel
+from chalicelib.media.models import UNATTACHED, MediaModel
+from chalicelib.media.pipeline import remove_media
 from local.platform import LocalPlatform
 
 PREFIX = "mediatest-"
@@ -32,7 +33,7 @@ def platform() -> Iterator[LocalPlatform]:
 def _media(media_id: str, created: datetime, attached_to: str | None = None) -> MediaModel:
     return MediaModel(media_id, owner="ada", kind="image", content_type="image/webp", declared_size=10,
                       status="ready", upload_key=f"uploads/ada/{media_id}", created_at=created, updated_at=created,
-                      attached_to=attached_to,
+                      attached_to=attached_to, unattached=None if attached_to else UNATTACHED,
                       variants={"small": {"key": f"media/{media_id}/small.webp", "width": 1, "height": 1}})
 
 
@@ -67,6 +68,20 @@ def test_the_sweep_removes_media_unattached_after_a_day_files_and_all(platform: 
     assert left == {f"media/{m.media_id}/small.webp" for m in (attached, fresh)}
     assert MediaModel.count(stale.media_id) == 0
     assert MediaModel.count(attached.media_id) == 1
+
+
+def test_the_sweep_never_removes_a_media_attached_after_the_index_listed_it(platform: LocalPlatform) -> None:
+    # The index is eventually consistent: the row's own condition decides, before any file goes.
+    s3, files = platform.clients.s3, f"{PREFIX}media"
+    listed = _media("01JD6X3K6M5Y8V1Q2W3E4R5T64", datetime.now(UTC) - timedelta(days=2))
+    listed.save()
+    s3.put_object(Bucket=files, Key=f"media/{listed.media_id}/small.webp", Body=b"x")
+    MediaModel(listed.media_id).update(actions=[MediaModel.attached_to.set("post:01JD6X3K6M5Y8V1Q2W3E4R5T6Z")])
+    assert platform.grants is not None
+    with platform.grants.calling("sweep_media"):  # with the sweep's own grants
+        assert remove_media(listed, only_unattached=True) is False
+    assert MediaModel.count(listed.media_id) == 1
+    assert s3.list_objects_v2(Bucket=files, Prefix=f"media/{listed.media_id}/")["KeyCount"] == 1
 
 
 def test_a_repeated_notification_leaves_a_transcoding_videos_source_alone(platform: LocalPlatform) -> None:

@@ -6,7 +6,7 @@ import io
 import tracemalloc
 
 import pytest
-from PIL import Image, ImageChops
+from PIL import Image, ImageChops, ImageStat
 
 from chalicelib.media import processing
 from chalicelib.media.processing import MediaRejected, ProcessedImage, check_signature, process_image, strip_jpeg
@@ -93,8 +93,8 @@ def test_medium_from_a_three_eighths_decode_matches_a_full_decode(size):
     medium = opened(process_image(data, "image/jpeg").variants["medium"].data).convert("RGB")
     assert medium.size == processing.fit(size, 1200)
     reference = opened(data).convert("RGB").resize(medium.size, Image.Resampling.LANCZOS)
-    differences = ImageChops.difference(medium, reference).getdata()
-    assert sum(sum(pixel) for pixel in differences) / (3 * medium.width * medium.height) < 8
+    per_channel = ImageStat.Stat(ImageChops.difference(medium, reference)).mean
+    assert sum(per_channel) / 3 < 8
 
 
 def test_png_with_alpha_keeps_alpha_in_every_variant():

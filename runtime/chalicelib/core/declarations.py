@@ -133,7 +133,14 @@ class Subscription:
 
     Delivery is raw (the SQS body is the published message itself). With
     ``types``, only messages whose ``type`` message attribute is one of them
-    arrive: the SNS filter policy ``{"type": [...]}``.
+    arrive; with ``channels``, only messages whose ``channels`` attribute (a
+    ``String.Array``) holds at least one of them. Both: both must match. The SNS
+    filter policy is ``{"type": [...], "channels": [...]}`` with the keys given.
+
+    Usage::
+
+        Subscription(DOMAIN_EVENTS, types=("post.created",))
+        Subscription(NOTIFICATIONS_TOPIC, channels=("email",))   # {"channels": ["email"]}
     """
 
     topic: Topic
@@ -141,11 +148,10 @@ class Subscription:
     channels: tuple[str, ...] = ()
 
     def filter_policy(self) -> dict[str, list[str]] | None:
-        # SNS matches a String.Array attribute when any of its elements matches.
-        policy = {"type": list(self.types)} if self.types else {}
-        if self.channels:
-            policy["channels"] = list(self.channels)
-        return policy or None
+        # SNS matches a String.Array attribute when any of its elements equals a listed value
+        # (moto too: moto/sns/utils.py decodes String.Array values as JSON lists before matching).
+        policy = {"type": list(self.types), "channels": list(self.channels)}
+        return {name: values for name, values in policy.items() if values} or None
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@
 A row is ``pending`` from ``POST /v1/media`` until the processor (images) or the transcoder's
 completion event (videos) marks it ``ready`` with its variants, or ``failed`` with a ``failure``
 code. ``attached_to`` names the post (``post:<id>``) or profile (``avatar:<username>``) that uses
-it; unattached media are removed by a schedule after a day, and never-uploaded rows expire by TTL.
+it; unattached media are removed by a schedule after a day (found through the sparse
+``unattached`` index), and rows never uploaded or failed expire by TTL.
 """
 
 from __future__ import annotations
@@ -31,6 +32,25 @@ class ByOwnerIndex(GlobalSecondaryIndex["MediaModel"]):  # type: ignore[no-untyp
     media_id = UnicodeAttribute(range_key=True)
 
 
+class UnattachedIndex(GlobalSecondaryIndex["MediaModel"]):  # type: ignore[no-untyped-call]
+    """Media attached to nothing, oldest first, for the hourly sweep.
+
+    Sparse: only rows holding ``unattached`` are in it (set at creation and when an avatar is
+    released, removed when attached), so the sweep reads what it may remove, not the whole table.
+    Its one partition takes a write per upload and attachment, far below a partition's 1,000 a second.
+    """
+
+    class Meta:
+        index_name = "unattached"
+        projection = AllProjection()
+
+    unattached = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
+
+
+UNATTACHED = "yes"  # the value of ``unattached`` while a media is attached to nothing
+
+
 class MediaModel(Model):
     class Meta:
         logical_name = "media"
@@ -54,9 +74,13 @@ class MediaModel(Model):
     focus_x = NumberAttribute(default=0)
     focus_y = NumberAttribute(default=0)
     attached_to = UnicodeAttribute(null=True)  # post:<id> | avatar:<username>
+    unattached = UnicodeAttribute(null=True)  # UNATTACHED while attached_to is not set: the sparse index's key
     job_id = UnicodeAttribute(null=True)  # the transcoder's job, for videos
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
-    expires_at = NumberAttribute(null=True)  # TTL (epoch seconds) while never uploaded or unattached
+    # TTL (epoch seconds) until processed: a row never uploaded, or whose upload failed, has no files
+    # to remove. A ready media has files, so the sweep, which removes them too, is what removes it.
+    expires_at = NumberAttribute(null=True)
 
     by_owner = ByOwnerIndex()
+    by_unattached = UnattachedIndex()

@@ -29,10 +29,12 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote_plus
 
+from pynamodb.exceptions import DeleteError
+
 from chalicelib.core.declarations import physical_name
 from chalicelib.core.logs import get_logger
 from chalicelib.media import service
-from chalicelib.media.models import MediaModel
+from chalicelib.media.models import UNATTACHED, MediaModel
 from chalicelib.media.signatures import HEAD_BYTES
 from chalicelib.resources import MEDIA_FILES, UPLOADS
 
@@ -151,8 +153,9 @@ def _submit_video(media: MediaModel, bucket: str, key: str) -> None:
 
 def mark_ready(media_id: str, variants: dict[str, Any], width: int | None, height: int | None, *,
                blurhash: str | None = None, duration_ms: int | None = None) -> None:
+    # Ready media have files: from now on the sweep (files and row) removes them, not the row's TTL.
     actions: list[Any] = [MediaModel.status.set("ready"), MediaModel.variants.set(variants),
-                          MediaModel.updated_at.set(_now())]
+                          MediaModel.expires_at.remove(), MediaModel.updated_at.set(_now())]
     for number, value in ((MediaModel.width, width), (MediaModel.height, height),
                           (MediaModel.duration_ms, duration_ms)):
         if value is not None:
@@ -191,14 +194,25 @@ def handle_transcoded(event: dict[str, Any]) -> None:
     s3().delete_object(Bucket=physical_name(UPLOADS), Key=media.upload_key)
 
 
-def remove_media(media: MediaModel) -> None:
-    """A media's files and row."""
+def remove_media(media: MediaModel, *, only_unattached: bool = False) -> bool:
+    """A media's row, then its files; False (nothing removed) when ``only_unattached`` and it is attached.
+
+    The row goes first, under its condition: the sweep reads an eventually consistent index, and a
+    media attached a moment ago must keep its files. (A crash between the two leaves files without
+    a row, never a row pointing at no files.)
+    """
+    try:
+        media.delete(condition=MediaModel.attached_to.does_not_exist() if only_unattached else None)
+    except DeleteError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
     keys = [v["key"] for v in (media.variants or {}).values() if v.get("key")]
     if keys:
         s3().delete_objects(Bucket=physical_name(MEDIA_FILES),
                             Delete={"Objects": [{"Key": k} for k in keys], "Quiet": True})
     s3().delete_object(Bucket=physical_name(UPLOADS), Key=media.upload_key)
-    media.delete()
+    return True
 
 
 def remove_post_media(post_id: str, author: str) -> int:
@@ -213,12 +227,13 @@ def remove_post_media(post_id: str, author: str) -> int:
 def sweep_unattached(now: datetime | None = None) -> int:
     """Remove media created over a day ago and still attached to nothing (rows and files).
 
-    A scan of the media table: the schedule runs hourly and the table holds media, not requests.
+    A query of the sparse ``unattached`` index, oldest first, up to the cutoff: it reads what it
+    removes (plus anything attached since the index was written, which the filter leaves alone).
     """
     cutoff = (now or _now()) - service.UNATTACHED_TTL
     removed = 0
-    for media in MediaModel.scan(MediaModel.attached_to.does_not_exist() & (MediaModel.created_at < cutoff)):
-        remove_media(media)
-        removed += 1
+    for media in MediaModel.by_unattached.query(UNATTACHED, MediaModel.created_at < cutoff,
+                                                filter_condition=MediaModel.attached_to.does_not_exist()):
+        removed += remove_media(media, only_unattached=True)
     return removed
 

@@ -30,7 +30,7 @@ from chalicelib.core.errors import Forbidden, NotFound, Unprocessable
 from chalicelib.core.ids import is_id, new_id
 from chalicelib.core.transactions import Update
 from chalicelib.media import signatures
-from chalicelib.media.models import MediaModel
+from chalicelib.media.models import UNATTACHED, MediaModel
 from chalicelib.resources import MEDIA_FILES, UPLOADS
 
 MAX_ATTACHED = 4  # media per post
@@ -113,7 +113,7 @@ def create_media(owner: str, content_type: str, size: int, *, description: str |
     key = upload_key(owner, media_id)
     media = MediaModel(media_id, owner=owner, kind=kind, content_type=content_type, declared_size=size,
                        status="pending", upload_key=key, description=description, focus_x=focus[0],
-                       focus_y=focus[1], created_at=now, updated_at=now,
+                       focus_y=focus[1], created_at=now, updated_at=now, unattached=UNATTACHED,
                        expires_at=int((now + UNATTACHED_TTL).timestamp()))
     upload = presign_upload(key, content_type, size_limit(kind, size), client=client)
     media.save(condition=MediaModel.media_id.does_not_exist())
@@ -188,8 +188,9 @@ def claim_for_post(owner: str, media_ids: list[str]) -> list[MediaModel]:
 def attach_updates(owner: str, media: list[MediaModel], target: str) -> list[Update]:
     """Transaction items that attach ``media`` to ``target`` (``post:<id>``) and stop their expiry."""
     now = _now()
-    return [Update(MediaModel(m.media_id), [MediaModel.attached_to.set(target), MediaModel.expires_at.remove(),
-                                             MediaModel.updated_at.set(now)], condition=_claimable(owner))
+    return [Update(MediaModel(m.media_id), [MediaModel.attached_to.set(target), MediaModel.unattached.remove(),
+                                             MediaModel.expires_at.remove(), MediaModel.updated_at.set(now)],
+                   condition=_claimable(owner))
             for m in media]
 
 
@@ -206,7 +207,8 @@ def claim_avatar(owner: str, media_id: str) -> MediaModel:
 def avatar_updates(owner: str, media: MediaModel) -> list[Update]:
     """Attach an avatar (a media may be the avatar again: no condition on ``attached_to``)."""
     return [Update(MediaModel(media.media_id), [MediaModel.attached_to.set(f"avatar:{owner}"),
-                                                 MediaModel.expires_at.remove(), MediaModel.updated_at.set(_now())],
+                                                 MediaModel.unattached.remove(), MediaModel.expires_at.remove(),
+                                                 MediaModel.updated_at.set(_now())],
                    condition=(MediaModel.owner == owner) & (MediaModel.status == "ready"))]
 
 
@@ -219,7 +221,8 @@ def release_avatar(owner: str, key: str | None) -> None:
     if len(parts) != 3 or parts[0] != "media" or not is_id(parts[1]):
         return
     try:
-        MediaModel(parts[1]).update(actions=[MediaModel.attached_to.remove(), MediaModel.updated_at.set(_now())],
+        MediaModel(parts[1]).update(actions=[MediaModel.attached_to.remove(), MediaModel.unattached.set(UNATTACHED),
+                                             MediaModel.updated_at.set(_now())],
                                     condition=MediaModel.attached_to == f"avatar:{owner}")
     except UpdateError as error:
         if error.cause_response_code != "ConditionalCheckFailedException":
