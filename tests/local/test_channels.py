@@ -72,10 +72,14 @@ def notify() -> Iterator[FakeNotify]:
 
 @pytest.fixture(scope="module")
 def platform(notify: FakeNotify, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPlatform]:
+    from chalicelib.channels.unsubscribe import _codec
+
+    _codec.cache_clear()  # signing keys are this platform's secret's, not an earlier one's
     sqlite = Path(tmp_path_factory.mktemp("channels")) / "ledger.db"
     with LocalPlatform(port=0, prefix="channels-", visibility_timeout=1, idle_interval=0.25, admin=False,
                        seed=None, database_url="", sqlite_file=sqlite) as running:
         yield running
+    _codec.cache_clear()
 
 
 class User:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -11,6 +12,20 @@ from chalicelib.channels.digest import start
 from chalicelib.channels.templates import TEMPLATES
 from chalicelib.core.errors import BadRequest
 from local.outbox import render
+
+
+@pytest.fixture(autouse=True)
+def process_keys(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Keys of this process only (a platform started earlier in the session may have left its secrets cached)."""
+    from chalicelib.core.pagination import cursor_codec
+
+    monkeypatch.delenv(unsubscribe.UNSUBSCRIBE_KEY.env_var, raising=False)
+    monkeypatch.delenv("CURSOR_KEY_SECRET_ARN", raising=False)
+    for cache in (unsubscribe._codec, cursor_codec):
+        cache.cache_clear()
+    yield
+    for cache in (unsubscribe._codec, cursor_codec):
+        cache.cache_clear()
 
 
 @pytest.mark.parametrize(("notification", "said"), [
