@@ -16,7 +16,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
 PREFIX = "/cdn/"
@@ -25,6 +25,12 @@ PREFIX = "/cdn/"
 def _not_found(message: str) -> dict[str, Any]:
     return {"statusCode": 404, "headers": {"Content-Type": "application/json"},
             "body": json.dumps({"error": {"code": "not_found", "message": message}})}
+
+
+class LocalAnswers(Protocol):
+    """What the HTTP server asks before the app: a proxy-style response for paths it serves, else None."""
+
+    def answer(self, method: str, target: str) -> dict[str, Any] | None: ...
 
 
 class LocalCdn:

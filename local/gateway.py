@@ -48,7 +48,7 @@ from chalice.local import LambdaContext, LocalChalice, RouteMatcher
 
 from chalicelib.core.settings import get_settings
 from local.aws import ACCOUNT_ID
-from local.cdn import LocalCdn
+from local.cdn import LocalAnswers
 from local.grants import Grants
 from stacks.appgraph import API_FUNCTION, AppPlan
 
@@ -394,7 +394,7 @@ class _Server(ThreadingMixIn, HTTPServer):
     # net.core.somaxconn (4096 on this machine, 4096 by default since kernel 5.4).
     request_queue_size = 1024
 
-    def __init__(self, address: tuple[str, int], gateway: ApiGateway, cdn: LocalCdn | None = None,
+    def __init__(self, address: tuple[str, int], gateway: ApiGateway, cdn: LocalAnswers | None = None,
                  listener: socket.socket | None = None) -> None:
         self.gateway = gateway
         self.cdn = cdn
@@ -437,14 +437,15 @@ def socket_url(listener: socket.socket) -> str:
 class HttpServer:
     """The gateway on ``host:port`` (port 0 picks a free one), served by a background thread.
 
-    With ``cdn``, ``/cdn/<bucket>/<key>`` serves the files of the ``cdn`` buckets (``local.cdn``).
+    With ``cdn``, ``/cdn/<bucket>/<key>`` serves the files of the ``cdn`` buckets (``local.cdn``), and whatever
+    else it answers (``local.devroutes``: the outbox, schedules) before the app.
     ``listener`` is a socket bound and listening already (``listen(host, port)``), for a caller
     that needs the URL before it has the app; ``host`` and ``port`` are then ignored.
     """
 
     def __init__(self, app: Chalice, host: str = "127.0.0.1", port: int = 8000, *, stage: str = "api",
                  region: str = "us-east-1", plan: AppPlan | None = None, grants: Grants | None = None,
-                 function_prefix: str = "", cdn: LocalCdn | None = None,
+                 function_prefix: str = "", cdn: LocalAnswers | None = None,
                  listener: socket.socket | None = None) -> None:
         self.gateway = ApiGateway(app, stage=stage, region=region, plan=plan, grants=grants,
                                   function_prefix=function_prefix)

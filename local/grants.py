@@ -49,7 +49,7 @@ from local.aws import ACCOUNT_ID
 from local.provision import Provisioned, transcoder_arns
 from local.tables import create_table_request
 from stacks.appgraph import AppPlan
-from stacks.policies import ResourceArns, TranscoderArns, VpcAccess, function_policy
+from stacks.policies import MailerArns, ResourceArns, TranscoderArns, VpcAccess, function_policy
 
 Need = tuple[str, str]  # (IAM action, resource ARN)
 
@@ -110,6 +110,9 @@ class Grants:
             transcoders={t.name: TranscoderArns(role=values.role_arn, queue=values.queue_arn)
                          for f in plan.functions for t in f.resources("transcoder")
                          for values in (transcoder_arns(prefix, region, t.name),)},
+            mailers={n: MailerArns(identity=m.identity_arn, templates=m.template_arns)
+                     for n, m in provisioned.mailers.items()},
+            push_apps=provisioned.push_apps,
         )
         # Lambda, not the function, uses the VPC statements; they only keep the document whole.
         vpc = VpcAccess(subnets=(f"arn:aws:ec2:{region}:{account}:subnet/local",),
@@ -301,7 +304,25 @@ def _sns(operation: str, params: Mapping[str, Any], region: str) -> list[Need] |
         return [("sns:Publish", params.get("TopicArn") or params["TargetArn"])]
     if operation == "PublishBatch":
         return [("sns:Publish", params["TopicArn"])]
+    # Mobile push: endpoints are created under their platform application, then named by their own ARN.
+    if operation == "CreatePlatformEndpoint":
+        return [("sns:CreatePlatformEndpoint", params["PlatformApplicationArn"])]
+    if operation in {"DeleteEndpoint", "GetEndpointAttributes", "SetEndpointAttributes"}:
+        return [(f"sns:{operation}", params["EndpointArn"])]
     return None
+
+
+def _ses(operation: str, params: Mapping[str, Any], region: str) -> list[Need] | None:
+    """SES v2's SendEmail: the sender's identity (an address here) and, when templated, the template."""
+    if operation != "SendEmail":
+        return None
+    sender = str(params.get("FromEmailAddress", ""))
+    identity = f"arn:aws:ses:{region}:{ACCOUNT_ID}:identity/{sender}"
+    template = params.get("Content", {}).get("Template", {}).get("TemplateName")
+    needs = [("ses:SendEmail", identity)]
+    if template:
+        needs.append(("ses:SendEmail", f"arn:aws:ses:{region}:{ACCOUNT_ID}:template/{template}"))
+    return needs
 
 
 _OBJECT_ACTIONS = {"GetObject": "GetObject", "HeadObject": "GetObject", "PutObject": "PutObject",
@@ -366,7 +387,7 @@ def _sts(operation: str, params: Mapping[str, Any], region: str) -> list[Need] |
 
 _MAPPERS: dict[str, Callable[[str, Mapping[str, Any], str], list[Need] | None]] = {
     "dynamodb": _dynamodb, "sqs": _sqs, "sns": _sns, "s3": _s3, "cognito-idp": _cognito,
-    "secretsmanager": _secrets, "sts": _sts,
+    "secretsmanager": _secrets, "sts": _sts, "sesv2": _ses,
 }
 
 

@@ -64,15 +64,17 @@ from local.aws import ACCOUNT_ID, DEFAULT_REGION, QUIET_AGENT, MotoServer, aws_e
 from local.cdn import LocalCdn
 from local.clients import Clients
 from local.database import LocalDatabase, Seed, demo_catalog
+from local.devroutes import LocalRoutes
 from local.env import EnvPatch
 from local.errors import StartupError
 from local.eventbridge import LocalEventBus
 from local.gateway import HttpServer, listen, socket_url
 from local.grants import Grants
 from local.handlers import Invoker
+from local.outbox import Outbox
 from local.provision import Provisioned, provision
 from local.pump import Clock, EventPump, utc_now
-from local.wiring import Wire, pure_functions, wire
+from local.wiring import ScheduleWire, Wire, pure_functions, wire
 from stacks.appgraph import AppPlan, plan_app
 
 if TYPE_CHECKING:
@@ -131,6 +133,7 @@ class LocalPlatform:
         self.events: LocalEventBus | None = None
         self._transcoder: LocalTranscoder | None = None
         self.startup_ms: float = 0.0
+        self.outbox: Outbox | None = None
 
     # --- what runs where -------------------------------------------------------------------------
 
@@ -178,6 +181,7 @@ class LocalPlatform:
 
     def _start(self) -> None:
         self._moto = MotoServer().start()
+        self.outbox = Outbox().install()  # SES v2 templates and captured mails and pushes (moto has neither)
         self._env.update(aws_environment(self._moto.endpoint, self.region))
         self._clients = Clients(self._moto.endpoint, self.region)
         manifest = self._manifest
@@ -190,7 +194,7 @@ class LocalPlatform:
         self._listener = listen(self.host, self.port)
         self.provisioned = provision(manifest, self._clients, prefix=self.prefix,
                                      visibility_timeout=self._visibility_timeout, secret_values=values,
-                                     cdn_url=f"{socket_url(self._listener)}/cdn")
+                                     cdn_url=f"{socket_url(self._listener)}/cdn", api_url=socket_url(self._listener))
         self._env.update(self.provisioned.env)
         self._open_database(manifest)
         for table in manifest.tables:  # models read their table name at import, before it existed
@@ -218,8 +222,9 @@ class LocalPlatform:
                                    clock=self._clock).start()
             self._moto.on_change(self._pump.poke)
         cdn = LocalCdn(self._pump_clients.s3, [b.name for b in self.provisioned.buckets.values() if b.declaration.cdn])
+        local_routes = LocalRoutes(cdn, self.outbox, self.schedules, lambda name: self.pump.fire(name))
         self._http = HttpServer(self._app, region=self.region, plan=self.plan, grants=self.grants,
-                                function_prefix=self.prefix, cdn=cdn, listener=self._listener).start()
+                                function_prefix=self.prefix, cdn=local_routes, listener=self._listener).start()
         self._listener = None  # the server owns it now
 
     def _check_admin_password(self, manifest: Manifest) -> tuple[str, bool] | None:
@@ -275,6 +280,8 @@ class LocalPlatform:
             self._moto = None
         if self.database is not None:
             self.database.close()
+        if self.outbox is not None:
+            self.outbox.uninstall()
         self._env.restore()
 
     def __enter__(self) -> LocalPlatform:
@@ -283,6 +290,10 @@ class LocalPlatform:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.stop()
+
+    def schedules(self) -> list[str]:
+        """The app's schedule handlers, which ``POST /local/schedules/<name>`` fires."""
+        return [w.handler for w in self.wires if isinstance(w, ScheduleWire)]
 
     # --- the startup banner ------------------------------------------------------------------------
 
@@ -310,6 +321,9 @@ class LocalPlatform:
                                           if name in triggers else
                                           "invoked at deploy (a pure Lambda function; not run locally)")
                       for name in pure_functions(self._app)]
+        if self.outbox is not None and self._http is not None:
+            lines.append(f"outbox       {self.url}/local/outbox (mails and pushes, also printed here); "
+                         f"fire a schedule: curl -XPOST {self.url}/local/schedules/<name>")
         if self.database is not None:
             lines += self.database.describe()
         if self.admin is not None:

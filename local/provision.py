@@ -36,8 +36,16 @@ from chalicelib.core.declarations import (
     Topic,
     UserPool,
 )
-from chalicelib.core.environment import Knobs, Physical, PoolValues, TranscoderValues, build_environment
+from chalicelib.core.environment import (
+    Knobs,
+    MailerValues,
+    Physical,
+    PoolValues,
+    TranscoderValues,
+    build_environment,
+)
 from local.aws import ACCOUNT_ID
+from local.channels import ProvisionedMailer, provision_channels
 from local.clients import Clients
 from local.tables import create_table_request, enable_ttl
 
@@ -120,6 +128,8 @@ class Provisioned:
     subscriptions: list[ProvisionedSubscription] = field(default_factory=list)
     user_pool: ProvisionedUserPool | None = None
     secrets: dict[str, ProvisionedSecret] = field(default_factory=dict)
+    mailers: dict[str, ProvisionedMailer] = field(default_factory=dict)
+    push_apps: dict[str, dict[str, str]] = field(default_factory=dict)  # push service -> platform -> app ARN
     env: dict[str, str] = field(default_factory=dict)
 
     def describe(self) -> list[str]:
@@ -144,6 +154,11 @@ class Provisioned:
             lines.append(f"bucket  {b.declaration.name:<16} {b.name}" + (f" {'; '.join(extras)}" if extras else ""))
         for sc in self.secrets.values():
             lines.append(f"secret  {sc.declaration.name:<16} {sc.arn}")
+        for m in self.mailers.values():
+            lines.append(f"mail    {m.declaration.name:<16} from {m.from_address}, templates "
+                         f"{', '.join(m.template_prefix + t.name for t in m.declaration.templates)}")
+        for name, apps in self.push_apps.items():
+            lines.append(f"push    {name:<16} " + ", ".join(f"{k} {v}" for k, v in apps.items()))
         if self.user_pool is not None:
             p = self.user_pool
             groups = ", ".join(p.declaration.groups) or "none"
@@ -153,7 +168,7 @@ class Provisioned:
 
 def provision(manifest: Manifest, clients: Clients, *, prefix: str = DEFAULT_PREFIX,
               visibility_timeout: int | None = None, secret_values: Mapping[str, str] = {},
-              cdn_url: str = DEFAULT_CDN_URL) -> Provisioned:
+              cdn_url: str = DEFAULT_CDN_URL, api_url: str | None = None) -> Provisioned:
     """Create everything ``manifest`` declares; ``visibility_timeout`` caps every queue's (tests use 1-2 s).
 
     ``cdn_url`` is where the local HTTP server serves ``cdn`` buckets (``<cdn_url>/<bucket>/<key>``).
@@ -180,7 +195,8 @@ def provision(manifest: Manifest, clients: Clients, *, prefix: str = DEFAULT_PRE
     if manifest.user_pool is not None:
         pool = _user_pool(clients, manifest.user_pool, prefix + manifest.user_pool.name, function_prefix=prefix)
         result.user_pool = pool
-    result.env = local_environment(manifest, result, cdn_url=cdn_url)
+    result.mailers, result.push_apps = provision_channels(manifest, clients, prefix=prefix)
+    result.env = local_environment(manifest, result, cdn_url=cdn_url, api_url=api_url)
     return result
 
 
@@ -195,7 +211,7 @@ def _secret(clients: Clients, name: str, value: str) -> str:
 
 
 def local_environment(manifest: Manifest, provisioned: Provisioned, *,
-                      cdn_url: str = DEFAULT_CDN_URL) -> dict[str, str]:
+                      cdn_url: str = DEFAULT_CDN_URL, api_url: str | None = None) -> dict[str, str]:
     """The runtime's variables for what was provisioned, built as the stack builds its own.
 
     Sign-ups are confirmed at once; the other knobs keep the runtime's defaults unless the
@@ -216,6 +232,10 @@ def local_environment(manifest: Manifest, provisioned: Provisioned, *,
         secrets={n: s.arn for n, s in provisioned.secrets.items()},
         user_pool=PoolValues(id=pool.pool_id, client_id=pool.client_id, jwks_url=pool.jwks_url, issuer=pool.issuer)
         if pool is not None else None,
+        mailers={n: MailerValues(from_address=m.from_address, template_prefix=m.template_prefix)
+                 for n, m in provisioned.mailers.items()},
+        push_apps={n: json.dumps(apps, sort_keys=True) for n, apps in provisioned.push_apps.items()},
+        public_api_url=api_url if manifest.mailers else None,  # links in mails; the stack gives it to mailers only
     )
     return build_environment(manifest, physical, Knobs(stage=LOCAL_STAGE, auto_confirm_signup=True))
 

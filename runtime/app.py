@@ -7,6 +7,8 @@ from chalice.app import Chalice
 
 from chalicelib.auth.routes import router as auth
 from chalicelib.auth.triggers import sign_up_triggers
+from chalicelib.channels.handlers import channels
+from chalicelib.channels.routes import router as channel_routes
 from chalicelib.core.routes import install
 from chalicelib.core.tracing import install_tracing
 from chalicelib.events.handlers import events
@@ -28,9 +30,9 @@ from chalicelib.users.routes import router as users
 install_tracing()
 app = Chalice(app_name="social")
 
-for router in (meta, auth, users, posts, feed, wallet, media, notification_routes):
+for router in (meta, auth, users, posts, feed, wallet, media, notification_routes, channel_routes):
     app.register_blueprint(router.blueprint, url_prefix="/v1")
-for handlers in (events, timelines, cleanup, ledger_events, sign_up_triggers, media_pipeline, notifications):
+for handlers in (events, timelines, cleanup, ledger_events, sign_up_triggers, media_pipeline, notifications, channels):
     app.register_blueprint(handlers)
 
 # Every authenticated route checks that the token's account owns its username's profile.

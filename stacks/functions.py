@@ -17,7 +17,7 @@ Usage::
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,7 +31,7 @@ from stacks.code import CodeLocation
 from stacks.database import DatabaseEndpoint
 from stacks.migrations import invoke_database_lifecycle, invoke_migrations, migrators
 from stacks.network import VpcPlacement
-from stacks.policies import ResourceArns, TranscoderArns, VpcAccess, function_policy
+from stacks.policies import MailerArns, ResourceArns, TranscoderArns, VpcAccess, function_policy
 from stacks.settings import StackSettings
 
 # Lambda sets these itself and refuses a function that tries to.
@@ -64,6 +64,9 @@ class ResourceArnInputs:
     secrets: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     # (role ARN, MediaConvert queue ARN) by transcoder
     transcoders: Mapping[str, tuple[pulumi.Input[str], pulumi.Input[str]]] = field(default_factory=dict)
+    # (sending identity ARN, template ARNs) by mailer; platform application ARNs by push service and platform
+    mailers: Mapping[str, tuple[pulumi.Input[str], Sequence[pulumi.Input[str]]]] = field(default_factory=dict)
+    push_apps: Mapping[str, Mapping[str, pulumi.Input[str]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,9 @@ class FunctionsArgs:
     endpoints: Mapping[str, DatabaseEndpoint] = field(default_factory=dict)
     placement: VpcPlacement | None = None
     migration_scripts: Mapping[str, str] = field(default_factory=dict)
+    # Variables only some functions get, by function name (PUBLIC_API_URL for those that mail links: the
+    # API's URL depends on the API's functions, so it may only reach functions the API does not invoke).
+    function_environment: Mapping[str, Mapping[str, pulumi.Input[str]]] = field(default_factory=dict)
 
 
 class Functions(pulumi.ComponentResource):
@@ -179,6 +185,8 @@ class Functions(pulumi.ComponentResource):
             "declared_secrets": dict(arns.secrets),
             "transcoders": {n: list(pair) for n, pair in arns.transcoders.items()},
             "admin_secret": admin_secret,
+            "mailers": {n: [identity, list(templates)] for n, (identity, templates) in arns.mailers.items()},
+            "push_apps": {n: dict(apps) for n, apps in arns.push_apps.items()},
         })
 
         def document(values: dict[str, Any]) -> str:
@@ -187,7 +195,9 @@ class Functions(pulumi.ComponentResource):
                 queues=values["queues"], topics=values["topics"], buckets=values["buckets"],
                 user_pool=values["user_pool"], database_secrets=values["secrets"],
                 secrets=values["declared_secrets"],
-                transcoders={n: TranscoderArns(role=r, queue=q) for n, (r, q) in values["transcoders"].items()})
+                transcoders={n: TranscoderArns(role=r, queue=q) for n, (r, q) in values["transcoders"].items()},
+                mailers={n: MailerArns(identity=i, templates=tuple(t)) for n, (i, t) in values["mailers"].items()},
+                push_apps=values["push_apps"])
             access = (VpcAccess(subnets=tuple(values["vpc"]["subnets"]), security_group=values["vpc"]["group"],
                                 network_interfaces=values["vpc"]["interfaces"]) if values["vpc"] else None)
             return json.dumps(function_policy(function, resource_arns, values["log_group"],
@@ -204,7 +214,7 @@ class Functions(pulumi.ComponentResource):
         )
         self.log_groups[function.name] = log_group
         self.roles[function.name] = role
-        environment = dict(args.environment)
+        environment = dict(args.environment) | dict(args.function_environment.get(function.name, {}))
         vpc_config = None
         depends_on: list[pulumi.Resource] = [policy, log_group]
         if database is not None and placement is not None:

@@ -171,6 +171,11 @@ class RecordingMocks(Mocks):
             fakes |= {"id": url, "url": url}
         elif typ == "aws:sns/topic:Topic":
             fakes |= {"id": fakes["arn"]}
+        elif typ == "aws:sns/platformApplication:PlatformApplication":
+            fakes |= {"arn": f"arn:aws:sns:{region}:{account}:app/{inputs.get('platform')}/{physical}"}
+            fakes["id"] = fakes["arn"]
+        elif typ == "aws:ses/template:Template":
+            fakes |= {"id": physical, "arn": f"arn:aws:ses:{region}:{account}:template/{physical}"}
         elif typ == "aws:s3/bucket:Bucket":
             bucket = str(inputs.get("bucket") or f"{name}-{_digest(name, length=7)}")
             fakes |= {"id": bucket, "bucket": bucket, "arn": f"arn:aws:s3:::{bucket}",

@@ -8,19 +8,28 @@ Usage::
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pulumi
 from chalice.app import Chalice
 
 from chalicelib.core.declarations import Manifest
-from chalicelib.core.environment import Knobs, Physical, PoolValues, TranscoderValues, build_environment
+from chalicelib.core.environment import (
+    PUBLIC_API_URL,
+    Knobs,
+    Physical,
+    PoolValues,
+    TranscoderValues,
+    build_environment,
+)
 from stacks.account_ref import AccountReference
 from stacks.api import RestApi, RestApiArgs
 from stacks.appgraph import AppPlan, plan_app
 from stacks.code import CODE_BUCKET, LambdaCode, LambdaCodeArgs
 from stacks.data import Data, DataArgs
 from stacks.database import DatabaseEndpoint, Databases, DatabasesArgs, SharedDatabases, SharedDatabasesArgs
+from stacks.email import Email, EmailArgs
 from stacks.functions import Functions, FunctionsArgs, ResourceArnInputs
 from stacks.identity import Identity, IdentityArgs, MailSender
 from stacks.messaging import Messaging, MessagingArgs
@@ -28,6 +37,7 @@ from stacks.migrations import migrators, missing_migrators
 from stacks.network import Network, NetworkArgs, VpcPlacement, endpoint_services
 from stacks.observability import Observability, ObservabilityArgs
 from stacks.package import LambdaPackage
+from stacks.push import Push, PushArgs, PushCredentials
 from stacks.secrets import Secrets, SecretsArgs
 from stacks.settings import StackSettings
 from stacks.storage import Storage, StorageArgs
@@ -94,8 +104,13 @@ class Platform(pulumi.ComponentResource):
 
         # Signing keys and the like: read from Secrets Manager at cold start, never put in the environment.
         secrets = Secrets(namer.name("secrets"), SecretsArgs(settings, manifest.secrets), child)
+        # Mail from the account's SES identity with the stack's own templates; push where credentials are configured.
+        email = Email(namer.name("email"), EmailArgs(settings, manifest.mailers, account.mail_identity_arn,
+                                                     account.mail_from), child)
+        push = Push(namer.name("push"), PushArgs(settings, manifest.push_services,
+                                                 PushCredentials.from_config(settings)), child)
         environment = self._environment(settings, manifest, identity, data, messaging, storage, secrets, websocket,
-                                        transcoding)
+                                        transcoding, email, push)
         arns = ResourceArnInputs(
             tables={n: t.arn for n, t in data.tables.items()},
             table_indexes={n: tuple(i.name for i in (*s.global_indexes, *s.local_indexes))
@@ -109,12 +124,20 @@ class Platform(pulumi.ComponentResource):
             websocket_execution_arn=websocket.api.execution_arn if websocket is not None else None,
             secrets={n: secret.arn for n, secret in secrets.secrets.items()},
             transcoders={n: (transcoding.roles[n].arn, q.arn) for n, q in transcoding.queues.items()},
+            mailers=email.arns,
+            push_apps={s.name: push.arns(s.name) for s in manifest.push_services},
         )
+        # Mails link to the API (unsubscribe): its URL exists once the API exists, which needs the API's
+        # functions; so only the mailing functions (never the API's) get it, through a deferred output.
+        deferred: tuple[pulumi.Output[str], Callable[[pulumi.Output[str]], None]] = pulumi.deferred_output()
+        public_url, resolve_public_url = deferred
+        mailing = {f.name: {PUBLIC_API_URL: settings.public_api_url or public_url}
+                   for f in self.plan.functions if f.resources("mailer") and f.trigger.kind != "api"}
         migrating = migrators(self.plan, manifest.databases)
         scripts = {d.name: args.package.scripts_hash(d) for d in manifest.databases if d.name in migrating}
         functions = Functions(namer.name("functions"), FunctionsArgs(
             settings, self.plan, code.location, environment, arns, databases=manifest.databases,
-            endpoints=endpoints, placement=placement, migration_scripts=scripts), child)
+            endpoints=endpoints, placement=placement, migration_scripts=scripts, function_environment=mailing), child)
         if identity is not None:
             identity.allow_triggers(functions.functions)
         Triggers(namer.name("triggers"), TriggersArgs(
@@ -125,6 +148,7 @@ class Platform(pulumi.ComponentResource):
             queue_policies=messaging.queue_policies), child)
         api = (RestApi(namer.name("rest-api"), RestApiArgs(settings, args.app, self.plan, functions.functions), child)
                if self.plan.apis else None)
+        resolve_public_url(api.url if api is not None else pulumi.Output.from_input(""))
         Observability(namer.name("observability"), ObservabilityArgs(
             settings, functions.functions, {**messaging.dead_letters, **messaging.failure_queues},
             ledger=bool(args.manifest.databases)), child)
@@ -167,7 +191,8 @@ class Platform(pulumi.ComponentResource):
     @staticmethod
     def _environment(settings: StackSettings, manifest: Manifest, identity: Identity | None, data: Data,
                      messaging: Messaging, storage: Storage, secrets: Secrets,
-                     websocket: WebSocketApi | None, transcoding: Transcoding) -> dict[str, pulumi.Input[str]]:
+                     websocket: WebSocketApi | None, transcoding: Transcoding, email: Email,
+                     push: Push) -> dict[str, pulumi.Input[str]]:
         """Every variable ``chalicelib.core.settings`` and the declarations read, for every function.
 
         Built by ``chalicelib.core.environment``, as the local platform's. AWS_REGION is not here: Lambda
@@ -185,9 +210,11 @@ class Platform(pulumi.ComponentResource):
             bucket_urls=dict(storage.urls),
             transcoders={n: TranscoderValues[pulumi.Input[str]](role_arn=transcoding.roles[n].arn, queue_arn=q.arn)
                          for n, q in transcoding.queues.items()},
+            mailers=email.values,
+            push_apps={s.name: push.runtime_value(s.name) for s in manifest.push_services},
         )
         knobs = Knobs(stage=settings.stack, auto_confirm_signup=settings.auto_confirm_signup,
                       max_body_bytes=settings.max_body_bytes, tracing=settings.tracing, log_level=settings.log_level,
                       fanout_max_followers=settings.fanout_max_followers, timeline_days=settings.timeline_days,
-                      backfill_posts=settings.backfill_posts)
+                      backfill_posts=settings.backfill_posts, digest_segments=settings.digest_segments)
         return dict(build_environment(manifest, physical, knobs))

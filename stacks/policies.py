@@ -53,6 +53,15 @@ PASS_ROLE = ("iam:PassRole",)
 # What Lambda does, as the function's role, to attach a function to the VPC (AWSLambdaVPCAccessExecutionRole's
 # EC2 actions). The Describe actions allow no resource but '*'; the others are scoped to network interfaces
 # of the stack's account and region, and creation to the functions' subnets and security group.
+# SES v2's SendEmail is authorised as ses:SendEmail on the sending identity and, for Content.Template, on the
+# template (arn:aws:ses:<region>:<account>:template/<name>); ses:SendTemplatedEmail is its v1 twin, kept so a
+# v1 caller of the same templates needs nothing new.
+MAIL_SEND = ("ses:SendEmail", "ses:SendTemplatedEmail")
+# SNS mobile push: endpoints are created under a platform application (its ARN), and read, changed, published
+# to and deleted as arn:aws:sns:<region>:<account>:endpoint/<PLATFORM>/<application name>/<id>.
+PUSH_REGISTER_APP = ("sns:CreatePlatformEndpoint",)
+PUSH_REGISTER_ENDPOINTS = ("sns:DeleteEndpoint", "sns:GetEndpointAttributes", "sns:SetEndpointAttributes")
+PUSH_PUBLISH_ENDPOINTS = ("sns:DeleteEndpoint", "sns:GetEndpointAttributes", "sns:Publish")
 VPC_DESCRIBE = ("ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets")
 VPC_CREATE_INTERFACE = ("ec2:CreateNetworkInterface",)
 VPC_MANAGE_INTERFACES = ("ec2:AssignPrivateIpAddresses", "ec2:DeleteNetworkInterface", "ec2:UnassignPrivateIpAddresses")
@@ -72,6 +81,22 @@ class ResourceArns:
     database_secrets: Mapping[str, str] = field(default_factory=dict)  # logical database -> its secret's ARN
     secrets: Mapping[str, str] = field(default_factory=dict)  # declared secrets (Secret), by logical name
     transcoders: Mapping[str, TranscoderArns] = field(default_factory=dict)
+    mailers: Mapping[str, MailerArns] = field(default_factory=dict)
+    push_apps: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # push service -> platform -> app ARN
+
+
+@dataclass(frozen=True)
+class MailerArns:
+    """A mailer's sending identity and its templates' ARNs."""
+
+    identity: str
+    templates: tuple[str, ...] = ()
+
+
+def endpoints_of(application_arn: str) -> str:
+    """Every endpoint of a platform application: ``...:app/APNS/name`` -> ``...:endpoint/APNS/name/*``."""
+    head, _, path = application_arn.partition(":app/")
+    return f"{head}:endpoint/{path}/*"
 
 
 @dataclass(frozen=True)
@@ -174,11 +199,26 @@ def _grant_statement(grant: Grant, arns: ResourceArns) -> dict[str, Any] | None:
     if resource.kind == "secret" and access == "read_secret":
         # AWSCURRENT and AWSPREVIOUS are versions of the one ARN: reading both needs nothing more.
         return _statement(_sid("secret", resource.name), SECRET_READ, [arns.secrets[resource.name]])
+    if resource.kind == "mailer" and access == "send_email":
+        mailer = arns.mailers[resource.name]
+        return _statement(_sid("mailer", resource.name), MAIL_SEND, [mailer.identity, *mailer.templates])
     if resource.kind == "database" and access == "connect":
         # The credentials, and nothing else: the network path is the VPC's (security groups), not IAM's.
         return _statement(_sid("database", resource.name, "secret"), SECRET_READ,
                           [arns.database_secrets[resource.name]])
     raise ValueError(f"no IAM mapping for {resource.kind} access {access!r}")
+
+
+def _push_statements(grant: Grant, arns: ResourceArns) -> list[dict[str, Any]]:
+    """Endpoints of the configured applications only; none configured, no statement (nothing to call)."""
+    apps = sorted(arns.push_apps.get(grant.resource.name, {}).values())
+    if not apps:
+        return []
+    endpoints = [endpoints_of(app) for app in apps]
+    if grant.access == "push_register":
+        return [_statement(_sid("push", grant.resource.name, "apps"), PUSH_REGISTER_APP, apps),
+                _statement(_sid("push", grant.resource.name, "endpoints"), PUSH_REGISTER_ENDPOINTS, endpoints)]
+    return [_statement(_sid("push", grant.resource.name, "endpoints"), PUSH_PUBLISH_ENDPOINTS, endpoints)]
 
 
 def vpc_statements(vpc: VpcAccess) -> list[dict[str, Any]]:
@@ -214,6 +254,9 @@ def function_policy(function: FunctionPlan, arns: ResourceArns, log_group_arn: s
     for grant in _merge_table_grants(function.grants):
         if grant.resource.kind == "table":
             for statement in _table_statements(grant, arns):
+                add(statement)
+        elif grant.resource.kind == "push":
+            for statement in _push_statements(grant, arns):
                 add(statement)
         elif grant.resource.kind == "transcoder" and grant.access == "transcode":
             for statement in _transcode_statements(grant.resource.name, arns):

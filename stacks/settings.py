@@ -164,6 +164,15 @@ class StackSettings:
     db_performance_insights: bool = True
     db_proxy: bool = True  # RDS Proxy in front of a server of its own (pools Lambda's many connections)
     migration_timeout_seconds: int = 900  # the migrate_<database> function's timeout: it waits for the proxy
+    # Notification channels. Links in mails point at publicApiUrl (a custom domain, no trailing slash), else at
+    # the REST API's own URL. Push: APNs (token auth) exists with all three ids and the apnsSigningKey secret,
+    # FCM with the fcmServiceAccount secret (stacks/push.py); neither by default.
+    public_api_url: str | None = None
+    apns_key_id: str | None = None
+    apns_team_id: str | None = None
+    apns_bundle_id: str | None = None
+    apns_sandbox: bool = False
+    digest_segments: int = 16  # parallel scan segments of the daily digest (one Lambda each)
 
     def __post_init__(self) -> None:
         if self.log_retention_days not in RETENTION_DAYS:
@@ -209,6 +218,14 @@ class StackSettings:
             raise SettingsError("dbAllocatedStorageGb must be at least 20 and at most dbMaxAllocatedStorageGb")
         if not 1 <= self.migration_timeout_seconds <= 900:
             raise SettingsError("migrationTimeoutSeconds must be within 1..900")
+        apns = (self.apns_key_id, self.apns_team_id, self.apns_bundle_id)
+        if any(apns) and not all(apns):
+            raise SettingsError("APNs push needs apnsKeyId, apnsTeamId and apnsBundleId together (and the "
+                                "apnsSigningKey secret)")
+        if self.public_api_url is not None and not re.fullmatch(r"https://[^\s/]+(/[^\s]*)?", self.public_api_url):
+            raise SettingsError("publicApiUrl must be an https:// URL")
+        if not 1 <= self.digest_segments <= 1000:
+            raise SettingsError("digestSegments must be within 1..1000")
 
     @property
     def namer(self) -> Namer:

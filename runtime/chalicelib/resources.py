@@ -6,12 +6,17 @@ and both provide it.
 
 from __future__ import annotations
 
+from chalicelib.channels.models import DeviceModel, SentModel
+from chalicelib.channels.templates import TEMPLATES
+from chalicelib.channels.unsubscribe import UNSUBSCRIBE_KEY
 from chalicelib.core.declarations import (
     Bucket,
     Database,
+    Mailer,
     Manifest,
     Notification,
     PasswordPolicy,
+    PushService,
     Queue,
     Subscription,
     Table,
@@ -89,13 +94,29 @@ NOTIFICATION_INTAKE = Queue(
         "order.created", "order.updated", "message.created")),),
 )
 
+# Channels (issue 9): email through SES, mobile push through SNS, the daily digest and the weekly clean-up.
+NOTIFY_EMAIL = Queue("notify-email", visibility_timeout=60, max_receives=5,
+                     subscriptions=(Subscription(NOTIFICATIONS_TOPIC, channels=("email",)),))
+NOTIFY_PUSH = Queue("notify-push", visibility_timeout=60, max_receives=5,
+                    subscriptions=(Subscription(NOTIFICATIONS_TOPIC, channels=("push",)),))
+# One message per leg of a digest segment; its consumer runs up to the workers' 5 minutes (a sixth of this).
+DIGEST_PAGES = Queue("digest-pages", visibility_timeout=1800, max_receives=3)
+DEVICES = Table(DeviceModel)
+CHANNEL_SENDS = Table(SentModel, ttl_attribute="expires_at")
+MAIL = Mailer("mail", templates=TEMPLATES)
+PUSH = PushService("push")
+
 MANIFEST = Manifest(
-    tables=(USERS, FOLLOWS, POSTS, INTERACTIONS, TIMELINE, IDEMPOTENCY, MEDIA, NOTIFICATIONS, NOTIFICATION_SETTINGS),
-    queues=(TIMELINE_UPDATES, POST_CLEANUP, COIN_AWARDS, MEDIA_UPLOADS, NOTIFICATION_INTAKE),
+    tables=(USERS, FOLLOWS, POSTS, INTERACTIONS, TIMELINE, IDEMPOTENCY, MEDIA, NOTIFICATIONS, NOTIFICATION_SETTINGS,
+            DEVICES, CHANNEL_SENDS),
+    queues=(TIMELINE_UPDATES, POST_CLEANUP, COIN_AWARDS, MEDIA_UPLOADS, NOTIFICATION_INTAKE, NOTIFY_EMAIL, NOTIFY_PUSH,
+            DIGEST_PAGES),
     buckets=(UPLOADS, MEDIA_FILES),
     topics=(DOMAIN_EVENTS, NOTIFICATIONS_TOPIC),
     user_pool=USER_POOL,
     databases=(LEDGER,),
-    secrets=(CURSOR_KEY,),
+    secrets=(CURSOR_KEY, UNSUBSCRIBE_KEY),
     transcoders=(VIDEO,),
+    mailers=(MAIL,),
+    push_services=(PUSH,),
 )

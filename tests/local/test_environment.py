@@ -14,7 +14,8 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:pulumi_aws.*
 
 # Knobs the stack sets from its config; locally the runtime keeps its defaults unless the shell sets them.
 STACK_ONLY = {environment.MAX_BODY_BYTES, environment.TRACING, environment.LOG_LEVEL,
-              environment.FANOUT_MAX_FOLLOWERS, environment.TIMELINE_DAYS, environment.BACKFILL_POSTS}
+              environment.FANOUT_MAX_FOLLOWERS, environment.TIMELINE_DAYS, environment.BACKFILL_POSTS,
+              environment.DIGEST_SEGMENTS}
 
 
 def test_the_stack_and_the_local_platform_name_the_same_variables_for_the_same_manifest(

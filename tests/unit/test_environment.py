@@ -8,7 +8,14 @@ from unittest import mock
 import pytest
 
 from chalicelib.core import environment
-from chalicelib.core.environment import Knobs, Physical, PoolValues, TranscoderValues, build_environment
+from chalicelib.core.environment import (
+    Knobs,
+    MailerValues,
+    Physical,
+    PoolValues,
+    TranscoderValues,
+    build_environment,
+)
 from chalicelib.core.settings import Settings
 from chalicelib.resources import MANIFEST
 
@@ -24,6 +31,9 @@ def _physical(**overrides: object) -> Physical[str]:
         "transcoders": {t.name: TranscoderValues(role_arn=f"arn:role/{t.name}", queue_arn=f"arn:queues/{t.name}")
                         for t in MANIFEST.transcoders},
         "user_pool": PoolValues(id="pool-1", client_id="client-1", jwks_url="https://jwks", issuer="https://iss"),
+        "mailers": {m.name: MailerValues(from_address="no-reply@example.org", template_prefix=f"social-dev-{m.name}-")
+                    for m in MANIFEST.mailers},
+        "push_apps": {p.name: '{"apns": "arn:sns:app/APNS/x"}' for p in MANIFEST.push_services},
         **overrides,
     }
     return Physical[str](**values)  # type: ignore[arg-type]
@@ -54,9 +64,19 @@ def test_cdn_urls_and_transcoders_reach_the_runtime() -> None:
         "arn:role/video", "arn:queues/video")
 
 
+def test_mailers_and_push_services_reach_the_runtime() -> None:
+    variables = build_environment(MANIFEST, _physical(public_api_url="https://api.example.org"),
+                                  Knobs(stage="dev", auto_confirm_signup=False, digest_segments=4))
+    assert (variables["MAIL_MAILER_FROM"], variables["MAIL_MAILER_TEMPLATES"], variables["PUSH_PUSH_APPS"],
+            variables["PUBLIC_API_URL"], variables["DIGEST_SEGMENTS"]) == (
+        "no-reply@example.org", "social-dev-mail-", '{"apns": "arn:sns:app/APNS/x"}', "https://api.example.org", "4")
+
+
 @pytest.mark.parametrize(("missing", "message"), [
     ({"bucket_urls": {}}, r"bucket 'media' is declared with cdn=True but has no public URL .*MEDIA_BUCKET_URL"),
     ({"transcoders": {}}, r"transcoder 'video' is declared but has no role and queue .*VIDEO_TRANSCODER_ROLE_ARN"),
+    ({"mailers": {}}, r"mailer 'mail' is declared but has no sender"),
+    ({"push_apps": {}}, r"push service 'push' is declared but has no applications"),
 ])
 def test_a_cdn_bucket_or_transcoder_without_its_values_is_refused(missing: dict[str, object], message: str) -> None:
     with pytest.raises(LookupError, match=message):

@@ -42,6 +42,8 @@ Access = Literal[
     "connect",  # a database
     "read_secret",  # a secret
     "transcode",  # a video transcoder (MediaConvert)
+    "send_email",  # a mailer (SES)
+    "push_register", "push",  # a push service (SNS mobile push): endpoints per device, and publishing to them
 ]
 
 GRANTS_ATTRIBUTE = "__platform_grants__"
@@ -279,6 +281,78 @@ class Transcoder(Resource):
 
 
 @dataclass(frozen=True)
+class EmailTemplate:
+    """An SES template: ``{{variables}}`` (Handlebars) in the subject, the plain-text and the HTML part."""
+
+    name: str
+    subject: str
+    text: str
+    html: str
+
+    def __post_init__(self) -> None:
+        _check_name(self.name)
+
+
+@dataclass(frozen=True)
+class Mailer(Resource):
+    """Mail sent through SES from the environment's sending identity, with declared templates.
+
+    The stack creates each template as ``<stack prefix>-<template>`` and gives the runtime the sender
+    address (``<NAME>_MAILER_FROM``) and the templates' name prefix (``<NAME>_MAILER_TEMPLATES``);
+    ``send()`` may send from that identity with those templates and nothing else.
+    """
+
+    templates: tuple[EmailTemplate, ...] = ()
+    kind: str = field(default="mailer", init=False)
+
+    def __post_init__(self) -> None:
+        _check_name(self.name)
+        names = [t.name for t in self.templates]
+        if len(set(names)) != len(names):
+            raise ValueError(f"mailer {self.name!r} declares a template twice")
+
+    @property
+    def env_var(self) -> str:
+        return resource_variable("mailer_from", self.name)
+
+    @property
+    def templates_env_var(self) -> str:
+        return resource_variable("mailer_templates", self.name)
+
+    def send(self) -> Grant:
+        return self.grant("send_email")
+
+
+@dataclass(frozen=True)
+class PushService(Resource):
+    """Mobile push through SNS: platform applications (``apns``, ``fcm``) that exist where the stack configures
+    them, and a platform endpoint per registered device.
+
+    The runtime reads ``<NAME>_PUSH_APPS``, a JSON object of platform to application ARN (only the
+    configured ones). ``register()`` creates, reads and deletes endpoints of those applications;
+    ``push()`` publishes to them (and reads and deletes the ones AWS disabled).
+    """
+
+    platforms: tuple[str, ...] = ("apns", "fcm")
+    kind: str = field(default="push", init=False)
+
+    def __post_init__(self) -> None:
+        _check_name(self.name)
+        if not set(self.platforms) <= {"apns", "fcm"}:
+            raise ValueError("push platforms are apns and fcm")
+
+    @property
+    def env_var(self) -> str:
+        return resource_variable("push_apps", self.name)
+
+    def register(self) -> Grant:
+        return self.grant("push_register")
+
+    def push(self) -> Grant:
+        return self.grant("push")
+
+
+@dataclass(frozen=True)
 class Database(Resource):
     """A relational database (PostgreSQL on RDS behind RDS Proxy in AWS).
 
@@ -391,6 +465,8 @@ class Manifest:
     databases: tuple[Database, ...] = ()
     secrets: tuple[Secret, ...] = ()
     transcoders: tuple[Transcoder, ...] = ()
+    mailers: tuple[Mailer, ...] = ()
+    push_services: tuple[PushService, ...] = ()
 
     def __post_init__(self) -> None:
         seen: set[tuple[str, str]] = set()
@@ -422,6 +498,8 @@ class Manifest:
         yield from self.databases
         yield from self.secrets
         yield from self.transcoders
+        yield from self.mailers
+        yield from self.push_services
 
     def queue(self, name: str) -> Queue:
         return _find(self.queues, name, "queue")

@@ -48,6 +48,9 @@ USER_POOL_ID = "USER_POOL_ID"
 USER_POOL_CLIENT_ID = "USER_POOL_CLIENT_ID"
 JWKS_URL = "JWKS_URL"
 TOKEN_ISSUER = "TOKEN_ISSUER"
+# Where the public API answers (links in mails: unsubscribe), and how the digest pages over users.
+PUBLIC_API_URL = "PUBLIC_API_URL"
+DIGEST_SEGMENTS = "DIGEST_SEGMENTS"
 # The WebSocket API's management endpoint.
 WEBSOCKET_ENDPOINT = "WEBSOCKET_ENDPOINT"
 # A database: a URL (local platform, tests), or the proxy and the credentials' secret (set per connecting function).
@@ -63,7 +66,8 @@ DATABASE_ADMIN_SECRET_ARN = "DATABASE_ADMIN_SECRET_ARN"
 # What names each kind of declared resource, as a suffix of its logical name: USERS_TABLE, FANOUT_QUEUE_URL...
 _RESOURCE_SUFFIXES = {"table": "TABLE", "queue": "QUEUE_URL", "topic": "TOPIC_ARN", "bucket": "BUCKET",
                       "secret": "SECRET_ARN", "bucket_url": "BUCKET_URL", "transcoder_role": "TRANSCODER_ROLE_ARN",
-                      "transcoder_queue": "TRANSCODER_QUEUE_ARN"}
+                      "transcoder_queue": "TRANSCODER_QUEUE_ARN", "mailer_from": "MAILER_FROM",
+                      "mailer_templates": "MAILER_TEMPLATES", "push_apps": "PUSH_APPS"}
 
 
 def resource_variable(kind: str, name: str) -> str:
@@ -94,6 +98,14 @@ class TranscoderValues(Generic[T]):
 
 
 @dataclass(frozen=True)
+class MailerValues(Generic[T]):
+    """A mailer as the runtime needs it: the address it sends from, and its templates' name prefix."""
+
+    from_address: T
+    template_prefix: T
+
+
+@dataclass(frozen=True)
 class Physical(Generic[T]):
     """The physical value of each declared resource, by kind and logical name."""
 
@@ -106,6 +118,9 @@ class Physical(Generic[T]):
     bucket_urls: Mapping[str, T] = field(default_factory=dict)  # public base URLs of ``cdn`` buckets
     transcoders: Mapping[str, TranscoderValues[T]] = field(default_factory=dict)
     websocket_endpoint: T | None = None
+    mailers: Mapping[str, MailerValues[T]] = field(default_factory=dict)
+    push_apps: Mapping[str, T] = field(default_factory=dict)  # a JSON object {platform: application ARN}
+    public_api_url: T | None = None  # e.g. https://<id>.execute-api.<region>.amazonaws.com/api (no trailing slash)
 
 
 @dataclass(frozen=True)
@@ -120,12 +135,14 @@ class Knobs:
     fanout_max_followers: int | None = None
     timeline_days: int | None = None
     backfill_posts: int | None = None
+    digest_segments: int | None = None
 
     def variables(self) -> dict[str, str]:
         values: dict[str, str | int | bool | None] = {
             STAGE: self.stage, AUTO_CONFIRM_SIGNUP: self.auto_confirm_signup, MAX_BODY_BYTES: self.max_body_bytes,
             TRACING: self.tracing, LOG_LEVEL: self.log_level, FANOUT_MAX_FOLLOWERS: self.fanout_max_followers,
             TIMELINE_DAYS: self.timeline_days, BACKFILL_POSTS: self.backfill_posts,
+            DIGEST_SEGMENTS: self.digest_segments,
         }
         return {name: str(value).lower() if isinstance(value, bool) else str(value)
                 for name, value in values.items() if value is not None}
@@ -162,12 +179,23 @@ def build_environment(manifest: Manifest, physical: Physical[T], knobs: Knobs) -
         job = physical.transcoders[transcoder.name]
         environment[transcoder.env_var] = job.role_arn
         environment[transcoder.queue_env_var] = job.queue_arn
+    for mailer in manifest.mailers:
+        if mailer.name not in physical.mailers:
+            raise LookupError(f"mailer {mailer.name!r} is declared but has no sender (Physical.mailers)")
+        environment[mailer.env_var] = physical.mailers[mailer.name].from_address
+        environment[mailer.templates_env_var] = physical.mailers[mailer.name].template_prefix
+    for push in manifest.push_services:
+        if push.name not in physical.push_apps:
+            raise LookupError(f"push service {push.name!r} is declared but has no applications (Physical.push_apps)")
+        environment[push.env_var] = physical.push_apps[push.name]
     pool = physical.user_pool
     if manifest.user_pool is not None and pool is not None:
         environment |= {USER_POOL_ID: pool.id, USER_POOL_CLIENT_ID: pool.client_id, JWKS_URL: pool.jwks_url,
                         TOKEN_ISSUER: pool.issuer}
     if physical.websocket_endpoint is not None:
         environment[WEBSOCKET_ENDPOINT] = physical.websocket_endpoint
+    if physical.public_api_url is not None:
+        environment[PUBLIC_API_URL] = physical.public_api_url
     return environment
 
 

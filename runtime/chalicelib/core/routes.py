@@ -233,8 +233,13 @@ class Router:
 
     def route(self, path: str, method: str, *, public: bool = False, body: type[BaseModel] | None = None,
               response: Any = None, status: int = 200, summary: str = "", errors: tuple[int, ...] = (),
-              idempotent: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-        """Register ``handler`` for ``method path``; ``idempotent`` honours ``Idempotency-Key``."""
+              idempotent: bool = False, content_types: tuple[str, ...] = ("application/json",),
+              ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """Register ``handler`` for ``method path``; ``idempotent`` honours ``Idempotency-Key``.
+
+        ``content_types``: what Chalice lets through (anything else is a 415); routes with a ``body``
+        still parse JSON only.
+        """
 
         def register(handler: Callable[..., Any]) -> Callable[..., Any]:
             extra = {409, 422} if idempotent else set()
@@ -247,7 +252,7 @@ class Router:
                 # Lists sign and check cursors with the cursor-key secret: the grant follows the answer's type.
                 uses(CURSOR_KEY.read())(handler)
             view = _wrap(self.blueprint, handler, spec)
-            self.blueprint.route(path, methods=[spec.method])(view)
+            self.blueprint.route(path, methods=[spec.method], content_types=list(content_types))(view)
             return handler
 
         return register

@@ -1,0 +1,76 @@
+"""Local-only routes on the platform's HTTP server, beside the app's: the CDN, the outbox and schedules.
+
+- ``GET /cdn/<bucket>/<key>``: a ``cdn`` bucket's file (``local.cdn``);
+- ``GET /local/outbox`` (``?kind=email|push``, ``?to=``): the mails and pushes captured on moto
+  (``local.outbox``), ``{"items": [...]}``; ``DELETE /local/outbox`` empties it;
+- ``POST /local/schedules/<handler>``: runs a schedule handler now, as EventBridge would
+  (``EventPump.fire``), and answers its result; ``GET /local/schedules`` lists them.
+
+Nothing under ``/local/`` exists in AWS; the platform listens on loopback only.
+
+Usage::
+
+    curl -s localhost:8000/local/outbox?kind=email
+    curl -s -XPOST localhost:8000/local/schedules/daily_digest
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from local.cdn import LocalCdn
+from local.outbox import Outbox
+
+PREFIX = "/local/"
+
+
+def _json(status: int, body: Any) -> dict[str, Any]:
+    return {"statusCode": status, "headers": {"Content-Type": "application/json"},
+            "body": json.dumps(body, default=str)}
+
+
+def _error(status: int, code: str, message: str) -> dict[str, Any]:
+    return _json(status, {"error": {"code": code, "message": message}})
+
+
+class LocalRoutes:
+    """Answers the local-only paths; None for every other path (the app's)."""
+
+    def __init__(self, cdn: LocalCdn | None, outbox: Outbox | None, schedules: Callable[[], list[str]],
+                 fire: Callable[[str], Any]) -> None:
+        self._cdn = cdn
+        self._outbox = outbox
+        self._schedules = schedules
+        self._fire = fire
+
+    def answer(self, method: str, target: str) -> dict[str, Any] | None:
+        if self._cdn is not None:
+            served = self._cdn.answer(method, target)
+            if served is not None:
+                return served
+        parts = urlsplit(target)
+        if not parts.path.startswith(PREFIX):
+            return None
+        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        path = parts.path.rstrip("/")
+        if path == "/local/outbox" and self._outbox is not None:
+            if method == "GET":
+                return _json(200, {"items": self._outbox.entries(query.get("kind"), query.get("to"))})
+            if method == "DELETE":
+                self._outbox.clear()
+                return {"statusCode": 204, "headers": {}, "body": ""}
+            return _error(405, "method_not_allowed", "GET or DELETE")
+        if path == "/local/schedules" and method == "GET":
+            return _json(200, {"items": self._schedules()})
+        if path.startswith("/local/schedules/") and method == "POST":
+            name = path.removeprefix("/local/schedules/")
+            if name not in self._schedules():
+                return _error(404, "not_found", f"no schedule handler {name!r}; known: {', '.join(self._schedules())}")
+            try:
+                return _json(200, {"handler": name, "result": self._fire(name)})
+            except Exception as error:  # the handler's own failure, shown to the developer who fired it
+                return _error(500, "handler_failed", repr(error))
+        return _error(404, "not_found", f"no local route {method} {parts.path}")
