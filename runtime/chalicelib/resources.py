@@ -75,11 +75,14 @@ USER_POOL = UserPool(
     pre_sign_up="pre_sign_up",
 )
 
+# Notifications (the notify helper's declaration; a stand-in until that branch lands).
+NOTIFICATIONS_TOPIC = Topic("notifications")
+
 MANIFEST = Manifest(
     tables=(USERS, FOLLOWS, POSTS, INTERACTIONS, TIMELINE, IDEMPOTENCY, MEDIA),
     queues=(TIMELINE_UPDATES, POST_CLEANUP, COIN_AWARDS, MEDIA_UPLOADS),
     buckets=(UPLOADS, MEDIA_FILES),
-    topics=(DOMAIN_EVENTS,),
+    topics=(DOMAIN_EVENTS, NOTIFICATIONS_TOPIC),
     user_pool=USER_POOL,
     databases=(LEDGER,),
     secrets=(CURSOR_KEY,),

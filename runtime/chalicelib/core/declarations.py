@@ -136,9 +136,12 @@ class Subscription:
 
     topic: Topic
     types: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
 
     def filter_policy(self) -> dict[str, list[str]] | None:
-        return {"type": list(self.types)} if self.types else None
+        # ``channels`` is a String.Array attribute: SNS matches it when any element is listed.
+        policy = {"type": list(self.types), "channels": list(self.channels)}
+        return {name: values for name, values in policy.items() if values} or None
 
 
 @dataclass(frozen=True)
