@@ -181,6 +181,15 @@ def _grant_statement(grant: Grant, arns: ResourceArns) -> dict[str, Any] | None:
     raise ValueError(f"no IAM mapping for {resource.kind} access {access!r}")
 
 
+def _websocket_statement(execution_arn: str) -> dict[str, Any]:
+    """POST (send), GET (read) and DELETE (close) on any connection of the API's stages.
+
+    The Management API authorises ``execute-api:ManageConnections`` on
+    ``arn:aws:execute-api:<region>:<account>:<api-id>/<stage>/<METHOD>/@connections/<id>``.
+    """
+    return _statement("WebSocketConnections", WEBSOCKET_MANAGE, [f"{execution_arn}/*/*/@connections/*"])
+
+
 def vpc_statements(vpc: VpcAccess) -> list[dict[str, Any]]:
     """What Lambda needs, as the function's role, to create and remove the function's network interfaces."""
     return [
@@ -218,6 +227,11 @@ def function_policy(function: FunctionPlan, arns: ResourceArns, log_group_arn: s
         elif grant.resource.kind == "transcoder" and grant.access == "transcode":
             for statement in _transcode_statements(grant.resource.name, arns):
                 add(statement)
+        elif grant.resource.kind == "websocket" and grant.access == "manage_connections":
+            if websocket_execution_arn is None:
+                raise LookupError(f"function {function.name!r} manages WebSocket connections but no WebSocket API "
+                                  "exists (the app has no on_ws_* handler)")
+            add(_websocket_statement(websocket_execution_arn))
         else:
             add(_grant_statement(grant, arns))
     trigger = function.trigger
@@ -230,7 +244,8 @@ def function_policy(function: FunctionPlan, arns: ResourceArns, log_group_arn: s
             # The event source mapping sends records that keep failing to this queue, as the function's role.
             add(_statement("StreamFailures", ("sqs:SendMessage",), [failure_queue_arn]))
     if isinstance(trigger, WebSocketTrigger) and websocket_execution_arn is not None:
-        add(_statement("WebSocketConnections", WEBSOCKET_MANAGE, [f"{websocket_execution_arn}/*/*/@connections/*"]))
+        # What Chalice's app.websocket_api does from inside a WebSocket handler: answer the connection.
+        add(_websocket_statement(websocket_execution_arn))
     if function.resources("database"):
         if vpc is None:
             raise ValueError(f"function {function.name!r} connects to a database and must run in the VPC")

@@ -18,12 +18,14 @@ from chalicelib.core.declarations import (
     Topic,
     Transcoder,
     UserPool,
+    WebSocket,
 )
 from chalicelib.core.idempotency_model import IdempotencyModel
 from chalicelib.core.pagination import CURSOR_KEY
 from chalicelib.feed.models import TimelineModel
 from chalicelib.media.models import MediaModel
 from chalicelib.posts.models import InteractionModel, PostModel
+from chalicelib.realtime.models import ConnectionModel, ConversationModel, MessageModel
 from chalicelib.users.models import FollowModel, UserModel
 
 USERS = Table(UserModel)
@@ -78,13 +80,29 @@ USER_POOL = UserPool(
 # Notifications (the notify helper's declaration; a stand-in until that branch lands).
 NOTIFICATIONS_TOPIC = Topic("notifications")
 
+# Real time: the WebSocket API (derived from the app's on_ws_* handlers), who is connected, direct
+# messages (whose stream publishes message.created), and the pushes of new posts and notifications.
+WEBSOCKET = WebSocket("websocket")
+CONNECTIONS = Table(ConnectionModel, ttl_attribute="expires_at")
+MESSAGES = Table(MessageModel, stream="NEW_AND_OLD_IMAGES")
+CONVERSATIONS = Table(ConversationModel)
+FEED_PUSH = Queue(
+    "feed-push", visibility_timeout=60, max_receives=5,
+    subscriptions=(Subscription(DOMAIN_EVENTS, types=("post.created",)),),
+)
+NOTIFY_REALTIME = Queue(
+    "notify-realtime", visibility_timeout=60, max_receives=5,
+    subscriptions=(Subscription(NOTIFICATIONS_TOPIC, channels=("realtime",)),),
+)
+
 MANIFEST = Manifest(
-    tables=(USERS, FOLLOWS, POSTS, INTERACTIONS, TIMELINE, IDEMPOTENCY, MEDIA),
-    queues=(TIMELINE_UPDATES, POST_CLEANUP, COIN_AWARDS, MEDIA_UPLOADS),
+    tables=(USERS, FOLLOWS, POSTS, INTERACTIONS, TIMELINE, IDEMPOTENCY, MEDIA, CONNECTIONS, MESSAGES, CONVERSATIONS),
+    queues=(TIMELINE_UPDATES, POST_CLEANUP, COIN_AWARDS, MEDIA_UPLOADS, FEED_PUSH, NOTIFY_REALTIME),
     buckets=(UPLOADS, MEDIA_FILES),
     topics=(DOMAIN_EVENTS, NOTIFICATIONS_TOPIC),
     user_pool=USER_POOL,
     databases=(LEDGER,),
     secrets=(CURSOR_KEY,),
     transcoders=(VIDEO,),
+    websocket=WEBSOCKET,
 )
