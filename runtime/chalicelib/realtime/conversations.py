@@ -121,6 +121,8 @@ def messages_of(reader: str, conversation: str, limit: int, before: str | None) 
         raise NotFound("conversation_not_found", "no such conversation")
     condition = MessageModel.message_id < before if before else None
     rows = list(MessageModel.query(conversation, condition, scan_index_forward=False, limit=limit + 1))
+    if not rows and before is None:  # a conversation exists from its first message on
+        raise NotFound("conversation_not_found", "no such conversation")
     page, last = split_page(rows, limit)
     return [Message.of(r) for r in page], last.message_id if last else None
 
