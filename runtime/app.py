@@ -19,7 +19,7 @@ from chalicelib.media.routes import router as media
 from chalicelib.meta.routes import router as meta
 from chalicelib.posts.handlers import cleanup
 from chalicelib.posts.routes import router as posts
-from chalicelib.realtime.handlers import sockets
+from chalicelib.realtime.handlers import sockets, websocket_api
 from chalicelib.realtime.routes import router as conversations
 from chalicelib.resources import USERS
 from chalicelib.users.profiles import admit
@@ -33,7 +33,7 @@ for router in (meta, auth, users, posts, feed, wallet, media, conversations):
 for handlers in (events, timelines, cleanup, ledger_events, sign_up_triggers, media_pipeline, sockets):
     app.register_blueprint(handlers)
 # The WebSocket handlers' own WebsocketAPI (a Blueprint has none: see chalicelib.realtime.handlers).
-app.websocket_api = sockets.websocket_api
+app.websocket_api = websocket_api
 
 # Every authenticated route checks that the token's account owns its username's profile.
 install(app, admit=admit, admit_uses=(USERS.read(),))

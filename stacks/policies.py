@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chalicelib.core.declarations import Grant
-from stacks.appgraph import FunctionPlan, SqsTrigger, StreamTrigger, WebSocketTrigger
+from stacks.appgraph import FunctionPlan, SqsTrigger, StreamTrigger
 
 # TransactWriteItems and TransactGetItems are not actions of their own: each item of a transaction is
 # authorised as its PutItem, UpdateItem, DeleteItem, ConditionCheckItem or GetItem. So a read grant covers
@@ -184,6 +184,9 @@ def _grant_statement(grant: Grant, arns: ResourceArns) -> dict[str, Any] | None:
 def _websocket_statement(execution_arn: str) -> dict[str, Any]:
     """POST (send), GET (read) and DELETE (close) on any connection of the API's stages.
 
+    Only for a ``WebSocket.manage()`` grant: a WebSocket handler that answers its connection (through
+    Chalice's ``app.websocket_api`` or otherwise) declares it like any other handler.
+
     The Management API authorises ``execute-api:ManageConnections`` on
     ``arn:aws:execute-api:<region>:<account>:<api-id>/<stage>/<METHOD>/@connections/<id>``.
     """
@@ -243,9 +246,6 @@ def function_policy(function: FunctionPlan, arns: ResourceArns, log_group_arn: s
         if failure_queue_arn is not None:
             # The event source mapping sends records that keep failing to this queue, as the function's role.
             add(_statement("StreamFailures", ("sqs:SendMessage",), [failure_queue_arn]))
-    if isinstance(trigger, WebSocketTrigger) and websocket_execution_arn is not None:
-        # What Chalice's app.websocket_api does from inside a WebSocket handler: answer the connection.
-        add(_websocket_statement(websocket_execution_arn))
     if function.resources("database"):
         if vpc is None:
             raise ValueError(f"function {function.name!r} connects to a database and must run in the VPC")

@@ -43,7 +43,7 @@ from chalicelib.users.profiles import admit
 log = get_logger(__name__)
 
 sockets = Blueprint(__name__)
-sockets.websocket_api = WebsocketAPI()
+websocket_api = sockets.websocket_api = WebsocketAPI()
 _OK = {"statusCode": 200}
 
 
