@@ -118,7 +118,7 @@ class _Clients:
                 with self._lock:
                     self.arrivals.setdefault(message["data"]["id"], []).append(arrived)
 
-    def open(self, urls: list[str], parallel: int = 20) -> None:
+    def open(self, urls: list[str], parallel: int = 10) -> None:
         async def open_all() -> None:
             for start in range(0, len(urls), parallel):
                 await asyncio.gather(*(self._open(url) for url in urls[start:start + parallel]))

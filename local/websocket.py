@@ -109,6 +109,8 @@ class LocalWebSocketApi:
         self._lock = threading.Lock()
         self._loop = asyncio.new_event_loop()
         self._server: Server | None = None
+        self._bound_port: int | None = None
+        self._stopping = False  # the platform stops: connections end without running $disconnect
         self._thread = threading.Thread(target=self._loop.run_forever, name="local-websocket", daemon=True)
         self._management = ThreadingHTTPServer((host, management_port), _ManagementHandler)
         self._management.daemon_threads = True
@@ -121,9 +123,9 @@ class LocalWebSocketApi:
 
     @property
     def port(self) -> int:
-        if self._server is None:
+        if self._bound_port is None:
             raise RuntimeError("the WebSocket endpoint is not started")
-        return int(next(iter(self._server.sockets)).getsockname()[1])
+        return self._bound_port
 
     @property
     def url(self) -> str:
@@ -146,16 +148,19 @@ class LocalWebSocketApi:
     def start(self) -> LocalWebSocketApi:
         self._thread.start()
         self._server = asyncio.run_coroutine_threadsafe(self._serve(), self._loop).result(10)
+        self._bound_port = int(next(iter(self._server.sockets)).getsockname()[1])
         self._management_thread.start()
         # Chalice's own client (app.websocket_api.send) would go to execute-api in AWS: send it here.
         self.app.websocket_api.session = _LocalSession(self.management_endpoint, self.region)
         return self
 
     async def _serve(self) -> Server:
+        # A handshake may take as long as API Gateway gives $connect (its 29 s integration timeout).
         return await serve(self._session, self.host, self._port, process_request=self._connect,
-                           server_header=None)
+                           server_header=None, open_timeout=30)
 
     def stop(self) -> None:
+        self._stopping = True
         if self._management_thread.is_alive():
             self._management.shutdown()
         self._management.server_close()
@@ -259,15 +264,17 @@ class LocalWebSocketApi:
         finally:
             with self._lock:
                 self._sockets.pop(connection_id, None)
-            code = connection.close_code if connection.close_code is not None else 1006
-            event = {"headers": {}, "multiValueHeaders": {}, "isBase64Encoded": False,
-                     "requestContext": self._context(connection_id, "$disconnect", "DISCONNECT",
-                                                     disconnectStatusCode=code,
-                                                     disconnectReason=connection.close_reason or "")}
-            try:
-                await asyncio.to_thread(self.invoke, "$disconnect", event)
-            except Exception:
-                log.exception("the $disconnect handler failed")
+        if self._stopping:
+            return
+        code = connection.close_code if connection.close_code is not None else 1006
+        event = {"headers": {}, "multiValueHeaders": {}, "isBase64Encoded": False,
+                 "requestContext": self._context(connection_id, "$disconnect", "DISCONNECT",
+                                                 disconnectStatusCode=code,
+                                                 disconnectReason=connection.close_reason or "")}
+        try:
+            await asyncio.to_thread(self.invoke, "$disconnect", event)
+        except Exception:
+            log.exception("the $disconnect handler failed")
 
     # --- the Management API ---------------------------------------------------------------------
 
