@@ -10,7 +10,7 @@ answer refuses the handshake with that status and body, as API Gateway does. Eac
 ``$request.body.action``, but Chalice only declares ``$default`` for messages: every frame goes there.
 
 The Management API is served on its own HTTP port, at ``/<stage>/@connections/<id>``:
-``POST`` (the body becomes one text frame), ``GET`` (``ConnectedAt``, ``Identity``, ``LastActiveAt``),
+``POST`` (the body becomes one text frame), ``GET`` (``connectedAt``, ``identity``, ``lastActiveAt``),
 ``DELETE`` (closes it); an unknown or closed connection answers 410 ``GoneException`` in the
 rest-json shape botocore parses, so boto3's ``apigatewaymanagementapi`` client works unchanged against
 ``management_endpoint`` (which the platform puts in ``WEBSOCKET_ENDPOINT``). ``app.websocket_api``
@@ -314,8 +314,9 @@ class LocalWebSocketApi:
         socket = self._socket(connection_id)
         if socket is None:
             return None
-        return {"ConnectedAt": socket.connected_at.isoformat(), "LastActiveAt": socket.last_active.isoformat(),
-                "Identity": {"SourceIp": socket.source_ip, "UserAgent": socket.user_agent}}
+        # The wire names of the service model (botocore maps them to ConnectedAt, Identity...).
+        return {"connectedAt": socket.connected_at.isoformat(), "lastActiveAt": socket.last_active.isoformat(),
+                "identity": {"sourceIp": socket.source_ip, "userAgent": socket.user_agent}}
 
 
 def _headers(headers: Headers) -> dict[str, list[str]]:
