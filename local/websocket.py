@@ -173,6 +173,9 @@ class LocalWebSocketApi:
 
             with contextlib.suppress(Exception):
                 asyncio.run_coroutine_threadsafe(close(), self._loop).result(10)
+            # Handlers still waiting (a burst of $disconnect) are cancelled, not left pending on a stopped loop.
+            with contextlib.suppress(Exception):
+                asyncio.run_coroutine_threadsafe(_cancel_the_rest(), self._loop).result(10)
             self._server = None
         if self._thread.is_alive():
             self._loop.call_soon_threadsafe(self._loop.stop)
@@ -317,6 +320,13 @@ class LocalWebSocketApi:
         # The wire names of the service model (botocore maps them to ConnectedAt, Identity...).
         return {"connectedAt": socket.connected_at.isoformat(), "lastActiveAt": socket.last_active.isoformat(),
                 "identity": {"sourceIp": socket.source_ip, "userAgent": socket.user_agent}}
+
+
+async def _cancel_the_rest() -> None:
+    tasks = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def _headers(headers: Headers) -> dict[str, list[str]]:
