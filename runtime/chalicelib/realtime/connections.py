@@ -29,10 +29,15 @@ def register(connection_id: str, username: str, now: datetime | None = None) -> 
     expires = now + CONNECTION_LIFETIME
     ConnectionModel(f"{CONNECTION}{connection_id}", username=username, connected_at=now,
                     expires_at=expires).save()
-    ConnectionModel(f"{PRESENCE}{username}").update(actions=[
-        ConnectionModel.connections.add({connection_id}),
-        ConnectionModel.expires_at.set(expires),
-    ])
+    presence = ConnectionModel(f"{PRESENCE}{username}")
+    try:  # the presence lives as long as its newest connection: its expiry only ever moves forward
+        presence.update(actions=[ConnectionModel.connections.add({connection_id}),
+                                 ConnectionModel.expires_at.set(expires)],
+                        condition=ConnectionModel.expires_at.does_not_exist() | (ConnectionModel.expires_at < expires))
+    except UpdateError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        presence.update(actions=[ConnectionModel.connections.add({connection_id})])
 
 
 def forget(connection_id: str) -> str | None:
