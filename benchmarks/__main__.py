@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from benchmarks import cold_start, connections, feed, hops, ledger, local_startup, media
+from benchmarks import cold_start, connections, feed, hops, ledger, local_startup, media, realtime
 
 if __name__ == "__main__":
-    for benchmark in (cold_start, local_startup, connections, hops, feed, ledger, media):
+    for benchmark in (cold_start, local_startup, connections, hops, feed, ledger, media, realtime):
         print(f"== {benchmark.__name__}")
         benchmark.main()

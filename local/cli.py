@@ -5,6 +5,7 @@ Usage::
     python -m local                  # API on http://127.0.0.1:8000
     PORT=9000 python -m local
     python -m local --port 0         # any free port (printed)
+    python -m local --websocket-port 9001   # the WebSocket endpoint (default: the API's port + 1)
     FANOUT_MAX_FOLLOWERS=3 TIMELINE_DAYS=1 python -m local
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/social python -m local
     LOCAL_ADMIN_PASSWORD='Local-admin-1' python -m local
@@ -28,7 +29,7 @@ from local.platform import TUNABLES, LocalPlatform
 
 EPILOG = f"""\
 environment:
-  PORT, HOST, LOCAL_LOG_LEVEL, LOCAL_POLL_INTERVAL   defaults of the options above
+  PORT, HOST, WEBSOCKET_PORT, LOCAL_LOG_LEVEL, LOCAL_POLL_INTERVAL   defaults of the options above
   CURSOR_SECRET      signs pagination cursors; random for each start unless set
                      (set it to keep cursors valid across restarts)
   {", ".join(TUNABLES)}
@@ -47,6 +48,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"), help="address of the API")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")),
                         help="port of the API (env PORT; 0 picks a free one)")
+    parser.add_argument("--websocket-port", type=int,
+                        default=int(os.environ["WEBSOCKET_PORT"]) if os.environ.get("WEBSOCKET_PORT") else None,
+                        help="port of the WebSocket endpoint (env WEBSOCKET_PORT; default the API's port + 1, "
+                             "a free one with --port 0)")
     parser.add_argument("--prefix", default="social-local-", help="prefix of every physical resource name")
     parser.add_argument("--log-level", default=os.environ.get("LOCAL_LOG_LEVEL", "INFO"))
     parser.add_argument("--poll-interval", type=float, default=float(os.environ.get("LOCAL_POLL_INTERVAL", "1.0")),
@@ -64,7 +69,7 @@ def main(argv: Sequence[str] | None = None, started: float | None = None) -> int
     args = parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
                         datefmt="%H:%M:%S")
-    for noisy in ("botocore", "pynamodb", "werkzeug", "alembic"):
+    for noisy in ("botocore", "pynamodb", "werkzeug", "alembic", "websockets"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     stop = threading.Event()
 
@@ -75,7 +80,7 @@ def main(argv: Sequence[str] | None = None, started: float | None = None) -> int
     signal.signal(signal.SIGTERM, on_signal)
     print("starting the local platform...", flush=True)
     platform = LocalPlatform(host=args.host, port=args.port, prefix=args.prefix, idle_interval=args.poll_interval,
-                             sqlite_file=args.sqlite_file)
+                             sqlite_file=args.sqlite_file, websocket_port=args.websocket_port)
     try:
         platform.start()
     except (OSError, StartupError) as error:

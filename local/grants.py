@@ -52,6 +52,7 @@ from stacks.appgraph import AppPlan
 from stacks.policies import MailerArns, ResourceArns, TranscoderArns, VpcAccess, function_policy
 
 Need = tuple[str, str]  # (IAM action, resource ARN)
+LOCAL_WEBSOCKET_API_ID = "localwsapi"  # the local WebSocket API's id (local.websocket.API_ID)
 
 
 class UnmappedCallError(RuntimeError):
@@ -72,9 +73,10 @@ class FunctionPolicy:
         return not any(s.get("Effect") == "Deny" for s in matching) and any(
             s.get("Effect") == "Allow" for s in matching)
 
-    def judge(self, service: str, operation: str, params: Mapping[str, Any], region: str) -> None:
+    def judge(self, service: str, operation: str, params: Mapping[str, Any], region: str,
+              endpoint: str | None = None) -> None:
         """Raise what AWS would answer if this function's role may not make the call; return if it may."""
-        needs = needs_of(service, operation, params, region)
+        needs = needs_of(service, operation, params, region, endpoint)
         if needs is None:
             raise UnmappedCallError(
                 f"function {self.function!r} called {service} {operation} ({_guess(service, operation, params)}), "
@@ -118,11 +120,13 @@ class Grants:
         vpc = VpcAccess(subnets=(f"arn:aws:ec2:{region}:{account}:subnet/local",),
                         security_group=f"arn:aws:ec2:{region}:{account}:security-group/local",
                         network_interfaces=f"arn:aws:ec2:{region}:{account}:network-interface/*")
+        websocket = (f"arn:aws:execute-api:{region}:{account}:{LOCAL_WEBSOCKET_API_ID}" if plan.websocket else None)
         self.policies: dict[str, FunctionPolicy] = {}
         for function in plan.functions:
             physical = f"{prefix}{function.name}".replace("_", "-")
             log_group = f"arn:aws:logs:{region}:{account}:log-group:/aws/lambda/{physical}"
-            document = function_policy(function, arns, log_group, vpc=vpc if function.resources("database") else None)
+            document = function_policy(function, arns, log_group, vpc=vpc if function.resources("database") else None,
+                                       websocket_execution_arn=websocket)
             self.policies[function.name] = FunctionPolicy(function.name, physical, document)
 
     @contextlib.contextmanager
@@ -143,8 +147,14 @@ class Grants:
         _hook.release()
 
 
-def needs_of(service: str, operation: str, params: Mapping[str, Any], region: str) -> list[Need] | None:
-    """The IAM (action, resource) pairs AWS authorises for one call; [] for a public call; None if unmapped."""
+def needs_of(service: str, operation: str, params: Mapping[str, Any], region: str,
+             endpoint: str | None = None) -> list[Need] | None:
+    """The IAM (action, resource) pairs AWS authorises for one call; [] for a public call; None if unmapped.
+
+    ``endpoint`` is the client's: the Management API's resource (API id, stage) is in its URL.
+    """
+    if service == "apigatewaymanagementapi":
+        return _management(operation, params, region, endpoint or "")
     mapper = _MAPPERS.get(service)
     return None if mapper is None else mapper(operation, params, region)
 
@@ -169,7 +179,7 @@ class _Hook:
                     caller = CALLER.get()
                     if caller is not None:
                         caller.judge(client.meta.service_model.service_name, operation_name, api_params,
-                                     client.meta.region_name)
+                                     client.meta.region_name, client.meta.endpoint_url)
                     return original(client, operation_name, api_params)
 
                 BaseClient._make_api_call = judged_call
@@ -379,6 +389,28 @@ def _secrets(operation: str, params: Mapping[str, Any], region: str) -> list[Nee
         arn = secret if secret.startswith("arn:") else f"arn:aws:secretsmanager:{region}:{ACCOUNT_ID}:secret:{secret}"
         return [(f"secretsmanager:{operation}", arn)]
     return None
+
+
+_MANAGEMENT_METHODS = {"PostToConnection": "POST", "GetConnection": "GET", "DeleteConnection": "DELETE"}
+_EXECUTE_API_HOST = re.compile(r"([a-z0-9]+)\.execute-api\.")
+
+
+def _management(operation: str, params: Mapping[str, Any], region: str, endpoint: str) -> list[Need] | None:
+    """``execute-api:ManageConnections`` on ``<execution ARN>/<stage>/<METHOD>/@connections/<id>``.
+
+    The API id is the endpoint's host in AWS (``<id>.execute-api.<region>.amazonaws.com``); any other
+    host is the local platform's WebSocket API (``local.websocket.API_ID``).
+    """
+    method = _MANAGEMENT_METHODS.get(operation)
+    if method is None:
+        return None
+    parts = urlsplit(endpoint)
+    found = _EXECUTE_API_HOST.match(parts.hostname or "")
+    api_id = found.group(1) if found else LOCAL_WEBSOCKET_API_ID
+    stage = parts.path.strip("/").split("/")[0] or "$default"
+    return [("execute-api:ManageConnections",
+             f"arn:aws:execute-api:{region}:{ACCOUNT_ID}:{api_id}/{stage}/{method}/@connections/"
+             f"{params['ConnectionId']}")]
 
 
 def _sts(operation: str, params: Mapping[str, Any], region: str) -> list[Need] | None:

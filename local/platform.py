@@ -82,6 +82,7 @@ if TYPE_CHECKING:
 
     from chalicelib.core.declarations import Manifest
     from chalicelib.media.transcoders import LocalTranscoder
+    from local.websocket import LocalWebSocketApi
 
 log = logging.getLogger("local.platform")
 
@@ -98,7 +99,8 @@ class LocalPlatform:
                  visibility_timeout: int | None = None, idle_interval: float = 1.0, clock: Clock = utc_now,
                  pump: bool = True, reset_on_stop: bool = True, database_url: str | None = None,
                  sqlite_file: Path | None = None, seed: Seed | None = demo_catalog, admin: bool = True,
-                 admin_password: str | None = None, enforce_grants: bool = True) -> None:
+                 admin_password: str | None = None, enforce_grants: bool = True,
+                 websocket_port: int | None = None) -> None:
         self.host = host
         self.port = port
         self.prefix = prefix
@@ -116,6 +118,9 @@ class LocalPlatform:
         self._with_admin = admin
         self._admin_password = admin_password
         self._enforce_grants = enforce_grants
+        # The WebSocket endpoint (when the app has on_ws_* handlers): the API's port + 1, any free one with port 0.
+        self._websocket_port = websocket_port if websocket_port is not None else (port + 1 if port else 0)
+        self.websocket: LocalWebSocketApi | None = None
         self.plan: AppPlan | None = None
         self.grants: Grants | None = None
         self.database: LocalDatabase | None = None
@@ -226,6 +231,14 @@ class LocalPlatform:
         self._http = HttpServer(self._app, region=self.region, plan=self.plan, grants=self.grants,
                                 function_prefix=self.prefix, cdn=local_routes, listener=self._listener).start()
         self._listener = None  # the server owns it now
+        if self.plan.websocket:
+            from local.websocket import LocalWebSocketApi
+
+            self.websocket = LocalWebSocketApi(self._app, plan=self.plan, grants=self.grants, host=self.host,
+                                               port=self._websocket_port, region=self.region,
+                                               function_prefix=self.prefix).start()
+            # Where handlers post to connections (what the stack sets to the API's management endpoint).
+            self._env.update({environment.WEBSOCKET_ENDPOINT: self.websocket.management_endpoint})
 
     def _check_admin_password(self, manifest: Manifest) -> tuple[str, bool] | None:
         """``(password, generated)`` when this platform makes the admin account, else None."""
@@ -250,6 +263,9 @@ class LocalPlatform:
 
     def stop(self) -> None:
         """Stop everything this platform started, in reverse order; safe to call twice."""
+        if self.websocket is not None:
+            self.websocket.stop()
+            self.websocket = None
         if self._http is not None:
             self._http.stop()
             self._http = None
@@ -302,6 +318,9 @@ class LocalPlatform:
         lines = [f"API          {self.url}"]
         if self.plan is not None:
             lines += [f"  {line}" for line in describe_apis(self.plan)]
+        if self.websocket is not None:
+            lines.append(f"WebSocket    {self.websocket.url}?token=<access token>")
+            lines.append(f"  management {self.websocket.management_endpoint}/@connections/<id> (WEBSOCKET_ENDPOINT)")
         lines.append(f"AWS (moto)   {self.aws_endpoint}")
         if self.provisioned is not None:
             lines += [f"  {line}" for line in self.provisioned.describe()]

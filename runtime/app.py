@@ -23,6 +23,8 @@ from chalicelib.notifications.handlers import notifications
 from chalicelib.notifications.routes import router as notification_routes
 from chalicelib.posts.handlers import cleanup
 from chalicelib.posts.routes import router as posts
+from chalicelib.realtime.handlers import sockets, websocket_api
+from chalicelib.realtime.routes import router as conversations
 from chalicelib.resources import USERS
 from chalicelib.users.profiles import admit
 from chalicelib.users.routes import router as users
@@ -30,10 +32,13 @@ from chalicelib.users.routes import router as users
 install_tracing()
 app = Chalice(app_name="social")
 
-for router in (meta, auth, users, posts, feed, wallet, media, notification_routes, channel_routes):
+for router in (meta, auth, users, posts, feed, wallet, media, notification_routes, channel_routes, conversations):
     app.register_blueprint(router.blueprint, url_prefix="/v1")
-for handlers in (events, timelines, cleanup, ledger_events, sign_up_triggers, media_pipeline, notifications, channels):
+for handlers in (events, timelines, cleanup, ledger_events, sign_up_triggers, media_pipeline, notifications, channels,
+                 sockets):
     app.register_blueprint(handlers)
+# The WebSocket handlers' own WebsocketAPI (a Blueprint has none: see chalicelib.realtime.handlers).
+app.websocket_api = websocket_api
 
 # Every authenticated route checks that the token's account owns its username's profile.
 install(app, admit=admit, admit_uses=(USERS.read(),))

@@ -221,6 +221,7 @@ def plan_app(app: Chalice, manifest: Manifest) -> AppPlan:
         functions.append(_function(manifest, WEBSOCKET_FUNCTIONS[route_key], ws.handler_string,
                                    WebSocketTrigger(route_key), grants_of(handler_function)))
     _check_user_pool_triggers(manifest, functions)
+    _check_websocket_grants(functions)
     names = [f.name for f in functions]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
@@ -262,6 +263,16 @@ def _check_user_pool_triggers(manifest: Manifest, functions: list[FunctionPlan])
     if pool.pre_sign_up not in pure:
         raise AppGraphError(f"user pool {pool.name!r} names pre_sign_up={pool.pre_sign_up!r}, which is no "
                             f"@lambda_function of the app (pure functions: {pure or 'none'})")
+
+
+def _check_websocket_grants(functions: list[FunctionPlan]) -> None:
+    """Managing connections needs the WebSocket API, which exists only when the app has ``on_ws_*`` handlers."""
+    if any(isinstance(f.trigger, WebSocketTrigger) for f in functions):
+        return
+    managing = sorted(f.name for f in functions if f.resources("websocket"))
+    if managing:
+        raise AppGraphError(f"functions {managing} manage WebSocket connections, but the app has no on_ws_* "
+                            "handler, so no WebSocket API is deployed")
 
 
 def _function(manifest: Manifest, name: str, handler: str, trigger: Trigger, grants: Iterable[Grant]) -> FunctionPlan:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chalicelib.core.declarations import Grant
-from stacks.appgraph import FunctionPlan, SqsTrigger, StreamTrigger, WebSocketTrigger
+from stacks.appgraph import FunctionPlan, SqsTrigger, StreamTrigger
 
 # TransactWriteItems and TransactGetItems are not actions of their own: each item of a transaction is
 # authorised as its PutItem, UpdateItem, DeleteItem, ConditionCheckItem or GetItem. So a read grant covers
@@ -221,6 +221,18 @@ def _push_statements(grant: Grant, arns: ResourceArns) -> list[dict[str, Any]]:
     return [_statement(_sid("push", grant.resource.name, "endpoints"), PUSH_PUBLISH_ENDPOINTS, endpoints)]
 
 
+def _websocket_statement(execution_arn: str) -> dict[str, Any]:
+    """POST (send), GET (read) and DELETE (close) on any connection of the API's stages.
+
+    Only for a ``WebSocket.manage()`` grant: a WebSocket handler that answers its connection (through
+    Chalice's ``app.websocket_api`` or otherwise) declares it like any other handler.
+
+    The Management API authorises ``execute-api:ManageConnections`` on
+    ``arn:aws:execute-api:<region>:<account>:<api-id>/<stage>/<METHOD>/@connections/<id>``.
+    """
+    return _statement("WebSocketConnections", WEBSOCKET_MANAGE, [f"{execution_arn}/*/*/@connections/*"])
+
+
 def vpc_statements(vpc: VpcAccess) -> list[dict[str, Any]]:
     """What Lambda needs, as the function's role, to create and remove the function's network interfaces."""
     return [
@@ -261,6 +273,11 @@ def function_policy(function: FunctionPlan, arns: ResourceArns, log_group_arn: s
         elif grant.resource.kind == "transcoder" and grant.access == "transcode":
             for statement in _transcode_statements(grant.resource.name, arns):
                 add(statement)
+        elif grant.resource.kind == "websocket" and grant.access == "manage_connections":
+            if websocket_execution_arn is None:
+                raise LookupError(f"function {function.name!r} manages WebSocket connections but no WebSocket API "
+                                  "exists (the app has no on_ws_* handler)")
+            add(_websocket_statement(websocket_execution_arn))
         else:
             add(_grant_statement(grant, arns))
     trigger = function.trigger
@@ -273,8 +290,6 @@ def function_policy(function: FunctionPlan, arns: ResourceArns, log_group_arn: s
         # An event source mapping's records that keep failing, and the async invocations Lambda gives up
         # on, are both sent to this queue as the function's role.
         add(_statement("Failures", ("sqs:SendMessage",), [failure_queue_arn]))
-    if isinstance(trigger, WebSocketTrigger) and websocket_execution_arn is not None:
-        add(_statement("WebSocketConnections", WEBSOCKET_MANAGE, [f"{websocket_execution_arn}/*/*/@connections/*"]))
     if function.resources("database"):
         if vpc is None:
             raise ValueError(f"function {function.name!r} connects to a database and must run in the VPC")

@@ -23,6 +23,7 @@ from chalicelib.core.declarations import (
     Topic,
     Transcoder,
     UserPool,
+    WebSocket,
 )
 from chalicelib.core.idempotency_model import IdempotencyModel
 from chalicelib.core.pagination import CURSOR_KEY
@@ -30,6 +31,7 @@ from chalicelib.feed.models import TimelineModel
 from chalicelib.media.models import MediaModel
 from chalicelib.notifications.models import NotificationModel, PreferencesModel
 from chalicelib.posts.models import InteractionModel, PostModel
+from chalicelib.realtime.models import ConnectionModel, ConversationModel, MessageModel
 from chalicelib.users.models import FollowModel, UserModel
 
 USERS = Table(UserModel)
@@ -106,11 +108,26 @@ CHANNEL_SENDS = Table(SentModel, ttl_attribute="expires_at")
 MAIL = Mailer("mail", templates=TEMPLATES)
 PUSH = PushService("push")
 
+# Real time: the WebSocket API (derived from the app's on_ws_* handlers), who is connected, direct
+# messages (whose stream publishes message.created), and the pushes of new posts and notifications.
+WEBSOCKET = WebSocket("websocket")
+CONNECTIONS = Table(ConnectionModel, ttl_attribute="expires_at")
+MESSAGES = Table(MessageModel, stream="NEW_AND_OLD_IMAGES")
+CONVERSATIONS = Table(ConversationModel)
+FEED_PUSH = Queue(
+    "feed-push", visibility_timeout=60, max_receives=5,
+    subscriptions=(Subscription(DOMAIN_EVENTS, types=("post.created",)),),
+)
+NOTIFY_REALTIME = Queue(
+    "notify-realtime", visibility_timeout=60, max_receives=5,
+    subscriptions=(Subscription(NOTIFICATIONS_TOPIC, channels=("realtime",)),),
+)
+
 MANIFEST = Manifest(
     tables=(USERS, FOLLOWS, POSTS, INTERACTIONS, TIMELINE, IDEMPOTENCY, MEDIA, NOTIFICATIONS, NOTIFICATION_SETTINGS,
-            DEVICES, CHANNEL_SENDS),
+            DEVICES, CHANNEL_SENDS, CONNECTIONS, MESSAGES, CONVERSATIONS),
     queues=(TIMELINE_UPDATES, POST_CLEANUP, COIN_AWARDS, MEDIA_UPLOADS, NOTIFICATION_INTAKE, NOTIFY_EMAIL, NOTIFY_PUSH,
-            DIGEST_PAGES),
+            DIGEST_PAGES, FEED_PUSH, NOTIFY_REALTIME),
     buckets=(UPLOADS, MEDIA_FILES),
     topics=(DOMAIN_EVENTS, NOTIFICATIONS_TOPIC),
     user_pool=USER_POOL,
@@ -119,4 +136,5 @@ MANIFEST = Manifest(
     transcoders=(VIDEO,),
     mailers=(MAIL,),
     push_services=(PUSH,),
+    websocket=WEBSOCKET,
 )

@@ -12,7 +12,9 @@ from app import app
 from chalicelib.core.routes import spec_of
 
 PUBLIC = {("GET", "/v1/health"), ("GET", "/v1/openapi.json"), ("POST", "/v1/auth/register"),
-          ("POST", "/v1/auth/confirm"), ("POST", "/v1/auth/login"), ("POST", "/v1/auth/refresh")}
+          ("POST", "/v1/auth/confirm"), ("POST", "/v1/auth/login"), ("POST", "/v1/auth/refresh"),
+          # One-click unsubscribe from a mail: the signed token in the link is the credential (RFC 8058).
+          ("GET", "/v1/notifications/unsubscribe"), ("POST", "/v1/notifications/unsubscribe")}
 ROUTES = sorted((method, path) for path, methods in app.routes.items() for method in methods)
 
 

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from chalicelib.core.environment import DATABASE_URL, USER_POOL_ID, resource_variable
+from chalicelib.core.environment import DATABASE_URL, USER_POOL_ID, WEBSOCKET_ENDPOINT, resource_variable
 
 if TYPE_CHECKING:  # pynamodb is only needed by whoever inspects a table
     from pynamodb.models import Model
@@ -44,6 +44,7 @@ Access = Literal[
     "transcode",  # a video transcoder (MediaConvert)
     "send_email",  # a mailer (SES)
     "push_register", "push",  # a push service (SNS mobile push): endpoints per device, and publishing to them
+    "manage_connections",  # the WebSocket API's connections (post to, read, close)
 ]
 
 GRANTS_ATTRIBUTE = "__platform_grants__"
@@ -353,6 +354,29 @@ class PushService(Resource):
 
 
 @dataclass(frozen=True)
+class WebSocket(Resource):
+    """The WebSocket API, whose routes are the app's ``on_ws_*`` handlers.
+
+    The API itself is derived from ``app.websocket_handlers``; declaring it lets any
+    handler (a queue consumer pushing to users, not only the WebSocket handlers) hold
+    ``manage()``: post to, read and close connections through the API Gateway
+    Management API, whose endpoint reaches the runtime as ``WEBSOCKET_ENDPOINT``.
+    """
+
+    kind: str = field(default="websocket", init=False)
+
+    def __post_init__(self) -> None:
+        _check_name(self.name)
+
+    @property
+    def env_var(self) -> str:
+        return WEBSOCKET_ENDPOINT
+
+    def manage(self) -> Grant:
+        return self.grant("manage_connections")
+
+
+@dataclass(frozen=True)
 class Database(Resource):
     """A relational database (PostgreSQL on RDS behind RDS Proxy in AWS).
 
@@ -467,6 +491,7 @@ class Manifest:
     transcoders: tuple[Transcoder, ...] = ()
     mailers: tuple[Mailer, ...] = ()
     push_services: tuple[PushService, ...] = ()
+    websocket: WebSocket | None = None
 
     def __post_init__(self) -> None:
         seen: set[tuple[str, str]] = set()
@@ -500,6 +525,8 @@ class Manifest:
         yield from self.transcoders
         yield from self.mailers
         yield from self.push_services
+        if self.websocket is not None:
+            yield self.websocket
 
     def queue(self, name: str) -> Queue:
         return _find(self.queues, name, "queue")

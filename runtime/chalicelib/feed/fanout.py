@@ -22,14 +22,13 @@ from typing import Any
 from chalicelib.core.declarations import physical_name
 from chalicelib.core.ids import new_id
 from chalicelib.core.logs import get_logger
-from chalicelib.core.pagination import split_page
 from chalicelib.core.settings import get_settings
 from chalicelib.core.transactions import Cancelled, Check, Update, transact
 from chalicelib.feed import timeline
 from chalicelib.feed.models import STARS, TimelineModel
 from chalicelib.posts.models import PostModel
 from chalicelib.resources import TIMELINE_UPDATES
-from chalicelib.users.graph import follows
+from chalicelib.users.graph import follower_names, follows
 from chalicelib.users.models import FollowModel, UserModel
 
 log = get_logger(__name__)
@@ -86,11 +85,7 @@ def fan_out(post_id: str, author: str, *, after: str | None, remove: bool) -> in
 
 def _followers_page(author: str, after: str | None) -> tuple[list[str], str | None]:
     """One page of ``author``'s followers after ``after``, and the last of them if more follow."""
-    condition = FollowModel.follower > after if after else None
-    edges = list(FollowModel.followers.query(author, condition, limit=FOLLOWER_PAGE + 1,
-                                             attributes_to_get=["followee", "follower"]))
-    page, last = split_page(edges, FOLLOWER_PAGE)
-    return [edge.follower for edge in page], last.follower if last else None
+    return follower_names(author, FOLLOWER_PAGE, after)
 
 
 def star(author: str, *, after: str | None) -> int:

@@ -108,6 +108,15 @@ def followers_of(username: str, limit: int, after: str | None) -> tuple[list[Use
     return _profiles([e.follower for e in edges]), last.follower if last else None
 
 
+def follower_names(username: str, limit: int, after: str | None) -> tuple[list[str], str | None]:
+    """One page of who follows ``username`` (names only, from the index), and the last name if more follow."""
+    condition = FollowModel.follower > after if after else None
+    edges = list(FollowModel.followers.query(username, condition, limit=limit + 1,
+                                             attributes_to_get=["followee", "follower"]))
+    page, last = split_page(edges, limit)
+    return [edge.follower for edge in page], last.follower if last else None
+
+
 def _profiles(usernames: list[str]) -> list[UserModel]:
     found = get_many(UserModel, usernames)
     return [found[name] for name in usernames if name in found]

@@ -1,0 +1,1 @@
+"""Real time: WebSocket connections, pushes to connected users, and direct messages."""
