@@ -46,9 +46,12 @@ $(PACKAGE_VENV)/.installed: runtime/requirements.txt requirements-dev.txt
 	touch $@
 
 package: $(STAMP) $(PACKAGE_VENV)/.installed ## the Lambda archive (chalice package) that `pulumi up` deploys
-	# chalice only needs a region to render its (unused) terraform; the zip is what Pulumi deploys.
-	rm -rf build/chalice
-	cd runtime && AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} ../$(PACKAGE_VENV)/bin/chalice package --pkg-format terraform ../build/chalice
+	# chalice only needs a region to render its (unused) terraform; the zip is what Pulumi deploys. It selects the
+	# manylinux wheels of runtime/.chalice/config.json's lambda_architecture (arm64: aarch64, whatever this machine
+	# is), and only warns when a dependency has none: that warning fails the build (the zip would lack it).
+	rm -rf build/chalice && mkdir -p build
+	cd runtime && AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} ../$(PACKAGE_VENV)/bin/chalice package --pkg-format terraform ../build/chalice > ../build/chalice-package.log 2>&1; status=$$?; cat ../build/chalice-package.log; exit $$status
+	! grep -A3 "Could not install dependencies" build/chalice-package.log
 	$(BIN)/python -m stacks.package build/chalice/deployment.zip --python $(PACKAGE_VENV)/bin/python
 
 clean:

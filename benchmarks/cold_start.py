@@ -2,7 +2,9 @@
 
 Runs ``python -X importtime -c "import app"`` in new processes (bytecode cached,
 as in a deployed package) and prints the median cumulative import time of
-``app`` and of the heaviest modules it pulls in.
+``app`` and of the heaviest modules it pulls in. It runs this machine's interpreter and wheels
+(the dev environment's), not the arm64 package the functions deploy: a relative figure, for
+comparing changes to the imports, not Graviton's cold start.
 """
 
 from __future__ import annotations

@@ -236,6 +236,10 @@ class Functions(pulumi.ComponentResource):
             description=_description(function),
             role=role.arn,
             runtime=settings.lambda_runtime,
+            # The package's compiled modules are built for this one (stacks/package.py refuses another). A change
+            # is not a replacement: the provider sends it with the code in one UpdateFunctionCode call
+            # (terraform-provider-aws resourceFunctionUpdate; architectures is not ForceNew).
+            architectures=[settings.lambda_architecture],
             handler=function.handler,
             s3_bucket=args.code.bucket,
             s3_key=args.code.key,

@@ -1,12 +1,15 @@
 """The Lambda package: the ``chalice package`` zip, checked against the code it claims to hold.
 
 ``make package`` builds ``build/chalice/deployment.zip`` with the Python that Lambda will run
-(binary wheels such as pydantic-core and psycopg are built per Python version) and writes
-``package.json`` beside it: that runtime and a SHA-256 of every source file of ``runtime/``.
-A real ``pulumi up`` refuses a package whose sources differ from ``runtime/`` (an archive older
-than the code: functions would run yesterday's handlers under today's routes and grants) or that
-was built for another runtime; ``pulumi preview`` and the offline plan only warn, and render
-with a placeholder when nothing was built yet.
+(binary wheels such as pydantic-core and psycopg are built per Python version), for the
+architecture the functions run on (chalice's packager downloads the ``manylinux_*_aarch64``
+wheels when ``lambda_architecture`` is ``arm64``), and writes ``package.json`` beside it: that
+runtime, the architecture of the archive's compiled modules (read from their ELF headers, not
+assumed) and a SHA-256 of every source file of ``runtime/``. A real ``pulumi up`` refuses a
+package whose sources differ from ``runtime/`` (an archive older than the code: functions would
+run yesterday's handlers under today's routes and grants) or that was built for another runtime
+or architecture (its extension modules would not load); ``pulumi preview`` and the offline plan
+only warn, and render with a placeholder when nothing was built yet.
 
 Usage::
 
@@ -23,6 +26,7 @@ import hashlib
 import json
 import subprocess
 import sys
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +41,12 @@ ROOT = RUNTIME.parent
 MANIFEST_NAME = "package.json"
 # Chalice's own state, never packaged.
 UNPACKAGED = frozenset({"deployments", "deployed"})
+# ELF e_machine values (the System V ABI's EM_X86_64 and EM_AARCH64), by Lambda's name for the architecture.
+ELF_MACHINES = {62: "x86_64", 183: "arm64"}
+# Before package.json recorded an architecture every package was built for Lambda's default.
+UNRECORDED_ARCHITECTURE = "x86_64"
+# The stage `make package` runs `chalice package` for (chalice's default), whose lambda_architecture it builds.
+CHALICE_STAGE = "dev"
 
 
 class PackageError(RuntimeError):
@@ -48,11 +58,59 @@ def sources_hash(runtime: Path = RUNTIME) -> str:
     return scripts_hash(runtime, ignore=UNPACKAGED)
 
 
-def write_manifest(zip_path: Path, runtime_name: str, runtime: Path = RUNTIME) -> Path:
-    """Record, beside the zip, the runtime it was built for and the sources it was built from."""
+def write_manifest(zip_path: Path, runtime_name: str, architecture: str, runtime: Path = RUNTIME) -> Path:
+    """Record, beside the zip, the runtime and architecture it was built for and the sources it was built from."""
     manifest = zip_path.parent / MANIFEST_NAME
-    manifest.write_text(json.dumps({"runtime": runtime_name, "sources": sources_hash(runtime)}, indent=2) + "\n")
+    built = {"runtime": runtime_name, "architecture": architecture, "sources": sources_hash(runtime)}
+    manifest.write_text(json.dumps(built, indent=2) + "\n")
     return manifest
+
+
+def chalice_architecture(runtime: Path = RUNTIME, stage: str = CHALICE_STAGE) -> str:
+    """The ``lambda_architecture`` chalice's packager builds for: the stage's, else the top level's, else x86_64
+    (chalice's ``Config.lambda_architecture`` looks it up in that order)."""
+    config = json.loads((runtime / ".chalice" / "config.json").read_text())
+    staged = config.get("stages", {}).get(stage, {})
+    return str(staged.get("lambda_architecture", config.get("lambda_architecture", UNRECORDED_ARCHITECTURE)))
+
+
+def compiled_machines(zip_path: Path) -> dict[str, list[str]]:
+    """The archive's ELF files (extension modules and the libraries wheels bundle) by architecture.
+
+    >>> compiled_machines(Path("build/chalice/deployment.zip"))   # doctest: +SKIP
+    {'arm64': ['_cffi_backend.cpython-313-aarch64-linux-gnu.so', ...]}
+    """
+    found: dict[str, list[str]] = {}
+    with zipfile.ZipFile(zip_path) as archive:
+        for info in archive.infolist():
+            if info.is_dir() or info.file_size < 20:
+                continue
+            with archive.open(info) as member:
+                header = member.read(20)
+            if header[:4] != b"\x7fELF":
+                continue
+            # e_ident[EI_DATA] (byte 5) is 1 for little-endian, 2 for big; e_machine is the half-word at 18.
+            machine = int.from_bytes(header[18:20], "little" if header[5] == 1 else "big")
+            found.setdefault(ELF_MACHINES.get(machine, f"EM_{machine}"), []).append(info.filename)
+    return found
+
+
+def built_architecture(zip_path: Path, runtime: Path = RUNTIME) -> str:
+    """The one architecture the archive's compiled modules are for (chalice's setting when it has none).
+
+    Refuses an archive that mixes architectures or holds one Lambda does not run: chalice's packager keeps
+    the wheel it downloaded for this machine when it finds none for the target and the package is on its
+    whitelist of "compatible anyway" ones (sqlalchemy, pyyaml, pyrsistent), and a vendored file is copied as is.
+    """
+    machines = compiled_machines(zip_path)
+    if not machines:
+        return chalice_architecture(runtime)  # pure Python runs on either
+    if len(machines) > 1 or not set(machines) <= set(ELF_MACHINES.values()):
+        examples = "; ".join(f"{machine}: {', '.join(sorted(files)[:3])}"
+                             for machine, files in sorted(machines.items()))
+        raise PackageError(f"{zip_path} holds compiled modules for {sorted(machines)} ({examples}): rebuild it")
+    [architecture] = machines
+    return architecture
 
 
 @dataclass(frozen=True)
@@ -67,7 +125,7 @@ class LambdaPackage:
     def load(cls, settings: StackSettings, runtime: Path = RUNTIME) -> LambdaPackage:
         path = Path(settings.lambda_package)
         path = path if path.is_absolute() else ROOT / path
-        problem = _problem(path, settings.lambda_runtime, runtime)
+        problem = _problem(path, settings.lambda_runtime, settings.lambda_architecture, runtime)
         if problem is None:
             return cls(pulumi.FileArchive(str(path)), path, _file_sha256(path))
         message = f"{problem}: run `make package` (or set social:lambdaPackage)"
@@ -112,7 +170,7 @@ def _file_sha256(path: Path) -> bytes:
     return digest.digest()
 
 
-def _problem(path: Path, runtime_name: str, runtime: Path) -> str | None:
+def _problem(path: Path, runtime_name: str, architecture: str, runtime: Path) -> str | None:
     if not path.is_file():
         return f"the Lambda package {path} does not exist"
     manifest = path.parent / MANIFEST_NAME
@@ -121,13 +179,17 @@ def _problem(path: Path, runtime_name: str, runtime: Path) -> str | None:
     built = json.loads(manifest.read_text())
     if built.get("runtime") != runtime_name:
         return f"the Lambda package was built for {built.get('runtime')}, the functions run {runtime_name}"
+    built_for = built.get("architecture", UNRECORDED_ARCHITECTURE)
+    if built_for != architecture:
+        return (f"the Lambda package was built for {built_for}, the functions run on {architecture} "
+                "(its compiled modules would not load)")
     if built.get("sources") != sources_hash(runtime):
         return f"the Lambda package {path} is older than runtime/ (its sources differ)"
     return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m stacks.package ZIP --python PY``: write ZIP's manifest, for the Python that built it."""
+    """``python -m stacks.package ZIP --python PY``: write ZIP's manifest (Python, machine, sources)."""
     parser = argparse.ArgumentParser(prog="python -m stacks.package", description=main.__doc__)
     parser.add_argument("zip", type=Path)
     parser.add_argument("--python", default=sys.executable, help="the interpreter `chalice package` ran with")
@@ -136,7 +198,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                              capture_output=True, text=True, check=True).stdout.strip()
     if not args.zip.is_file():
         parser.error(f"{args.zip} does not exist")
-    print(f"{write_manifest(args.zip, version)}: {version}, sources {sources_hash()[:12]}")
+    try:
+        architecture = built_architecture(args.zip)
+    except PackageError as exc:
+        parser.error(str(exc))
+    if architecture != chalice_architecture():
+        parser.error(f"{args.zip} holds {architecture} modules, but chalice was to build for "
+                     f"{chalice_architecture()} (runtime/.chalice/config.json lambda_architecture): rebuild it")
+    manifest = write_manifest(args.zip, version, architecture)
+    print(f"{manifest}: {version} on {architecture}, sources {sources_hash()[:12]}")
     return 0
 
 

@@ -94,6 +94,13 @@ def suggest_preview_name(stack: str) -> str:
 # this interpreter (binary wheels are per Python version), and the stack refuses an archive built for another.
 LAMBDA_RUNTIME = "python3.13"
 SUPPORTED_RUNTIMES = ("python3.12", "python3.13")
+# The instruction set every function runs on (Graviton: arm64 compute is 20% cheaper per GB-s than x86_64,
+# tools/prices.toml), and the one `make package` selects binary wheels for: chalice's packager reads it as
+# `lambda_architecture` from runtime/.chalice/config.json (tests/infra/test_package_and_plan.py checks that the
+# two agree), package.json records the machine of the archive's compiled modules, and the stack refuses an
+# archive built for another.
+LAMBDA_ARCHITECTURE = "arm64"
+SUPPORTED_ARCHITECTURES = ("x86_64", "arm64")
 # RFC 2606/6761 names: fine for an offline plan, never an address anyone reads.
 PLACEHOLDER_DOMAIN = re.compile(r"(^|[@.])(example\.(com|org|net)|[^@]*\.(example|test|invalid))$", re.IGNORECASE)
 
@@ -109,6 +116,7 @@ class StackSettings:
     # Functions. The API's functions answer within API Gateway's 29 s; scheduled, batch and queue functions
     # (workers) get their own, longer timeout and memory (a queue's consumer at most its visibility timeout).
     lambda_runtime: str = LAMBDA_RUNTIME
+    lambda_architecture: str = LAMBDA_ARCHITECTURE
     lambda_memory_mb: int = 512
     lambda_timeout_seconds: int = 10
     worker_memory_mb: int = 1024
@@ -184,6 +192,8 @@ class StackSettings:
             raise SettingsError("lambdaMemoryMb must be within 128..10240")
         if self.lambda_runtime not in SUPPORTED_RUNTIMES:
             raise SettingsError(f"lambdaRuntime must be one of {SUPPORTED_RUNTIMES} (what `make package` builds for)")
+        if self.lambda_architecture not in SUPPORTED_ARCHITECTURES:
+            raise SettingsError(f"lambdaArchitecture must be one of {SUPPORTED_ARCHITECTURES} (Lambda's two)")
         if not 128 <= self.worker_memory_mb <= 10240:
             raise SettingsError("workerMemoryMb must be within 128..10240")
         if not 1 <= self.worker_timeout_seconds <= 900:

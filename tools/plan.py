@@ -97,8 +97,11 @@ def _notifications(inputs: dict[str, Any]) -> str:
 
 # What a platform engineer checks first, per type: (label, input path) or a function of the inputs.
 KEY_SETTINGS: dict[str, Sequence[tuple[str, str] | Callable[[dict[str, Any]], str | None]]] = {
-    "aws:lambda/function:Function": [("handler", "handler"), ("runtime", "runtime"), ("memory", "memorySize"),
-                                     ("timeout", "timeout"), ("tracing", "tracingConfig.mode"),
+    "aws:lambda/function:Function": [("handler", "handler"), ("runtime", "runtime"),
+                                     # Lambda's default when a function names none
+                                     lambda i: "arch=" + ",".join(i.get("architectures") or ["x86_64"]),
+                                     ("memory", "memorySize"), ("timeout", "timeout"),
+                                     ("tracing", "tracingConfig.mode"),
                                      ("timelineDays", "environment.variables.TIMELINE_DAYS"), _routes, _vpc],
     "aws:dynamodb/table:Table": [("hash", "hashKey"), ("range", "rangeKey"), ("billing", "billingMode"),
                                  ("pitr", "pointInTimeRecovery.enabled"), ("kms", "serverSideEncryption.enabled"),

@@ -188,6 +188,25 @@ def test_a_schedule_firing_every_minute_is_billed_as_a_poller_and_an_hourly_one_
     assert reconcile.duration_seconds(IDLE) == pytest.approx(reconcile.total * IDLE.scheduled_duration_ms / 1000)
 
 
+def test_functions_on_graviton_pay_a_fifth_less_per_gb_second_than_on_x86_64(prod: Rendering) -> None:
+    arm_rate, x86_rate = (PRICES.price(f"lambda_gb_seconds_{a}").usd for a in ("arm64", "x86_64"))
+    assert arm_rate == pytest.approx(0.8 * x86_rate, rel=1e-4)  # AWS's list prices, tools/prices.toml
+    functions = prod.of_type("aws:lambda/function:Function")
+    assert functions and {tuple(f.inputs["architectures"]) for f in functions} == {("arm64",)}
+    on_x86 = [replace(r, inputs={**r.inputs, "architectures": ["x86_64"]}) if r in functions else r
+              for r in prod.custom]
+
+    def lambda_line(resources: list[RecordedResource]) -> float:
+        lines = estimate_cost(resources, PRICES, (LAUNCH,)).lines
+        return next(item.usd["launch"] for item in lines if item.kind == "lambda:Function")
+
+    inventory = Inventory(prod.custom)
+    requests = PRICES.cost("lambda_requests", sum(inventory.invocations(f, LAUNCH).total for f in functions))
+    arm, x86 = lambda_line(prod.custom), lambda_line(on_x86)
+    assert arm == pytest.approx(requests + 0.8 * (x86 - requests), rel=1e-4)  # requests cost the same on both
+    assert x86 - arm > 5  # dollars a month at launch: prod's compute is not negligible
+
+
 def test_cognito_bills_only_the_users_beyond_the_free_tier_on_the_pools_tier() -> None:
     pool = fake("aws:cognito/userPool:UserPool", "users", {"name": "users"})
     lite = fake("aws:cognito/userPool:UserPool", "users", {"name": "users", "userPoolTier": "LITE"})

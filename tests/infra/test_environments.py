@@ -130,6 +130,8 @@ def test_invalid_config_fails_naming_the_key() -> None:
         StackSettings.from_config(_config({"social:timelineDays": "0"}), stack="dev")
     with pytest.raises(SettingsError, match="fanoutMaxFollowers"):
         StackSettings.from_config(_config({"social:fanoutMaxFollowers": "-1"}), stack="dev")
+    with pytest.raises(SettingsError, match="lambdaArchitecture"):  # Lambda's names: not aarch64, not amd64
+        StackSettings.from_config(_config({"social:lambdaArchitecture": "aarch64"}), stack="dev")
 
 
 def _config(values: dict[str, str]) -> pulumi.Config:

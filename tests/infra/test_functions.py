@@ -18,7 +18,7 @@ from chalicelib.resources import MANIFEST
 from stacks.appgraph import SqsTrigger, StreamTrigger, plan_app
 from stacks.functions import RESERVED_ENVIRONMENT
 from stacks.mocks import Rendering, render
-from stacks.settings import LAMBDA_RUNTIME
+from stacks.settings import LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME
 from tests.infra import fixture_app
 from tests.infra.conftest import FUNCTION, arn_of, function_named, functions_by_handler, policy_of
 
@@ -52,6 +52,8 @@ def test_functions_run_python_with_active_tracing_and_their_own_log_group(any_re
     for function in any_rendering.of_type(FUNCTION):
         # the newest Python Lambda runs, which `make package` builds the binary wheels for
         assert function.inputs["runtime"] == LAMBDA_RUNTIME == "python3.13"
+        # on Graviton, the architecture `make package` selects the wheels for (20% less per GB-s than x86_64)
+        assert function.inputs["architectures"] == [LAMBDA_ARCHITECTURE] == ["arm64"]
         assert function.inputs["tracingConfig"] == {"mode": "Active"}
         own = f"/aws/lambda/{function.inputs['name']}"
         assert function.inputs["loggingConfig"]["logGroup"] == own

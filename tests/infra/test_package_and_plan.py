@@ -16,8 +16,16 @@ from chalicelib.resources import LEDGER, MANIFEST
 from stacks.appgraph import plan_app
 from stacks.migrations import RUNTIME, archive_scripts_hash, scripts_hash
 from stacks.mocks import ROOT, render
-from stacks.package import PackageError, write_manifest
-from stacks.settings import LAMBDA_RUNTIME
+from stacks.package import (
+    ELF_MACHINES,
+    MANIFEST_NAME,
+    PackageError,
+    chalice_architecture,
+    compiled_machines,
+    write_manifest,
+)
+from stacks.package import main as package_main
+from stacks.settings import LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME
 from tools.plan import main
 
 
@@ -33,16 +41,28 @@ def test_a_missing_package_fails_a_real_update(tmp_path: Path) -> None:
         render("preview-nopkg", {"lambdaPackage": str(tmp_path / "missing.zip")}, preview=False)
 
 
-def _package(tmp_path: Path, runtime: str = LAMBDA_RUNTIME, migrations: Path | None = None) -> Path:
-    """A zip laid out as `make package` lays it out (the runtime's sources at its root), with its manifest."""
+def _elf(architecture: str) -> bytes:
+    """The start of a little-endian 64-bit ELF shared object for ``architecture`` (what `file` would read)."""
+    [machine] = [number for number, name in ELF_MACHINES.items() if name == architecture]
+    return b"\x7fELF\x02\x01\x01" + bytes(9) + (3).to_bytes(2, "little") + machine.to_bytes(2, "little") + bytes(44)
+
+
+def _package(tmp_path: Path, runtime: str = LAMBDA_RUNTIME, migrations: Path | None = None,
+             modules: tuple[str, ...] = (LAMBDA_ARCHITECTURE,), manifest: bool = True) -> Path:
+    """A zip laid out as `make package` lays it out (the runtime's sources and the wheels' modules at its root,
+    one compiled module per architecture in ``modules``), with its manifest."""
     tmp_path.mkdir(parents=True, exist_ok=True)
     archive = tmp_path / "deployment.zip"
     scripts = migrations or RUNTIME / LEDGER.migrations
-    with zipfile.ZipFile(archive, "w") as package:
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as package:
         package.writestr("app.py", "app = None\n")
         for path in (p for p in scripts.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
             package.write(path, f"{LEDGER.migrations}/{path.relative_to(scripts).as_posix()}")
-    write_manifest(archive, runtime)
+        for architecture in modules:
+            package.writestr(f"pydantic_core/_pydantic_core.cpython-313-{architecture}-linux-gnu.so",
+                             _elf(architecture))
+    if manifest:
+        write_manifest(archive, runtime, modules[0] if modules else LAMBDA_ARCHITECTURE)
     return archive
 
 
@@ -63,7 +83,7 @@ def test_a_package_older_than_the_runtime_or_for_another_python_is_refused(tmp_p
         render("preview-pkg", {"lambdaPackage": str(archive)}, preview=False)
     rendering = render("preview-pkg", {"lambdaPackage": str(archive)})  # a preview only warns
     assert any("older than runtime/" in w for w in rendering.warnings)
-    write_manifest(archive, "python3.12")
+    write_manifest(archive, "python3.12", LAMBDA_ARCHITECTURE)
     with pytest.raises(PackageError, match=r"built for python3\.12"):
         render("preview-pkg", {"lambdaPackage": str(archive)}, preview=False)
     archive.with_name("package.json").unlink()
@@ -109,3 +129,78 @@ def test_plan_runs_as_the_makefile_runs_it() -> None:
     assert result.returncode == 0, result.stderr
     assert "resources in stack 'preview-anything'" in result.stdout
     assert "social-preview-anything-api-handler" in result.stdout
+
+
+# ---- the architecture --------------------------------------------------------------------------------
+
+def test_a_package_for_another_architecture_is_refused_and_an_unrecorded_one_was_x86_64(tmp_path: Path) -> None:
+    x86 = _package(tmp_path / "x86", modules=("x86_64",))
+    with pytest.raises(PackageError, match="built for x86_64, the functions run on arm64"):
+        render("preview-pkg", {"lambdaPackage": str(x86)}, preview=False)
+    rendering = render("preview-pkg", {"lambdaPackage": str(x86)})  # a preview only warns
+    assert any("built for x86_64" in w for w in rendering.warnings)
+    # A manifest from before architectures were recorded: every such package was built for x86_64.
+    archive = _package(tmp_path / "old")
+    manifest = archive.with_name(MANIFEST_NAME)
+    manifest.write_text(json.dumps({k: v for k, v in json.loads(manifest.read_text()).items() if k != "architecture"}))
+    with pytest.raises(PackageError, match="built for x86_64"):
+        render("preview-pkg", {"lambdaPackage": str(archive)}, preview=False)
+    # A stack set to x86_64 takes the x86_64 package and refuses the arm64 one.
+    rendering = render("preview-pkg", {"lambdaPackage": str(x86), "lambdaArchitecture": "x86_64"}, preview=False)
+    assert {tuple(f.inputs["architectures"]) for f in rendering.of_type("aws:lambda/function:Function")} == {
+        ("x86_64",)}
+    with pytest.raises(PackageError, match="built for arm64, the functions run on x86_64"):
+        render("preview-pkg", {"lambdaPackage": str(_package(tmp_path / "arm")), "lambdaArchitecture": "x86_64"},
+               preview=False)
+
+
+def test_the_manifest_records_the_machine_of_the_compiled_modules(tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    archive = _package(tmp_path / "arm", manifest=False)
+    assert package_main([str(archive)]) == 0
+    built = json.loads(archive.with_name(MANIFEST_NAME).read_text())
+    assert built["architecture"] == "arm64" and built["runtime"] == f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    assert "on arm64" in capsys.readouterr().out
+    # x86_64 modules are recorded as such (chalice was told arm64: the build is refused) ...
+    x86 = _package(tmp_path / "x86", modules=("x86_64",), manifest=False)
+    with pytest.raises(SystemExit):
+        package_main([str(x86)])
+    assert "holds x86_64 modules" in capsys.readouterr().err
+    assert not x86.with_name(MANIFEST_NAME).exists()
+    # ... and an archive that mixes both is refused outright, naming the culprits.
+    mixed = _package(tmp_path / "mixed", modules=("arm64", "x86_64"), manifest=False)
+    assert set(compiled_machines(mixed)) == {"arm64", "x86_64"}
+    with pytest.raises(SystemExit):
+        package_main([str(mixed)])
+    assert "['arm64', 'x86_64']" in capsys.readouterr().err and not mixed.with_name(MANIFEST_NAME).exists()
+
+
+def test_chalice_builds_for_the_functions_architecture_and_picks_aarch64_wheels() -> None:
+    """`make package` runs `chalice package`, whose packager selects wheels by the config's lambda_architecture."""
+    from chalice.cli.factory import CLIFactory
+    from chalice.deploy.packager import DependencyBuilder
+    from chalice.utils import OSUtils
+
+    config = CLIFactory(str(RUNTIME)).create_config_obj()  # as `chalice package` loads it (stage dev)
+    assert config.lambda_architecture == chalice_architecture() == LAMBDA_ARCHITECTURE == "arm64"
+    builder = DependencyBuilder(OSUtils(), architecture=config.lambda_architecture)
+    # The check chalice applies to every downloaded wheel (private, but it is the whole selection); file names of
+    # pillow 13.0.0's real wheels for Python 3.13.
+    accepts = builder._is_compatible_wheel_filename
+    assert accepts("cp313", "pillow-13.0.0-cp313-cp313-manylinux_2_27_aarch64.manylinux_2_28_aarch64.whl")
+    assert not accepts("cp313", "pillow-13.0.0-cp313-cp313-manylinux_2_27_x86_64.manylinux_2_28_x86_64.whl")
+    assert not accepts("cp313", "pillow-13.0.0-cp312-cp312-manylinux_2_27_aarch64.manylinux_2_28_aarch64.whl")
+    assert accepts("cp313", "blurhash-1.1.5-py2.py3-none-any.whl")
+
+
+BUILT = ROOT / "build" / "chalice" / "deployment.zip"
+
+
+@pytest.mark.skipif(not BUILT.with_name(MANIFEST_NAME).is_file(), reason="no `make package` build here")
+def test_the_built_package_holds_only_aarch64_modules() -> None:
+    """The real archive (after `make package`): every ELF file in it is for the functions' architecture."""
+    machines = compiled_machines(BUILT)
+    assert set(machines) == {LAMBDA_ARCHITECTURE}
+    assert any(name.startswith("pydantic_core/") and name.endswith("-aarch64-linux-gnu.so")
+               for name in machines[LAMBDA_ARCHITECTURE])
+    assert json.loads(BUILT.with_name(MANIFEST_NAME).read_text())["architecture"] == LAMBDA_ARCHITECTURE

@@ -64,10 +64,15 @@ def lambda_function(ctx: Context, functions: Sequence[Resource]) -> list[Charge 
     requests = gb_seconds = 0.0
     usd = 0.0
     traced = 0.0
+    architectures: set[str] = set()
     for function in functions:
         invocations = inv.invocations(function, load)
         memory_gb = float(function.inputs.get("memorySize") or 128) / 1024
+        # Lambda's default when a function names none. The load model's durations are the same on both: the
+        # handlers wait on DynamoDB, SQS and PostgreSQL far more than they compute (media is billed under
+        # MediaConvert, images are small); measure on Graviton before trusting a CPU-bound figure.
         architecture = (function.inputs.get("architectures") or ["x86_64"])[0]
+        architectures.add(architecture)
         seconds = invocations.duration_seconds(load) * memory_gb
         requests += invocations.total
         gb_seconds += seconds
@@ -79,7 +84,8 @@ def lambda_function(ctx: Context, functions: Sequence[Resource]) -> list[Charge 
     memories = sorted({int(float(f.inputs.get("memorySize") or 128)) for f in functions})
     charges: list[Charge | Unpriced] = [Charge(
         "lambda:Function", len(functions), usd,
-        f"{_million(requests)} invocations, {gb_seconds:,.0f} GB-s at {'/'.join(map(str, memories))} MB")]
+        f"{_million(requests)} invocations, {gb_seconds:,.0f} GB-s at {'/'.join(map(str, memories))} MB "
+        f"on {'/'.join(sorted(architectures))}")]
     traced += _traced_api_requests(ctx)
     if traced:
         charges.append(_xray(ctx, traced))
