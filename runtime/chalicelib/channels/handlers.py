@@ -97,7 +97,7 @@ def send_digests(event: SQSEvent) -> dict[str, Any]:
 
 
 @channels.schedule(Cron(0, 2, "?", "*", "SUN", "*"))
-@uses(*SWEEP_USES)
+@uses(*SWEEP_USES)  # realtime's and notifications' SWEEP_USES, and the devices' (DEVICES, PUSH)
 def weekly_cleanup(event: CloudWatchEvent) -> dict[str, int]:
     """Sunday 02:00 UTC: stale connections, old read notifications, orphans, devices AWS disabled."""
     from chalicelib.channels.cleanup import run_sweeps
