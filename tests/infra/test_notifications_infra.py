@@ -111,4 +111,4 @@ def test_the_channel_queues_subscribe_to_the_notifications_topic_by_channel(dev:
     subscriptions = dev.of_type("aws:sns/topicSubscription:TopicSubscription")
     policies = {s.name: json.loads(s.inputs["filterPolicy"]) for s in subscriptions
                 if s.inputs.get("filterPolicy") and "channels" in s.inputs["filterPolicy"]}
-    assert sorted(p["channels"] for p in policies.values()) == [["email"], ["push"]]
+    assert sorted(p["channels"] for p in policies.values()) == [["email"], ["push"], ["realtime"]]  # realtime's too

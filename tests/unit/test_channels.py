@@ -16,15 +16,17 @@ from local.outbox import render
 
 @pytest.fixture(autouse=True)
 def process_keys(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Keys of this process only (a platform started earlier in the session may have left its secrets cached)."""
+    """Keys of this process only (a platform started earlier in the session may have left its secrets cached),
+    and settings read again afterwards (a platform started later in the session needs its own)."""
     from chalicelib.core.pagination import cursor_codec
+    from chalicelib.core.settings import get_settings
 
     monkeypatch.delenv(unsubscribe.UNSUBSCRIBE_KEY.env_var, raising=False)
     monkeypatch.delenv("CURSOR_KEY_SECRET_ARN", raising=False)
-    for cache in (unsubscribe._codec, cursor_codec):
+    for cache in (unsubscribe._codec, cursor_codec, get_settings):
         cache.cache_clear()
     yield
-    for cache in (unsubscribe._codec, cursor_codec):
+    for cache in (unsubscribe._codec, cursor_codec, get_settings):
         cache.cache_clear()
 
 

@@ -30,12 +30,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from chalicelib.channels import content, notify_api
+from chalicelib.channels import content
 from chalicelib.channels.mail import send_templated
 from chalicelib.channels.sends import once
 from chalicelib.channels.templates import DIGEST
 from chalicelib.channels.unsubscribe import unsubscribe_url
 from chalicelib.core.logs import get_logger
+from chalicelib.notifications.preferences import digest_enabled
+from chalicelib.notifications.service import unread_since
 from chalicelib.users.models import UserModel
 
 log = get_logger(__name__)
@@ -72,9 +74,9 @@ def run(job: dict[str, Any], time_left: Callable[[], float]) -> dict[str, Any] |
 
 def mail_one(user: UserModel, day: str, since: datetime) -> bool:
     """One user's digest, if they want it, have something unread today and were not mailed today."""
-    if not notify_api.digest_enabled(user.username):
+    if not digest_enabled(user.username):
         return False
-    unread = notify_api.unread_since(user.username, since, ITEMS)
+    unread = unread_since(user.username, since, ITEMS)
     if not unread:
         return False
     with once(f"digest:{user.username}:{day}") as first:

@@ -12,8 +12,7 @@ from typing import Any
 
 from chalice.app import Blueprint, CloudWatchEvent, Cron, SQSEvent
 
-from chalicelib.channels.cleanup import sweep_uses
-from chalicelib.channels.notify_api import preference_uses, unread_uses
+from chalicelib.channels.cleanup import SWEEP_USES
 from chalicelib.channels.unsubscribe import UNSUBSCRIBE_KEY
 from chalicelib.core.declarations import uses
 from chalicelib.core.environment import DIGEST_SEGMENTS
@@ -24,6 +23,8 @@ from chalicelib.resources import (
     DEVICES,
     DIGEST_PAGES,
     MAIL,
+    NOTIFICATION_SETTINGS,
+    NOTIFICATIONS,
     NOTIFY_EMAIL,
     NOTIFY_PUSH,
     PUSH,
@@ -74,7 +75,7 @@ def daily_digest(event: CloudWatchEvent) -> dict[str, Any]:
 
 @channels.on_sqs_message(queue=DIGEST_PAGES.name, batch_size=1)
 @uses(DIGEST_PAGES.consume(), DIGEST_PAGES.send(), USERS.read(), CHANNEL_SENDS.read_write(), MAIL.send(),
-      UNSUBSCRIBE_KEY.read(), *preference_uses(), *unread_uses())
+      UNSUBSCRIBE_KEY.read(), NOTIFICATION_SETTINGS.read(), NOTIFICATIONS.read())
 def send_digests(event: SQSEvent) -> dict[str, Any]:
     """One leg of a digest segment; what time did not allow goes back to the queue as a new message."""
     import boto3
@@ -96,7 +97,7 @@ def send_digests(event: SQSEvent) -> dict[str, Any]:
 
 
 @channels.schedule(Cron(0, 2, "?", "*", "SUN", "*"))
-@uses(DEVICES.read_write(), PUSH.push(), *sweep_uses())
+@uses(*SWEEP_USES)  # realtime's and notifications' SWEEP_USES, and the devices' (DEVICES, PUSH)
 def weekly_cleanup(event: CloudWatchEvent) -> dict[str, int]:
     """Sunday 02:00 UTC: stale connections, old read notifications, orphans, devices AWS disabled."""
     from chalicelib.channels.cleanup import run_sweeps

@@ -7,12 +7,11 @@ from typing import Literal
 
 from pydantic import Field
 
-from chalicelib.channels.notify_api import preference_uses
 from chalicelib.channels.unsubscribe import UNSUBSCRIBE_KEY, username_of
 from chalicelib.core.declarations import uses
 from chalicelib.core.routes import Call, Reply, Router
 from chalicelib.core.schema import RequestBody, ResponseBody
-from chalicelib.resources import DEVICES, PUSH
+from chalicelib.resources import DEVICES, NOTIFICATION_SETTINGS, PUSH
 
 router = Router(__name__, tag="notifications")
 
@@ -54,15 +53,15 @@ def remove_device(call: Call[None], device_id: str) -> Reply:
 
 
 def _unsubscribe(call: Call[None]) -> Unsubscribed:
-    from chalicelib.channels.notify_api import turn_email_off
+    from chalicelib.notifications.preferences import set_channel
 
     username = username_of(call.query("token"))
-    turn_email_off(username)
+    set_channel(username, "email", False)  # every type, and the digest with them
     return Unsubscribed(username=username, email=False)
 
 
 @router.route("/notifications/unsubscribe", "GET", public=True, response=Unsubscribed, errors=(400,))
-@uses(UNSUBSCRIBE_KEY.read(), *preference_uses())
+@uses(UNSUBSCRIBE_KEY.read(), NOTIFICATION_SETTINGS.read_write())
 def unsubscribe_link(call: Call[None]) -> Unsubscribed:
     """The link in every mail: email off for its user, without logging in."""
     return _unsubscribe(call)
@@ -71,7 +70,7 @@ def unsubscribe_link(call: Call[None]) -> Unsubscribed:
 # Mail clients POST ``List-Unsubscribe=One-Click`` as a form (RFC 8058); the body itself says nothing more.
 @router.route("/notifications/unsubscribe", "POST", public=True, response=Unsubscribed, errors=(400,),
               content_types=("application/x-www-form-urlencoded", "application/json", "text/plain"))
-@uses(UNSUBSCRIBE_KEY.read(), *preference_uses())
+@uses(UNSUBSCRIBE_KEY.read(), NOTIFICATION_SETTINGS.read_write())
 def unsubscribe_one_click(call: Call[None]) -> Unsubscribed:
     """RFC 8058 one-click unsubscribe (``List-Unsubscribe-Post``): what mail clients POST."""
     return _unsubscribe(call)
