@@ -34,7 +34,6 @@ ACCOUNT_ID = "123456789012"  # moto's default account
 QUIET_AGENT = "local-pump"  # in the User-Agent of requests that must not wake the pump (its own polls)
 
 log = logging.getLogger("local.aws")
-Listener = Callable[[frozenset[str] | None], None]
 
 
 def aws_environment(endpoint: str, region: str = DEFAULT_REGION) -> dict[str, str]:
@@ -49,7 +48,6 @@ def aws_environment(endpoint: str, region: str = DEFAULT_REGION) -> dict[str, st
     }
 
 
-STREAMS = frozenset({"dynamodb"})  # the pump's kind of source for table streams (local.pump)
 _READ = re.compile(r"\.(Get|BatchGet|Query|Scan|Describe|List)\w*$")
 
 
@@ -60,33 +58,22 @@ def _may_change(environ: dict[str, Any]) -> bool:
     return not _READ.search(environ.get("HTTP_X_AMZ_TARGET", ""))
 
 
-def changed_sources(environ: dict[str, Any]) -> frozenset[str] | None:
-    """Which kinds of pump source a changing request can feed: a DynamoDB write only table streams
-    (``"dynamodb"``); anything else (a send, a publish, an upload) may reach any queue: None, all of them.
-
-    A push or a fan-out makes hundreds of DynamoDB writes; each waking every queue's poller too would
-    make thousands of empty polls that take the GIL from the handlers doing the work.
-    """
-    return STREAMS if environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_") else None
-
-
 class _Notifying:
     """WSGI middleware: after each request that may change something and is not marked ``QUIET_AGENT``,
     call every listener. Reads wake nobody: a burst of them would otherwise set every source polling."""
 
     def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
         self.app = app
-        self.listeners: list[Listener] = []
+        self.listeners: list[Callable[[], None]] = []
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         try:
             return self.app(environ, start_response)  # moto has done the work once this returns
         finally:
             if QUIET_AGENT not in environ.get("HTTP_USER_AGENT", "") and _may_change(environ):
-                kinds = changed_sources(environ)
                 for listener in list(self.listeners):
                     try:
-                        listener(kinds)
+                        listener()
                     except Exception:
                         log.exception("moto change listener failed")
 
@@ -146,9 +133,8 @@ class MotoServer:
         """Functions by name that user pools' triggers may call (moto stores triggers, never calls them)."""
         return self._triggers.functions
 
-    def on_change(self, listener: Listener) -> None:
-        """Call ``listener(kinds)`` (quickly: it runs on the request's thread) after every request but the
-        pump's; ``kinds`` names the kinds of source it can have fed (``changed_sources``), None for all."""
+    def on_change(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` (quickly: it runs on the request's thread) after every request but the pump's."""
         self._app.listeners.append(listener)
 
     def reset(self) -> None:

@@ -21,8 +21,7 @@ A handler's error is logged with its name and never stops the pump.
 Latency without busy polling: after an empty poll a source sleeps until
 ``poke()`` or ``idle_interval`` (1 s by default), whichever comes first. The
 platform pokes after every request anyone but the pump makes to moto, so a
-write, a send or a publish is picked up within milliseconds (a DynamoDB write
-pokes only the table streams' sources: ``local.aws.changed_sources``), while an idle
+write, a send or a publish is picked up within milliseconds, while an idle
 pump makes about one cheap request per source per ``idle_interval``. The
 interval still bounds what no request announces: messages becoming visible
 again after their visibility timeout, and the schedule clock. ``clients``
@@ -70,7 +69,6 @@ from local.wiring import QueueWire, S3Wire, ScheduleWire, SnsWire, StreamWire, W
 log = logging.getLogger("local.pump")
 
 Clock = Callable[[], datetime]
-SOURCE_KINDS = ("sqs", "s3", "sns", "dynamodb", "schedule")  # each _Source's kind: what a poke may name
 Outcome = Literal["ok", "partial", "error"]
 
 
@@ -338,7 +336,7 @@ class _Worker(threading.Thread):
     def run(self) -> None:
         while not self.pump.stopping.is_set():
             started = time.monotonic()
-            seen = self.pump.generation_of(self.source.kind)  # a poke from now on makes the next wait return at once
+            seen = self.pump.generation  # a poke from now on makes the next wait return at once
             try:
                 handled = self.source.poll()
             except Exception:
@@ -350,7 +348,7 @@ class _Worker(threading.Thread):
                 self.idle_poll_started = started if handled == 0 else None
                 self.pump.changed.notify_all()
             if handled == 0:
-                self.pump.wait_for_poke(seen, self.pump.idle_interval, self.source.kind)
+                self.pump.wait_for_poke(seen, self.pump.idle_interval)
 
 
 class EventPump:
@@ -368,7 +366,6 @@ class EventPump:
         self.stopping = threading.Event()
         self.changed = threading.Condition()
         self.generation = 0  # counts pokes
-        self._kinds: dict[str, int] = {}  # counts pokes by kind of source
         self._poked = threading.Condition()
         self._schedules = {w.handler: w for w in self.wires if isinstance(w, ScheduleWire)}
         self._workers: list[_Worker] = []
@@ -403,29 +400,16 @@ class EventPump:
         if alive:
             log.warning("pump threads still running after %.0fs: %s", timeout, ", ".join(alive))
 
-    def poke(self, kinds: frozenset[str] | None = None) -> None:
-        """Something may have changed on AWS: every idle source (of ``kinds``: ``"sqs"``, ``"dynamodb"``...;
-        None: all) polls now (cheap; safe from any thread)."""
+    def poke(self) -> None:
+        """Something may have changed on AWS: every idle source polls now (cheap; safe from any thread)."""
         with self._poked:
             self.generation += 1
-            for kind in kinds if kinds is not None else SOURCE_KINDS:
-                self._kinds[kind] = self._kinds.get(kind, 0) + 1
             self._poked.notify_all()
 
-    def generation_of(self, kind: str) -> int:
-        """How many pokes sources of ``kind`` have had."""
+    def wait_for_poke(self, seen: int, timeout: float) -> None:
+        """Sleep until a poke after generation ``seen``, ``stop()``, or ``timeout`` seconds."""
         with self._poked:
-            return self._kinds.get(kind, 0)
-
-    def wait_for_poke(self, seen: int, timeout: float, kind: str | None = None) -> None:
-        """Sleep until a poke (of ``kind``'s sources, when given) after generation ``seen``, ``stop()``, or
-        ``timeout`` seconds."""
-        def poked() -> bool:
-            now = self.generation if kind is None else self._kinds.get(kind, 0)
-            return now != seen or self.stopping.is_set()
-
-        with self._poked:
-            self._poked.wait_for(poked, timeout)
+            self._poked.wait_for(lambda: self.generation != seen or self.stopping.is_set(), timeout)
 
     @property
     def threads(self) -> list[threading.Thread]:
