@@ -54,6 +54,7 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
+from websockets.protocol import State
 
 from local.aws import ACCOUNT_ID
 from local.grants import LOCAL_WEBSOCKET_API_ID, Grants
@@ -106,6 +107,7 @@ class LocalWebSocketApi:
         self._functions = ({f.trigger.route_key: f.name for f in plan.websocket} if plan is not None  # type: ignore[union-attr]
                            else dict(WEBSOCKET_FUNCTIONS))
         self._sockets: dict[str, _Socket] = {}
+        self._sending: set[asyncio.Task[None]] = set()
         self._lock = threading.Lock()
         self._loop = asyncio.new_event_loop()
         self._server: Server | None = None
@@ -286,24 +288,37 @@ class LocalWebSocketApi:
             return self._sockets.get(connection_id)
 
     def post(self, connection_id: str, data: bytes) -> bool:
-        """Send one frame (text when it is UTF-8); False if the connection is gone."""
+        """Queue one frame (text when it is UTF-8) on the connection; False if the connection is gone.
+
+        The frame is handed to the event loop, not waited for: API Gateway's 200 means it took the
+        message, not that the client read it, and waiting here for the loop thread (which needs the GIL
+        the caller holds) made each of a push's posts cost two thread switches. Frames to one connection
+        keep their order (callbacks, then the tasks they create, run in the order they were queued).
+        """
         socket = self._socket(connection_id)
-        if socket is None:
+        if socket is None or socket.connection.state is State.CLOSED:
             return False
         try:
             text: str | bytes = data.decode("utf-8")
         except UnicodeDecodeError:
             text = data
-
-        async def deliver() -> None:
-            await asyncio.wait_for(socket.opened.wait(), OPEN_TIMEOUT_SECONDS)
-            await socket.connection.send(text)
-
-        try:
-            asyncio.run_coroutine_threadsafe(deliver(), self._loop).result(SEND_TIMEOUT_SECONDS)
-        except (ConnectionClosed, TimeoutError):
-            return False
+        self._loop.call_soon_threadsafe(self._send_soon, socket, text)
         return True
+
+    def _send_soon(self, socket: _Socket, text: str | bytes) -> None:
+        task = self._loop.create_task(self._send(socket, text))
+        self._sending.add(task)  # the loop keeps only weak references to its tasks
+        task.add_done_callback(self._sending.discard)
+
+    @staticmethod
+    async def _send(socket: _Socket, text: str | bytes) -> None:
+        try:
+            # A push may come between $connect (which registered the connection) and the handshake's end.
+            if not socket.opened.is_set():  # (awaiting only then keeps a connection's frames in order)
+                await asyncio.wait_for(socket.opened.wait(), OPEN_TIMEOUT_SECONDS)
+            await socket.connection.send(text)
+        except (ConnectionClosed, TimeoutError):  # gone meanwhile: the next post answers GoneException
+            log.debug("a frame for a closing connection was dropped")
 
     def close(self, connection_id: str) -> bool:
         socket = self._socket(connection_id)
