@@ -3,9 +3,9 @@
 The whole path runs on ``python -m local``: a like (comment, follow, post) is written over REST, its
 table's stream becomes a domain event, the notifications queue turns it into a notification and
 publishes it on the notifications topic with the recipient's channels, and the ``notify-realtime``
-consumer pushes it through the Management API to the recipient's socket. The bar is the issue's:
-within two seconds. Turning a type's ``realtime`` channel off stops the pushes of that type and
-nothing else (the notification is still in the list).
+consumer pushes it through the Management API to the recipient's socket (how fast is `make bench`'s
+to measure; see ``LIVE_SECONDS``). Turning a type's ``realtime`` channel off stops the pushes of that
+type and nothing else (the notification is still in the list).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from websockets.sync.client import ClientConnection
 
 from tests.e2e.conftest import RunningPlatform, User, register_and_login
 from tests.e2e.test_realtime import LIVE_SECONDS, api, follow, receive, socket
+from tests.e2e.test_social import eventually
 
 
 def _post(platform: RunningPlatform, author: User, content: str) -> str:
@@ -35,7 +36,7 @@ def _live(connection: ClientConnection, kind: str, timeout: float = LIVE_SECONDS
             return dict(frame["data"])
 
 
-def test_likes_comments_follows_and_mentions_reach_a_connected_user_within_two_seconds(
+def test_likes_comments_follows_and_mentions_reach_a_connected_user_live(
         platform: RunningPlatform) -> None:
     host, guest = register_and_login(platform, "host"), register_and_login(platform, "guest")
     post_id = _post(platform, host, "a post to like and comment on")
@@ -69,7 +70,10 @@ def test_realtime_off_for_a_type_stops_its_pushes_and_nothing_else(platform: Run
         assert api(platform, fan, "PUT", f"/posts/{post_id}/like").status_code == 200
         follow(platform, other, host)  # still pushed: only likes were turned off
         assert _live(connection, "follow")["actor"] == other.username
+        # The like was stored before the follow; give its push a few seconds more all the same.
+        eventually(lambda: api(platform, host, "GET", "/notifications", params={"types": "like"}).json()["items"],
+                   lambda items: len(items) == 1)
         with pytest.raises(AssertionError, match="no 'notification' frame"):
-            _live(connection, "like", timeout=3 * LIVE_SECONDS)
+            _live(connection, "like", timeout=5.0)
     listed = api(platform, host, "GET", "/notifications", params={"types": "like"}).json()["items"]
     assert [(n["type"], n["actor"]) for n in listed] == [("like", fan.username)]  # still in the list
