@@ -51,10 +51,11 @@ import importlib
 import logging
 import os
 import socket
+import sys
 import time
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from chalicelib.core import environment
 from chalicelib.core.pagination import CURSOR_KEY
@@ -93,6 +94,8 @@ CURSOR_SECRET_VARIABLE = environment.CURSOR_SECRET  # the local value of the cur
 
 class LocalPlatform:
     """moto + provisioning + HTTP server + event pump, started and stopped together."""
+
+    _running: ClassVar[set[int]] = set()  # the platforms started and not yet stopped in this process
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 8000, app: Chalice | None = None,
                  manifest: Manifest | None = None, prefix: str = "social-local-", region: str = DEFAULT_REGION,
@@ -185,6 +188,7 @@ class LocalPlatform:
         return self
 
     def _start(self) -> None:
+        LocalPlatform._running.add(id(self))
         self._moto = MotoServer().start()
         self.outbox = Outbox().install()  # SES v2 templates and captured mails and pushes (moto has neither)
         self._env.update(aws_environment(self._moto.endpoint, self.region))
@@ -239,6 +243,7 @@ class LocalPlatform:
                                                function_prefix=self.prefix).start()
             # Where handlers post to connections (what the stack sets to the API's management endpoint).
             self._env.update({environment.WEBSOCKET_ENDPOINT: self.websocket.management_endpoint})
+        forget_runtime_caches()
 
     def _check_admin_password(self, manifest: Manifest) -> tuple[str, bool] | None:
         """``(password, generated)`` when this platform makes the admin account, else None."""
@@ -263,6 +268,7 @@ class LocalPlatform:
 
     def stop(self) -> None:
         """Stop everything this platform started, in reverse order; safe to call twice."""
+        LocalPlatform._running.discard(id(self))
         if self.websocket is not None:
             self.websocket.stop()
             self.websocket = None
@@ -287,7 +293,10 @@ class LocalPlatform:
             if clients is not None:
                 clients.close()
         if self._moto is not None:
-            if self._reset_on_stop:
+            if self._reset_on_stop and LocalPlatform._running:
+                # moto's backends are process-wide: a reset now would wipe a platform still running here.
+                log.warning("moto not reset: %d other platform(s) still run in this process", len(self._running))
+            elif self._reset_on_stop:
                 try:
                     self._moto.reset()
                 except Exception:
@@ -298,6 +307,7 @@ class LocalPlatform:
             self.database.close()
         if self.outbox is not None:
             self.outbox.uninstall()
+        forget_runtime_caches()
         self._env.restore()
 
     def __enter__(self) -> LocalPlatform:
@@ -383,6 +393,22 @@ def _local_transcoder(bus: LocalEventBus, clients: Clients) -> LocalTranscoder:
     transcoder = LocalTranscoder(on_event=bus.put, s3=clients.s3, account=ACCOUNT_ID)
     use_transcoder(transcoder)
     return transcoder
+
+
+def forget_runtime_caches() -> None:
+    """Clear the runtime's ``lru_cache``s: settings, clients, keys and engines built from the environment.
+
+    In Lambda a process sees one environment for its life, so the runtime builds these once. A
+    process that starts platforms one after another (the tests) changes the environment under them:
+    a platform started after another would otherwise register users in the earlier one's user pool.
+    """
+    for name, module in list(sys.modules.items()):
+        if name != "app" and not name.startswith("chalicelib."):
+            continue
+        for value in list(vars(module).values()):
+            clear = getattr(value, "cache_clear", None)
+            if callable(clear) and getattr(value, "__module__", None) == name:
+                clear()
 
 
 def _declares_users_table(manifest: Manifest) -> bool:

@@ -127,28 +127,33 @@ class Platform(pulumi.ComponentResource):
             mailers=email.arns,
             push_apps={s.name: push.arns(s.name) for s in manifest.push_services},
         )
+        migrating = migrators(self.plan, manifest.databases)  # refuses a bad app before anything waits on it
+        scripts = {d.name: args.package.scripts_hash(d) for d in manifest.databases if d.name in migrating}
         # Mails link to the API (unsubscribe): its URL exists once the API exists, which needs the API's
         # functions; so only the mailing functions (never the API's) get it, through a deferred output.
+        # It is resolved whatever happens: an unresolved one leaves the program waiting for it forever.
         deferred: tuple[pulumi.Output[str], Callable[[pulumi.Output[str]], None]] = pulumi.deferred_output()
         public_url, resolve_public_url = deferred
-        mailing = {f.name: {PUBLIC_API_URL: settings.public_api_url or public_url}
-                   for f in self.plan.functions if f.resources("mailer") and f.trigger.kind != "api"}
-        migrating = migrators(self.plan, manifest.databases)
-        scripts = {d.name: args.package.scripts_hash(d) for d in manifest.databases if d.name in migrating}
-        functions = Functions(namer.name("functions"), FunctionsArgs(
-            settings, self.plan, code.location, environment, arns, databases=manifest.databases,
-            endpoints=endpoints, placement=placement, migration_scripts=scripts, function_environment=mailing), child)
-        if identity is not None:
-            identity.allow_triggers(functions.functions)
-        Triggers(namer.name("triggers"), TriggersArgs(
-            settings=settings, plan=self.plan, functions=functions.functions, queues=messaging.queues,
-            topics=messaging.topics, buckets=storage.buckets, tables=data.tables,
-            failure_queues=messaging.failure_queues, rules=messaging.rules, websocket=websocket,
-            notifications={b.name: b.notifications for b in manifest.buckets},
-            queue_policies=messaging.queue_policies), child)
-        api = (RestApi(namer.name("rest-api"), RestApiArgs(settings, args.app, self.plan, functions.functions), child)
-               if self.plan.apis else None)
-        resolve_public_url(api.url if api is not None else pulumi.Output.from_input(""))
+        api: RestApi | None = None
+        try:
+            mailing = {f.name: {PUBLIC_API_URL: settings.public_api_url or public_url}
+                       for f in self.plan.functions if f.resources("mailer") and f.trigger.kind != "api"}
+            functions = Functions(namer.name("functions"), FunctionsArgs(
+                settings, self.plan, code.location, environment, arns, databases=manifest.databases,
+                endpoints=endpoints, placement=placement, migration_scripts=scripts, function_environment=mailing),
+                child)
+            if identity is not None:
+                identity.allow_triggers(functions.functions)
+            Triggers(namer.name("triggers"), TriggersArgs(
+                settings=settings, plan=self.plan, functions=functions.functions, queues=messaging.queues,
+                topics=messaging.topics, buckets=storage.buckets, tables=data.tables,
+                failure_queues=messaging.failure_queues, rules=messaging.rules, websocket=websocket,
+                notifications={b.name: b.notifications for b in manifest.buckets},
+                queue_policies=messaging.queue_policies), child)
+            api = (RestApi(namer.name("rest-api"), RestApiArgs(settings, args.app, self.plan, functions.functions),
+                           child) if self.plan.apis else None)
+        finally:
+            resolve_public_url(api.url if api is not None else pulumi.Output.from_input(""))
         Observability(namer.name("observability"), ObservabilityArgs(
             settings, functions.functions, {**messaging.dead_letters, **messaging.failure_queues},
             ledger=bool(args.manifest.databases)), child)

@@ -20,6 +20,10 @@ from tests.e2e.conftest import RunningPlatform, register_and_login, start_platfo
 from tests.e2e.test_coins import _messages_in
 from tests.e2e.test_social import Api, eventually
 
+# Delivery, not speed (make bench measures that): 25 likes go through the stream, the topic, the
+# queue and one grouped entry each in turn, which took over 15 s on a loaded 2-core machine.
+DELIVERY = 90.0
+
 
 @pytest.fixture(scope="module")
 def platform() -> Iterator[RunningPlatform]:
@@ -66,7 +70,7 @@ def _all(api: Api, **params: str) -> list[dict[str, Any]]:
 
 
 def _settled(platform: RunningPlatform) -> None:
-    eventually(lambda: _messages_in(platform, "notifications"), lambda n: n == 0)
+    eventually(lambda: _messages_in(platform, "notifications"), lambda n: n == 0, timeout=DELIVERY)
 
 
 def test_likes_group_undo_leaves_nothing_replays_change_nothing_and_the_rest_arrive(
@@ -81,7 +85,8 @@ def test_likes_group_undo_leaves_nothing_replays_change_nothing_and_the_rest_arr
     post = ann.ok("POST", "/posts", 201, json={"content": "like me"})
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(lambda fan: fan.ok("PUT", f"/posts/{post['id']}/like"), fans))
-    [likes] = eventually(lambda: _all(ann, types="like"), lambda items: bool(items) and items[0]["count"] == 25)
+    [likes] = eventually(lambda: _all(ann, types="like"), lambda items: bool(items) and items[0]["count"] == 25,
+                         timeout=DELIVERY)
     assert (likes["post_id"], likes["read"], len(likes["actors"])) == (post["id"], False, 5)
     assert set(likes["actors"]) <= {fan.user.username for fan in fans}
     ann.ok("PUT", f"/posts/{post['id']}/like")  # your own like is no news
@@ -93,7 +98,7 @@ def test_likes_group_undo_leaves_nothing_replays_change_nothing_and_the_rest_arr
     dan.ok("DELETE", f"/posts/{quiet['id']}/like")
     eve.ok("PUT", f"/posts/{quiet['id']}/like")
     eventually(lambda: [n for n in _all(ann, types="like") if n["post_id"] == quiet["id"]],
-               lambda found: bool(found) and found[0]["actors"] == [eve.user.username])
+               lambda found: bool(found) and found[0]["actors"] == [eve.user.username], timeout=DELIVERY)
     _settled(platform)
     [marker] = [n for n in _all(ann, types="like") if n["post_id"] == quiet["id"]]
     assert (marker["count"], marker["actors"]) == (1, [eve.user.username])
@@ -103,13 +108,14 @@ def test_likes_group_undo_leaves_nothing_replays_change_nothing_and_the_rest_arr
     cat.ok("PUT", f"/users/{a}/follow")
     comment = ben.ok("POST", f"/posts/{post['id']}/comments", 201, json={"content": f"great, right @{c}?"})
     ann.ok("POST", "/posts", 201, json={"content": f"hello @{b}"})
-    [follows] = eventually(lambda: _all(ann, types="follow"), lambda items: bool(items) and items[0]["count"] == 2)
+    [follows] = eventually(lambda: _all(ann, types="follow"), lambda items: bool(items) and items[0]["count"] == 2,
+                           timeout=DELIVERY)
     assert sorted(follows["actors"]) == sorted([b, c])
-    [commented] = eventually(lambda: _all(ann, types="comment"), bool)
+    [commented] = eventually(lambda: _all(ann, types="comment"), bool, timeout=DELIVERY)
     assert (commented["actor"], commented["comment_id"], commented["post_id"]) == (b, comment["id"], post["id"])
-    [named_in_comment] = eventually(lambda: _all(cat, types="mention"), bool)
+    [named_in_comment] = eventually(lambda: _all(cat, types="mention"), bool, timeout=DELIVERY)
     assert (named_in_comment["actor"], named_in_comment["comment_id"]) == (b, comment["id"])
-    [named_in_post] = eventually(lambda: _all(ben, types="mention"), bool)
+    [named_in_post] = eventually(lambda: _all(ben, types="mention"), bool, timeout=DELIVERY)
     assert (named_in_post["actor"], named_in_post["comment_id"]) == (a, None)
 
     # Read some, then replay every event: nothing changes, not a count, not a read mark.
@@ -128,7 +134,7 @@ def test_likes_group_undo_leaves_nothing_replays_change_nothing_and_the_rest_arr
 def test_bad_input_gets_the_contracts_errors(platform: RunningPlatform) -> None:
     ann, ben = Api(platform, register_and_login(platform, "ann")), Api(platform, register_and_login(platform, "ben"))
     ben.ok("PUT", f"/users/{ann.user.username}/follow")
-    [follow] = eventually(lambda: _all(ann), bool)
+    [follow] = eventually(lambda: _all(ann), bool, timeout=DELIVERY)
     assert ann.call("GET", "/notifications", params={"types": "like,poke"}).status_code == 422
     foreign = ben.call("POST", "/notifications/read", json={"ids": [follow["id"]]})
     assert foreign.status_code == 403 and foreign.json()["error"]["code"] == "not_your_notification"

@@ -30,8 +30,9 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPlatform
 
     _codec.cache_clear()  # signing keys are this platform's secret's, not an earlier one's
     sqlite = Path(tmp_path_factory.mktemp("channels")) / "ledger.db"
+    # moto's backends are process-wide: keep the package platform's state (no reset), own prefix.
     with LocalPlatform(port=0, prefix="channels-", visibility_timeout=1, idle_interval=0.25, admin=False,
-                       seed=None, database_url="", sqlite_file=sqlite) as running:
+                       seed=None, database_url="", sqlite_file=sqlite, reset_on_stop=False) as running:
         yield running
     _codec.cache_clear()
 

@@ -105,3 +105,27 @@ def test_runtime_tunables_keep_their_defaults_unless_the_environment_sets_them(
     assert "TIMELINE_DAYS=30 (default)" in settings
     assert "BACKFILL_POSTS=20 (default)" in settings
     assert "override any of them in the environment" in settings
+
+
+def test_a_platform_stopped_while_another_runs_leaves_the_others_state(platform: LocalPlatform) -> None:
+    # moto's backends are process-wide: an inner platform's reset on stop wiped the package platform's
+    # queues, and every later test in the package failed with NonExistentQueue.
+    queue = next(iter(platform.provisioned.queues.values())) if platform.provisioned else None
+    assert queue is not None
+    with LocalPlatform(port=0, app=Chalice(app_name="inner"), manifest=Manifest(queues=(Queue("inner-jobs"),)),
+                       prefix="inner-", pump=False, admin=False):  # reset_on_stop left at its default
+        pass
+    attributes = platform.clients.sqs.get_queue_attributes(QueueUrl=queue.url, AttributeNames=["QueueArn"])
+    assert attributes["Attributes"]["QueueArn"] == queue.arn
+
+
+def test_the_runtimes_cached_settings_follow_the_platform_started_last(platform: LocalPlatform) -> None:
+    from chalicelib.core.settings import get_settings
+
+    get_settings()  # cached while the package platform's environment is in place
+    with LocalPlatform(port=0, app=Chalice(app_name="cursor"), manifest=Manifest(secrets=(CURSOR_KEY,)),
+                       prefix="cached-", pump=False, admin=False, reset_on_stop=False) as inner:
+        assert inner.provisioned is not None
+        arn = inner.provisioned.secrets[CURSOR_KEY.name].arn
+        assert os.environ[CURSOR_KEY.env_var] == arn
+        assert get_settings.cache_info().currsize == 0  # rebuilt from this environment on next use

@@ -51,7 +51,9 @@ def disconnect_handler(event: WebsocketEvent) -> None:
 
 @pytest.fixture(scope="module")
 def platform() -> Iterator[LocalPlatform]:
-    with LocalPlatform(port=0, app=app, manifest=MANIFEST, prefix="wstest-", admin=False, pump=False) as running:
+    # moto's backends are process-wide: keep the package platform's state (no reset), own prefix.
+    with LocalPlatform(port=0, app=app, manifest=MANIFEST, prefix="wstest-", admin=False, pump=False,
+                       reset_on_stop=False) as running:
         yield running
 
 
