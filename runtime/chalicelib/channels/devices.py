@@ -17,10 +17,9 @@ import hashlib
 import json
 import os
 import re
-from functools import lru_cache
-from typing import Any
 
 from chalicelib.channels.models import DeviceModel
+from chalicelib.core.clients import aws_client
 from chalicelib.core.errors import NotFound, Unprocessable
 from chalicelib.resources import PUSH
 
@@ -28,13 +27,6 @@ from chalicelib.resources import PUSH
 # registration tokens are opaque, about 150-200 characters of URL-safe base64 with a colon.
 TOKEN_PATTERNS = {"apns": re.compile(r"[0-9a-fA-F]{64,200}"), "fcm": re.compile(r"[A-Za-z0-9_:\-]{32,4096}")}
 _EXISTS = re.compile(r"Endpoint (arn:\S+) already exists")
-
-
-@lru_cache(maxsize=1)
-def sns() -> Any:
-    import boto3
-
-    return boto3.client("sns")
 
 
 def applications() -> dict[str, str]:
@@ -74,7 +66,7 @@ def register(username: str, platform: str, token: str) -> DeviceModel:
 def _endpoint(application_arn: str, token: str, username: str) -> str:
     """The token's endpoint, created or taken over (SNS refuses a second endpoint for one token whose
     attributes differ, naming the existing one: the device moved to another account, or was disabled)."""
-    client = sns()
+    client = aws_client("sns")
     try:
         created = client.create_platform_endpoint(PlatformApplicationArn=application_arn, Token=token,
                                                   CustomUserData=username)
@@ -99,7 +91,7 @@ def remove(username: str, identifier: str) -> None:
 
 def forget(device: DeviceModel) -> None:
     """The device's endpoint and row, gone (DeleteEndpoint is idempotent)."""
-    sns().delete_endpoint(EndpointArn=device.endpoint_arn)
+    aws_client("sns").delete_endpoint(EndpointArn=device.endpoint_arn)
     device.delete()
 
 

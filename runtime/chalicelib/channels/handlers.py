@@ -58,15 +58,14 @@ def send_pushes(event: SQSEvent) -> dict[str, Any]:
 @uses(DIGEST_PAGES.send())
 def daily_digest(event: CloudWatchEvent) -> dict[str, Any]:
     """20:00 UTC: one message per scan segment to ``digest-pages``; their consumer sends the mails."""
-    import boto3
-
     from chalicelib.channels.digest import start
+    from chalicelib.core.clients import aws_client
     from chalicelib.core.declarations import physical_name
 
     moment = datetime.fromisoformat(event.to_dict()["time"].replace("Z", "+00:00"))
     segments = int(os.environ.get(DIGEST_SEGMENTS) or DEFAULT_SEGMENTS)
     jobs = start(moment, segments)
-    queue, sqs = physical_name(DIGEST_PAGES), boto3.client("sqs")
+    queue, sqs = physical_name(DIGEST_PAGES), aws_client("sqs")
     for first in range(0, len(jobs), 10):
         sqs.send_message_batch(QueueUrl=queue, Entries=[
             {"Id": str(job["segment"]), "MessageBody": json.dumps(job)} for job in jobs[first:first + 10]])
@@ -78,9 +77,8 @@ def daily_digest(event: CloudWatchEvent) -> dict[str, Any]:
       UNSUBSCRIBE_KEY.read(), NOTIFICATION_SETTINGS.read(), NOTIFICATIONS.read())
 def send_digests(event: SQSEvent) -> dict[str, Any]:
     """One leg of a digest segment; what time did not allow goes back to the queue as a new message."""
-    import boto3
-
     from chalicelib.channels.digest import run
+    from chalicelib.core.clients import aws_client
     from chalicelib.core.declarations import physical_name
 
     remaining = getattr(event.context, "get_remaining_time_in_millis", None)  # Lambda's context object
@@ -91,7 +89,7 @@ def send_digests(event: SQSEvent) -> dict[str, Any]:
     def handle(job: dict[str, Any]) -> None:
         rest = run(job, time_left)
         if rest is not None:
-            boto3.client("sqs").send_message(QueueUrl=physical_name(DIGEST_PAGES), MessageBody=json.dumps(rest))
+            aws_client("sqs").send_message(QueueUrl=physical_name(DIGEST_PAGES), MessageBody=json.dumps(rest))
 
     return each_message(event, handle)
 

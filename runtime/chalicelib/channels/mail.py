@@ -17,22 +17,15 @@ from __future__ import annotations
 
 import json
 import os
-from functools import lru_cache
 from typing import Any
 
+from chalicelib.core.clients import aws_client
 from chalicelib.resources import MAIL
-
-
-@lru_cache(maxsize=1)
-def _client() -> Any:
-    import boto3  # only the mailing functions pay for it
-
-    return boto3.client("sesv2")
 
 
 def send_templated(to: str, template: str, data: dict[str, Any], unsubscribe_url: str) -> str:
     """Send template ``template`` to ``to``; SES's message id."""
-    answer = _client().send_email(
+    answer = aws_client("sesv2").send_email(
         FromEmailAddress=os.environ[MAIL.env_var],
         Destination={"ToAddresses": [to]},
         Content={"Template": {

@@ -19,6 +19,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib.channels import content, devices
 from chalicelib.channels.models import DeviceModel
+from chalicelib.core.clients import aws_client
 from chalicelib.core.logs import get_logger
 
 log = get_logger(__name__)
@@ -45,7 +46,7 @@ def handle_push(message: dict[str, Any]) -> None:
 
 def send(device: DeviceModel, body: str) -> bool:
     """Publish to one device; False (and the device removed) when AWS disabled its endpoint."""
-    client = devices.sns()
+    client = aws_client("sns")
     try:
         client.publish(TargetArn=device.endpoint_arn, Message=body, MessageStructure="json")
     except ClientError as error:
@@ -60,7 +61,7 @@ def send(device: DeviceModel, body: str) -> bool:
 
 def sweep_disabled() -> int:
     """Remove every device whose endpoint AWS disabled (``Enabled`` false) or deleted; how many."""
-    client = devices.sns()
+    client = aws_client("sns")
     removed = 0
     for device in DeviceModel.scan(page_size=100):
         try:

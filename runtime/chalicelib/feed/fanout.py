@@ -16,9 +16,9 @@ from __future__ import annotations
 import json
 from contextlib import suppress
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
 from typing import Any
 
+from chalicelib.core.clients import aws_client
 from chalicelib.core.declarations import physical_name
 from chalicelib.core.ids import new_id
 from chalicelib.core.logs import get_logger
@@ -102,15 +102,8 @@ def star(author: str, *, after: str | None) -> int:
     return len(followers)
 
 
-@lru_cache(maxsize=1)
-def _sqs() -> Any:
-    import boto3
-
-    return boto3.client("sqs")
-
-
 def _continue(message: dict[str, Any]) -> None:
-    _sqs().send_message(QueueUrl=physical_name(TIMELINE_UPDATES), MessageBody=json.dumps(message))
+    aws_client("sqs").send_message(QueueUrl=physical_name(TIMELINE_UPDATES), MessageBody=json.dumps(message))
 
 
 def backfill(follower: str, followee: str) -> int:

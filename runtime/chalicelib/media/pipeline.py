@@ -31,6 +31,7 @@ from urllib.parse import unquote_plus
 
 from pynamodb.exceptions import DeleteError
 
+from chalicelib.core.clients import aws_client
 from chalicelib.core.declarations import physical_name
 from chalicelib.core.logs import get_logger
 from chalicelib.media import service
@@ -43,16 +44,10 @@ log = get_logger(__name__)
 CACHE_CONTROL = "public, max-age=31536000, immutable"  # a variant's key never gets other bytes
 EXTENSIONS = {"image/webp": "webp", "image/jpeg": "jpg", "image/png": "png", "image/gif": "gif",
               "video/mp4": "mp4", "image/heic": "heic", "image/avif": "avif"}
-_s3_client: Any = None
 
 
 def s3() -> Any:
-    global _s3_client
-    if _s3_client is None:
-        import boto3
-
-        _s3_client = boto3.client("s3")
-    return _s3_client
+    return aws_client("s3")
 
 
 def _now() -> datetime:

@@ -13,20 +13,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Set
-from functools import lru_cache
 from typing import Any
 
+from chalicelib.core.clients import aws_client
 from chalicelib.core.declarations import physical_name
 from chalicelib.notifications.preferences import DELIVERY_CHANNELS
 from chalicelib.notifications.views import Notification
 from chalicelib.resources import NOTIFICATIONS_TOPIC
-
-
-@lru_cache(maxsize=1)
-def _sns() -> Any:
-    import boto3
-
-    return boto3.client("sns")
 
 
 def message(recipient: str, notification: Notification, event_id: str, channels: Set[str]) -> dict[str, Any]:
@@ -45,5 +38,5 @@ def publish(recipient: str, notification: Notification, event_id: str, channels:
     arguments = message(recipient, notification, event_id, channels)
     if not arguments:
         return False
-    _sns().publish(TopicArn=physical_name(NOTIFICATIONS_TOPIC), **arguments)
+    aws_client("sns").publish(TopicArn=physical_name(NOTIFICATIONS_TOPIC), **arguments)
     return True

@@ -12,9 +12,9 @@ Usage::
 from __future__ import annotations
 
 import json
-from functools import lru_cache
 from typing import Any
 
+from chalicelib.core.clients import aws_client
 from chalicelib.core.declarations import physical_name
 from chalicelib.core.logs import get_logger
 from chalicelib.posts.models import PostModel
@@ -50,13 +50,6 @@ def push_post(post_id: str, author: str, *, after: str | None, page: int = FOLLO
     body = {"type": "post", "data": post_with_media(post).model_dump(mode="json")}
     report = push_to_users(followers, body)
     if last:
-        _sqs().send_message(QueueUrl=physical_name(FEED_PUSH), MessageBody=json.dumps(
+        aws_client("sqs").send_message(QueueUrl=physical_name(FEED_PUSH), MessageBody=json.dumps(
             {"type": CONTINUE, "post_id": post_id, "author": author, "after": last}))
     return report
-
-
-@lru_cache(maxsize=1)
-def _sqs() -> Any:
-    import boto3
-
-    return boto3.client("sqs")
