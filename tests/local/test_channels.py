@@ -26,15 +26,12 @@ PASSWORD = "Correct-horse-42"
 
 @pytest.fixture(scope="module")
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPlatform]:
-    from chalicelib.channels.unsubscribe import _codec
-
-    _codec.cache_clear()  # signing keys are this platform's secret's, not an earlier one's
     sqlite = Path(tmp_path_factory.mktemp("channels")) / "ledger.db"
-    # moto's backends are process-wide: keep the package platform's state (no reset), own prefix.
+    # moto's backends are process-wide: keep the package platform's state (no reset), own prefix. The
+    # platform clears the runtime's cached keys and clients (unsubscribe's signing key) as it starts.
     with LocalPlatform(port=0, prefix="channels-", visibility_timeout=1, idle_interval=0.25, admin=False,
                        seed=None, database_url="", sqlite_file=sqlite, reset_on_stop=False) as running:
         yield running
-    _codec.cache_clear()
 
 
 class User:
