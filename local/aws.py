@@ -1,27 +1,33 @@
 """moto's server in-process, and the environment that points boto3 at it.
 
 The server tells its listeners after every request that was not made by the
-event pump (whose clients mark their ``User-Agent`` with ``QUIET_AGENT``):
-something may have changed (a message sent, an item written, a topic
-published to), so the pump polls at once instead of waiting for its next tick.
+event pump (whose clients mark their ``User-Agent`` with ``QUIET_AGENT``) and
+may have changed something: a ``Change`` naming the service and, where the
+request names them, the tables or queues written (a message sent, an item
+written, a topic published to). The pump wakes only the sources that change can
+feed, at once instead of at its next tick.
 
 Usage::
 
     with MotoServer() as moto:
         env = aws_environment(moto.endpoint, region="us-east-1")
         # every boto3 client (and PynamoDB) created with ``env`` in os.environ talks to moto
-        moto.on_change(pump.poke)                 # called after each request from anyone but the pump
+        moto.on_change(pump.poke)                 # pump.poke(Change("sqs", {"q"})) after each write but the pump's
         moto.reset()                              # forget every resource
 """
 
 from __future__ import annotations
 
+import io
+import json
 import logging
 import re
 import threading
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
+from urllib.parse import unquote
 
 import requests
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
@@ -51,6 +57,23 @@ def aws_environment(endpoint: str, region: str = DEFAULT_REGION) -> dict[str, st
 _READ = re.compile(r"\.(Get|BatchGet|Query|Scan|Describe|List)\w*$")
 
 
+_SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/[^/]+/([^/]+)/aws4_request")
+_TABLE = re.compile(rb'"TableName"\s*:\s*"([^"]+)"')
+_QUEUE = re.compile(rb'QueueUrl"?\s*[:=]\s*"?([^"&,}\s]+)')
+_TOPIC = re.compile(rb'TopicArn"?\s*[:=]\s*"?([^"&,}\s]+)')
+_TARGET_SERVICES = {"DynamoDB_": "dynamodb", "AmazonSQS.": "sqs", "AWSCognitoIdentityProviderService.": "cognito-idp"}
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a request may have changed: a service (the signing name, ``None`` if unknown) and, when the
+    request names them, the physical tables, queue names or topic ARNs it wrote to (``None``: any of the
+    service's)."""
+
+    service: str | None
+    names: frozenset[str] | None = None
+
+
 def _may_change(environ: dict[str, Any]) -> bool:
     """Whether a request can have changed anything: reads (GET, DynamoDB GetItem/Query, ...) cannot."""
     if environ.get("REQUEST_METHOD") in {"GET", "HEAD"}:
@@ -58,24 +81,63 @@ def _may_change(environ: dict[str, Any]) -> bool:
     return not _READ.search(environ.get("HTTP_X_AMZ_TARGET", ""))
 
 
+def _service(environ: dict[str, Any]) -> str | None:
+    scope = _SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+    if scope:
+        return scope.group(1)
+    target = environ.get("HTTP_X_AMZ_TARGET", "")  # unsigned calls (Cognito's SignUp, InitiateAuth)
+    return next((name for prefix, name in _TARGET_SERVICES.items() if target.startswith(prefix)), None)
+
+
+def _names(service: str | None, body: bytes) -> frozenset[str] | None:
+    """The tables (DynamoDB), queues (SQS, by name) or topics (SNS, by ARN) a write names; None when it names
+    none we can read."""
+    if service == "dynamodb":
+        if b'"RequestItems"' in body:  # BatchWriteItem: the tables are the keys
+            try:
+                return frozenset(json.loads(body).get("RequestItems") or {})
+            except ValueError:
+                return None
+        return frozenset(m.decode() for m in _TABLE.findall(body)) or None
+    if service == "sqs":
+        urls = [unquote(m.decode()) for m in _QUEUE.findall(body)]
+        return frozenset(url.rstrip("/").rsplit("/", 1)[-1] for url in urls) or None
+    if service == "sns":
+        return frozenset(unquote(m.decode()) for m in _TOPIC.findall(body)) or None
+    return None
+
+
+def change_of(environ: dict[str, Any], body: bytes) -> Change:
+    """The change a write to moto (``_may_change``) may have made, from its headers and ``body``."""
+    service = _service(environ)
+    return Change(service, _names(service, body))
+
+
 class _Notifying:
     """WSGI middleware: after each request that may change something and is not marked ``QUIET_AGENT``,
-    call every listener. Reads wake nobody: a burst of them would otherwise set every source polling."""
+    call every listener with the ``Change``. Reads wake nobody: a burst of them would otherwise set every
+    source polling; and a write wakes only the sources it can feed (``EventPump.poke``): a handler's
+    every write used to set all twenty-odd sources polling moto, ten polls per call the app made."""
 
     def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
         self.app = app
-        self.listeners: list[Callable[[], None]] = []
+        self.listeners: list[Callable[[Change], None]] = []
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if QUIET_AGENT in environ.get("HTTP_USER_AGENT", "") or not _may_change(environ):
+            return self.app(environ, start_response)
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length > 0 else b""
+        environ["wsgi.input"] = io.BytesIO(body)  # moto reads it again
         try:
             return self.app(environ, start_response)  # moto has done the work once this returns
         finally:
-            if QUIET_AGENT not in environ.get("HTTP_USER_AGENT", "") and _may_change(environ):
-                for listener in list(self.listeners):
-                    try:
-                        listener()
-                    except Exception:
-                        log.exception("moto change listener failed")
+            change = change_of(environ, body)
+            for listener in list(self.listeners):
+                try:
+                    listener(change)
+                except Exception:
+                    log.exception("moto change listener failed")
 
 
 class _DynamoDBIsolation:
@@ -133,8 +195,8 @@ class MotoServer:
         """Functions by name that user pools' triggers may call (moto stores triggers, never calls them)."""
         return self._triggers.functions
 
-    def on_change(self, listener: Callable[[], None]) -> None:
-        """Call ``listener`` (quickly: it runs on the request's thread) after every request but the pump's."""
+    def on_change(self, listener: Callable[[Change], None]) -> None:
+        """Call ``listener`` (quickly: it runs on the request's thread) after every write but the pump's."""
         self._app.listeners.append(listener)
 
     def reset(self) -> None:

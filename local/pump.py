@@ -20,18 +20,22 @@ A handler's error is logged with its name and never stops the pump.
 
 Latency without busy polling: after an empty poll a source sleeps until
 ``poke()`` or ``idle_interval`` (1 s by default), whichever comes first. The
-platform pokes after every request anyone but the pump makes to moto, so a
-write, a send or a publish is picked up within milliseconds, while an idle
-pump makes about one cheap request per source per ``idle_interval``. The
-interval still bounds what no request announces: messages becoming visible
-again after their visibility timeout, and the schedule clock. ``clients``
-must be quiet ones (``user_agent_extra=QUIET_AGENT``), or the pump's own
-polls would poke it forever.
+platform pokes after every write anyone but the pump makes to moto, with the
+``Change`` it made, and only the sources that change can feed wake: a DynamoDB
+write wakes the streams of the tables it names, an SQS call the queue it names,
+an SNS publish or an S3 write the queues (moto delivers those synchronously),
+Cognito or Secrets Manager nobody. So a write, a send or a publish is picked up
+within milliseconds, and a handler's writes to a table without a stream cost
+no polls at all, while an idle pump makes about one cheap request per source
+per ``idle_interval``. The interval still bounds what no request announces:
+messages becoming visible again after their visibility timeout, and the
+schedule clock. ``clients`` must be quiet ones (``user_agent_extra=QUIET_AGENT``),
+or the pump's own polls would poke it forever.
 
 Usage::
 
     pump = EventPump(invoker, wires, quiet_clients).start()
-    moto.on_change(pump.poke)
+    moto.on_change(pump.poke)             # pump.poke(Change(...)): the sources it can feed; poke(): all
     ...                                   # send a message, upload, publish, write
     pump.drain(timeout=5)                 # every source has polled empty since the call
     pump.deliveries("fan_out")            # what was delivered, and how it went
@@ -49,7 +53,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from local.clients import Clients
 from local.events import (
@@ -66,10 +70,16 @@ from local.events import (
 from local.handlers import Invoker
 from local.wiring import QueueWire, S3Wire, ScheduleWire, SnsWire, StreamWire, Wire
 
+if TYPE_CHECKING:
+    from local.aws import Change
+
 log = logging.getLogger("local.pump")
 
 Clock = Callable[[], datetime]
 Outcome = Literal["ok", "partial", "error"]
+# Services whose writes feed no source here (moto sends none of their events anywhere we poll).
+INERT_SERVICES = frozenset({"cognito-idp", "secretsmanager", "ses", "sts", "kms", "logs", "monitoring", "xray",
+                            "execute-api"})
 
 
 def utc_now() -> datetime:
@@ -124,6 +134,10 @@ class _Source:
     def poll(self) -> int:
         raise NotImplementedError
 
+    def wakes_on(self, change: Change) -> bool:
+        """Whether ``change`` can have given this source something to deliver (unknown: yes)."""
+        return change.service not in INERT_SERVICES
+
     def call(self, event: dict[str, Any], ids: Sequence[str]) -> tuple[Any, BaseException | None]:
         """Invoke the handler; record and log the outcome; never raise."""
         try:
@@ -157,9 +171,11 @@ class _QueueSource(_Source):
     """The SQS behaviour shared by declared queues and the internal S3/SNS queues."""
 
     def __init__(self, pump: EventPump, handler: str, kind: str, url: str, batch_size: int,
-                 visibility_timeout: int | None) -> None:
+                 visibility_timeout: int | None, topics: frozenset[str] = frozenset()) -> None:
         super().__init__(pump, handler, kind)
         self.url = url
+        self.queue_name = url.rstrip("/").rsplit("/", 1)[-1]
+        self.topics = topics  # the ARNs of the topics that deliver to this queue
         self.batch_size = batch_size
         self.visibility_timeout = visibility_timeout
 
@@ -177,6 +193,19 @@ class _QueueSource(_Source):
                 break
         return messages
 
+    def wakes_on(self, change: Change) -> bool:
+        # moto delivers a publish to its subscribed queues, and an S3 write to its notified ones, within
+        # the request: the queue has it when the poke comes. DynamoDB never writes to a queue.
+        if change.service == "dynamodb" or change.service in INERT_SERVICES:
+            return False
+        if change.names is None:
+            return True
+        if change.service == "sqs":
+            return self.queue_name in change.names
+        if change.service == "sns":
+            return not self.topics.isdisjoint(change.names)
+        return True
+
     def delete(self, messages: Iterable[dict[str, Any]]) -> None:
         entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)]
         for start in range(0, len(entries), 10):
@@ -185,7 +214,7 @@ class _QueueSource(_Source):
 
 class _SqsSource(_QueueSource):
     def __init__(self, pump: EventPump, wire: QueueWire) -> None:
-        super().__init__(pump, wire.handler, "sqs", wire.url, wire.batch_size, wire.visibility_timeout)
+        super().__init__(pump, wire.handler, "sqs", wire.url, wire.batch_size, wire.visibility_timeout, wire.topics)
         self.arn = wire.arn
 
     def poll(self) -> int:
@@ -220,7 +249,7 @@ class _S3Source(_QueueSource):
 
 class _SnsSource(_QueueSource):
     def __init__(self, pump: EventPump, wire: SnsWire) -> None:
-        super().__init__(pump, wire.handler, "sns", wire.url, 10, None)
+        super().__init__(pump, wire.handler, "sns", wire.url, 10, None, frozenset({wire.topic_arn}))
         self.subscription_arn = wire.subscription_arn
 
     def poll(self) -> int:
@@ -254,6 +283,12 @@ class _StreamSource(_Source):
                 self.positions[shard] = self._last_sequence(shard)
         self.pending: dict[str, list[dict[str, Any]]] = {shard: [] for shard in self.positions}
         self.failures: dict[str, int] = {shard: 0 for shard in self.positions}
+
+    def wakes_on(self, change: Change) -> bool:
+        if change.service is None:
+            return True
+        table = self.wire.stream_arn.split(":table/", 1)[-1].split("/stream/", 1)[0]
+        return change.service == "dynamodb" and (change.names is None or table in change.names)
 
     def _iterator(self, shard: str, after: str | None) -> str:
         """An iterator just after sequence number ``after`` (``None``: the shard's start)."""
@@ -312,6 +347,9 @@ class _ScheduleSource(_Source):
         self.started = pump.clock()
         self.last_minute = self.started.replace(second=0, microsecond=0)
 
+    def wakes_on(self, change: Change) -> bool:
+        return False  # the clock, not AWS, makes a schedule due
+
     def poll(self) -> int:
         now = self.pump.clock()
         minute = now.replace(second=0, microsecond=0)
@@ -332,11 +370,12 @@ class _Worker(threading.Thread):
         self.pump = pump
         self.source = source
         self.idle_poll_started: float | None = None  # start of the latest poll that found nothing
+        self.pokes = 0  # the pokes that woke this source (``EventPump.poke``)
 
     def run(self) -> None:
         while not self.pump.stopping.is_set():
             started = time.monotonic()
-            seen = self.pump.generation  # a poke from now on makes the next wait return at once
+            seen = self.pokes  # a poke from now on makes the next wait return at once
             try:
                 handled = self.source.poll()
             except Exception:
@@ -348,7 +387,7 @@ class _Worker(threading.Thread):
                 self.idle_poll_started = started if handled == 0 else None
                 self.pump.changed.notify_all()
             if handled == 0:
-                self.pump.wait_for_poke(seen, self.pump.idle_interval)
+                self.pump.wait_for_poke(self, seen, self.pump.idle_interval)
 
 
 class EventPump:
@@ -365,7 +404,6 @@ class EventPump:
         self.journal = _Journal()
         self.stopping = threading.Event()
         self.changed = threading.Condition()
-        self.generation = 0  # counts pokes
         self._poked = threading.Condition()
         self._schedules = {w.handler: w for w in self.wires if isinstance(w, ScheduleWire)}
         self._workers: list[_Worker] = []
@@ -400,16 +438,19 @@ class EventPump:
         if alive:
             log.warning("pump threads still running after %.0fs: %s", timeout, ", ".join(alive))
 
-    def poke(self) -> None:
-        """Something may have changed on AWS: every idle source polls now (cheap; safe from any thread)."""
+    def poke(self, change: Change | None = None) -> None:
+        """``change`` may have been made on AWS: each idle source it can feed polls now; every source
+        without one (cheap; safe from any thread)."""
         with self._poked:
-            self.generation += 1
+            for worker in self._workers:
+                if change is None or worker.source.wakes_on(change):
+                    worker.pokes += 1
             self._poked.notify_all()
 
-    def wait_for_poke(self, seen: int, timeout: float) -> None:
-        """Sleep until a poke after generation ``seen``, ``stop()``, or ``timeout`` seconds."""
+    def wait_for_poke(self, worker: _Worker, seen: int, timeout: float) -> None:
+        """Sleep until ``worker`` is poked after its count ``seen``, ``stop()``, or ``timeout`` seconds."""
         with self._poked:
-            self._poked.wait_for(lambda: self.generation != seen or self.stopping.is_set(), timeout)
+            self._poked.wait_for(lambda: worker.pokes != seen or self.stopping.is_set(), timeout)
 
     @property
     def threads(self) -> list[threading.Thread]:

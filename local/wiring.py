@@ -57,6 +57,7 @@ class QueueWire:
     arn: str
     batch_size: int
     visibility_timeout: int
+    topics: frozenset[str] = frozenset()  # the ARNs of the topics subscribed to deliver to it
 
     def describe(self) -> str:
         return f"{self.handler} <- sqs queue {self.queue} (batch {self.batch_size})"
@@ -136,8 +137,10 @@ def wire(app: Chalice, manifest: Manifest, provisioned: Provisioned, clients: Cl
         name, trigger = function.name, function.trigger
         if isinstance(trigger, SqsTrigger):
             queue = provisioned.queues[trigger.queue.name]
+            topics = frozenset(provisioned.topics[s.topic].arn for s in provisioned.subscriptions
+                               if s.queue == trigger.queue.name)
             wires.append(QueueWire(name, trigger.queue.name, queue.url, queue.arn, trigger.batch_size,
-                                   queue.visibility_timeout))
+                                   queue.visibility_timeout, topics))
         elif isinstance(trigger, S3Trigger):
             url, arn = _internal_queue(clients, provisioned.prefix, f"s3-{name}")
             s3_configs[trigger.bucket.name].append((name, trigger, arn))

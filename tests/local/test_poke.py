@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
+import boto3
 import pytest
 
 from benchmarks.hop_app import ARRIVALS, EVENTS, MANIFEST, PostModel, app
@@ -56,3 +57,37 @@ def test_a_handlers_own_publish_wakes_the_next_hop(idle: LocalPlatform) -> None:
 
     ARRIVALS.wait("stream:chain-1", DEADLINE)
     ARRIVALS.wait("sqs:chain-1", DEADLINE)
+
+
+def _pokes(platform: LocalPlatform) -> dict[str, int]:
+    return {worker.name: worker.pokes for worker in platform.pump.threads}  # type: ignore[attr-defined]
+
+
+def test_a_write_wakes_only_the_sources_it_can_feed(idle: LocalPlatform) -> None:
+    # A handler's writes to a table nobody streams, a send to a queue nobody reads, a publish to a topic no
+    # source hears and a secret wake no source: before, each of them set every source polling moto.
+    quiet, region = idle.clients, idle.clients.region
+    loud = {service: boto3.client(service, endpoint_url=idle.aws_endpoint, region_name=region)
+            for service in ("dynamodb", "sqs", "sns", "secretsmanager")}
+    quiet.dynamodb.create_table(TableName="poke-unstreamed", BillingMode="PAY_PER_REQUEST",
+                                KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                                AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
+    unread = quiet.sqs.create_queue(QueueName="poke-unread")["QueueUrl"]
+    unheard = quiet.sns.create_topic(Name="poke-unheard")["TopicArn"]
+    before = _pokes(idle)
+
+    loud["dynamodb"].put_item(TableName="poke-unstreamed", Item={"pk": {"S": "1"}})
+    loud["dynamodb"].transact_write_items(TransactItems=[{"Put": {"TableName": "poke-unstreamed",
+                                                                  "Item": {"pk": {"S": "2"}}}}])
+    loud["sqs"].send_message(QueueUrl=unread, MessageBody="nobody reads this")
+    loud["sns"].publish(TopicArn=unheard, Message="nobody hears this")
+    loud["secretsmanager"].create_secret(Name="poke-secret", SecretString="s")
+
+    assert _pokes(idle) == before
+    # The same kinds of write to what a source does read wake that source, and only it.
+    topic_arn = idle.provisioned.topics[EVENTS.name].arn  # type: ignore[union-attr]
+    loud["sns"].publish(TopicArn=topic_arn, Message=json.dumps({"post": "targeted-1"}),
+                        MessageAttributes={"type": {"DataType": "String", "StringValue": "post.created"}})
+    woken = {name for name, count in _pokes(idle).items() if count != before[name]}
+    assert len(woken) == 1 and "sqs" in next(iter(woken)), woken
+    ARRIVALS.wait("sqs:targeted-1", DEADLINE)
