@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
+import chalicelib.core.dynamodb_sessions  # noqa: F401  (every model imports this module: one botocore loader)
 from chalicelib.core.environment import DATABASE_URL, USER_POOL_ID, WEBSOCKET_ENDPOINT, resource_variable
 
 if TYPE_CHECKING:  # pynamodb is only needed by whoever inspects a table
