@@ -23,8 +23,8 @@ $(STAMP): requirements-dev.txt runtime/requirements.txt
 dev: $(STAMP)   ## run the whole platform locally on 127.0.0.1:$(PORT)
 	$(BIN)/python -m local --port $(PORT)
 
-test: $(STAMP)  ## every test: unit, contract, infrastructure (Pulumi mocks), end to end
-	$(BIN)/python -m pytest
+test: $(STAMP)  ## every test: unit, contract, infrastructure (Pulumi mocks), end to end; files spread over the cores
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 bench: $(STAMP) ## benchmarks; they print their figures
 	$(BIN)/python -m benchmarks
