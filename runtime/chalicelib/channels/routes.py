@@ -9,7 +9,7 @@ from pydantic import Field
 
 from chalicelib.channels.unsubscribe import UNSUBSCRIBE_KEY, username_of
 from chalicelib.core.declarations import uses
-from chalicelib.core.routes import Call, Reply, Router
+from chalicelib.core.routes import Call, QueryParam, Reply, Router
 from chalicelib.core.schema import RequestBody, ResponseBody
 from chalicelib.resources import DEVICES, NOTIFICATION_SETTINGS, PUSH
 
@@ -52,6 +52,10 @@ def remove_device(call: Call[None], device_id: str) -> Reply:
     return Reply(None, status=204)
 
 
+# The signed token of the mail's link (``channels.unsubscribe``): who is unsubscribed, with no login.
+UNSUBSCRIBE_TOKEN = (QueryParam("token", "the signed token of the mail's unsubscribe link", required=True),)
+
+
 def _unsubscribe(call: Call[None]) -> Unsubscribed:
     from chalicelib.notifications.preferences import set_channel
 
@@ -60,7 +64,8 @@ def _unsubscribe(call: Call[None]) -> Unsubscribed:
     return Unsubscribed(username=username, email=False)
 
 
-@router.route("/notifications/unsubscribe", "GET", public=True, response=Unsubscribed, errors=(400,))
+@router.route("/notifications/unsubscribe", "GET", public=True, response=Unsubscribed, errors=(400,),
+              query=UNSUBSCRIBE_TOKEN)
 @uses(UNSUBSCRIBE_KEY.read(), NOTIFICATION_SETTINGS.read_write())
 def unsubscribe_link(call: Call[None]) -> Unsubscribed:
     """The link in every mail: email off for its user, without logging in."""
@@ -69,6 +74,7 @@ def unsubscribe_link(call: Call[None]) -> Unsubscribed:
 
 # Mail clients POST ``List-Unsubscribe=One-Click`` as a form (RFC 8058); the body itself says nothing more.
 @router.route("/notifications/unsubscribe", "POST", public=True, response=Unsubscribed, errors=(400,),
+              query=UNSUBSCRIBE_TOKEN,
               content_types=("application/x-www-form-urlencoded", "application/json", "text/plain"))
 @uses(UNSUBSCRIBE_KEY.read(), NOTIFICATION_SETTINGS.read_write())
 def unsubscribe_one_click(call: Call[None]) -> Unsubscribed:

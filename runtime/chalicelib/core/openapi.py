@@ -44,7 +44,9 @@ def build_openapi(app: Chalice, *, title: str, version: str) -> dict[str, Any]:
             operation: dict[str, Any] = {
                 "operationId": entry.view_name, "tags": [spec.tag], "summary": spec.summary,
                 "parameters": [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-                               for name in re.findall(r"{(\w+)}", path)],
+                               for name in re.findall(r"{(\w+)}", path)]
+                + [{"name": q.name, "in": "query", "required": q.required, "description": q.description,
+                    "schema": dict(q.schema)} for q in spec.query],
                 "responses": {},
             }
             if not spec.public:

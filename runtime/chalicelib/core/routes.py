@@ -73,6 +73,24 @@ class RouteSpec:
     status: int
     errors: tuple[int, ...]
     idempotent: bool = False
+    query: tuple[QueryParam, ...] = ()
+
+
+@dataclass(frozen=True)
+class QueryParam:
+    """A query parameter a route reads, as the OpenAPI document describes it (``schema``: JSON Schema)."""
+
+    name: str
+    description: str
+    schema: Mapping[str, Any] = field(default_factory=lambda: {"type": "string"})
+    required: bool = False
+
+
+# Every list reads these (``Call.page_request``): declared for each route whose answer is a ``Page``.
+PAGE_QUERY = (
+    QueryParam("limit", "items per page", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}),
+    QueryParam("cursor", "the previous page's next_cursor; absent for the first page"),
+)
 
 
 @dataclass(frozen=True)
@@ -239,11 +257,13 @@ class Router:
     def route(self, path: str, method: str, *, public: bool = False, body: type[BaseModel] | None = None,
               response: Any = None, status: int = 200, summary: str = "", errors: tuple[int, ...] = (),
               idempotent: bool = False, content_types: tuple[str, ...] = ("application/json",),
+              query: tuple[QueryParam, ...] = (),
               ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Register ``handler`` for ``method path``; ``idempotent`` honours ``Idempotency-Key``.
 
         ``content_types``: what Chalice lets through (anything else is a 415); routes with a ``body``
-        still parse JSON only.
+        still parse JSON only. ``query``: the query parameters the handler reads besides a list's
+        ``limit`` and ``cursor`` (declared for every ``Page`` answer).
         """
 
         def register(handler: Callable[..., Any]) -> Callable[..., Any]:
@@ -252,7 +272,7 @@ class Router:
             spec = RouteSpec(path=path, method=method.upper(), tag=self.tag,
                              summary=summary or (handler.__doc__ or "").strip().split("\n")[0],
                              public=public, body=body, response=response, status=status, errors=declared,
-                             idempotent=idempotent)
+                             idempotent=idempotent, query=(*(PAGE_QUERY if _paginates(response) else ()), *query))
             if _paginates(response):
                 # Lists sign and check cursors with the cursor-key secret: the grant follows the answer's type.
                 uses(CURSOR_KEY.read())(handler)

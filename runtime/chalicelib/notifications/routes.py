@@ -5,7 +5,7 @@ from __future__ import annotations
 from chalicelib.core.declarations import uses
 from chalicelib.core.errors import Unprocessable
 from chalicelib.core.pagination import Page, next_cursor
-from chalicelib.core.routes import Call, Router
+from chalicelib.core.routes import Call, QueryParam, Router
 from chalicelib.notifications import preferences, service
 from chalicelib.notifications.views import (
     Marked,
@@ -43,7 +43,9 @@ def _unread(call: Call[None]) -> bool:
     return raw.lower() in {"true", "1"}
 
 
-@router.route("/notifications", "GET", response=Page[Notification])
+@router.route("/notifications", "GET", response=Page[Notification], query=(
+    QueryParam("types", f"only these types, comma-separated (or repeated): {', '.join(preferences.TYPES)}"),
+    QueryParam("unread", "true: only the unread ones", {"type": "boolean", "default": False})))
 @uses(NOTIFICATIONS.read())
 def list_notifications(call: Call[None]) -> Page[Notification]:
     """Your notifications, newest activity first; ``types`` (comma-separated) and ``unread`` filter them."""
