@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
-from benchmarks import cold_start, connections, feed, hops, ledger, local_startup, media, realtime
+from benchmarks import (
+    cold_start,
+    connections,
+    feed,
+    hops,
+    ledger,
+    live_notifications,
+    local_startup,
+    media,
+    realtime,
+)
 
 if __name__ == "__main__":
-    for benchmark in (cold_start, local_startup, connections, hops, feed, ledger, media, realtime):
+    for benchmark in (cold_start, local_startup, connections, hops, feed, ledger, media, realtime,
+                      live_notifications):
         print(f"== {benchmark.__name__}")
         benchmark.main()
