@@ -112,6 +112,15 @@ class MailerValues(Generic[T]):
 
 
 @dataclass(frozen=True)
+class FlagsValues(Generic[T]):
+    """Where the runtime reads its feature flags in AWS: AppConfig's application, environment and profile."""
+
+    application: T
+    environment: T
+    profile: T
+
+
+@dataclass(frozen=True)
 class Physical(Generic[T]):
     """The physical value of each declared resource, by kind and logical name."""
 
@@ -127,6 +136,7 @@ class Physical(Generic[T]):
     mailers: Mapping[str, MailerValues[T]] = field(default_factory=dict)
     push_apps: Mapping[str, T] = field(default_factory=dict)  # a JSON object {platform: application ARN}
     public_api_url: T | None = None  # e.g. https://<id>.execute-api.<region>.amazonaws.com/api (no trailing slash)
+    flags: FlagsValues[T] | None = None  # AppConfig's identifiers (the local platform sets FLAGS_FILE instead)
 
 
 @dataclass(frozen=True)
@@ -202,6 +212,9 @@ def build_environment(manifest: Manifest, physical: Physical[T], knobs: Knobs) -
         environment[WEBSOCKET_ENDPOINT] = physical.websocket_endpoint
     if physical.public_api_url is not None:
         environment[PUBLIC_API_URL] = physical.public_api_url
+    if physical.flags is not None:
+        environment |= {APPCONFIG_APPLICATION: physical.flags.application,
+                        APPCONFIG_ENVIRONMENT: physical.flags.environment, APPCONFIG_PROFILE: physical.flags.profile}
     return environment
 
 

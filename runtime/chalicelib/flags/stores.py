@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from chalicelib.core import environment as env
-from chalicelib.core.clients import aws_client
 from chalicelib.core.logs import get_logger
 from chalicelib.flags.document import values_of
 from chalicelib.flags.evaluation import Values
@@ -89,7 +88,7 @@ class AppConfigStore:
             return self._values
 
     def _poll(self) -> None:
-        client = self._client or aws_client("appconfigdata")
+        client = self._client or _data_client()
         interval = self.cache_seconds
         try:
             if self._token is None:
@@ -108,6 +107,17 @@ class AppConfigStore:
             self._token = None
             log.warning("flags: AppConfig poll failed, keeping the last values", extra={"error": str(exc)[:300]})
         self._next_poll = self._clock() + interval
+
+
+@lru_cache(maxsize=1)
+def _data_client() -> Any:
+    """AppConfig's data API with short timeouts: an unreachable service costs a request seconds, not a minute
+    (botocore's default connect timeout), before the last values answer."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client("appconfigdata", config=Config(connect_timeout=2, read_timeout=3,
+                                                       retries={"max_attempts": 2, "mode": "standard"}))
 
 
 @lru_cache(maxsize=1)
