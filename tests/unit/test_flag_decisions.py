@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +59,7 @@ def test_direct_messages_off_are_refused_before_anything_is_stored(document: Doc
 def test_the_digest_is_not_mailed_to_users_the_flag_is_off_for(document: Document) -> None:
     document.set("digest_email", enabled=False)
     user = UserModel("ada", email="ada@example.org")
-    assert digest.mail_one(user, "2026-11-30", digest.datetime.fromisoformat("2026-11-30T00:00:00+00:00")) is False
+    assert digest.mail_one(user, "2026-11-30", datetime(2026, 11, 30, tzinfo=UTC)) is False
 
 
 def test_the_coin_rules_are_the_settings_until_a_flag_overrides_them(document: Document) -> None:
