@@ -37,11 +37,14 @@ class NoFlags:
 
 
 class FileStore:
-    """The document on disk, read again whenever its modification time or size changes (no restart)."""
+    """The document on disk, read again whenever its inode, modification time or size changes (no restart).
+
+    One ``stat`` per read: an editor's save (a new inode) or an in-place write (a new mtime) shows at once.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._seen: tuple[int, int] | None = None
+        self._seen: tuple[int, int, int] | None = None
         self._values: Values = {}
         self._lock = threading.Lock()
 
@@ -50,7 +53,7 @@ class FileStore:
             stat = self.path.stat()
         except OSError:
             return self._values
-        seen = (stat.st_mtime_ns, stat.st_size)
+        seen = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
         with self._lock:
             if seen != self._seen:
                 try:
