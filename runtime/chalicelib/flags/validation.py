@@ -48,7 +48,7 @@ SCHEMA: dict[str, Any] = {
                              "additionalProperties": False},
             "attributes": {"type": "object", "patternProperties": {_NAME: {"$ref": "#/definitions/attribute"}},
                            "maxProperties": 25, "additionalProperties": False},
-        }, "additionalProperties": False},
+        }, "required": ["name"], "additionalProperties": False},
         "attribute": {"type": "object", "properties": {
             "description": {"type": "string", "maxLength": 1024},
             "constraints": {"oneOf": [
