@@ -163,6 +163,7 @@ class Platform(pulumi.ComponentResource):
             ledger=bool(args.manifest.databases)), child)
         # A flags change that makes the API's functions fail is rolled back (where the rollout is gradual).
         api_alarms = [observability.errors_alarm(f.name).arn for f in self.plan.functions if f.trigger.kind == "api"]
+        # (AppConfig watches at most 5 alarms per environment.)
         FlagsRollout(namer.name("flags-rollout"), FlagsRolloutArgs(settings, flags, api_alarms[:5]), child)
 
         self.api_url = api.url if api is not None else None

@@ -18,6 +18,7 @@ from chalicelib.flags.document import DOCUMENT_PATH
 from chalicelib.flags.validation import validate
 from tests.e2e.conftest import RunningPlatform, register_and_login, start_platform
 from tests.e2e.test_celebrities import _timeline
+from tests.e2e.test_realtime import request, socket
 from tests.e2e.test_social import Api, eventually
 
 WITHIN = 10.0  # seconds for a change on disk to show (the file store checks the file on every read)
@@ -72,6 +73,24 @@ def test_switching_video_uploads_off_refuses_videos_with_a_clear_code(flagged: R
     assert ada.ok("POST", "/media", 201, json=video)["status"] == "pending"
     assert bob.call("POST", "/media", json=video).json()["error"]["code"] == "video_uploads_disabled"
     set_flag(document, "video_uploads", enabled=True)
+
+
+def test_direct_messages_off_answer_an_error_frame_and_store_nothing(flagged: RunningPlatform,
+                                                                     document: Path) -> None:
+    dee, eli = (Api(flagged, register_and_login(flagged, name)) for name in ("dee", "eli"))
+    eli.ok("PUT", f"/users/{dee.user.username}/follow")
+    message = {"action": "sendMessage", "to": eli.user.username, "text": "hello"}
+    set_flag(document, "direct_messages", enabled=False)
+    eventually(lambda: flags_of(dee), lambda flags: flags["direct_messages"] is False, WITHIN)
+    with socket(flagged, dee.user) as connection:
+        answer = request(connection, message)
+        assert answer["type"] == "error" and answer["error"]["code"] == "direct_messages_disabled", answer
+        assert request(connection, {"action": "ping"}) == {"type": "pong"}  # the connection stays open
+        assert dee.ok("GET", "/conversations")["items"] == []
+        set_flag(document, "direct_messages", enabled=True)
+        eventually(lambda: flags_of(dee), lambda flags: flags["direct_messages"] is True, WITHIN)
+        assert request(connection, message)["type"] != "error"
+    assert len(eventually(lambda: dee.ok("GET", "/conversations")["items"], bool)) == 1
 
 
 def test_a_lower_celebrity_threshold_applies_to_the_next_post(flagged: RunningPlatform, document: Path) -> None:
