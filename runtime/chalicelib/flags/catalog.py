@@ -32,7 +32,7 @@ class FlagSpec:
 VIDEO_UPLOADS = FlagSpec("video_uploads", "switch", client=True, default=True)
 DIRECT_MESSAGES = FlagSpec("direct_messages", "switch", client=True, default=True)
 DIGEST_EMAIL = FlagSpec("digest_email", "switch", client=False, default=True)
-SEARCH = FlagSpec("search", "switch", client=True, default=False)
+SEARCH = FlagSpec("search", "switch", client=True, default=True)  # read by the search routes
 # Numbers override a setting (an environment variable), which stays their default.
 CELEBRITY_THRESHOLD = FlagSpec("celebrity_threshold", "number", client=False, setting="fanout_max_followers")
 COINS_POST = FlagSpec("coins_post", "number", client=False, setting="coins_post")
