@@ -118,6 +118,12 @@ def test_an_invalid_document_is_refused_with_a_message_naming_the_bad_flag(
         assert repr(flag) in str(raised.value)
 
 
+def test_a_whole_document_and_a_data_api_payload_give_the_same_values() -> None:
+    whole = good()
+    assert document.values_of(whole) == document.values_of(json.loads(json.dumps(whole["values"])))
+    assert document.values_of([1, 2]) == {} and document.values_of({"x": 1}) == {}
+
+
 # --- stores ------------------------------------------------------------------------------------------------
 
 def write(path: Path, values: dict[str, Any], mtime: int) -> None:

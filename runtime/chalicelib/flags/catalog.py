@@ -5,9 +5,9 @@ what the code needs from it. ``chalicelib.flags.validation`` checks that every f
 the document with the attributes its kind needs, so a flag the code reads can never be missing. The
 default applies when the store has no value (no document yet, AppConfig unreachable, the flag off).
 
-Visibility to clients lives here, not in the document: AppConfig's data API returns only a flag's
-``enabled`` and attribute values, and (for a disabled flag) not its attributes, so a ``client`` attribute
-would vanish exactly when a client most needs to see the flag (off).
+Visibility to clients lives here, not in the document: AppConfig's data API returns only the values (no
+definitions), and we do not rely on it returning a disabled flag's attributes, so a ``client`` attribute
+could vanish exactly when a client most needs to see the flag (off).
 """
 
 from __future__ import annotations
