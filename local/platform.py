@@ -60,6 +60,7 @@ from typing import TYPE_CHECKING, ClassVar
 from chalicelib.core import environment
 from chalicelib.core.pagination import CURSOR_KEY
 from chalicelib.core.settings import Settings
+from chalicelib.flags.document import DOCUMENT_PATH
 from local.admin import ADMINS_GROUP, PASSWORD_VARIABLE, AdminAccount, admin_password, create_admin
 from local.aws import ACCOUNT_ID, DEFAULT_REGION, QUIET_AGENT, MotoServer, aws_environment
 from local.cdn import LocalCdn
@@ -205,6 +206,9 @@ class LocalPlatform:
                                      visibility_timeout=self._visibility_timeout, secret_values=values,
                                      cdn_url=f"{socket_url(self._listener)}/cdn", api_url=socket_url(self._listener))
         self._env.update(self.provisioned.env)
+        # The flags are read from a file here (AppConfig in AWS): the repository's document unless FLAGS_FILE
+        # names another; the runtime reads it again whenever it changes, so an edit applies with no restart.
+        self._env.update({environment.FLAGS_FILE: os.environ.get(environment.FLAGS_FILE) or str(DOCUMENT_PATH)})
         self._open_database(manifest)
         for table in manifest.tables:  # models read their table name at import, before it existed
             table.bind()
@@ -369,7 +373,9 @@ class LocalPlatform:
         values = [f"{name}={getattr(settings, name.lower())}" + ("" if os.environ.get(name) else " (default)")
                   for name in TUNABLES]
         return [f"settings     CURSOR_SECRET {secret}",
-                f"  {', '.join(values)}; override any of them in the environment"]
+                f"  {', '.join(values)}; override any of them in the environment",
+                f"flags        {os.environ.get(environment.FLAGS_FILE) or DOCUMENT_PATH} (edits apply at once; "
+                "FLAGS_FILE names another)"]
 
 
 def describe_apis(plan: AppPlan) -> list[str]:

@@ -14,6 +14,7 @@ from chalicelib.core.tracing import install_tracing
 from chalicelib.events.handlers import events
 from chalicelib.feed.handlers import timelines
 from chalicelib.feed.routes import router as feed
+from chalicelib.flags.routes import router as flag_routes
 from chalicelib.ledger.handlers import ledger_events
 from chalicelib.ledger.routes import router as wallet
 from chalicelib.media.handlers import media_pipeline
@@ -32,7 +33,8 @@ from chalicelib.users.routes import router as users
 install_tracing()
 app = Chalice(app_name="social")
 
-for router in (meta, auth, users, posts, feed, wallet, media, notification_routes, channel_routes, conversations):
+for router in (meta, auth, users, posts, feed, wallet, media, notification_routes, channel_routes, conversations,
+               flag_routes):
     app.register_blueprint(router.blueprint, url_prefix="/v1")
 for handlers in (events, timelines, cleanup, ledger_events, sign_up_triggers, media_pipeline, notifications, channels,
                  sockets):

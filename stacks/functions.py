@@ -67,6 +67,7 @@ class ResourceArnInputs:
     # (sending identity ARN, template ARNs) by mailer; platform application ARNs by push service and platform
     mailers: Mapping[str, tuple[pulumi.Input[str], Sequence[pulumi.Input[str]]]] = field(default_factory=dict)
     push_apps: Mapping[str, Mapping[str, pulumi.Input[str]]] = field(default_factory=dict)
+    flags: pulumi.Input[str] | None = None  # the AppConfig configuration every function may read its flags from
 
 
 @dataclass(frozen=True)
@@ -187,6 +188,7 @@ class Functions(pulumi.ComponentResource):
             "admin_secret": admin_secret,
             "mailers": {n: [identity, list(templates)] for n, (identity, templates) in arns.mailers.items()},
             "push_apps": {n: dict(apps) for n, apps in arns.push_apps.items()},
+            "flags": arns.flags,
         })
 
         def document(values: dict[str, Any]) -> str:
@@ -203,7 +205,8 @@ class Functions(pulumi.ComponentResource):
             return json.dumps(function_policy(function, resource_arns, values["log_group"],
                                               failure_queue_arn=values["failure"],
                                               websocket_execution_arn=values["websocket"], vpc=access,
-                                              admin_secret_arn=values["admin_secret"]), sort_keys=True)
+                                              admin_secret_arn=values["admin_secret"],
+                                              flags_arn=values["flags"]), sort_keys=True)
 
         policy = aws.iam.RolePolicy(
             f"{function_name}-policy",

@@ -259,6 +259,26 @@ class RecordingMocks(Mocks):
         elif typ == "aws:secretsmanager/secret:Secret":
             fakes |= {"id": f"arn:aws:secretsmanager:{region}:{account}:secret:{physical}-{_digest(name, length=6)}",
                       "arn": f"arn:aws:secretsmanager:{region}:{account}:secret:{physical}-{_digest(name, length=6)}"}
+        # AppConfig: ids of 7 lower-case letters and digits, as the service makes them.
+        elif typ == "aws:appconfig/application:Application":
+            app_id = _digest(name, length=7)
+            fakes |= {"id": app_id, "arn": f"arn:aws:appconfig:{region}:{account}:application/{app_id}"}
+        elif typ == "aws:appconfig/configurationProfile:ConfigurationProfile":
+            profile_id = _digest(name, length=7)
+            fakes |= {"configurationProfileId": profile_id, "id": f"{profile_id}:{inputs.get('applicationId')}",
+                      "arn": f"arn:aws:appconfig:{region}:{account}:application/{inputs.get('applicationId')}"
+                             f"/configurationprofile/{profile_id}"}
+        elif typ == "aws:appconfig/environment:Environment":
+            environment_id = _digest(name, length=7)
+            fakes |= {"environmentId": environment_id, "id": f"{environment_id}:{inputs.get('applicationId')}",
+                      "arn": f"arn:aws:appconfig:{region}:{account}:application/{inputs.get('applicationId')}"
+                             f"/environment/{environment_id}"}
+        elif typ == "aws:appconfig/hostedConfigurationVersion:HostedConfigurationVersion":
+            fakes |= {"versionNumber": 1}
+        elif typ == "aws:appconfig/deploymentStrategy:DeploymentStrategy":
+            fakes |= {"id": _digest(name, length=7)}
+        elif typ == "aws:appconfig/deployment:Deployment":
+            fakes |= {"deploymentNumber": 1}
         elif typ == "random:index/randomPassword:RandomPassword":
             # Deterministic per name and as long as asked: what the program reads is ``result``.
             length = int(inputs.get("length", 16))

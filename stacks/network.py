@@ -55,24 +55,27 @@ ANYWHERE = "0.0.0.0/0"
 # credentials, over TLS; an interface endpoint in 2 AZs costs $14.60 a month each, against some
 # $0.25 of NAT processing for the launch load's ~5.6 GB of segments and cents for the events.
 # Secrets Manager, which hands out the database's password, keeps its private endpoint.
-THROUGH_NAT = frozenset({"cognito-idp", "xray", "sns"})
+# appconfigdata: the feature flags (no credentials, a few KB per change) every function polls.
+THROUGH_NAT = frozenset({"cognito-idp", "xray", "sns", "appconfigdata"})
 
 
 def endpoint_services(grants: Iterable[Grant], *, tracing: bool, verifies_tokens: bool) -> tuple[str, ...]:
     """The interface endpoints that functions holding ``grants`` call, and nothing else.
 
     X-Ray's daemon in a VPC function sends segments over the function's own network; a route
-    function fetches the user pool's JWKS from cognito-idp.
+    function fetches the user pool's JWKS from cognito-idp; every function reads the feature flags
+    from AppConfig's data API (``chalicelib.flags``: the grant is every function's, not declared).
 
     >>> from chalicelib.core.declarations import Database, Queue
     >>> endpoint_services([Database("ledger").connect(), Queue("jobs").consume()], tracing=True,
     ...                   verifies_tokens=False)
-    ('secretsmanager', 'xray')
+    ('appconfigdata', 'secretsmanager', 'xray')
     """
     services = {GRANT_SERVICES[g.resource.kind] for g in grants
                 if g.resource.kind in GRANT_SERVICES and (g.resource.kind, g.access) not in SERVICE_SIDE}
     services |= {"xray"} if tracing else set()
     services |= {"cognito-idp"} if verifies_tokens else set()
+    services |= {"appconfigdata"}
     return tuple(sorted(services))
 
 

@@ -40,7 +40,7 @@ class Observability(pulumi.ComponentResource):
     def __init__(self, name: str, args: ObservabilityArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("social:observability:Observability", name, None, opts)
         settings = args.settings
-        namer = settings.namer
+        namer = self._namer = settings.namer
         child = pulumi.ResourceOptions(parent=self)
         # Unencrypted on purpose: CloudWatch cannot publish to a topic under the AWS-managed SNS key,
         # and alarm notifications carry no user data.
@@ -74,6 +74,10 @@ class Observability(pulumi.ComponentResource):
                         metric="LedgerMismatches", statistic="Maximum", dimensions={"Stage": settings.stack},
                         opts=child)
         self.register_outputs({"alarmTopicArn": self.topic.arn})
+
+    def errors_alarm(self, function: str) -> aws.cloudwatch.MetricAlarm:
+        """The Errors alarm of a function, by its logical name."""
+        return self.alarms[self._namer.name(f"{function}-errors", 255)]
 
     def _alarm(self, settings: StackSettings, logical: str, description: str, *, namespace: str, metric: str,
                statistic: str, dimensions: Mapping[str, pulumi.Input[str]], opts: pulumi.ResourceOptions) -> None:

@@ -30,6 +30,7 @@ from stacks.code import CODE_BUCKET, LambdaCode, LambdaCodeArgs
 from stacks.data import Data, DataArgs
 from stacks.database import DatabaseEndpoint, Databases, DatabasesArgs, SharedDatabases, SharedDatabasesArgs
 from stacks.email import Email, EmailArgs
+from stacks.flags import FeatureFlags, FeatureFlagsArgs, FlagsRollout, FlagsRolloutArgs
 from stacks.functions import Functions, FunctionsArgs, ResourceArnInputs
 from stacks.identity import Identity, IdentityArgs, MailSender
 from stacks.messaging import Messaging, MessagingArgs
@@ -109,8 +110,10 @@ class Platform(pulumi.ComponentResource):
                                                      account.mail_from), child)
         push = Push(namer.name("push"), PushArgs(settings, manifest.push_services,
                                                  PushCredentials.from_config(settings)), child)
+        # The flags document is validated here, before anything waits on it: a bad one fails the plan.
+        flags = FeatureFlags(namer.name("flags"), FeatureFlagsArgs(settings), child)
         environment = self._environment(settings, manifest, identity, data, messaging, storage, secrets, websocket,
-                                        transcoding, email, push)
+                                        transcoding, email, push, flags)
         arns = ResourceArnInputs(
             tables={n: t.arn for n, t in data.tables.items()},
             table_indexes={n: tuple(i.name for i in (*s.global_indexes, *s.local_indexes))
@@ -126,6 +129,7 @@ class Platform(pulumi.ComponentResource):
             transcoders={n: (transcoding.roles[n].arn, q.arn) for n, q in transcoding.queues.items()},
             mailers=email.arns,
             push_apps={s.name: push.arns(s.name) for s in manifest.push_services},
+            flags=flags.read_arn,
         )
         migrating = migrators(self.plan, manifest.databases)  # refuses a bad app before anything waits on it
         scripts = {d.name: args.package.scripts_hash(d) for d in manifest.databases if d.name in migrating}
@@ -154,9 +158,13 @@ class Platform(pulumi.ComponentResource):
                            child) if self.plan.apis else None)
         finally:
             resolve_public_url(api.url if api is not None else pulumi.Output.from_input(""))
-        Observability(namer.name("observability"), ObservabilityArgs(
+        observability = Observability(namer.name("observability"), ObservabilityArgs(
             settings, functions.functions, {**messaging.dead_letters, **messaging.failure_queues},
             ledger=bool(args.manifest.databases)), child)
+        # A flags change that makes the API's functions fail is rolled back (where the rollout is gradual).
+        api_alarms = [observability.errors_alarm(f.name).arn for f in self.plan.functions if f.trigger.kind == "api"]
+        # (AppConfig watches at most 5 alarms per environment.)
+        FlagsRollout(namer.name("flags-rollout"), FlagsRolloutArgs(settings, flags, api_alarms[:5]), child)
 
         self.api_url = api.url if api is not None else None
         self.websocket_url = websocket.url if websocket is not None else None
@@ -197,7 +205,7 @@ class Platform(pulumi.ComponentResource):
     def _environment(settings: StackSettings, manifest: Manifest, identity: Identity | None, data: Data,
                      messaging: Messaging, storage: Storage, secrets: Secrets,
                      websocket: WebSocketApi | None, transcoding: Transcoding, email: Email,
-                     push: Push) -> dict[str, pulumi.Input[str]]:
+                     push: Push, flags: FeatureFlags) -> dict[str, pulumi.Input[str]]:
         """Every variable ``chalicelib.core.settings`` and the declarations read, for every function.
 
         Built by ``chalicelib.core.environment``, as the local platform's. AWS_REGION is not here: Lambda
@@ -217,6 +225,7 @@ class Platform(pulumi.ComponentResource):
                          for n, q in transcoding.queues.items()},
             mailers=email.values,
             push_apps={s.name: push.runtime_value(s.name) for s in manifest.push_services},
+            flags=flags.values(),
         )
         knobs = Knobs(stage=settings.stack, auto_confirm_signup=settings.auto_confirm_signup,
                       max_body_bytes=settings.max_body_bytes, tracing=settings.tracing, log_level=settings.log_level,

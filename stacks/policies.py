@@ -62,6 +62,8 @@ MAIL_SEND = ("ses:SendEmail", "ses:SendTemplatedEmail")
 PUSH_REGISTER_APP = ("sns:CreatePlatformEndpoint",)
 PUSH_REGISTER_ENDPOINTS = ("sns:DeleteEndpoint", "sns:GetEndpointAttributes", "sns:SetEndpointAttributes")
 PUSH_PUBLISH_ENDPOINTS = ("sns:DeleteEndpoint", "sns:GetEndpointAttributes", "sns:Publish")
+# AppConfig's data API: a session on the flags profile, then its latest version (chalicelib/flags/stores.py).
+FLAGS_READ = ("appconfig:GetLatestConfiguration", "appconfig:StartConfigurationSession")
 VPC_DESCRIBE = ("ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets")
 VPC_CREATE_INTERFACE = ("ec2:CreateNetworkInterface",)
 VPC_MANAGE_INTERFACES = ("ec2:AssignPrivateIpAddresses", "ec2:DeleteNetworkInterface", "ec2:UnassignPrivateIpAddresses")
@@ -245,8 +247,9 @@ def vpc_statements(vpc: VpcAccess) -> list[dict[str, Any]]:
 
 def function_policy(function: FunctionPlan, arns: ResourceArns, log_group_arn: str,
                     failure_queue_arn: str | None = None, websocket_execution_arn: str | None = None,
-                    vpc: VpcAccess | None = None, admin_secret_arn: str | None = None) -> dict[str, Any]:
-    """The inline policy of ``function``'s role: its grants, its trigger's needs, its own logs and X-Ray.
+                    vpc: VpcAccess | None = None, admin_secret_arn: str | None = None,
+                    flags_arn: str | None = None) -> dict[str, Any]:
+    """The inline policy of ``function``'s role: its grants, its trigger's needs, its own logs, X-Ray, flags.
 
     A function that connects to a database runs in the VPC: ``vpc`` is then required.
     ``admin_secret_arn`` is a shared database server's master secret, for the one function (the
@@ -297,6 +300,9 @@ def function_policy(function: FunctionPlan, arns: ResourceArns, log_group_arn: s
             add(statement)
     if admin_secret_arn is not None:
         add(_statement("DatabaseServerAdminSecret", SECRET_READ, [admin_secret_arn]))
+    if flags_arn is not None:
+        # Any handler may ask a flag (chalicelib.flags): every function reads the stack's one flags profile.
+        add(_statement("ReadFeatureFlags", FLAGS_READ, [flags_arn]))
     # Only its own log group: a compromised function cannot write into another's logs.
     add(_statement("OwnLogs", LOGS_WRITE, [f"{log_group_arn}:*"]))
     # X-Ray's put actions do not support resource-level permissions: '*' is the only valid resource.

@@ -181,6 +181,11 @@ class StackSettings:
     apns_bundle_id: str | None = None
     apns_sandbox: bool = False
     digest_segments: int = 16  # parallel scan segments of the daily digest (one Lambda each)
+    # Feature flags (AppConfig): 0 deploys a new flags document all at once; more spreads it over that many
+    # minutes (linear steps), then bakes, with the API's error alarm able to roll it back all along.
+    flags_rollout_minutes: int = 0
+    flags_bake_minutes: int = 0
+    flags_document: str | None = None  # another flags document to deploy (a path); None: the repository's
 
     def __post_init__(self) -> None:
         if self.log_retention_days not in RETENTION_DAYS:
@@ -198,6 +203,9 @@ class StackSettings:
             raise SettingsError("workerMemoryMb must be within 128..10240")
         if not 1 <= self.worker_timeout_seconds <= 900:
             raise SettingsError("workerTimeoutSeconds must be within 1..900 (Lambda's 15-minute ceiling)")
+        # AppConfig's limits for a deployment strategy (DeploymentDurationInMinutes, FinalBakeTimeInMinutes).
+        if not 0 <= self.flags_rollout_minutes <= 1440 or not 0 <= self.flags_bake_minutes <= 1440:
+            raise SettingsError("flagsRolloutMinutes and flagsBakeMinutes must be within 0..1440")
         if self.environment == "prod" and not self.alarm_email:
             raise SettingsError("prod needs someone to page: set social:alarmEmail (pulumi config set alarmEmail ...)")
         if self.environment == "prod" and self.shared_network:
@@ -317,6 +325,8 @@ class StackSettings:
             auto_confirm_signup=True,  # nobody reads a preview's confirmation mail
             mfa="OFF",
             timeline_days=min(self.timeline_days, PREVIEW_TIMELINE_DAYS),  # less to store; may be shorter still
+            flags_rollout_minutes=0,  # nobody to protect: a flag change applies at once
+            flags_bake_minutes=0,
         )
 
 

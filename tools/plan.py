@@ -113,6 +113,10 @@ KEY_SETTINGS: dict[str, Sequence[tuple[str, str] | Callable[[dict[str, Any]], st
     "aws:sns/topicSubscription:TopicSubscription": [("protocol", "protocol"), ("raw", "rawMessageDelivery"),
                                                     ("filter", "filterPolicy")],
     "aws:s3/bucket:Bucket": [("forceDestroy", "forceDestroy")],
+    "aws:appconfig/configurationProfile:ConfigurationProfile": [("type", "type")],
+    "aws:appconfig/environment:Environment": [lambda i: f"monitors={len(i.get('monitors') or [])}"],
+    "aws:appconfig/deploymentStrategy:DeploymentStrategy": [
+        ("minutes", "deploymentDurationInMinutes"), ("growth", "growthFactor"), ("bake", "finalBakeTimeInMinutes")],
     "aws:s3/bucketPolicy:BucketPolicy": [_sids],
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": [_lifecycle],
     "aws:s3/bucketNotification:BucketNotification": [_notifications],
@@ -203,7 +207,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="override a config value (social: implied), e.g. lambdaMemoryMb=256")
     args = parser.parse_args(argv)
     overrides = dict(item.split("=", 1) for item in args.config)
-    rendering = render(args.stack, overrides)
+    from chalicelib.flags.validation import FlagsDocumentError  # importing stacks put runtime/ on the path
+
+    try:
+        rendering = render(args.stack, overrides)
+    except FlagsDocumentError as exc:  # the program validates the flags document before any resource
+        print(f"plan failed: {exc}", file=sys.stderr)
+        return 1
     print(table(rendering))
     for warning in rendering.warnings:
         print(f"warning: {warning}", file=sys.stderr)

@@ -52,8 +52,12 @@ def test_only_xray_and_vpc_describes_may_use_the_wildcard_resource(any_rendering
 
 
 def _granted_arns(rendering: Rendering, function: RecordedResource, names: dict[str, list[str]]) -> set[str]:
-    """ARNs a function may name: what its grants and trigger name, its own log group and X-Ray."""
+    """ARNs a function may name: what its grants and trigger name, its own log group, X-Ray and the stack's flags."""
     arns: set[str] = {"*"}
+    # Every function may read the stack's flags profile (tests/infra/test_flags_infra.py checks the statement).
+    [application] = rendering.of_type("aws:appconfig/application:Application")
+    [profile] = rendering.of_type("aws:appconfig/configurationProfile:ConfigurationProfile")
+    arns.add(f"{arn_of(application)}/environment/*/configuration/{profile.outputs['configurationProfileId']}")
     for resource_name in names.get("tables", []):
         table = rendering.named(f"{resource_name}-table")
         arns |= {arn_of(table), f"{arn_of(table)}/index/by-owner", f"{arn_of(table)}/index/by-created"}

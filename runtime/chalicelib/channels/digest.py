@@ -30,6 +30,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from chalicelib import flags
 from chalicelib.channels import content
 from chalicelib.channels.mail import send_templated
 from chalicelib.channels.sends import once
@@ -73,8 +74,9 @@ def run(job: dict[str, Any], time_left: Callable[[], float]) -> dict[str, Any] |
 
 
 def mail_one(user: UserModel, day: str, since: datetime) -> bool:
-    """One user's digest, if they want it, have something unread today and were not mailed today."""
-    if not digest_enabled(user.username):
+    """One user's digest, if the flag is on for them, they want it, have something unread today and were not
+    mailed today."""
+    if not flags.enabled(flags.DIGEST_EMAIL, user.username) or not digest_enabled(user.username):
         return False
     unread = unread_since(user.username, since, ITEMS)
     if not unread:

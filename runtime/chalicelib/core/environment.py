@@ -43,6 +43,12 @@ COINS_LIKE_RECEIVED = "COINS_LIKE_RECEIVED"
 COINS_COMMENT = "COINS_COMMENT"
 DAILY_CAP = "DAILY_CAP"
 WEEKLY_BONUS = "WEEKLY_BONUS"
+# The feature flags: a document on disk (the local platform), or AppConfig's data API (the stack), cached briefly.
+FLAGS_FILE = "FLAGS_FILE"
+APPCONFIG_APPLICATION = "APPCONFIG_APPLICATION"
+APPCONFIG_ENVIRONMENT = "APPCONFIG_ENVIRONMENT"
+APPCONFIG_PROFILE = "APPCONFIG_PROFILE"
+FLAGS_CACHE_SECONDS = "FLAGS_CACHE_SECONDS"
 # The user pool.
 USER_POOL_ID = "USER_POOL_ID"
 USER_POOL_CLIENT_ID = "USER_POOL_CLIENT_ID"
@@ -106,6 +112,15 @@ class MailerValues(Generic[T]):
 
 
 @dataclass(frozen=True)
+class FlagsValues(Generic[T]):
+    """Where the runtime reads its feature flags in AWS: AppConfig's application, environment and profile."""
+
+    application: T
+    environment: T
+    profile: T
+
+
+@dataclass(frozen=True)
 class Physical(Generic[T]):
     """The physical value of each declared resource, by kind and logical name."""
 
@@ -121,6 +136,7 @@ class Physical(Generic[T]):
     mailers: Mapping[str, MailerValues[T]] = field(default_factory=dict)
     push_apps: Mapping[str, T] = field(default_factory=dict)  # a JSON object {platform: application ARN}
     public_api_url: T | None = None  # e.g. https://<id>.execute-api.<region>.amazonaws.com/api (no trailing slash)
+    flags: FlagsValues[T] | None = None  # AppConfig's identifiers (the local platform sets FLAGS_FILE instead)
 
 
 @dataclass(frozen=True)
@@ -196,6 +212,9 @@ def build_environment(manifest: Manifest, physical: Physical[T], knobs: Knobs) -
         environment[WEBSOCKET_ENDPOINT] = physical.websocket_endpoint
     if physical.public_api_url is not None:
         environment[PUBLIC_API_URL] = physical.public_api_url
+    if physical.flags is not None:
+        environment |= {APPCONFIG_APPLICATION: physical.flags.application,
+                        APPCONFIG_ENVIRONMENT: physical.flags.environment, APPCONFIG_PROFILE: physical.flags.profile}
     return environment
 
 

@@ -3,7 +3,8 @@
 Fan-out goes a page of followers at a time (``FOLLOWER_PAGE``) with batched
 writes, then queues a continuation for the next page: no single message does
 unbounded work, and a retry redoes one page at most (writes are idempotent).
-Authors with more than ``FANOUT_MAX_FOLLOWERS`` followers stop being fanned
+Authors with more followers than the ``celebrity_threshold`` flag (when on for them; else the
+``FANOUT_MAX_FOLLOWERS`` setting) stop being fanned
 out, in two steps so that no follower misses a post: the author is marked
 ``pending`` and still fanned out while a job adds them, a page of followers at
 a time, to each follower's STARS row (what the feed merges on read); once every
@@ -18,6 +19,7 @@ from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from chalicelib import flags
 from chalicelib.core.clients import aws_client
 from chalicelib.core.declarations import physical_name
 from chalicelib.core.ids import new_id
@@ -70,7 +72,8 @@ def fan_out(post_id: str, author: str, *, after: str | None, remove: bool) -> in
             return 0
         if profile.celebrity == CELEBRITY:
             return 0  # their followers read their posts at read time
-        if not remove and not profile.celebrity and int(profile.followers_count) > get_settings().fanout_max_followers:
+        threshold = flags.number(flags.CELEBRITY_THRESHOLD, author)  # default: FANOUT_MAX_FOLLOWERS
+        if not remove and not profile.celebrity and int(profile.followers_count) > threshold:
             profile.update(actions=[UserModel.celebrity.set(PENDING)])
             star(author, after=None)
     followers, last = _followers_page(author, after)

@@ -9,8 +9,8 @@ from chalicelib.core.errors import Forbidden, Unprocessable
 from chalicelib.core.idempotency import check_key
 from chalicelib.core.pagination import Page, next_cursor, split_page
 from chalicelib.core.routes import Call, Reply, Router
-from chalicelib.core.settings import get_settings
 from chalicelib.core.tokens import Principal
+from chalicelib.ledger.rules import Rules
 from chalicelib.ledger.views import EntryView, NewReward, OrderView, RewardChange, RewardView, WalletView
 from chalicelib.resources import DOMAIN_EVENTS, LEDGER
 
@@ -28,7 +28,7 @@ def my_wallet(call: Call[None]) -> WalletView:
     from chalicelib.ledger.wallet import wallet
 
     mine = wallet(call.principal.username)
-    return WalletView(balance=mine.balance, earned_today=mine.earned_today, daily_cap=get_settings().daily_cap)
+    return WalletView(balance=mine.balance, earned_today=mine.earned_today, daily_cap=Rules.from_settings().daily_cap)
 
 
 @router.route("/wallet/transactions", "GET", response=Page[EntryView])

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from chalicelib import flags
 from chalicelib.core.settings import get_settings
 
 
@@ -29,8 +30,9 @@ class Rules:
 
     @classmethod
     def from_settings(cls) -> Rules:
-        s = get_settings()
-        return cls(s.coins_post, s.coins_like_received, s.coins_comment, s.daily_cap, s.weekly_bonus)
+        """The settings' amounts, overridden by the flags (the same for everyone: a batch pays many users)."""
+        return cls(flags.number(flags.COINS_POST), flags.number(flags.COINS_LIKE_RECEIVED),
+                   flags.number(flags.COINS_COMMENT), flags.number(flags.COINS_DAILY_CAP), get_settings().weekly_bonus)
 
 
 @dataclass(frozen=True)

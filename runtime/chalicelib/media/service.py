@@ -24,6 +24,7 @@ from typing import Any
 from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.condition import Condition
 
+from chalicelib import flags
 from chalicelib.core.batches import get_many
 from chalicelib.core.declarations import physical_name
 from chalicelib.core.errors import Forbidden, NotFound, Unprocessable
@@ -104,6 +105,8 @@ def create_media(owner: str, content_type: str, size: int, *, description: str |
     if kind is None:
         raise _refuse("unsupported_media_type", "content_type",
                       f"must be one of {', '.join(sorted(signatures.ALLOWED_TYPES))}")
+    if kind == "video" and not flags.enabled(flags.VIDEO_UPLOADS, owner):
+        raise _refuse("video_uploads_disabled", "content_type", "video uploads are switched off for now")
     limit = int(signatures.MAX_BYTES[kind])
     if not 1 <= size <= limit:
         raise _refuse("media_too_large" if size > limit else "validation_failed", "size",

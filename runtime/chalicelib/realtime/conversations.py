@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from chalicelib import flags
 from chalicelib.auth.rules import is_username
 from chalicelib.core.errors import Forbidden, NotFound, Unprocessable
 from chalicelib.core.ids import new_id
@@ -78,6 +79,8 @@ class Message:
 
 def send_message(sender: str, recipient: object, text: object) -> Message:
     """Store ``sender``'s message to ``recipient``, who must follow ``sender``."""
+    if not flags.enabled(flags.DIRECT_MESSAGES, sender):
+        raise Unprocessable("direct_messages_disabled", "direct messages are switched off for now")
     if not isinstance(recipient, str) or not recipient:
         raise Unprocessable("invalid_recipient", "to must be a username")
     body = check_text(text)
