@@ -1,0 +1,241 @@
+"""The OpenSearch backend: the port over an Amazon OpenSearch Service domain, signed with SigV4.
+
+Requests are signed (service ``es``) with the function's own credentials (its role), which the
+domain's access policy names; nothing else authenticates. opensearch-py and boto3 are imported
+when the first backend is built, never at module import (cold start: a function that does not
+search pays nothing).
+
+Indexes sit behind aliases (``opensearch_mappings``); ``ensure_indexes`` creates ``-v1`` and its
+alias where none exists, and ``reindex`` builds the next version (copied from the current one with
+the documents' external versions, or filled from batches the caller reads from the tables) and
+moves the alias atomically.
+
+Usage::
+
+    backend = OpenSearchBackend("https://vpc-social-dev-abc.us-east-1.es.amazonaws.com", "social-dev-", "us-east-1")
+    backend.ensure_indexes()
+    backend.bulk([Put("posts", post_id, sequence, document)])
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from chalicelib.search import opensearch_queries as queries
+from chalicelib.search.opensearch_mappings import INDEXES, alias_name, index_body, version_of, versioned_name
+from chalicelib.search.port import (
+    BulkOutcome,
+    Hit,
+    Index,
+    Operation,
+    PostDocument,
+    Put,
+    SearchPage,
+    Trend,
+    UserDocument,
+)
+
+SERVICE = "es"  # SigV4's service name for OpenSearch Service domains (not "aoss", which is Serverless)
+TIMEOUT_SECONDS = 10
+
+
+def document_body(document: PostDocument | UserDocument) -> dict[str, Any]:
+    """A document's ``_source`` as the mappings define it."""
+    if isinstance(document, PostDocument):
+        return {"post_id": document.post_id, "author": document.author, "text": document.text,
+                "hashtags": list(document.hashtags), "created_at": queries.iso(document.created_at),
+                "likes": document.likes, "comments": document.comments,
+                "engagement": document.likes + 2 * document.comments}
+    return {"username": document.username, "display_name": document.display_name,
+            "followers": document.followers}
+
+
+def bulk_lines(prefix: str, operations: Sequence[Operation], into: str | None = None) -> list[dict[str, Any]]:
+    """The ``_bulk`` body's lines: an action per operation (external version), and a source per put.
+
+    Each goes to its index's alias, or to the concrete index ``into`` (a rebuild being filled).
+    """
+    lines: list[dict[str, Any]] = []
+    for op in operations:
+        meta = {"_index": into or alias_name(prefix, op.index), "_id": op.doc_id, "version": op.version,
+                "version_type": "external"}
+        if isinstance(op, Put):
+            lines += [{"index": meta}, document_body(op.document)]
+        else:
+            lines.append({"delete": meta})
+    return lines
+
+
+def bulk_outcome(operations: Sequence[Operation], response: dict[str, Any]) -> BulkOutcome:
+    """Applied, stale (409: the index holds this version or a newer one) and failed, per item.
+
+    A delete of a document the index never had answers 404 ``not_found`` and still records its
+    version (the tombstone): it is applied.
+    """
+    applied = stale = 0
+    failed: list[tuple[Operation, str]] = []
+    for op, item in zip(operations, response.get("items", []), strict=False):
+        result = next(iter(item.values()))
+        status = int(result.get("status", 500))
+        if status == 409:
+            stale += 1
+        elif status < 300 or (status == 404 and result.get("result") == "not_found"):
+            applied += 1
+        else:
+            error = result.get("error") or {}
+            reason = error.get("type", "error") + ": " + str(error.get("reason", status)) \
+                if isinstance(error, dict) else str(error)
+            failed.append((op, f"{status} {reason}"))
+    # Items the engine did not answer for (a truncated response) are retried, never assumed done.
+    for op in operations[len(response.get("items", [])):]:
+        failed.append((op, "no answer"))
+    return BulkOutcome(applied=applied, stale=stale, failed=tuple(failed))
+
+
+class OpenSearchBackend:
+    """``SearchBackend`` on OpenSearch (see the port for the contract and ranking rules)."""
+
+    def __init__(self, endpoint: str, index_prefix: str, region: str, *,
+                 connection_class: type | None = None, credentials: Any = None) -> None:
+        """``endpoint``: the domain's https URL; ``connection_class`` and ``credentials`` are for tests
+        (a recording transport, fixed keys); by default requests' connection and boto3's credentials."""
+        from opensearchpy import OpenSearch, RequestsHttpConnection
+        from opensearchpy.helpers.signer import RequestsAWSV4SignerAuth
+
+        if credentials is None:
+            import boto3
+
+            credentials = boto3.Session().get_credentials()
+        parts = urlsplit(endpoint if "://" in endpoint else f"https://{endpoint}")
+        self.prefix = index_prefix
+        self.client: Any = OpenSearch(
+            hosts=[{"host": parts.hostname, "port": parts.port or 443}],
+            http_auth=RequestsAWSV4SignerAuth(credentials, region, SERVICE),
+            use_ssl=parts.scheme == "https", verify_certs=parts.scheme == "https",
+            connection_class=connection_class or RequestsHttpConnection,
+            timeout=TIMEOUT_SECONDS, max_retries=2, retry_on_timeout=True,
+        )
+
+    # -- indexes -------------------------------------------------------------------------------
+    def ensure_indexes(self) -> list[str]:
+        """Create ``<prefix><index>-v1`` and its alias for each index without one; the names created."""
+        created = []
+        for index in INDEXES:
+            alias = alias_name(self.prefix, index)
+            if self.client.indices.exists_alias(name=alias):
+                continue
+            target = versioned_name(self.prefix, index, 1)
+            self.client.indices.create(index=target, body={**index_body(index), "aliases": {alias: {}}})
+            created.append(target)
+        return created
+
+    def current_index(self, index: Index) -> str:
+        """The concrete index the alias points at."""
+        answer = self.client.indices.get_alias(name=alias_name(self.prefix, index))
+        return str(max(answer, key=version_of))
+
+    def reindex(self, index: Index, batches: Iterable[Sequence[Operation]] | None = None) -> str:
+        """Build the next version of ``index`` and move the alias to it; the new index's name.
+
+        With ``batches`` (operations read from the tables), the new index is filled from them, one
+        ``_bulk`` per batch; without, OpenSearch copies the current index (``_reindex`` keeping each
+        document's external version, so later stream records still apply in order; deletes'
+        tombstones are not copied, which is safe because the routes hydrate ids from the tables).
+        Writes keep going to the old index through the alias until the swap. The old index stays,
+        for a rollback, until an operator deletes it.
+        """
+        alias = alias_name(self.prefix, index)
+        old = self.current_index(index)
+        new = versioned_name(self.prefix, index, version_of(old) + 1)
+        self.client.indices.create(index=new, body=index_body(index))
+        if batches is None:
+            self.client.reindex(body={"source": {"index": old},
+                                      "dest": {"index": new, "version_type": "external"},
+                                      "conflicts": "proceed"},
+                                wait_for_completion=True, refresh=True)
+        else:
+            for batch in batches:
+                outcome = self._bulk(batch, into=new)
+                if outcome.failed:  # a partial copy must never become the live index
+                    raise RuntimeError(f"reindex of {new} failed: {outcome.failed[0][1]}")
+            self.client.indices.refresh(index=new)
+        # One _aliases call: both actions apply atomically, so no search sees no index or two.
+        self.client.indices.update_aliases(body={"actions": [
+            {"remove": {"index": old, "alias": alias}},
+            {"add": {"index": new, "alias": alias, "is_write_index": True}},
+        ]})
+        return new
+
+    # -- writes --------------------------------------------------------------------------------
+    def bulk(self, operations: Sequence[Operation]) -> BulkOutcome:
+        """One ``_bulk`` request for all the operations; per-item outcomes (see ``bulk_outcome``)."""
+        return self._bulk(operations, into=None)
+
+    def _bulk(self, operations: Sequence[Operation], *, into: str | None) -> BulkOutcome:
+        if not operations:
+            return BulkOutcome()
+        body = "".join(json.dumps(line, separators=(",", ":"), ensure_ascii=False) + "\n"
+                       for line in bulk_lines(self.prefix, operations, into))
+        from opensearchpy.exceptions import TransportError
+
+        try:
+            response = self.client.bulk(body=body)
+        except TransportError as error:  # the whole request failed (throttled, unreachable): retry all
+            return BulkOutcome(failed=tuple((op, f"{error.status_code} {error.error}") for op in operations))
+        return bulk_outcome(operations, response)
+
+    # -- reads ---------------------------------------------------------------------------------
+    def search_posts(self, query: str, *, limit: int, after: list[str | float] | None,
+                     now: datetime) -> SearchPage:
+        body = queries.posts_query(query, limit=limit, after=after, now=now)
+        if body is None:
+            return SearchPage(hits=[])
+        origin = body["query"]["function_score"]["functions"][0]["exp"]["created_at"]["origin"]
+        hits = self._search("posts", body)
+        page = [Hit(str(h["_id"]), float(h["_score"] if h.get("_score") is not None else h["sort"][0]))
+                for h in hits]
+        return SearchPage(hits=page, after=queries.posts_after(hits[-1], origin) if len(hits) == limit else None)
+
+    def search_users(self, query: str, *, limit: int, after: list[str | float] | None) -> SearchPage:
+        body = queries.users_query(query, limit=limit, after=after)
+        if body is None:
+            return SearchPage(hits=[])
+        hits = self._search("users", body)
+        page = [Hit(str(h["_id"]), float(h["sort"][0])) for h in hits]
+        return SearchPage(hits=page, after=queries.users_after(hits[-1]) if len(hits) == limit else None)
+
+    def search_hashtags(self, query: str, *, limit: int, now: datetime) -> list[Hit]:
+        body = queries.hashtags_query(query, limit=limit, now=now)
+        if body is None:
+            return []
+        answer = self.client.search(index=alias_name(self.prefix, "posts"), body=body)
+        return [Hit(str(b["key"]), float(b["doc_count"])) for b in answer["aggregations"]["tags"]["buckets"]]
+
+    def tag_timeline(self, tag: str, *, limit: int, before: str | None) -> list[str]:
+        body = queries.timeline_query(tag, limit=limit, before=before)
+        if body is None:
+            return []
+        hits = self._search("posts", body)
+        return [str(h["_id"]) for h in hits]
+
+    def trending_tags(self, *, now: datetime, limit: int) -> list[Trend]:
+        answer = self.client.search(index=alias_name(self.prefix, "posts"),
+                                    body=queries.trends_query(now=now, limit=limit))
+        days = queries.history_days(now)
+        trends = []
+        for bucket in answer["aggregations"]["tags"]["buckets"]:
+            people = int(bucket["recent"]["people"]["value"])
+            if people == 0:  # used in the history's days only: not trending now
+                continue
+            per_day = {b["key_as_string"]: int(b["people"]["value"]) for b in bucket["days"]["buckets"]}
+            trends.append(Trend(tag=str(bucket["key"]), people=people,
+                                history=[(day, per_day.get(day, 0)) for day in days]))
+        return trends[:limit]
+
+    def _search(self, index: Index, body: dict[str, Any]) -> list[dict[str, Any]]:
+        answer = self.client.search(index=alias_name(self.prefix, index), body=body)
+        return list(answer["hits"]["hits"])
