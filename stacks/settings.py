@@ -179,7 +179,7 @@ class StackSettings:
     search_instance_count: int = 1
     search_zones: int = 1  # more than 1: zone awareness, replicas in another AZ
     search_dedicated_masters: int = 0  # 0, 3 or 5 dedicated master nodes
-    search_master_type: str = "m7g.large.search"
+    search_master_type: str = "m6g.large.search"
     search_volume_gb: int = 10
     # Notification channels. Links in mails point at publicApiUrl (a custom domain, no trailing slash), else at
     # the REST API's own URL. Push: APNs (token auth) exists with all three ids and the apnsSigningKey secret,

@@ -191,7 +191,7 @@ def test_dev_and_previews_use_the_accounts_domain_with_their_own_index_prefix(st
     rendering: Rendering = request.getfixturevalue(stack)
     assert rendering.of_type(DOMAIN) == [] and rendering.of_type(DOMAIN_POLICY) == []
     assert rendering.of_type("aws:ec2/vpc:Vpc") == []
-    shared = account_outputs(f"organization/social/account-us-east-1", "us-east-1", "123456789012")["search"]
+    shared = account_outputs("organization/social/account-us-east-1", "us-east-1", "123456789012")["search"]
     for name in SEARCHING:
         variables = function_named(rendering, name).inputs["environment"]["variables"]
         assert variables["SEARCH_ENDPOINT"] == shared["endpoint"]
@@ -239,3 +239,21 @@ def test_the_access_policy_document_is_exact() -> None:
     [statement] = document["Statement"]
     assert statement["Principal"] == {"AWS": ["arn:aws:iam::1:role/a", "arn:aws:iam::1:role/b"]}
     assert statement["Effect"] == "Allow" and statement["Resource"] == "arn:aws:es:us-east-1:1:domain/d/*"
+
+
+def test_the_domains_are_priced_by_nodes_masters_and_volumes(prod: Rendering, account: Rendering) -> None:
+    from tools.pricing import IDLE, PriceTable, estimate_cost
+    from tools.pricing.load import HOURS_PER_MONTH
+
+    prices = PriceTable.load()
+
+    def domain_usd(rendering: Rendering) -> float:
+        estimate = estimate_cost(rendering.custom, prices, (IDLE,))
+        assert not estimate.unpriced, estimate.unpriced
+        return next(item.usd["idle"] for item in estimate.lines if item.kind == "opensearch:Domain")
+
+    hour = {k: prices.prices[f"opensearch_{k}_search_hour"].usd for k in ("t3_small", "r6g_large", "m6g_large")}
+    gb = prices.prices["opensearch_gp3_storage_gb_month"].usd
+    assert domain_usd(account) == pytest.approx(HOURS_PER_MONTH * hour["t3_small"] + 10 * gb)
+    assert domain_usd(prod) == pytest.approx(HOURS_PER_MONTH * (2 * hour["r6g_large"] + 3 * hour["m6g_large"])
+                                             + 2 * 50 * gb)
