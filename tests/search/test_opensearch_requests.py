@@ -51,9 +51,20 @@ def recorder() -> Recorder:
 
 
 @pytest.fixture()
-def backend(recorder: Recorder) -> OpenSearchBackend:
+def fresh(recorder: Recorder) -> OpenSearchBackend:
+    """A backend as a new process builds it: it has not yet checked that the indexes exist."""
     return OpenSearchBackend(ENDPOINT, PREFIX, "us-east-1", connection_class=recorder.connection_class(),
                              credentials=KEYS)
+
+
+@pytest.fixture()
+def backend(fresh: OpenSearchBackend, recorder: Recorder) -> OpenSearchBackend:
+    """A backend whose indexes exist (checked once), with no request recorded yet."""
+    recorder.reply(200, {})
+    recorder.reply(200, {})
+    fresh.ensure_indexes()
+    recorder.requests.clear()
+    return fresh
 
 
 def expect(name: str, actual: Any) -> None:
@@ -88,13 +99,13 @@ def walk(node: Any) -> Iterator[tuple[str | None, Any]]:
 
 # -- indexes ---------------------------------------------------------------------------------------
 
-def test_ensure_indexes_creates_each_versioned_index_with_its_mapping_and_alias(backend, recorder):
+def test_ensure_indexes_creates_each_versioned_index_with_its_mapping_and_alias(fresh, recorder):
     recorder.reply(404, {})  # no alias social-dev-posts yet
     recorder.reply(200, {"acknowledged": True})
     recorder.reply(404, {})
     recorder.reply(200, {"acknowledged": True})
 
-    assert backend.ensure_indexes() == ["social-dev-posts-v1", "social-dev-users-v1"]
+    assert fresh.ensure_indexes() == ["social-dev-posts-v1", "social-dev-users-v1"]
 
     head_posts, create_posts, head_users, create_users = recorder.requests
     assert (head_posts.method, head_posts.path) == ("HEAD", "_alias/social-dev-posts")
@@ -106,11 +117,11 @@ def test_ensure_indexes_creates_each_versioned_index_with_its_mapping_and_alias(
     assert head_users.path == "_alias/social-dev-users"
 
 
-def test_ensure_indexes_leaves_existing_aliases_alone(backend, recorder):
+def test_ensure_indexes_leaves_existing_aliases_alone(fresh, recorder):
     recorder.reply(200, {})
     recorder.reply(200, {})
 
-    assert backend.ensure_indexes() == []
+    assert fresh.ensure_indexes() == []
     assert [r.method for r in recorder.requests] == ["HEAD", "HEAD"]
 
 
@@ -228,6 +239,33 @@ def test_items_missing_from_the_answer_are_failed_not_assumed_done(backend, reco
     recorder.reply(200, {"errors": False, "items": [{"delete": {"status": 200}}]})
     outcome = backend.bulk([Remove("posts", "p1", 1), Remove("posts", "p2", 2)])
     assert outcome.applied == 1 and [op.doc_id for op, _ in outcome.failed] == ["p2"]
+
+
+def test_a_processs_first_bulk_creates_missing_indexes_before_writing_through_the_aliases(fresh, recorder):
+    recorder.reply(404, {})
+    recorder.reply(200, {"acknowledged": True})
+    recorder.reply(200, {})  # the users alias exists
+    recorder.reply(200, {"errors": False, "items": [{"delete": {"status": 200}}]})
+    recorder.reply(200, {"errors": False, "items": [{"delete": {"status": 200}}]})
+
+    fresh.bulk([Remove("posts", "p1", 1)])
+    fresh.bulk([Remove("posts", "p2", 2)])
+
+    assert [(r.method, r.path) for r in recorder.requests] == [
+        ("HEAD", "_alias/social-dev-posts"), ("PUT", "social-dev-posts-v1"), ("HEAD", "_alias/social-dev-users"),
+        ("POST", "_bulk"), ("POST", "_bulk")]  # checked once per process, not per batch
+
+
+def test_searching_before_any_index_exists_finds_nothing(backend, recorder):
+    missing = {"error": {"type": "index_not_found_exception", "reason": "no such index"}, "status": 404}
+    recorder.default = (404, missing)
+
+    assert backend.search_posts("hello", limit=5, after=None, now=NOW) == SearchPage(hits=[])
+    assert backend.search_users("ada", limit=5, after=None) == SearchPage(hits=[])
+    assert backend.search_hashtags("py", limit=5, now=NOW) == []
+    assert backend.tag_timeline("python", limit=5, before=None) == []
+    assert backend.trending_tags(now=NOW, limit=5) == []
+    assert len(recorder.requests) == 5
 
 
 def test_an_empty_bulk_sends_nothing(backend, recorder):

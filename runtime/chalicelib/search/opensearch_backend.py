@@ -112,6 +112,7 @@ class OpenSearchBackend:
             credentials = boto3.Session().get_credentials()
         parts = urlsplit(endpoint if "://" in endpoint else f"https://{endpoint}")
         self.prefix = index_prefix
+        self._indexes_checked = False
         self.client: Any = OpenSearch(
             hosts=[{"host": parts.hostname, "port": parts.port or 443}],
             http_auth=RequestsAWSV4SignerAuth(credentials, region, SERVICE),
@@ -124,6 +125,7 @@ class OpenSearchBackend:
     def ensure_indexes(self) -> list[str]:
         """Create ``<prefix><index>-v1`` and its alias for each index without one; the names created."""
         created = []
+        self._indexes_checked = True
         for index in INDEXES:
             alias = alias_name(self.prefix, index)
             if self.client.indices.exists_alias(name=alias):
@@ -172,7 +174,13 @@ class OpenSearchBackend:
 
     # -- writes --------------------------------------------------------------------------------
     def bulk(self, operations: Sequence[Operation]) -> BulkOutcome:
-        """One ``_bulk`` request for all the operations; per-item outcomes (see ``bulk_outcome``)."""
+        """One ``_bulk`` request for all the operations; per-item outcomes (see ``bulk_outcome``).
+
+        A process's first bulk makes sure the indexes and aliases exist: a write to a missing alias
+        would make OpenSearch create a plain index of that name with guessed mappings.
+        """
+        if operations and not self._indexes_checked:
+            self.ensure_indexes()
         return self._bulk(operations, into=None)
 
     def _bulk(self, operations: Sequence[Operation], *, into: str | None) -> BulkOutcome:
@@ -212,8 +220,9 @@ class OpenSearchBackend:
         body = queries.hashtags_query(query, limit=limit, now=now)
         if body is None:
             return []
-        answer = self.client.search(index=alias_name(self.prefix, "posts"), body=body)
-        return [Hit(str(b["key"]), float(b["doc_count"])) for b in answer["aggregations"]["tags"]["buckets"]]
+        answer = self._query("posts", body)
+        buckets = answer["aggregations"]["tags"]["buckets"] if answer else []
+        return [Hit(str(b["key"]), float(b["doc_count"])) for b in buckets]
 
     def tag_timeline(self, tag: str, *, limit: int, before: str | None) -> list[str]:
         body = queries.timeline_query(tag, limit=limit, before=before)
@@ -223,11 +232,10 @@ class OpenSearchBackend:
         return [str(h["_id"]) for h in hits]
 
     def trending_tags(self, *, now: datetime, limit: int) -> list[Trend]:
-        answer = self.client.search(index=alias_name(self.prefix, "posts"),
-                                    body=queries.trends_query(now=now, limit=limit))
+        answer = self._query("posts", queries.trends_query(now=now, limit=limit))
         days = queries.history_days(now)
         trends = []
-        for bucket in answer["aggregations"]["tags"]["buckets"]:
+        for bucket in answer["aggregations"]["tags"]["buckets"] if answer else []:
             people = int(bucket["recent"]["people"]["value"])
             if people == 0:  # used in the history's days only: not trending now
                 continue
@@ -237,5 +245,15 @@ class OpenSearchBackend:
         return trends[:limit]
 
     def _search(self, index: Index, body: dict[str, Any]) -> list[dict[str, Any]]:
-        answer = self.client.search(index=alias_name(self.prefix, index), body=body)
-        return list(answer["hits"]["hits"])
+        answer = self._query(index, body)
+        return list(answer["hits"]["hits"]) if answer else []
+
+    def _query(self, index: Index, body: dict[str, Any]) -> dict[str, Any] | None:
+        """The ``_search`` answer, or None before the first document created the index (nothing to find)."""
+        from opensearchpy.exceptions import NotFoundError
+
+        try:
+            answer: dict[str, Any] = self.client.search(index=alias_name(self.prefix, index), body=body)
+        except NotFoundError:
+            return None
+        return answer
