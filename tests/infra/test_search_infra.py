@@ -17,6 +17,7 @@ from pynamodb.attributes import UnicodeAttribute
 from pynamodb.models import Model
 
 from chalicelib.core.declarations import Manifest, SearchDomain, Table, aws_region, uses
+from stacks.appgraph import plan_app
 from stacks.mocks import Rendering, account_outputs, render
 from stacks.policies import SEARCH_INDEX, SEARCH_QUERY
 from stacks.search import TLS_POLICY, access_policy
@@ -50,6 +51,12 @@ def search_notes() -> dict[str, Any]:
     return {}
 
 
+@app.route("/notes", methods=["GET"])
+@uses(NOTES.read())
+def list_notes() -> dict[str, Any]:
+    return {}
+
+
 @app.on_dynamodb_record(stream_arn="notes", batch_size=100, starting_position="TRIM_HORIZON")
 @uses(SEARCH.index())
 def index_notes(event: Any) -> None:
@@ -62,7 +69,8 @@ def tidy(event: Any) -> None:
     pass
 
 
-SEARCHING = {"api_handler": SEARCH_QUERY, "index_notes": SEARCH_INDEX}
+SEARCHING = {"api_search": SEARCH_QUERY, "index_notes": SEARCH_INDEX}
+OTHERS = ("api_handler", "tidy")  # no search grant: outside the VPC
 
 
 @pytest.fixture(scope="module")
@@ -212,7 +220,7 @@ def test_exactly_the_searching_functions_run_in_the_vpc_with_es_grants_on_the_do
                   account_outputs("organization/social/account-us-east-1", "us-east-1", "123456789012")
                   ["search"]["domainArn"])
     for function in rendering.of_type(FUNCTION):
-        logical = next((n for n in (*SEARCHING, "tidy") if function_named(rendering, n) is function), None)
+        logical = next((n for n in (*SEARCHING, *OTHERS) if function_named(rendering, n) is function), None)
         assert logical is not None, function.name
         statements = [s for s in policy_of(rendering, function)["Statement"]
                       if any(a.startswith("es:") for a in s["Action"])]
@@ -226,6 +234,13 @@ def test_exactly_the_searching_functions_run_in_the_vpc_with_es_grants_on_the_do
         assert statement["Action"] == sorted(SEARCHING[logical])
         # Lambda needs the network interface actions to place it in the VPC
         assert any("ec2:CreateNetworkInterface" in s["Action"] for s in policy_of(rendering, function)["Statement"])
+
+
+def test_search_routes_get_a_function_of_their_own_so_the_rest_of_the_api_stays_outside_the_vpc() -> None:
+    plan = plan_app(app, MANIFEST)
+    assert plan.route_function("/search", "GET").name == "api_search"
+    assert plan.route_function("/notes", "GET").name == "api_handler"
+    assert not plan.function("api_handler").resources("search")
 
 
 def test_the_indexer_may_write_and_the_api_only_read() -> None:
