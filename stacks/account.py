@@ -121,9 +121,15 @@ class Account(pulumi.ComponentResource):
         # The stacks that share it are not known here: the policy names the account, so that only its roles
         # named like the project's (social-*) whose own policy grants es:ESHttp* on the domain get in (each
         # stack grants exactly its searching functions, stacks/policies.py).
+        # OpenSearch places a VPC domain's network interfaces through its service-linked role, which exists
+        # once per account (creating it twice fails): here, before the first domain (this one, or prod's).
+        linked = aws.iam.ServiceLinkedRole(namer.name("opensearch-service-role"),
+                                           aws_service_name="opensearchservice.amazonaws.com",
+                                           description="lets OpenSearch Service manage VPC domains' interfaces",
+                                           opts=child)
         self.search = Search(namer.name("search"), SearchArgs(
             settings, self.network.vpc.id, [s.id for s in self.network.private_subnets],
-            self.network.functions_group.id), child)
+            self.network.functions_group.id, depends_on=(linked,)), child)
         self.search.allow([pulumi.Output.concat("arn:aws:iam::", account_id, ":root")],
                           principal_arn_like=pulumi.Output.concat("arn:aws:iam::", account_id, ":role/",
                                                                   settings.project, "-*"))

@@ -45,6 +45,7 @@ class SearchArgs:
     vpc_id: pulumi.Input[str]
     subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
     functions_group_id: pulumi.Input[str]
+    depends_on: Sequence[pulumi.Resource] = ()  # e.g. the account's service-linked role for OpenSearch
 
 
 def access_policy(domain_arn: str, principals: Sequence[str], *,
@@ -136,7 +137,7 @@ class Search(pulumi.ComponentResource):
             # No request deletes indexes by wildcard (DELETE /social-*): each index must be named.
             advanced_options={"rest.action.destructive_requires_name": "true"},
             tags=tags,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=self.rules,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*self.rules, *args.depends_on],
                                         protect=settings.deletion_protection),
         )
         self.endpoint = self.domain.endpoint.apply(lambda host: f"https://{host}")

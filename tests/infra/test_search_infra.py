@@ -185,6 +185,12 @@ def test_prods_access_policy_names_exactly_the_searching_functions_roles(prod: R
     assert all(action.startswith("es:ESHttp") for action in statement["Action"])
 
 
+def test_the_account_stack_creates_opensearchs_service_linked_role_once(account: Rendering, prod: Rendering) -> None:
+    [linked] = account.of_type("aws:iam/serviceLinkedRole:ServiceLinkedRole")
+    assert linked.inputs["awsServiceName"] == "opensearchservice.amazonaws.com"
+    assert prod.of_type("aws:iam/serviceLinkedRole:ServiceLinkedRole") == []  # one per account: the account's
+
+
 def test_the_shared_domain_admits_only_the_accounts_project_roles(account: Rendering) -> None:
     [policy] = account.of_type(DOMAIN_POLICY)
     [statement] = json.loads(policy.inputs["accessPolicies"])["Statement"]
