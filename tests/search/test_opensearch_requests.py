@@ -23,7 +23,7 @@ pytest.importorskip("opensearchpy")
 
 from botocore.credentials import Credentials
 
-from chalicelib.search.opensearch_backend import OpenSearchBackend
+from chalicelib.search.opensearch_backend import OpenSearchBackend, sequence
 from chalicelib.search.opensearch_mappings import index_body
 from chalicelib.search.port import (
     MAX_QUERY_TERMS,
@@ -41,6 +41,7 @@ ENDPOINT = "https://vpc-social-dev-abc123.us-east-1.es.amazonaws.com"
 PREFIX = "social-dev-"
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 EXPECTED = Path(__file__).parent / "expected"
+SEQUENCE = 300000000000000499659  # a DynamoDB stream sequence number (AWS's example: 21 digits)
 KEYS = Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "session-token")
 SYNTAX_KEYS = {"query_string", "simple_query_string", "wildcard", "regexp", "script", "script_score", "fuzzy"}
 
@@ -158,7 +159,7 @@ def test_reindex_copies_into_the_next_version_and_swaps_the_alias_in_one_request
 def test_reindex_from_batches_fills_the_new_index_then_swaps(backend, recorder):
     recorder.reply(200, {"social-dev-users-v1": {"aliases": {"social-dev-users": {}}}})
     recorder.reply(200, {"acknowledged": True})
-    recorder.reply(200, {"errors": False, "items": [{"index": {"status": 201}}]})
+    recorder.reply(200, {"errors": False, "items": [{"update": {"status": 201, "result": "created"}}]})
     recorder.reply(200, {})
     recorder.reply(200, {"acknowledged": True})
 
@@ -167,7 +168,7 @@ def test_reindex_from_batches_fills_the_new_index_then_swaps(backend, recorder):
 
     fill = recorder.requests[2]
     assert fill.path == "_bulk"
-    assert fill.json_lines()[0]["index"]["_index"] == "social-dev-users-v2"  # the new index, not the alias
+    assert fill.json_lines()[0]["update"]["_index"] == "social-dev-users-v2"  # the new index, not the alias
     assert recorder.requests[3].path == "social-dev-users-v2/_refresh"
     assert recorder.requests[4].path == "_aliases"
 
@@ -175,7 +176,7 @@ def test_reindex_from_batches_fills_the_new_index_then_swaps(backend, recorder):
 def test_a_failed_rebuild_never_moves_the_alias(backend, recorder):
     recorder.reply(200, {"social-dev-users-v1": {"aliases": {"social-dev-users": {}}}})
     recorder.reply(200, {"acknowledged": True})
-    recorder.reply(200, {"errors": True, "items": [{"index": {"status": 400, "error": {
+    recorder.reply(200, {"errors": True, "items": [{"update": {"status": 400, "error": {
         "type": "mapper_parsing_exception", "reason": "bad"}}}]})
 
     with pytest.raises(RuntimeError, match="mapper_parsing_exception"):
@@ -185,14 +186,15 @@ def test_a_failed_rebuild_never_moves_the_alias(backend, recorder):
 
 # -- bulk ------------------------------------------------------------------------------------------
 
-def test_bulk_sends_one_ndjson_request_with_external_versions(backend, recorder):
-    recorder.reply(200, {"errors": False, "items": [{"index": {"status": 201}}, {"index": {"status": 200}},
-                                                    {"delete": {"status": 200}}]})
+def test_bulk_sends_one_ndjson_request_of_conditional_writes(backend, recorder):
+    recorder.reply(200, {"errors": False, "items": [{"update": {"status": 201, "result": "created"}},
+                                                    {"update": {"status": 200, "result": "updated"}},
+                                                    {"update": {"status": 200, "result": "updated"}}]})
     operations = [
-        Put("posts", "01JPOST1", 100, post("01JPOST1", "Hello #Python world", tags=("python",), likes=3,
-                                           comments=2)),
-        Put("users", "ada", 101, UserDocument("ada", "Ada Lovelace", followers=42)),
-        Remove("posts", "01JPOST0", 102),
+        Put("posts", "01JPOST1", SEQUENCE, post("01JPOST1", "Hello #Python world", tags=("python",), likes=3,
+                                                comments=2)),
+        Put("users", "ada", SEQUENCE + 1, UserDocument("ada", "Ada Lovelace", followers=42)),
+        Remove("posts", "01JPOST0", SEQUENCE + 2),
     ]
 
     outcome = backend.bulk(operations)
@@ -201,27 +203,53 @@ def test_bulk_sends_one_ndjson_request_with_external_versions(backend, recorder)
     [request] = recorder.requests
     assert (request.method, request.path) == ("POST", "_bulk")
     assert request.body.endswith(b"\n")  # _bulk refuses a body whose last line has no newline
-    expect("bulk_lines", request.json_lines())
+    lines = request.json_lines()
+    expect("bulk_lines", lines)
+    # DynamoDB's sequence numbers (21 to 40 digits) overflow OpenSearch's long external versions: they travel
+    # as zero-padded text, whose order is the numbers' order.
+    seqs = [line["script"]["params"]["seq"] for line in lines[1::2]]
+    assert seqs == sorted(seqs) and {len(seq) for seq in seqs} == {40}
+    assert int(seqs[0]) == SEQUENCE > 2 ** 63
+    assert lines[5]["script"]["params"]["doc"] is None  # a delete leaves a tombstone holding its seq
+    assert "version_type" not in request.body.decode()
 
 
-def test_bulk_maps_conflicts_to_stale_and_throttling_or_server_errors_to_failed(backend, recorder):
+def test_sequence_text_orders_as_the_numbers_do():
+    numbers = [300000000000000499659, 4421584500000000017450439091, 21165900000000016396046773, 7, 10 ** 39]
+    assert sorted(numbers) == [int(text) for text in sorted(sequence(n) for n in numbers)]
+
+
+def test_a_version_that_is_no_sequence_number_fails_without_reaching_the_others(backend, recorder):
+    recorder.reply(200, {"errors": False, "items": [{"update": {"status": 200, "result": "updated"}}]})
+
+    outcome = backend.bulk([Remove("posts", "p1", 10 ** 40), Remove("posts", "p2", 5)])
+
+    assert outcome.applied == 1 and [(op.doc_id, reason) for op, reason in outcome.failed] == [
+        ("p1", "version is not a sequence number")]
+    assert [line["update"]["_id"] for line in recorder.requests[0].json_lines()[::2]] == ["p2"]
+
+
+def test_bulk_maps_noops_to_stale_and_conflicts_throttling_or_server_errors_to_failed(backend, recorder):
     recorder.reply(200, {"errors": True, "items": [
-        {"index": {"status": 201, "result": "created"}},
-        {"index": {"status": 409, "error": {"type": "version_conflict_engine_exception", "reason": "v"}}},
-        {"delete": {"status": 404, "result": "not_found"}},
-        {"index": {"status": 429, "error": {"type": "es_rejected_execution_exception", "reason": "queue full"}}},
-        {"delete": {"status": 503, "error": {"type": "unavailable_shards_exception", "reason": "primary"}}},
-        {"delete": {"status": 409, "error": {"type": "version_conflict_engine_exception", "reason": "v"}}},
+        {"update": {"status": 201, "result": "created"}},
+        {"update": {"status": 200, "result": "noop"}},
+        {"update": {"status": 200, "result": "updated"}},
+        {"update": {"status": 429, "error": {"type": "es_rejected_execution_exception", "reason": "queue full"}}},
+        {"update": {"status": 503, "error": {"type": "unavailable_shards_exception", "reason": "primary"}}},
+        {"update": {"status": 409, "error": {"type": "version_conflict_engine_exception", "reason": "busy"}}},
+        {"update": {"status": 200, "result": "noop"}},
     ]})
     operations = [Put("posts", f"p{i}", 10 + i, post(f"p{i}", "hi")) for i in range(2)] + \
                  [Remove("posts", "p2", 12), Put("posts", "p3", 13, post("p3", "x")),
-                  Remove("posts", "p4", 14), Remove("posts", "p5", 15)]
+                  Remove("posts", "p4", 14), Remove("posts", "p5", 15), Remove("posts", "p6", 16)]
 
     outcome = backend.bulk(operations)
 
-    assert outcome.applied == 2  # a delete of a document never indexed still leaves its tombstone
-    assert outcome.stale == 2
-    assert [(op.doc_id, reason.split()[0]) for op, reason in outcome.failed] == [("p3", "429"), ("p4", "503")]
+    assert outcome.applied == 2
+    assert outcome.stale == 2  # the index held this version or a newer one: done, nothing to retry
+    # a 409 here is other writers winning every retry, not an older version: retried later, it applies or noops
+    assert [(op.doc_id, reason.split()[0]) for op, reason in outcome.failed] == [
+        ("p3", "429"), ("p4", "503"), ("p5", "409")]
     assert "es_rejected_execution_exception" in outcome.failed[0][1]
 
 
@@ -236,7 +264,7 @@ def test_a_throttled_bulk_request_fails_every_operation_for_a_retry(backend, rec
 
 
 def test_items_missing_from_the_answer_are_failed_not_assumed_done(backend, recorder):
-    recorder.reply(200, {"errors": False, "items": [{"delete": {"status": 200}}]})
+    recorder.reply(200, {"errors": False, "items": [{"update": {"status": 200, "result": "updated"}}]})
     outcome = backend.bulk([Remove("posts", "p1", 1), Remove("posts", "p2", 2)])
     assert outcome.applied == 1 and [op.doc_id for op, _ in outcome.failed] == ["p2"]
 
@@ -245,8 +273,8 @@ def test_a_processs_first_bulk_creates_missing_indexes_before_writing_through_th
     recorder.reply(404, {})
     recorder.reply(200, {"acknowledged": True})
     recorder.reply(200, {})  # the users alias exists
-    recorder.reply(200, {"errors": False, "items": [{"delete": {"status": 200}}]})
-    recorder.reply(200, {"errors": False, "items": [{"delete": {"status": 200}}]})
+    recorder.reply(200, {"errors": False, "items": [{"update": {"status": 200, "result": "updated"}}]})
+    recorder.reply(200, {"errors": False, "items": [{"update": {"status": 200, "result": "updated"}}]})
 
     fresh.bulk([Remove("posts", "p1", 1)])
     fresh.bulk([Remove("posts", "p2", 2)])
@@ -429,7 +457,7 @@ def test_text_with_no_words_sends_no_search(backend, recorder):
 # -- signing ---------------------------------------------------------------------------------------
 
 def test_every_request_is_signed_with_sigv4_for_the_es_service(backend, recorder):
-    recorder.reply(200, {"errors": False, "items": [{"delete": {"status": 200}}]})
+    recorder.reply(200, {"errors": False, "items": [{"update": {"status": 200, "result": "updated"}}]})
     backend.bulk([Remove("posts", "p1", 1)])
     recorder.reply(200, hits_answer())
     backend.search_posts("hello", limit=1, after=None, now=NOW)

@@ -6,9 +6,9 @@ when the first backend is built, never at module import (cold start: a function 
 search pays nothing).
 
 Indexes sit behind aliases (``opensearch_mappings``); ``ensure_indexes`` creates ``-v1`` and its
-alias where none exists, and ``reindex`` builds the next version (copied from the current one with
-the documents' external versions, or filled from batches the caller reads from the tables) and
-moves the alias atomically.
+alias where none exists, and ``reindex`` builds the next version (copied from the current one, or
+filled from batches the caller reads from the tables) and moves the alias atomically. Writes are
+conditional on the stream's sequence numbers (``CONDITIONAL_WRITE``: why not external versions).
 
 Usage::
 
@@ -54,36 +54,67 @@ def document_body(document: PostDocument | UserDocument) -> dict[str, Any]:
             "followers": document.followers}
 
 
+# Versions are DynamoDB stream sequence numbers: 21 to 40 decimal digits (DynamoDB Streams API, StreamRecord.
+# SequenceNumber), beyond OpenSearch's external versions (a signed 64-bit long, at most 19 digits). So the
+# version travels as a zero-padded string (``seq``, compared as text = compared as a number) and each write is
+# a scripted upsert that changes nothing ("noop": stale) unless its sequence number is higher than the one the
+# document holds. A delete leaves a tombstone: the document reduced to its ``seq``, which no query matches (it
+# has no text, tags, date or name) and which outlives any delay, where an external-version delete is forgotten
+# after ``index.gc_deletes`` (60 s). The script is the same for every write: compiled once, cached.
+SEQ_DIGITS = 40
+CONDITIONAL_WRITE = (
+    "String held = ctx._source.seq; "
+    "if (held != null && held.compareTo(params.seq) >= 0) { ctx.op = 'none'; } "
+    "else { ctx._source.clear(); if (params.doc != null) { ctx._source.putAll(params.doc); } "
+    "ctx._source.seq = params.seq; }"
+)
+RETRY_ON_CONFLICT = 5  # two writers of one document at once: the loser re-reads it and runs the script again
+
+
+def sequence(version: int) -> str:
+    """A version as the index holds it: decimal, zero-padded so text order is number order.
+
+    >>> sequence(300000000000000499659)
+    '0000000000000000000300000000000000499659'
+    """
+    if version < 0 or len(str(version)) > SEQ_DIGITS:
+        raise ValueError(f"version {version} is not a stream sequence number (0 to {SEQ_DIGITS} digits)")
+    return str(version).zfill(SEQ_DIGITS)
+
+
 def bulk_lines(prefix: str, operations: Sequence[Operation], into: str | None = None) -> list[dict[str, Any]]:
-    """The ``_bulk`` body's lines: an action per operation (external version), and a source per put.
+    """The ``_bulk`` body's lines: per operation, an ``update`` action and its conditional-write script.
 
     Each goes to its index's alias, or to the concrete index ``into`` (a rebuild being filled).
     """
     lines: list[dict[str, Any]] = []
     for op in operations:
-        meta = {"_index": into or alias_name(prefix, op.index), "_id": op.doc_id, "version": op.version,
-                "version_type": "external"}
-        if isinstance(op, Put):
-            lines += [{"index": meta}, document_body(op.document)]
-        else:
-            lines.append({"delete": meta})
+        doc = document_body(op.document) if isinstance(op, Put) else None
+        lines += [
+            {"update": {"_index": into or alias_name(prefix, op.index), "_id": op.doc_id,
+                        "retry_on_conflict": RETRY_ON_CONFLICT}},
+            {"scripted_upsert": True, "upsert": {},
+             "script": {"lang": "painless", "source": CONDITIONAL_WRITE,
+                        "params": {"seq": sequence(op.version), "doc": doc}}},
+        ]
     return lines
 
 
 def bulk_outcome(operations: Sequence[Operation], response: dict[str, Any]) -> BulkOutcome:
-    """Applied, stale (409: the index holds this version or a newer one) and failed, per item.
+    """Applied (created, updated), stale (``noop``: the index holds this version or a newer one) and failed.
 
-    A delete of a document the index never had answers 404 ``not_found`` and still records its
-    version (the tombstone): it is applied.
+    Everything else fails and may be retried, with the engine's reason: throttling (429), a node or
+    shard away (5xx), and a 409, which here means that other writers kept changing the document
+    through every ``retry_on_conflict`` (not an older version: that is a noop).
     """
     applied = stale = 0
     failed: list[tuple[Operation, str]] = []
     for op, item in zip(operations, response.get("items", []), strict=False):
         result = next(iter(item.values()))
         status = int(result.get("status", 500))
-        if status == 409:
+        if status < 300 and result.get("result") == "noop":
             stale += 1
-        elif status < 300 or (status == 404 and result.get("result") == "not_found"):
+        elif status < 300:
             applied += 1
         else:
             error = result.get("error") or {}
@@ -144,20 +175,20 @@ class OpenSearchBackend:
         """Build the next version of ``index`` and move the alias to it; the new index's name.
 
         With ``batches`` (operations read from the tables), the new index is filled from them, one
-        ``_bulk`` per batch; without, OpenSearch copies the current index (``_reindex`` keeping each
-        document's external version, so later stream records still apply in order; deletes'
-        tombstones are not copied, which is safe because the routes hydrate ids from the tables).
-        Writes keep going to the old index through the alias until the swap. The old index stays,
-        for a rollback, until an operator deletes it.
+        ``_bulk`` per batch; without, OpenSearch copies the current index (``_reindex``: documents and
+        tombstones with their ``seq``, so later stream records still apply in order).
+        Writes keep going to the old index through the alias until the swap. A change the stream
+        brings between the copy and the swap reaches only the old index: rebuild while the indexer is
+        paused (its event source mapping disabled: records wait in the stream), or replay afterwards.
+        The old index stays, for a rollback, until an operator deletes it.
         """
         alias = alias_name(self.prefix, index)
         old = self.current_index(index)
         new = versioned_name(self.prefix, index, version_of(old) + 1)
         self.client.indices.create(index=new, body=index_body(index))
         if batches is None:
-            self.client.reindex(body={"source": {"index": old},
-                                      "dest": {"index": new, "version_type": "external"},
-                                      "conflicts": "proceed"},
+            # Documents and tombstones alike, each with its seq: later stream records still apply in order.
+            self.client.reindex(body={"source": {"index": old}, "dest": {"index": new}, "conflicts": "proceed"},
                                 wait_for_completion=True, refresh=True)
         else:
             for batch in batches:
@@ -186,6 +217,12 @@ class OpenSearchBackend:
     def _bulk(self, operations: Sequence[Operation], *, into: str | None) -> BulkOutcome:
         if not operations:
             return BulkOutcome()
+        bad = [op for op in operations if not 0 <= op.version < 10 ** SEQ_DIGITS]
+        if bad:  # not a stream record's: refused here rather than compared wrongly
+            good = [op for op in operations if op not in bad]
+            outcome = self._bulk(good, into=into)
+            return BulkOutcome(outcome.applied, outcome.stale,
+                               (*outcome.failed, *((op, "version is not a sequence number") for op in bad)))
         body = "".join(json.dumps(line, separators=(",", ":"), ensure_ascii=False) + "\n"
                        for line in bulk_lines(self.prefix, operations, into))
         from opensearchpy.exceptions import TransportError

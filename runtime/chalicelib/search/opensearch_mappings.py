@@ -57,6 +57,10 @@ _ANALYSIS: dict[str, Any] = {
     "normalizer": {"lower": {"type": "custom", "filter": ["lowercase"]}},
 }
 
+# The stream sequence number of the write the document (or its tombstone) comes from: only the write
+# script reads it (opensearch_backend.CONDITIONAL_WRITE), so it is neither searchable nor sortable.
+_SEQ: dict[str, Any] = {"type": "keyword", "index": False, "doc_values": False}
+
 _POSTS: dict[str, Any] = {
     "dynamic": "strict",  # a field the adapter does not know is a bug, not a new mapping
     "properties": {
@@ -69,6 +73,7 @@ _POSTS: dict[str, Any] = {
         "comments": {"type": "integer"},
         # likes + 2 * comments: field_value_factor(log2p) turns it into log10(2 + engagement), the port's popularity
         "engagement": {"type": "float"},
+        "seq": _SEQ,
     },
 }
 
@@ -84,6 +89,7 @@ _USERS: dict[str, Any] = {
             "fields": {"prefix": {"type": "text", "analyzer": "word_prefixes", "search_analyzer": "text_words"}},
         },
         "followers": {"type": "integer"},
+        "seq": _SEQ,
     },
 }
 
