@@ -7,7 +7,10 @@
   default) put their database functions in: private subnets in two AZs, one NAT gateway (route
   functions fetch the user pool's JWKS through it), free gateway endpoints for DynamoDB and S3,
   and a small TLS-only instance without a proxy. Each such stack creates its own database and login
-  role in that server (through its migrate function) and drops them when destroyed.
+  role in that server (through its migrate function) and drops them when destroyed;
+- the OpenSearch domain (dev's size, in that network) the same stacks search in, each through
+  indexes of its own prefix (``social-dev-posts``, ``social-preview-x-posts``): no preview has a
+  domain of its own.
 
 Every resource here is retained on delete: ``pulumi destroy`` of this stack removes it from the
 state and leaves it running, so that no other stack breaks; delete them by hand once nothing
@@ -32,6 +35,7 @@ import pulumi_aws as aws
 from chalicelib.core.declarations import Database
 from stacks.database import Databases, DatabasesArgs
 from stacks.network import Network, NetworkArgs
+from stacks.search import Search, SearchArgs
 from stacks.settings import PLACEHOLDER_DOMAIN, SettingsError, StackSettings
 
 # The shared server's own database (each stack gets another one beside it).
@@ -74,6 +78,7 @@ class Account(pulumi.ComponentResource):
 
     network: Network
     databases: Databases
+    search: Search
     outputs: dict[str, Any]
 
     def __init__(self, name: str, args: AccountArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -105,14 +110,29 @@ class Account(pulumi.ComponentResource):
         # An address identity is verified by a link mailed to it; a domain by the DKIM records in dkimTokens.
         aws.sesv2.EmailIdentity(namer.name("mail-identity"), email_identity=args.ses_identity,
                                            tags=tags, opts=child)
-        ses_arn = pulumi.Output.concat("arn:aws:ses:", settings.region, ":",
-                                       aws.get_caller_identity_output(opts=pulumi.InvokeOptions(parent=self)).account_id,
-                                       ":identity/", args.ses_identity)
+        account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOptions(parent=self)).account_id
+        ses_arn = pulumi.Output.concat("arn:aws:ses:", settings.region, ":", account_id, ":identity/",
+                                       args.ses_identity)
 
         # Route functions in this network verify tokens against the pool's JWKS: a NAT gateway, no endpoints.
         self.network = Network(namer.name("network"), NetworkArgs(settings, services=(), proxy=False), child)
         self.databases = Databases(namer.name("databases"),
                                    DatabasesArgs(settings, (SHARED_SERVER,), self.network), child)
+        # The stacks that share it are not known here: the policy names the account, so that only its roles
+        # named like the project's (social-*) whose own policy grants es:ESHttp* on the domain get in (each
+        # stack grants exactly its searching functions, stacks/policies.py).
+        # OpenSearch places a VPC domain's network interfaces through its service-linked role, which exists
+        # once per account (creating it twice fails): here, before the first domain (this one, or prod's).
+        linked = aws.iam.ServiceLinkedRole(namer.name("opensearch-service-role"),
+                                           aws_service_name="opensearchservice.amazonaws.com",
+                                           description="lets OpenSearch Service manage VPC domains' interfaces",
+                                           opts=child)
+        self.search = Search(namer.name("search"), SearchArgs(
+            settings, self.network.vpc.id, [s.id for s in self.network.private_subnets],
+            self.network.functions_group.id, depends_on=(linked,)), child)
+        self.search.allow([pulumi.Output.concat("arn:aws:iam::", account_id, ":root")],
+                          principal_arn_like=pulumi.Output.concat("arn:aws:iam::", account_id, ":role/",
+                                                                  settings.project, "-*"))
         server = self.databases.endpoints[SHARED_SERVER.name]
         subnets = self.network.private_subnets
         self.outputs = {
@@ -127,5 +147,6 @@ class Account(pulumi.ComponentResource):
                 "networkInterfacesArn": self.network.network_interfaces_arn,
             },
             "database": {"host": server.host, "port": server.port, "adminSecretArn": server.secret_arn},
+            "search": {"endpoint": self.search.endpoint, "domainArn": self.search.arn},
         }
         self.register_outputs(self.outputs)

@@ -55,6 +55,15 @@ class AccountReference:
     def database_admin_secret_arn(self) -> pulumi.Output[str]:
         return self._get("database", "adminSecretArn")
 
+    @property
+    def search_endpoint(self) -> pulumi.Output[str]:
+        """The shared OpenSearch domain's https URL."""
+        return self._get("search", "endpoint")
+
+    @property
+    def search_domain_arn(self) -> pulumi.Output[str]:
+        return self._get("search", "domainArn")
+
     def placement(self) -> VpcPlacement:
         """The shared network's private subnets and functions' security group."""
         return VpcPlacement(

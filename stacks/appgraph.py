@@ -5,8 +5,9 @@ Like Chalice's ``ApplicationGraphBuilder``, one function per event source and pu
 lambda, and ``websocket_connect`` / ``websocket_message`` / ``websocket_disconnect``
 for WebSocket handlers. Unlike it, routes are grouped by what they declare, so that
 each function holds only its own routes' rights: the routes that ``connect()`` to a
-database run in ``api_<database>`` (in the VPC, see ``stacks/functions.py``), every
-other route in ``api_handler`` (outside it). All run the handler ``app.app``:
+database run in ``api_<database>`` (in the VPC, see ``stacks/functions.py``), the other
+routes that query the search domain (also in the VPC) in ``api_search``, every other
+route in ``api_handler`` (outside it). All run the handler ``app.app``:
 Chalice dispatches on the route, whichever function API Gateway invoked.
 Logical names in the decorators (queue, bucket, topic, table) are resolved
 against the manifest, and an undeclared one fails here, before any resource exists.
@@ -40,6 +41,7 @@ from chalice.app import (
 from chalicelib.core.declarations import Bucket, Grant, Manifest, Queue, Resource, Table, Topic, grants_of
 
 API_FUNCTION = "api_handler"
+SEARCH_API_FUNCTION = "api_search"  # the search domain is in the VPC: its routes are, the rest of the API is not
 API_HANDLER = "app.app"
 WEBSOCKET_FUNCTIONS = {"$connect": "websocket_connect", "$disconnect": "websocket_disconnect",
                        "$default": "websocket_message"}
@@ -235,7 +237,8 @@ def api_function_name(database: str) -> str:
 
 
 def _route_groups(app: Chalice) -> dict[str, tuple[tuple[tuple[str, str], ...], tuple[Grant, ...]]]:
-    """Function name -> (its routes, the union of their grants): by the database a route connects to, if any."""
+    """Function name -> (its routes, the union of their grants): by the database a route connects to, if any,
+    else by whether it searches."""
     groups: dict[str, tuple[list[tuple[str, str]], list[Grant]]] = {}
     for path, methods in app.routes.items():
         for method, entry in methods.items():
@@ -245,11 +248,13 @@ def _route_groups(app: Chalice) -> dict[str, tuple[tuple[tuple[str, str], ...], 
             if len(databases) > 1:
                 raise AppGraphError(f"route {method} {path} ({entry.view_name}) connects to databases {databases}; "
                                     "a function connects to one: split the route")
-            name = api_function_name(databases[0]) if databases else API_FUNCTION
+            searches = any(g.resource.kind == "search" for g in grants)
+            name = (api_function_name(databases[0]) if databases
+                    else SEARCH_API_FUNCTION if searches else API_FUNCTION)
             routes, union = groups.setdefault(name, ([], []))
             routes.append((path, method))
             union.extend(grants)
-    # api_handler first, then the database functions in the order their first route appears.
+    # api_handler first, then the database and search functions in the order their first route appears.
     ordered = sorted(groups, key=lambda name: name != API_FUNCTION)
     return {name: (tuple(groups[name][0]), tuple(groups[name][1])) for name in ordered}
 

@@ -68,6 +68,7 @@ class ResourceArnInputs:
     mailers: Mapping[str, tuple[pulumi.Input[str], Sequence[pulumi.Input[str]]]] = field(default_factory=dict)
     push_apps: Mapping[str, Mapping[str, pulumi.Input[str]]] = field(default_factory=dict)
     flags: pulumi.Input[str] | None = None  # the AppConfig configuration every function may read its flags from
+    search_domain: pulumi.Input[str] | None = None  # the OpenSearch domain's ARN (own or the account's)
 
 
 @dataclass(frozen=True)
@@ -170,8 +171,14 @@ class Functions(pulumi.ComponentResource):
         if database is not None and (placement is None or database.name not in args.endpoints):
             raise AppGraphError(f"function {function.name!r} connects to database {database.name!r}, "
                                 "which the stack did not create")
+        # The search domain sits in the VPC: a function that searches or indexes runs there too.
+        searches = bool(function.resources("search")) and arns.search_domain is not None
+        if searches and placement is None:
+            raise AppGraphError(f"function {function.name!r} uses the search domain, which sits in a VPC the stack "
+                                "did not place it in")
+        in_vpc = placement is not None and (database is not None or searches)
         vpc: dict[str, Any] | None = None
-        if database is not None and placement is not None:
+        if in_vpc and placement is not None:
             vpc = {"subnets": placement.subnet_arns, "group": placement.security_group_arn,
                    "interfaces": placement.network_interfaces_arn}
         admin_secret = args.endpoints[database.name].admin_secret_arn if database is not None and migrator else None
@@ -189,6 +196,7 @@ class Functions(pulumi.ComponentResource):
             "mailers": {n: [identity, list(templates)] for n, (identity, templates) in arns.mailers.items()},
             "push_apps": {n: dict(apps) for n, apps in arns.push_apps.items()},
             "flags": arns.flags,
+            "search_domain": arns.search_domain,
         })
 
         def document(values: dict[str, Any]) -> str:
@@ -199,7 +207,7 @@ class Functions(pulumi.ComponentResource):
                 secrets=values["declared_secrets"],
                 transcoders={n: TranscoderArns(role=r, queue=q) for n, (r, q) in values["transcoders"].items()},
                 mailers={n: MailerArns(identity=i, templates=tuple(t)) for n, (i, t) in values["mailers"].items()},
-                push_apps=values["push_apps"])
+                push_apps=values["push_apps"], search_domain=values["search_domain"])
             access = (VpcAccess(subnets=tuple(values["vpc"]["subnets"]), security_group=values["vpc"]["group"],
                                 network_interfaces=values["vpc"]["interfaces"]) if values["vpc"] else None)
             return json.dumps(function_policy(function, resource_arns, values["log_group"],
@@ -220,15 +228,18 @@ class Functions(pulumi.ComponentResource):
         environment = dict(args.environment) | dict(args.function_environment.get(function.name, {}))
         vpc_config = None
         depends_on: list[pulumi.Resource] = [policy, log_group]
+        if in_vpc and placement is not None:
+            vpc_config = aws.lambda_.FunctionVpcConfigArgs(
+                subnet_ids=placement.subnet_ids,
+                security_group_ids=[placement.security_group_id],
+            )
+            if database is None:  # a search function: the network's endpoints and rules first (its database's
+                depends_on.extend(placement.ready)  # functions wait for the migration, which waits for them)
         if database is not None and placement is not None:
             endpoint = args.endpoints[database.name]
             environment |= database_environment(endpoint.host, str(endpoint.port), endpoint.name, endpoint.secret_arn)
             if admin_secret is not None:
                 environment[DATABASE_ADMIN_SECRET_ARN] = admin_secret
-            vpc_config = aws.lambda_.FunctionVpcConfigArgs(
-                subnet_ids=placement.subnet_ids,
-                security_group_ids=[placement.security_group_id],
-            )
             migration = self.migrations.get(database.name)
             if migration is not None and not migrator:
                 # New code that needs the new schema goes out only once the migration succeeded.

@@ -279,6 +279,11 @@ class RecordingMocks(Mocks):
             fakes |= {"id": _digest(name, length=7)}
         elif typ == "aws:appconfig/deployment:Deployment":
             fakes |= {"deploymentNumber": 1}
+        elif typ == "aws:opensearch/domain:Domain":
+            domain = str(inputs.get("domainName") or name)
+            fakes |= {"id": f"arn:aws:es:{region}:{account}:domain/{domain}", "domainName": domain,
+                      "arn": f"arn:aws:es:{region}:{account}:domain/{domain}",
+                      "endpoint": f"vpc-{domain}-{_digest(name, length=26)}.{region}.es.amazonaws.com"}
         elif typ == "random:index/randomPassword:RandomPassword":
             # Deterministic per name and as long as asked: what the program reads is ``result``.
             length = int(inputs.get("length", 16))
@@ -306,6 +311,9 @@ def account_outputs(stack_name: str, region: str, account: str) -> dict[str, Any
         },
         "database": {"host": f"{prefix}-shared-db.{_digest(prefix, length=12)}.{region}.rds.amazonaws.com",
                      "port": 5432, "adminSecretArn": f"arn:aws:secretsmanager:{region}:{account}:secret:{secret}"},
+        "search": {"endpoint": f"https://vpc-{prefix}-search-{_digest(prefix, 'search', length=26)}.{region}"
+                               ".es.amazonaws.com",
+                   "domainArn": f"arn:aws:es:{region}:{account}:domain/{prefix}-search"},
     }
 
 

@@ -39,6 +39,7 @@ from stacks.network import Network, NetworkArgs, VpcPlacement, endpoint_services
 from stacks.observability import Observability, ObservabilityArgs
 from stacks.package import LambdaPackage
 from stacks.push import Push, PushArgs, PushCredentials
+from stacks.search import Search, SearchArgs
 from stacks.secrets import Secrets, SecretsArgs
 from stacks.settings import StackSettings
 from stacks.storage import Storage, StorageArgs
@@ -69,6 +70,7 @@ class Platform(pulumi.ComponentResource):
     user_pool_id: pulumi.Output[str] | None
     user_pool_client_id: pulumi.Output[str] | None
     table_names: dict[str, pulumi.Output[str]]
+    search_endpoint: pulumi.Output[str] | None
 
     def __init__(self, name: str, args: PlatformArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("social:platform:Platform", name, None, opts)
@@ -98,7 +100,8 @@ class Platform(pulumi.ComponentResource):
                                   TranscodingArgs(settings, manifest.transcoders, storage.buckets), child)
         websocket = (WebSocketApi(namer.name("websocket"), WebSocketArgs(settings), child)
                      if self.plan.websocket else None)
-        placement, endpoints = self._databases(settings, manifest, account, child)
+        placement, endpoints, network = self._databases(settings, manifest, account, child)
+        search = self._search(settings, manifest, account, network, child)
         for missing in missing_migrators(self.plan, manifest.databases):
             pulumi.log.warn(f"database {missing!r} declares migrations but the app has no migrate_"
                             f"{missing.replace('-', '_')} function: `pulumi up` will not migrate it")
@@ -113,7 +116,7 @@ class Platform(pulumi.ComponentResource):
         # The flags document is validated here, before anything waits on it: a bad one fails the plan.
         flags = FeatureFlags(namer.name("flags"), FeatureFlagsArgs(settings), child)
         environment = self._environment(settings, manifest, identity, data, messaging, storage, secrets, websocket,
-                                        transcoding, email, push, flags)
+                                        transcoding, email, push, flags, search)
         arns = ResourceArnInputs(
             tables={n: t.arn for n, t in data.tables.items()},
             table_indexes={n: tuple(i.name for i in (*s.global_indexes, *s.local_indexes))
@@ -130,6 +133,7 @@ class Platform(pulumi.ComponentResource):
             mailers=email.arns,
             push_apps={s.name: push.arns(s.name) for s in manifest.push_services},
             flags=flags.read_arn,
+            search_domain=search[1] if search is not None else None,
         )
         migrating = migrators(self.plan, manifest.databases)  # refuses a bad app before anything waits on it
         scripts = {d.name: args.package.scripts_hash(d) for d in manifest.databases if d.name in migrating}
@@ -148,6 +152,10 @@ class Platform(pulumi.ComponentResource):
                 child)
             if identity is not None:
                 identity.allow_triggers(functions.functions)
+            if self._own_search is not None:
+                # The stack's own domain: its policy names the roles of the functions that search or index.
+                self._own_search.allow([functions.roles[f.name].arn for f in self.plan.functions
+                                        if f.resources("search")])
             Triggers(namer.name("triggers"), TriggersArgs(
                 settings=settings, plan=self.plan, functions=functions.functions, queues=messaging.queues,
                 topics=messaging.topics, buckets=storage.buckets, tables=data.tables,
@@ -171,6 +179,7 @@ class Platform(pulumi.ComponentResource):
         self.user_pool_id = identity.user_pool.id if identity is not None else None
         self.user_pool_client_id = identity.client.id if identity is not None else None
         self.table_names = {logical: table.name for logical, table in data.tables.items()}
+        self.search_endpoint = search[0] if search is not None else None
         self.register_outputs(self.exports())
 
     def exports(self) -> dict[str, pulumi.Input[object]]:
@@ -181,31 +190,54 @@ class Platform(pulumi.ComponentResource):
             "userPoolId": self.user_pool_id,
             "userPoolClientId": self.user_pool_client_id,
             "tableNames": self.table_names,
+            "searchEndpoint": self.search_endpoint,
         }
         return {key: value for key, value in outputs.items() if value is not None}
 
     def _databases(self, settings: StackSettings, manifest: Manifest, account: AccountReference,
-                   child: pulumi.ResourceOptions) -> tuple[VpcPlacement | None, dict[str, DatabaseEndpoint]]:
-        """Where the database functions run and how they reach each database: shared or the stack's own."""
-        if not manifest.databases:
-            return None, {}
+                   child: pulumi.ResourceOptions
+                   ) -> tuple[VpcPlacement | None, dict[str, DatabaseEndpoint], Network | None]:
+        """Where the database and search functions run, how they reach each database (shared or the stack's own),
+        and the stack's own network (None where it shares the account's, or needs none)."""
+        if not manifest.databases and manifest.search is None:
+            return None, {}, None
         namer = settings.namer
         if settings.shared_network:
-            shared = SharedDatabases(namer.name("databases"), SharedDatabasesArgs(
-                settings, manifest.databases, account.database_host, account.database_admin_secret_arn), child)
-            return account.placement(), shared.endpoints
-        in_vpc = [f for f in self.plan.functions if f.resources("database")]
+            endpoints: dict[str, DatabaseEndpoint] = {}
+            if manifest.databases:
+                shared = SharedDatabases(namer.name("databases"), SharedDatabasesArgs(
+                    settings, manifest.databases, account.database_host, account.database_admin_secret_arn), child)
+                endpoints = shared.endpoints
+            return account.placement(), endpoints, None
+        in_vpc = [f for f in self.plan.functions if f.resources("database") or f.resources("search")]
         services = endpoint_services([g for f in in_vpc for g in f.grants], tracing=settings.tracing,
                                      verifies_tokens=any(f.trigger.kind == "api" for f in in_vpc))
         network = Network(namer.name("network"), NetworkArgs(settings, services, proxy=settings.db_proxy), child)
+        if not manifest.databases:
+            return network.placement(), {}, network
         databases = Databases(namer.name("databases"), DatabasesArgs(settings, manifest.databases, network), child)
-        return network.placement(), databases.endpoints
+        return network.placement(), databases.endpoints, network
+
+    def _search(self, settings: StackSettings, manifest: Manifest, account: AccountReference,
+                network: Network | None, child: pulumi.ResourceOptions
+                ) -> tuple[pulumi.Output[str], pulumi.Output[str]] | None:
+        """The search domain's endpoint and ARN: the account's (dev and previews share it, each with its own
+        index prefix: never a domain of their own) or, with a network of its own (prod), the stack's own."""
+        self._own_search: Search | None = None
+        if manifest.search is None:
+            return None
+        if network is None:
+            return account.search_endpoint, account.search_domain_arn
+        self._own_search = Search(settings.namer.name("search"), SearchArgs(
+            settings, network.vpc.id, [s.id for s in network.private_subnets], network.functions_group.id), child)
+        return self._own_search.endpoint, self._own_search.arn
 
     @staticmethod
     def _environment(settings: StackSettings, manifest: Manifest, identity: Identity | None, data: Data,
                      messaging: Messaging, storage: Storage, secrets: Secrets,
                      websocket: WebSocketApi | None, transcoding: Transcoding, email: Email,
-                     push: Push, flags: FeatureFlags) -> dict[str, pulumi.Input[str]]:
+                     push: Push, flags: FeatureFlags, search: tuple[pulumi.Output[str], pulumi.Output[str]] | None
+                     ) -> dict[str, pulumi.Input[str]]:
         """Every variable ``chalicelib.core.settings`` and the declarations read, for every function.
 
         Built by ``chalicelib.core.environment``, as the local platform's. AWS_REGION is not here: Lambda
@@ -226,6 +258,9 @@ class Platform(pulumi.ComponentResource):
             mailers=email.values,
             push_apps={s.name: push.runtime_value(s.name) for s in manifest.push_services},
             flags=flags.values(),
+            # The stack's own indexes (social-dev-posts, social-preview-x-posts) in a domain it may share.
+            search_endpoint=search[0] if search is not None else None,
+            search_index_prefix=f"{settings.namer.prefix}-" if search is not None else None,
         )
         knobs = Knobs(stage=settings.stack, auto_confirm_signup=settings.auto_confirm_signup,
                       max_body_bytes=settings.max_body_bytes, tracing=settings.tracing, log_level=settings.log_level,

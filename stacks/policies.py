@@ -64,6 +64,11 @@ PUSH_REGISTER_ENDPOINTS = ("sns:DeleteEndpoint", "sns:GetEndpointAttributes", "s
 PUSH_PUBLISH_ENDPOINTS = ("sns:DeleteEndpoint", "sns:GetEndpointAttributes", "sns:Publish")
 # AppConfig's data API: a session on the flags profile, then its latest version (chalicelib/flags/stores.py).
 FLAGS_READ = ("appconfig:GetLatestConfiguration", "appconfig:StartConfigurationSession")
+# OpenSearch Service authorises each HTTP request as es:ESHttp<Method> on arn:aws:es:<region>:<account>:domain/
+# <name>/<path> (Service Authorization Reference, "Actions defined by Amazon OpenSearch Service"). Searching is
+# GET/HEAD/POST (_search takes its body by POST); indexing adds PUT (create an index) and DELETE.
+SEARCH_QUERY = ("es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPost")
+SEARCH_INDEX = (*SEARCH_QUERY, "es:ESHttpDelete", "es:ESHttpPut")
 VPC_DESCRIBE = ("ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets")
 VPC_CREATE_INTERFACE = ("ec2:CreateNetworkInterface",)
 VPC_MANAGE_INTERFACES = ("ec2:AssignPrivateIpAddresses", "ec2:DeleteNetworkInterface", "ec2:UnassignPrivateIpAddresses")
@@ -85,6 +90,7 @@ class ResourceArns:
     transcoders: Mapping[str, TranscoderArns] = field(default_factory=dict)
     mailers: Mapping[str, MailerArns] = field(default_factory=dict)
     push_apps: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # push service -> platform -> app ARN
+    search_domain: str | None = None  # the OpenSearch domain's ARN (none locally: the embedded backend)
 
 
 @dataclass(frozen=True)
@@ -204,6 +210,11 @@ def _grant_statement(grant: Grant, arns: ResourceArns) -> dict[str, Any] | None:
     if resource.kind == "mailer" and access == "send_email":
         mailer = arns.mailers[resource.name]
         return _statement(_sid("mailer", resource.name), MAIL_SEND, [mailer.identity, *mailer.templates])
+    if resource.kind == "search" and access in ("search", "index"):
+        if arns.search_domain is None:
+            return None  # no domain (the local platform's embedded backend): nothing to call
+        actions = SEARCH_QUERY if access == "search" else SEARCH_INDEX
+        return _statement(_sid("search", access), actions, [f"{arns.search_domain}/*"])
     if resource.kind == "database" and access == "connect":
         # The credentials, and nothing else: the network path is the VPC's (security groups), not IAM's.
         return _statement(_sid("database", resource.name, "secret"), SECRET_READ,
@@ -251,7 +262,8 @@ def function_policy(function: FunctionPlan, arns: ResourceArns, log_group_arn: s
                     flags_arn: str | None = None) -> dict[str, Any]:
     """The inline policy of ``function``'s role: its grants, its trigger's needs, its own logs, X-Ray, flags.
 
-    A function that connects to a database runs in the VPC: ``vpc`` is then required.
+    A function that connects to a database runs in the VPC: ``vpc`` is then required. One that searches
+    runs there too where a domain exists (``vpc`` given).
     ``admin_secret_arn`` is a shared database server's master secret, for the one function (the
     migrator) that creates and drops the stack's own database in it.
     """
@@ -293,9 +305,9 @@ def function_policy(function: FunctionPlan, arns: ResourceArns, log_group_arn: s
         # An event source mapping's records that keep failing, and the async invocations Lambda gives up
         # on, are both sent to this queue as the function's role.
         add(_statement("Failures", ("sqs:SendMessage",), [failure_queue_arn]))
-    if function.resources("database"):
-        if vpc is None:
-            raise ValueError(f"function {function.name!r} connects to a database and must run in the VPC")
+    if function.resources("database") and vpc is None:
+        raise ValueError(f"function {function.name!r} connects to a database and must run in the VPC")
+    if vpc is not None and (function.resources("database") or function.resources("search")):
         for statement in vpc_statements(vpc):
             add(statement)
     if admin_secret_arn is not None:

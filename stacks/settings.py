@@ -172,6 +172,15 @@ class StackSettings:
     db_performance_insights: bool = True
     db_proxy: bool = True  # RDS Proxy in front of a server of its own (pools Lambda's many connections)
     migration_timeout_seconds: int = 900  # the migrate_<database> function's timeout: it waits for the proxy
+    # Search (an OpenSearch Service domain in the VPC, stacks/search.py): dev's (in the account stack, which dev and
+    # previews share) is one small node; prod's is its own, over searchZones AZs with dedicated masters.
+    search_engine_version: str = "OpenSearch_2.19"
+    search_instance_type: str = "t3.small.search"
+    search_instance_count: int = 1
+    search_zones: int = 1  # more than 1: zone awareness, replicas in another AZ
+    search_dedicated_masters: int = 0  # 0, 3 or 5 dedicated master nodes
+    search_master_type: str = "m6g.large.search"
+    search_volume_gb: int = 10
     # Notification channels. Links in mails point at publicApiUrl (a custom domain, no trailing slash), else at
     # the REST API's own URL. Push: APNs (token auth) exists with all three ids and the apnsSigningKey secret,
     # FCM with the fcmServiceAccount secret (stacks/push.py); neither by default.
@@ -236,6 +245,14 @@ class StackSettings:
             raise SettingsError("dbAllocatedStorageGb must be at least 20 and at most dbMaxAllocatedStorageGb")
         if not 1 <= self.migration_timeout_seconds <= 900:
             raise SettingsError("migrationTimeoutSeconds must be within 1..900")
+        if not 1 <= self.search_zones <= 3:
+            raise SettingsError("searchZones must be within 1..3 (OpenSearch's zone awareness spans 2 or 3 AZs)")
+        if self.search_instance_count < self.search_zones or self.search_instance_count % self.search_zones:
+            raise SettingsError("searchInstanceCount must be a multiple of searchZones (the nodes spread evenly)")
+        if self.search_dedicated_masters not in (0, 3, 5):
+            raise SettingsError("searchDedicatedMasters must be 0, 3 or 5 (a quorum survives one or two losses)")
+        if not 10 <= self.search_volume_gb <= 16384:
+            raise SettingsError("searchVolumeGb must be within 10..16384")
         apns = (self.apns_key_id, self.apns_team_id, self.apns_bundle_id)
         if any(apns) and not all(apns):
             raise SettingsError("APNs push needs apnsKeyId, apnsTeamId and apnsBundleId together (and the "

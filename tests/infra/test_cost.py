@@ -75,12 +75,13 @@ def test_every_type_the_stacks_create_is_priced_or_declared_free(any_rendering: 
 
 
 def test_a_type_missing_from_the_table_fails_coverage_and_is_reported_unpriced(dev: Rendering) -> None:
-    unknown = fake("aws:opensearch/domain:Domain", "search", {"clusterConfig": {"instanceType": "t3.small.search"}})
+    # (the search domain, this test's first example, is priced now: a cache cluster stands in for a new type)
+    unknown = fake("aws:elasticache/cluster:Cluster", "cache", {"nodeType": "cache.t4g.micro"})
     with_domain = Rendering("dev", [*dev.custom, unknown])
-    with pytest.raises(AssertionError, match="aws:opensearch/domain:Domain"):
+    with pytest.raises(AssertionError, match="aws:elasticache/cluster:Cluster"):
         assert_every_type_priced(with_domain)
     estimate = estimate_cost(with_domain.custom, PRICES, (IDLE, LAUNCH))
-    assert [(u.kind, u.count) for u in estimate.unpriced] == [("aws:opensearch/domain:Domain", 1)]
+    assert [(u.kind, u.count) for u in estimate.unpriced] == [("aws:elasticache/cluster:Cluster", 1)]
     assert estimate.total("idle") == pytest.approx(cost(dev)["idle"])
 
 

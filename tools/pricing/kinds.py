@@ -427,6 +427,34 @@ def event_rule(ctx: Context, rules: Sequence[Resource]) -> list[Charge | Unprice
     return charges
 
 
+def opensearch_domain(ctx: Context, domains: Sequence[Resource]) -> list[Charge | Unpriced]:
+    """Data nodes and dedicated masters by the hour, and each data node's gp3 volume; requests are free."""
+    prices = ctx.prices
+    charges: list[Charge | Unpriced] = []
+    usd = 0.0
+    described = []
+    for domain in domains:
+        cluster = domain.inputs.get("clusterConfig") or {}
+        nodes = int(cluster.get("instanceCount") or 1)
+        node_type = str(cluster.get("instanceType"))
+        masters = int(cluster.get("dedicatedMasterCount") or 0) if cluster.get("dedicatedMasterEnabled") else 0
+        master_type = str(cluster.get("dedicatedMasterType"))
+        keys = {t: f"opensearch_{t.replace('.', '_')}_hour" for t in (node_type, master_type)}
+        missing = [t for t in ((node_type,) + ((master_type,) if masters else ())) if keys[t] not in prices.prices]
+        if missing:
+            charges.append(Unpriced("opensearch:Domain", 1, f"{', '.join(missing)} not in the table"))
+            continue
+        volume = float((domain.inputs.get("ebsOptions") or {}).get("volumeSize") or 10)
+        usd += prices.cost(keys[node_type], HOURS_PER_MONTH * nodes)
+        usd += prices.cost(keys[master_type], HOURS_PER_MONTH * masters) if masters else 0.0
+        usd += prices.cost("opensearch_gp3_storage_gb_month", volume * nodes)
+        described.append(f"{nodes} x {node_type}" + (f" + {masters} x {master_type} masters" if masters else "")
+                         + f", {volume:.0f} GB gp3 each")
+    if described:
+        charges.append(Charge("opensearch:Domain", len(described), usd, "; ".join(described)))
+    return charges
+
+
 MODELS: dict[str, Model] = {
     "lambda_function": lambda_function, "rest_api": rest_api, "websocket_api": websocket_api,
     "dynamodb_table": dynamodb_table, "sqs_queue": sqs_queue, "sns_topic": sns_topic, "metric_alarm": metric_alarm,
@@ -434,5 +462,5 @@ MODELS: dict[str, Model] = {
     "nat_gateway": nat_gateway, "vpc_endpoint": vpc_endpoint, "public_ipv4": public_ipv4, "secret": secret,
     "kms_key": kms_key, "s3_bucket": s3_bucket, "waf_web_acl": waf_web_acl,
     "cloudfront_distribution": cloudfront_distribution, "event_rule": event_rule,
-    "mediaconvert_queue": mediaconvert_queue,
+    "mediaconvert_queue": mediaconvert_queue, "opensearch_domain": opensearch_domain,
 }

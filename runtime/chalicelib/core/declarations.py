@@ -28,7 +28,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import chalicelib.core.dynamodb_sessions  # noqa: F401  (every model imports this module: one botocore loader)
-from chalicelib.core.environment import DATABASE_URL, USER_POOL_ID, WEBSOCKET_ENDPOINT, resource_variable
+from chalicelib.core.environment import (
+    DATABASE_URL,
+    SEARCH_ENDPOINT,
+    USER_POOL_ID,
+    WEBSOCKET_ENDPOINT,
+    resource_variable,
+)
 
 if TYPE_CHECKING:  # pynamodb is only needed by whoever inspects a table
     from pynamodb.models import Model
@@ -46,6 +52,7 @@ Access = Literal[
     "send_email",  # a mailer (SES)
     "push_register", "push",  # a push service (SNS mobile push): endpoints per device, and publishing to them
     "manage_connections",  # the WebSocket API's connections (post to, read, close)
+    "search", "index",  # a search domain: query it; write documents and manage its indexes
 ]
 
 GRANTS_ATTRIBUTE = "__platform_grants__"
@@ -403,6 +410,34 @@ class Database(Resource):
 
 
 @dataclass(frozen=True)
+class SearchDomain(Resource):
+    """A search engine: an OpenSearch domain in AWS, an embedded backend on the local platform.
+
+    In AWS the domain sits in the VPC: functions with a ``search()`` or ``index()`` grant run in
+    the VPC too (beside the database's), and sign their requests with their role, which the
+    domain's access policy names. The runtime finds it through ``SEARCH_ENDPOINT`` and its own
+    indexes through ``SEARCH_INDEX_PREFIX`` (stacks sharing a domain differ by prefix).
+    """
+
+    kind: str = field(default="search", init=False)
+
+    def __post_init__(self) -> None:
+        _check_name(self.name)
+
+    @property
+    def env_var(self) -> str:
+        return SEARCH_ENDPOINT
+
+    def search(self) -> Grant:
+        """Queries (``_search``): GET, HEAD and POST."""
+        return self.grant("search")
+
+    def index(self) -> Grant:
+        """Writes (``_bulk``) and index management (create, aliases, reindex): every HTTP method."""
+        return self.grant("index")
+
+
+@dataclass(frozen=True)
 class Secret(Resource):
     """A Secrets Manager secret the app reads at cold start (signing keys and the like).
 
@@ -493,6 +528,7 @@ class Manifest:
     mailers: tuple[Mailer, ...] = ()
     push_services: tuple[PushService, ...] = ()
     websocket: WebSocket | None = None
+    search: SearchDomain | None = None
 
     def __post_init__(self) -> None:
         seen: set[tuple[str, str]] = set()
@@ -528,6 +564,8 @@ class Manifest:
         yield from self.push_services
         if self.websocket is not None:
             yield self.websocket
+        if self.search is not None:
+            yield self.search
 
     def queue(self, name: str) -> Queue:
         return _find(self.queues, name, "queue")

@@ -57,6 +57,11 @@ TOKEN_ISSUER = "TOKEN_ISSUER"
 # Where the public API answers (links in mails: unsubscribe), and how the digest pages over users.
 PUBLIC_API_URL = "PUBLIC_API_URL"
 DIGEST_SEGMENTS = "DIGEST_SEGMENTS"
+# Search: the OpenSearch domain's https URL and the stack's index prefix (AWS), or the embedded backend's
+# SQLite file (the local platform). See chalicelib/search/backends.py.
+SEARCH_ENDPOINT = "SEARCH_ENDPOINT"
+SEARCH_INDEX_PREFIX = "SEARCH_INDEX_PREFIX"
+SEARCH_SQLITE_FILE = "SEARCH_SQLITE_FILE"
 # The WebSocket API's management endpoint.
 WEBSOCKET_ENDPOINT = "WEBSOCKET_ENDPOINT"
 # A database: a URL (local platform, tests), or the proxy and the credentials' secret (set per connecting function).
@@ -137,6 +142,8 @@ class Physical(Generic[T]):
     push_apps: Mapping[str, T] = field(default_factory=dict)  # a JSON object {platform: application ARN}
     public_api_url: T | None = None  # e.g. https://<id>.execute-api.<region>.amazonaws.com/api (no trailing slash)
     flags: FlagsValues[T] | None = None  # AppConfig's identifiers (the local platform sets FLAGS_FILE instead)
+    search_endpoint: T | None = None  # the OpenSearch domain's https URL (AWS)
+    search_index_prefix: T | None = None  # the stack's own indexes in it (previews share dev's domain)
 
 
 @dataclass(frozen=True)
@@ -215,6 +222,10 @@ def build_environment(manifest: Manifest, physical: Physical[T], knobs: Knobs) -
     if physical.flags is not None:
         environment |= {APPCONFIG_APPLICATION: physical.flags.application,
                         APPCONFIG_ENVIRONMENT: physical.flags.environment, APPCONFIG_PROFILE: physical.flags.profile}
+    if manifest.search is not None and physical.search_endpoint is not None:
+        environment[SEARCH_ENDPOINT] = physical.search_endpoint
+        if physical.search_index_prefix is not None:
+            environment[SEARCH_INDEX_PREFIX] = physical.search_index_prefix
     return environment
 
 
