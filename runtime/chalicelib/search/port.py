@@ -11,9 +11,10 @@ input ever reaches an engine as syntax.
 
 Ordering and idempotency: every operation carries a ``version``, the DynamoDB stream record's
 sequence number (monotonic per item). A backend applies an operation only if its version is higher
-than the one it holds for that document (OpenSearch: ``version_type=external``); a lower or equal one
-is ``stale`` and counts as done. A delete leaves its version behind (a tombstone) so a late upsert
-cannot bring the document back.
+than the one it holds for that document; a lower or equal one is ``stale`` and counts as done. A
+delete leaves its version behind (a tombstone) so a late upsert cannot bring the document back.
+Sequence numbers have 21 to 40 digits, beyond OpenSearch's 64-bit external versions: both backends
+compare them as zero-padded text (OpenSearch through a conditional scripted upsert).
 
 Ranking (both backends):
 
