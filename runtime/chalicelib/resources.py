@@ -34,7 +34,8 @@ from chalicelib.posts.models import InteractionModel, PostModel
 from chalicelib.realtime.models import ConnectionModel, ConversationModel, MessageModel
 from chalicelib.users.models import FollowModel, UserModel
 
-USERS = Table(UserModel)
+# Its stream feeds the search indexer (profiles found by name as soon as they exist).
+USERS = Table(UserModel, stream="NEW_AND_OLD_IMAGES")
 # The streams of what users do are the outbox of domain events: a change that
 # committed is published, at least once, even if the request died right after.
 FOLLOWS = Table(FollowModel, stream="NEW_AND_OLD_IMAGES")

@@ -79,6 +79,17 @@ def test_a_replayed_or_older_version_changes_nothing(backend: SearchBackend) -> 
     assert found(backend, "old") == []
 
 
+def test_versions_are_stream_sequence_numbers_of_any_size(backend: SearchBackend) -> None:
+    doc = post_id(2)
+    sequence = 1100000000017454423009  # moto's first; AWS's have more digits still: beyond 64 bits
+    older = PostDocument(post_id=doc, author="ada", text="before", hashtags=(), created_at=NOW)
+    newer = PostDocument(post_id=doc, author="ada", text="after", hashtags=(), created_at=NOW)
+    assert backend.bulk([Put("posts", doc, sequence + 1, newer)]).applied == 1
+    assert backend.bulk([Put("posts", doc, sequence, older)]).stale == 1
+    assert backend.bulk([Put("posts", doc, 9, older)]).stale == 1  # fewer digits is older, not newer
+    assert found(backend, "after") == [doc]
+
+
 def test_operations_of_one_batch_apply_in_order_by_version(backend: SearchBackend) -> None:
     doc = post_id(1)
     first = PostDocument(post_id=doc, author="ada", text="draft alpha", hashtags=(), created_at=NOW)

@@ -51,6 +51,11 @@ TOKEN_ISSUER = "TOKEN_ISSUER"
 # Where the public API answers (links in mails: unsubscribe), and how the digest pages over users.
 PUBLIC_API_URL = "PUBLIC_API_URL"
 DIGEST_SEGMENTS = "DIGEST_SEGMENTS"
+# Search: the OpenSearch domain's https URL and the stack's index prefix (AWS), or the embedded backend's
+# SQLite file (the local platform). See chalicelib/search/backends.py.
+SEARCH_ENDPOINT = "SEARCH_ENDPOINT"
+SEARCH_INDEX_PREFIX = "SEARCH_INDEX_PREFIX"
+SEARCH_SQLITE_FILE = "SEARCH_SQLITE_FILE"
 # The WebSocket API's management endpoint.
 WEBSOCKET_ENDPOINT = "WEBSOCKET_ENDPOINT"
 # A database: a URL (local platform, tests), or the proxy and the credentials' secret (set per connecting function).

@@ -49,7 +49,7 @@ from chalicelib.search.port import (
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS versions (
-    idx TEXT NOT NULL, doc_id TEXT NOT NULL, version INTEGER NOT NULL, alive INTEGER NOT NULL,
+    idx TEXT NOT NULL, doc_id TEXT NOT NULL, version TEXT NOT NULL, alive INTEGER NOT NULL,
     PRIMARY KEY (idx, doc_id)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS posts (
     rowid INTEGER PRIMARY KEY, post_id TEXT NOT NULL UNIQUE, author TEXT NOT NULL, created_at REAL NOT NULL,
@@ -67,6 +67,7 @@ CREATE INDEX IF NOT EXISTS hashtags_by_post ON hashtags (post_id);
 """
 
 _HALF_LIFE_SECONDS = RECENCY_HALF_LIFE.total_seconds()
+_VERSION_DIGITS = 48
 
 
 def match_expression(words: Sequence[str]) -> str:
@@ -81,6 +82,14 @@ def match_expression(words: Sequence[str]) -> str:
 
 def _epoch(moment: datetime) -> float:
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+
+
+def _version_key(version: int) -> str:
+    """A version as sortable text: stream sequence numbers (moto's have 22 digits, AWS's more) overflow
+    SQLite's 64-bit integers, so versions are compared as zero-padded decimals."""
+    if version < 0 or version >= 10**_VERSION_DIGITS:
+        raise ValueError(f"version {version} is outside 0..10**{_VERSION_DIGITS}")
+    return f"{version:0{_VERSION_DIGITS}d}"
 
 
 def _username_key(query: str) -> str:
@@ -123,9 +132,14 @@ class LocalSearchBackend:
         failed: list[tuple[Operation, str]] = []
         with self._transaction() as db:
             for operation in operations:
+                try:
+                    version = _version_key(operation.version)
+                except (ValueError, TypeError) as error:
+                    failed.append((operation, f"{type(error).__name__}: {error}"))
+                    continue
                 held = db.execute("SELECT version FROM versions WHERE idx = ? AND doc_id = ?",
                                   (operation.index, operation.doc_id)).fetchone()
-                if held is not None and held[0] >= operation.version:
+                if held is not None and held[0] >= version:
                     stale += 1
                     continue
                 db.execute("SAVEPOINT operation")
@@ -163,7 +177,7 @@ class LocalSearchBackend:
             raise ValueError(f"no index {operation.index!r}")
         db.execute("INSERT INTO versions (idx, doc_id, version, alive) VALUES (?, ?, ?, ?) "
                    "ON CONFLICT (idx, doc_id) DO UPDATE SET version = excluded.version, alive = excluded.alive",
-                   (operation.index, operation.doc_id, int(operation.version), int(alive)))
+                   (operation.index, operation.doc_id, _version_key(operation.version), int(alive)))
 
     @staticmethod
     def _remove_post(db: sqlite3.Connection, post_id: str) -> None:
