@@ -27,13 +27,15 @@ from chalicelib.realtime.handlers import sockets, websocket_api
 from chalicelib.realtime.routes import router as conversations
 from chalicelib.resources import USERS
 from chalicelib.search.handlers import search_indexer
+from chalicelib.search.routes import router as search
 from chalicelib.users.profiles import admit
 from chalicelib.users.routes import router as users
 
 install_tracing()
 app = Chalice(app_name="social")
 
-for router in (meta, auth, users, posts, feed, wallet, media, notification_routes, channel_routes, conversations):
+for router in (meta, auth, users, posts, feed, wallet, media, notification_routes, channel_routes, conversations,
+               search):
     app.register_blueprint(router.blueprint, url_prefix="/v1")
 for handlers in (events, timelines, cleanup, ledger_events, sign_up_triggers, media_pipeline, notifications, channels,
                  sockets, search_indexer):
