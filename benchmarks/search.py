@@ -27,18 +27,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from local import RUNTIME_DIR
+from chalice.app import DynamoDBEvent
 
-if str(RUNTIME_DIR) not in sys.path:  # importing local already did it; the runtime imports below need it
-    sys.path.insert(0, str(RUNTIME_DIR))
-
-from chalice.app import DynamoDBEvent  # noqa: E402
-
-from chalicelib.posts.models import PostModel  # noqa: E402
-from chalicelib.search.indexer import index_records, post_operation  # noqa: E402
-from chalicelib.search.local_backend import LocalSearchBackend  # noqa: E402
-from chalicelib.search.port import BulkOutcome, Operation  # noqa: E402
-from local.events import dynamodb_event, dynamodb_record  # noqa: E402
+import local  # noqa: F401  (puts runtime/ on sys.path, for the runtime's imports below)
+from chalicelib.posts.models import PostModel
+from chalicelib.search.indexer import index_records, post_operation
+from chalicelib.search.local_backend import LocalSearchBackend
+from chalicelib.search.port import BulkOutcome, Operation
+from local.events import dynamodb_event, dynamodb_record
 
 POSTS = 100_000
 BATCH = 100  # the indexer's batch_size (chalicelib/search/handlers.py)
