@@ -57,18 +57,29 @@ def _key(record: StreamRecord, name: str) -> str:
     return key
 
 
+def post_document(post: PostModel) -> PostDocument:
+    """What is indexed of a post row."""
+    if not isinstance(post.content, str) or post.created_at is None:
+        raise ValueError("the post has no content or created_at")
+    return PostDocument(post_id=post.post_id, author=post.author, text=post.content,
+                        hashtags=tuple(tag_of(tag) for tag in post.hashtags or []), created_at=post.created_at,
+                        likes=int(post.likes_count), comments=int(post.comments_count))
+
+
+def user_document(user: UserModel) -> UserDocument:
+    """What is indexed of a profile row."""
+    if not isinstance(user.display_name, str):
+        raise ValueError("the user has no display_name")
+    return UserDocument(username=user.username, display_name=user.display_name, followers=int(user.followers_count))
+
+
 def post_operation(record: StreamRecord) -> Operation:
     """A posts table record as an operation on the posts index."""
     version = int(record.sequence_number)
     if record.event_name == "REMOVE":
         return Remove("posts", _key(record, "post_id"), version)
     post = PostModel.from_raw_data(record.new_image)
-    if not isinstance(post.content, str) or post.created_at is None:
-        raise ValueError("the post's image has no content or created_at")
-    document = PostDocument(post_id=post.post_id, author=post.author, text=post.content,
-                            hashtags=tuple(tag_of(tag) for tag in post.hashtags or []), created_at=post.created_at,
-                            likes=int(post.likes_count), comments=int(post.comments_count))
-    return Put("posts", post.post_id, version, document)
+    return Put("posts", post.post_id, version, post_document(post))
 
 
 def user_operation(record: StreamRecord) -> Operation:
@@ -77,11 +88,7 @@ def user_operation(record: StreamRecord) -> Operation:
     if record.event_name == "REMOVE":
         return Remove("users", _key(record, "username"), version)
     user = UserModel.from_raw_data(record.new_image)
-    if not isinstance(user.display_name, str):
-        raise ValueError("the user's image has no display_name")
-    return Put("users", user.username, version,
-               UserDocument(username=user.username, display_name=user.display_name,
-                            followers=int(user.followers_count)))
+    return Put("users", user.username, version, user_document(user))
 
 
 def _identity(operation: Operation) -> tuple[str, str, int]:
