@@ -68,6 +68,24 @@ def test_a_new_post_is_found_and_the_newer_of_two_equal_ones_ranks_first(ann: Ap
     assert post_ids(ann, word[:-3]) == found  # the last word matches as a prefix too
 
 
+def test_results_page_with_the_cursor(ann: Api) -> None:
+    word = unique("page")
+    for n in range(5):
+        ann.ok("POST", "/posts", 201, json={"content": f"{word} " * (n + 1)})
+    whole = eventually(lambda: post_ids(ann, word), lambda ids: len(ids) == 5)
+    paged: list[str] = []
+    cursor = None
+    for _ in range(5):
+        page = search(ann, word, limit=2, **({"cursor": cursor} if cursor else {}))
+        paged += [item["id"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert paged == whole
+    other = search(ann, word, limit=2)["next_cursor"]
+    assert ann.call("GET", "/search", params={"q": f"{word} x", "cursor": other}).status_code == 400  # its own list
+
+
 def test_an_edited_post_is_found_by_its_new_words_and_not_its_old_ones(ann: Api) -> None:
     old, new = unique("old"), unique("new")
     created = ann.ok("POST", "/posts", 201, json={"content": f"draft {old}"})
