@@ -20,7 +20,7 @@ router = Router(__name__, tag="search")
 SearchResults = Page[Post | Profile | Hashtag]
 
 
-@router.route("/search", "GET", response=SearchResults, query=(
+@router.route("/search", "GET", response=SearchResults, errors=(503,), query=(
     QueryParam("q", f"what to look for, as words (at most {service.MAX_QUERY} characters); the last word also "
                     "matches as a prefix; operators, quotes and wildcards are searched as text"),
     QueryParam("type", "posts (default): posts with every word, relevance blended with recency and likes; "
@@ -49,7 +49,7 @@ def search(call: Call[None]) -> Page[Post | Profile | Hashtag]:
     return SearchResults(items=items, next_cursor=next_cursor(scope, {"after": more} if more else None))
 
 
-@router.route("/tags/{tag}/posts", "GET", response=Page[Post])
+@router.route("/tags/{tag}/posts", "GET", response=Page[Post], errors=(503,))
 @uses(POSTS.read(), MEDIA.read())
 def tag_posts(call: Call[None], tag: str) -> Page[Post]:
     """A hashtag's posts, newest first (``#`` and case ignored)."""
@@ -61,7 +61,7 @@ def tag_posts(call: Call[None], tag: str) -> Page[Post]:
     return Page[Post](items=posts_with_media(posts), next_cursor=next_cursor(scope, {"before": last} if last else None))
 
 
-@router.route("/trends/tags", "GET", response=TrendingTags, query=(
+@router.route("/trends/tags", "GET", response=TrendingTags, errors=(503,), query=(
     QueryParam("limit", "how many tags", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}),))
 def trending_tags(call: Call[None]) -> TrendingTags:
     """Tags used by the most distinct people in the last 24 hours, with the people per day of the last week."""
