@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -125,3 +126,16 @@ def test_users_are_indexed_with_their_followers(local: LocalSearchBackend) -> No
     assert [h.doc_id for h in local.search_users("count", limit=5, after=None).hits] == ["ada"]
     assert local.search_users("lovelace", limit=5, after=None).hits == []
     assert local.search_users("bob", limit=5, after=None).hits == []
+
+
+def test_the_embedded_backend_serves_threads_at_once(local: LocalSearchBackend) -> None:
+    def write(worker: int) -> None:
+        for n in range(20):
+            doc = f"w{worker}-{n:02d}"
+            batch = event(record(FIRST + worker * 1000 + n, "INSERT", new=post(doc, f"busy thread {worker}")))
+            assert index_records(batch, post_operation, local) == {"batchItemFailures": []}
+            local.search_posts("busy", limit=5, after=None, now=NOW)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(write, range(4)))
+    assert local.count("posts") == 80
