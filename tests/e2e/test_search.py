@@ -171,6 +171,19 @@ def test_trends_count_distinct_people_with_daily_history(platform: RunningPlatfo
     assert len(history) == 7 and history[-1] == {"day": datetime.now(UTC).date().isoformat(), "people": 3}
 
 
+def test_make_reindex_rebuilds_from_the_tables_and_keeps_what_the_stream_wrote(platform: RunningPlatform,
+                                                                               ann: Api) -> None:
+    word = unique("kept")
+    created = ann.ok("POST", "/posts", 201, json={"content": f"indexed {word}"})
+    eventually(lambda: post_ids(ann, word), lambda ids: ids == [created["id"]])
+    answer = requests.post(f"{platform.url}/local/search/reindex", timeout=60)
+    assert answer.status_code == 200, answer.text
+    counts = answer.json()
+    assert counts["posts"]["failed"] == 0 and counts["posts"]["stale"] >= 1  # the stream had written them
+    assert counts["users"]["stale"] >= 1
+    assert post_ids(ann, word) == [created["id"]]
+
+
 def test_two_hundred_adversarial_queries_never_get_a_5xx(ann: Api) -> None:
     statuses: dict[int, int] = {}
     for query in adversarial_queries():
