@@ -12,7 +12,7 @@ PORT   ?= 8000
 PACKAGE_PYTHON ?= $(shell PYENV_VERSION=3.13 python3.13 -c 'import sys; print(sys.executable)' 2>/dev/null || echo python3.13)
 PACKAGE_VENV   := .venv-package
 
-.PHONY: dev test bench lint plan cost package clean
+.PHONY: dev test bench lint plan cost package clean reindex
 
 $(STAMP): requirements-dev.txt runtime/requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,9 @@ $(STAMP): requirements-dev.txt runtime/requirements.txt
 
 dev: $(STAMP)   ## run the whole platform locally on 127.0.0.1:$(PORT)
 	$(BIN)/python -m local --port $(PORT)
+
+reindex:        ## rebuild the local search index from the tables (with make dev running on $(PORT))
+	curl -fsS -XPOST http://127.0.0.1:$(PORT)/local/search/reindex; echo
 
 test: $(STAMP)  ## every test: unit, contract, infrastructure (Pulumi mocks), end to end; files spread over the cores
 	$(BIN)/python -m pytest -n auto --dist loadfile

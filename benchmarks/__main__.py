@@ -12,10 +12,11 @@ from benchmarks import (
     local_startup,
     media,
     realtime,
+    search,
 )
 
 if __name__ == "__main__":
     for benchmark in (cold_start, local_startup, connections, hops, feed, ledger, media, realtime,
-                      live_notifications):
+                      live_notifications, search):
         print(f"== {benchmark.__name__}")
         benchmark.main()

@@ -75,6 +75,39 @@ def _remove_sqlite(path: Path) -> None:
 
 
 @dataclass
+class FreshSqliteFile:
+    """An emptied SQLite file for one platform: ``path``, or a private one next to it when another platform
+    on this machine holds ``path`` (its lock file says so). ``release()`` frees it and deletes a private one."""
+
+    path: Path
+    private: bool = False
+    lock: IO[str] | None = field(default=None, repr=False)
+
+    @classmethod
+    def claim(cls, path: Path) -> FreshSqliteFile:
+        path = path.resolve()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lock = path.with_name(path.name + ".lock").open("a")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:  # another platform runs on this file: never empty it under its feet
+            lock.close()
+            handle, name = tempfile.mkstemp(dir=path.parent, prefix=f"{path.stem}-", suffix=path.suffix or ".db")
+            os.close(handle)
+            return cls(Path(name), private=True)
+        _remove_sqlite(path)
+        return cls(path, lock=lock)
+
+    def release(self) -> None:
+        """Release the lock (the file stays, to be inspected) or delete a private file; safe to call twice."""
+        if self.lock is not None:
+            self.lock.close()  # releases the flock
+            self.lock = None
+        if self.private:
+            _remove_sqlite(self.path)
+
+
+@dataclass
 class LocalDatabase:
     """One declared database as this platform provides it."""
 
@@ -93,19 +126,9 @@ class LocalDatabase:
         """``url`` when given (kept as it is), else an emptied SQLite file (``sqlite_file`` or ``.local/``)."""
         if url:
             return cls(declaration, url)
-        path = (sqlite_file or LOCAL_DIR / f"{declaration.name}.db").resolve()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        lock = path.with_name(path.name + ".lock").open("a")
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:  # another platform runs on this file: never empty it under its feet
-            lock.close()
-            handle, name = tempfile.mkstemp(dir=path.parent, prefix=f"{path.stem}-", suffix=path.suffix or ".db")
-            os.close(handle)
-            private = Path(name)
-            return cls(declaration, f"sqlite:///{private}", private, private_file=True)
-        _remove_sqlite(path)
-        return cls(declaration, f"sqlite:///{path}", path, _lock=lock)
+        claimed = FreshSqliteFile.claim(sqlite_file or LOCAL_DIR / f"{declaration.name}.db")
+        return cls(declaration, f"sqlite:///{claimed.path}", claimed.path, private_file=claimed.private,
+                   _lock=claimed.lock)
 
     def prepare(self, seed: Seed | None = None) -> None:
         """Migrate to the newest revision (timed), read the revision back, then seed."""

@@ -4,7 +4,10 @@
 - ``GET /local/outbox`` (``?kind=email|push``, ``?to=``): the mails and pushes captured on moto
   (``local.outbox``), ``{"items": [...]}``; ``DELETE /local/outbox`` empties it;
 - ``POST /local/schedules/<handler>``: runs a schedule handler now, as EventBridge would
-  (``EventPump.fire``), and answers its result; ``GET /local/schedules`` lists them.
+  (``EventPump.fire``), and answers its result; ``GET /local/schedules`` lists them;
+- ``POST /local/search/reindex``: rebuilds the embedded search index from the tables
+  (``chalicelib.search.reindex``: rows it never saw are added, what the stream wrote stays) and
+  answers what was applied per index (``make reindex``).
 
 Nothing under ``/local/`` exists in AWS; the platform listens on loopback only.
 
@@ -12,6 +15,7 @@ Usage::
 
     curl -s localhost:8000/local/outbox?kind=email
     curl -s -XPOST localhost:8000/local/schedules/daily_digest
+    curl -s -XPOST localhost:8000/local/search/reindex
 """
 
 from __future__ import annotations
@@ -40,8 +44,9 @@ class LocalRoutes:
     """Answers the local-only paths; None for every other path (the app's)."""
 
     def __init__(self, cdn: LocalCdn | None, outbox: Outbox | None, schedules: Callable[[], list[str]],
-                 fire: Callable[[str], Any]) -> None:
+                 fire: Callable[[str], Any], reindex: Callable[[], Any] | None = None) -> None:
         self._cdn = cdn
+        self._reindex = reindex
         self._outbox = outbox
         self._schedules = schedules
         self._fire = fire
@@ -73,4 +78,9 @@ class LocalRoutes:
                 return _json(200, {"handler": name, "result": self._fire(name)})
             except Exception as error:  # the handler's own failure, shown to the developer who fired it
                 return _error(500, "handler_failed", repr(error))
+        if path == "/local/search/reindex" and method == "POST" and self._reindex is not None:
+            try:
+                return _json(200, self._reindex())
+            except Exception as error:  # shown to the developer who asked for it
+                return _error(500, "reindex_failed", repr(error))
         return _error(404, "not_found", f"no local route {method} {parts.path}")

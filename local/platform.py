@@ -65,7 +65,7 @@ from local.admin import ADMINS_GROUP, PASSWORD_VARIABLE, AdminAccount, admin_pas
 from local.aws import ACCOUNT_ID, DEFAULT_REGION, QUIET_AGENT, MotoServer, aws_environment
 from local.cdn import LocalCdn
 from local.clients import Clients
-from local.database import LocalDatabase, Seed, demo_catalog
+from local.database import LOCAL_DIR, FreshSqliteFile, LocalDatabase, Seed, demo_catalog
 from local.devroutes import LocalRoutes
 from local.env import EnvPatch
 from local.errors import StartupError
@@ -104,7 +104,7 @@ class LocalPlatform:
                  pump: bool = True, reset_on_stop: bool = True, database_url: str | None = None,
                  sqlite_file: Path | None = None, seed: Seed | None = demo_catalog, admin: bool = True,
                  admin_password: str | None = None, enforce_grants: bool = True,
-                 websocket_port: int | None = None) -> None:
+                 websocket_port: int | None = None, search_file: Path | None = None) -> None:
         self.host = host
         self.port = port
         self.prefix = prefix
@@ -122,6 +122,8 @@ class LocalPlatform:
         self._with_admin = admin
         self._admin_password = admin_password
         self._enforce_grants = enforce_grants
+        self._search_file = search_file
+        self.search: FreshSqliteFile | None = None
         # The WebSocket endpoint (when the app has on_ws_* handlers): the API's port + 1, any free one with port 0.
         self._websocket_port = websocket_port if websocket_port is not None else (port + 1 if port else 0)
         self.websocket: LocalWebSocketApi | None = None
@@ -210,6 +212,7 @@ class LocalPlatform:
         # names another; the runtime reads it again whenever it changes, so an edit applies with no restart.
         self._env.update({environment.FLAGS_FILE: os.environ.get(environment.FLAGS_FILE) or str(DOCUMENT_PATH)})
         self._open_database(manifest)
+        self._open_search()
         for table in manifest.tables:  # models read their table name at import, before it existed
             table.bind()
         if password is not None and self.provisioned.user_pool is not None:
@@ -235,7 +238,8 @@ class LocalPlatform:
                                    clock=self._clock).start()
             self._moto.on_change(self._pump.poke)
         cdn = LocalCdn(self._pump_clients.s3, [b.name for b in self.provisioned.buckets.values() if b.declaration.cdn])
-        local_routes = LocalRoutes(cdn, self.outbox, self.schedules, lambda name: self.pump.fire(name))
+        local_routes = LocalRoutes(cdn, self.outbox, self.schedules, lambda name: self.pump.fire(name),
+                                   reindex=rebuild_search_index)
         self._http = HttpServer(self._app, region=self.region, plan=self.plan, grants=self.grants,
                                 function_prefix=self.prefix, cdn=local_routes, listener=self._listener).start()
         self._listener = None  # the server owns it now
@@ -269,6 +273,11 @@ class LocalPlatform:
         self.database = LocalDatabase.open(manifest.databases[0], url=url, sqlite_file=self._sqlite_file)
         self._env.update({environment.DATABASE_URL: self.database.url})  # before the app (and its settings) is imported
         self.database.prepare(seed=self._seed)  # on a thread it would gain nothing: moto holds the GIL
+
+    def _open_search(self) -> None:
+        """The embedded search backend's file: fresh for each start (moto forgets the posts it indexed)."""
+        self.search = FreshSqliteFile.claim(self._search_file or LOCAL_DIR / "search.db")
+        self._env.update({environment.SEARCH_SQLITE_FILE: str(self.search.path)})
 
     def stop(self) -> None:
         """Stop everything this platform started, in reverse order; safe to call twice."""
@@ -309,6 +318,10 @@ class LocalPlatform:
             self._moto = None
         if self.database is not None:
             self.database.close()
+        forget_runtime_caches()  # drops the search backend's connection before its file is released
+        if self.search is not None:
+            self.search.release()
+            self.search = None
         if self.outbox is not None:
             self.outbox.uninstall()
         forget_runtime_caches()
@@ -359,6 +372,8 @@ class LocalPlatform:
                          f"fire a schedule: curl -XPOST {self.url}/local/schedules/<name>")
         if self.database is not None:
             lines += self.database.describe()
+        if self.search is not None:
+            lines.append(f"search       sqlite {self.search.path} (embedded FTS5 backend, fresh for this start)")
         if self.admin is not None:
             lines += self.admin.describe()
         lines += self.describe_settings()
@@ -399,6 +414,15 @@ def _local_transcoder(bus: LocalEventBus, clients: Clients) -> LocalTranscoder:
     transcoder = LocalTranscoder(on_event=bus.put, s3=clients.s3, account=ACCOUNT_ID)
     use_transcoder(transcoder)
     return transcoder
+
+
+def rebuild_search_index() -> dict[str, dict[str, int]]:
+    """Both indexes rebuilt from the tables into the runtime's backend: applied, stale and failed per index."""
+    from chalicelib.search.backends import backend
+    from chalicelib.search.reindex import rebuild
+
+    outcomes = {index: rebuild(backend(), index) for index in ("posts", "users")}
+    return {index: {"applied": o.applied, "stale": o.stale, "failed": len(o.failed)} for index, o in outcomes.items()}
 
 
 def forget_runtime_caches() -> None:

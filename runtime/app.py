@@ -27,6 +27,8 @@ from chalicelib.posts.routes import router as posts
 from chalicelib.realtime.handlers import sockets, websocket_api
 from chalicelib.realtime.routes import router as conversations
 from chalicelib.resources import USERS
+from chalicelib.search.handlers import search_indexer
+from chalicelib.search.routes import router as search
 from chalicelib.users.profiles import admit
 from chalicelib.users.routes import router as users
 
@@ -34,10 +36,10 @@ install_tracing()
 app = Chalice(app_name="social")
 
 for router in (meta, auth, users, posts, feed, wallet, media, notification_routes, channel_routes, conversations,
-               flag_routes):
+               flag_routes, search):
     app.register_blueprint(router.blueprint, url_prefix="/v1")
 for handlers in (events, timelines, cleanup, ledger_events, sign_up_triggers, media_pipeline, notifications, channels,
-                 sockets):
+                 sockets, search_indexer):
     app.register_blueprint(handlers)
 # The WebSocket handlers' own WebsocketAPI (a Blueprint has none: see chalicelib.realtime.handlers).
 app.websocket_api = websocket_api

@@ -18,6 +18,7 @@ from chalicelib.core.declarations import (
     PasswordPolicy,
     PushService,
     Queue,
+    SearchDomain,
     Subscription,
     Table,
     Topic,
@@ -34,7 +35,8 @@ from chalicelib.posts.models import InteractionModel, PostModel
 from chalicelib.realtime.models import ConnectionModel, ConversationModel, MessageModel
 from chalicelib.users.models import FollowModel, UserModel
 
-USERS = Table(UserModel)
+# Its stream feeds the search indexer (profiles found by name as soon as they exist).
+USERS = Table(UserModel, stream="NEW_AND_OLD_IMAGES")
 # The streams of what users do are the outbox of domain events: a change that
 # committed is published, at least once, even if the request died right after.
 FOLLOWS = Table(FollowModel, stream="NEW_AND_OLD_IMAGES")
@@ -123,6 +125,9 @@ NOTIFY_REALTIME = Queue(
     subscriptions=(Subscription(NOTIFICATIONS_TOPIC, channels=("realtime",)),),
 )
 
+# Posts and people, indexed from the posts and users streams (chalicelib.search): OpenSearch in AWS.
+SEARCH = SearchDomain("search")
+
 MANIFEST = Manifest(
     tables=(USERS, FOLLOWS, POSTS, INTERACTIONS, TIMELINE, IDEMPOTENCY, MEDIA, NOTIFICATIONS, NOTIFICATION_SETTINGS,
             DEVICES, CHANNEL_SENDS, CONNECTIONS, MESSAGES, CONVERSATIONS),
@@ -136,5 +141,6 @@ MANIFEST = Manifest(
     transcoders=(VIDEO,),
     mailers=(MAIL,),
     push_services=(PUSH,),
+    search=SEARCH,
     websocket=WEBSOCKET,
 )

@@ -9,7 +9,7 @@ from chalice.app import Chalice
 
 import app as runtime_app
 from chalicelib.core.declarations import Database, Grant, Manifest, Queue, Table, grants_of, uses
-from chalicelib.resources import LEDGER, MANIFEST
+from chalicelib.resources import LEDGER, MANIFEST, SEARCH
 from stacks.appgraph import (
     WEBSOCKET_FUNCTIONS,
     ApiTrigger,
@@ -31,21 +31,24 @@ def _route_grants(app: Chalice) -> dict[tuple[str, str], set[Grant]]:
             for path, methods in app.routes.items() for method, entry in methods.items()}
 
 
-def test_the_real_apps_routes_run_in_two_functions_split_by_the_ledgers_connect_grant() -> None:
+def test_the_real_apps_routes_run_in_three_functions_split_by_the_ledgers_connect_and_the_search_grants() -> None:
     app = runtime_app.app
     plan = plan_app(app, MANIFEST)
     # Walked, not listed: one function per event source, one per route group, one per WebSocket route.
     expected = [*(p.name for p in app.pure_lambda_functions), *(s.name for s in app.event_sources), "api_handler",
-                "api_ledger", *(WEBSOCKET_FUNCTIONS[key] for key in app.websocket_handlers)]
+                "api_ledger", "api_search", *(WEBSOCKET_FUNCTIONS[key] for key in app.websocket_handlers)]
     assert [f.name for f in plan.functions] == expected
-    assert [f.name for f in plan.apis] == ["api_handler", "api_ledger"]
+    assert [f.name for f in plan.apis] == ["api_handler", "api_ledger", "api_search"]
     grants = _route_grants(app)
     ledger_routes = {route for route, declared in grants.items() if LEDGER.connect() in declared}
-    # What the ledger's routes are today; the plan derives them from the grants above.
+    search_routes = {route for route, declared in grants.items() if SEARCH.search() in declared}
+    # What the ledger's and search's routes are today; the plan derives them from the grants above.
     assert {("/v1/wallet", "GET"), ("/v1/wallet/transactions", "GET"), ("/v1/rewards", "GET"), ("/v1/orders", "GET"),
             ("/v1/rewards/{reward_id}/redeem", "POST"), ("/v1/admin/rewards", "POST"),
             ("/v1/admin/rewards/{reward_id}", "PATCH")} == ledger_routes
-    for name, routes in (("api_ledger", ledger_routes), ("api_handler", set(grants) - ledger_routes)):
+    assert {("/v1/search", "GET"), ("/v1/tags/{tag}/posts", "GET"), ("/v1/trends/tags", "GET")} == search_routes
+    for name, routes in (("api_ledger", ledger_routes), ("api_search", search_routes),
+                         ("api_handler", set(grants) - ledger_routes - search_routes)):
         planned = plan.function(name)
         assert (planned.handler, planned.trigger.kind) == ("app.app", "api")
         assert isinstance(planned.trigger, ApiTrigger) and set(planned.trigger.routes) == routes

@@ -39,12 +39,15 @@ def _handlers(app: object) -> set[str]:
 def test_each_chalice_handler_gets_exactly_one_lambda_and_routes_one_per_database(dev: Rendering,
                                                                                   fixture_dev: Rendering) -> None:
     assert _handlers(fixture_app.app) == FIXTURE_HANDLERS
-    for rendering, app, database in ((dev, runtime_app.app, "ledger"), (fixture_dev, fixture_app.app, "vault")):
+    for rendering, app, apart in ((dev, runtime_app.app, {"ledger", "search"}), (fixture_dev, fixture_app.app,
+                                                                                   {"vault"})):
         by_handler = functions_by_handler(rendering)
         assert set(by_handler) == _handlers(app)
         assert all(len(functions) == 1 for handler, functions in by_handler.items() if handler != "app.app")
-        # Routes that connect to the database run apart from the others (Chalice dispatches on the route).
-        assert {f.name for f in by_handler["app.app"]} == {"social-dev-api-handler", f"social-dev-api-{database}"}
+        # Routes that connect to the database, or search (both in the VPC), run apart from the others (Chalice
+        # dispatches on the route).
+        assert {f.name for f in by_handler["app.app"]} == {"social-dev-api-handler",
+                                                           *(f"social-dev-api-{name}" for name in apart)}
 
 
 def test_functions_run_python_with_active_tracing_and_their_own_log_group(any_rendering: Rendering) -> None:

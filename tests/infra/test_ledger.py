@@ -211,26 +211,30 @@ def _where(rendering: Rendering, stack: str) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("stack", ALL)
-def test_exactly_the_connect_granted_functions_run_in_the_vpc_with_the_database_settings(
+def test_exactly_the_connect_or_search_granted_functions_run_in_the_vpc_and_only_connecting_ones_get_the_database(
         stack: str, request: pytest.FixtureRequest) -> None:
     rendering: Rendering = request.getfixturevalue(stack)
     app, manifest = _app_of(stack)
-    connecting = {f.name for f in plan_app(app, manifest).functions if f.resources("database")}
+    functions = plan_app(app, manifest).functions
+    connecting = {function_named(rendering, f.name).inputs["name"] for f in functions if f.resources("database")}
+    searching = {function_named(rendering, f.name).inputs["name"] for f in functions if f.resources("search")}
     where = _where(rendering, stack)
     in_vpc = set()
     for function in rendering.of_type(FUNCTION):
         variables = function.inputs["environment"]["variables"]
-        if "vpcConfig" not in function.inputs:
+        if function.inputs["name"] not in connecting:
             assert not DATABASE_ENV & set(variables), function.name
+        if "vpcConfig" not in function.inputs:
             continue
         in_vpc.add(function.inputs["name"])
         config = function.inputs["vpcConfig"]
         assert set(config["subnetIds"]) == where["subnets"]
         assert config["securityGroupIds"] == [where["group"]]
-        assert {k: variables[k] for k in DATABASE_ENV} == {
-            "DATABASE_HOST": where["host"], "DATABASE_PORT": "5432",
-            "DATABASE_NAME": where["name"], "DATABASE_SECRET_ARN": where["secret"]}
-    assert in_vpc == {function_named(rendering, name).inputs["name"] for name in connecting}
+        if function.inputs["name"] in connecting:
+            assert {k: variables[k] for k in DATABASE_ENV} == {
+                "DATABASE_HOST": where["host"], "DATABASE_PORT": "5432",
+                "DATABASE_NAME": where["name"], "DATABASE_SECRET_ARN": where["secret"]}
+    assert in_vpc == connecting | searching
     assert connecting, "the app has no function that connects to its database"
 
 
