@@ -69,3 +69,19 @@ def test_follows_name_both_ends() -> None:
     edge = FollowModel("bob", "ada", created_at=NOW)
     [event] = follow_events(Record("REMOVE", old_image=image(edge)))
     assert (event.type, event.actor, event.data) == ("follow.deleted", "bob", {"follower": "bob", "followee": "ada"})
+
+
+def test_actions_in_one_second_keep_their_order_and_a_removal_takes_the_records_time() -> None:
+    # DynamoDB rounds a stream record's time down to the second: a like and then a comment in that second
+    # would tie, and which is newest (notifications, the digest) would be chance.
+    second = datetime(2025, 3, 1, 12, 0, 7)
+    like = InteractionModel(POST.post_id, "like#bob", author="bob", post_author="ada",
+                            created_at=datetime(2025, 3, 1, 12, 0, 7, 120_000, tzinfo=UTC))
+    comment = InteractionModel(POST.post_id, "comment#01JNQ0000000000000000000CC", author="bob", post_author="ada",
+                               content="nice", created_at=datetime(2025, 3, 1, 12, 0, 7, 480_000, tzinfo=UTC))
+    [liked] = interaction_events(Record("INSERT", new_image=image(like), timestamp=second))
+    [commented] = interaction_events(Record("INSERT", new_image=image(comment), timestamp=second))
+    assert datetime.fromisoformat(liked.occurred_at) < datetime.fromisoformat(commented.occurred_at)
+    assert liked.occurred_at == "2025-03-01T12:00:07.120000+00:00"
+    [unliked] = interaction_events(Record("REMOVE", old_image=image(like), timestamp=datetime(2025, 3, 1, 12, 5)))
+    assert unliked.occurred_at == "2025-03-01T12:05:00+00:00"  # when it was undone, not when it was made

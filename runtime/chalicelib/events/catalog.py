@@ -67,8 +67,12 @@ def _image(record: StreamRecord) -> Any:
     return record.old_image if record.event_name == "REMOVE" else record.new_image
 
 
-def _when(record: StreamRecord) -> str:
-    return record.timestamp.replace(tzinfo=UTC).isoformat()
+def _when(record: StreamRecord, created: datetime | None = None) -> str:
+    """When it happened: a new row's own ``created_at`` (to the microsecond), else the stream record's
+    time, which DynamoDB rounds down to the second: two actions in one second would tie, and what is
+    newest (notifications, the digest) would be decided by chance."""
+    moment = created if record.event_name == "INSERT" and created is not None else record.timestamp
+    return moment.replace(tzinfo=moment.tzinfo or UTC).isoformat()
 
 
 def post_events(record: StreamRecord) -> list[DomainEvent]:
@@ -81,7 +85,7 @@ def post_events(record: StreamRecord) -> list[DomainEvent]:
         data.update(hashtags=list(post.hashtags or []), mentions=list(post.mentions or []))
     if verb == "created":
         data["created_at"] = post.created_at.isoformat()
-    return [DomainEvent(record.event_id, f"post.{verb}", _when(record), post.author, data)]
+    return [DomainEvent(record.event_id, f"post.{verb}", _when(record, post.created_at), post.author, data)]
 
 
 def follow_events(record: StreamRecord) -> list[DomainEvent]:
@@ -89,7 +93,7 @@ def follow_events(record: StreamRecord) -> list[DomainEvent]:
     verb = _VERBS[record.event_name]
     if verb == "updated":
         return []
-    return [DomainEvent(record.event_id, f"follow.{verb}", _when(record), edge.follower,
+    return [DomainEvent(record.event_id, f"follow.{verb}", _when(record, edge.created_at), edge.follower,
                         {"follower": edge.follower, "followee": edge.followee})]
 
 
@@ -100,10 +104,11 @@ def interaction_events(record: StreamRecord) -> list[DomainEvent]:
     if row.sk.startswith(LIKE):
         if verb == "updated":
             return []
-        return [DomainEvent(record.event_id, f"like.{verb}", _when(record), row.author, {**base, "liker": row.author})]
+        return [DomainEvent(record.event_id, f"like.{verb}", _when(record, row.created_at), row.author,
+                            {**base, "liker": row.author})]
     if row.sk.startswith(COMMENT):
         data: dict[str, Any] = {**base, "comment_id": row.sk.removeprefix(COMMENT), "author": row.author}
         if verb == "created":
             data["mentions"] = mentions(row.content or "")
-        return [DomainEvent(record.event_id, f"comment.{verb}", _when(record), row.author, data)]
+        return [DomainEvent(record.event_id, f"comment.{verb}", _when(record, row.created_at), row.author, data)]
     return []
