@@ -238,8 +238,9 @@ class LocalPlatform:
                                    clock=self._clock).start()
             self._moto.on_change(self._pump.poke)
         cdn = LocalCdn(self._pump_clients.s3, [b.name for b in self.provisioned.buckets.values() if b.declaration.cdn])
+        # make reindex runs the function an operator invokes in AWS (reindex_search), with its grants.
         local_routes = LocalRoutes(cdn, self.outbox, self.schedules, lambda name: self.pump.fire(name),
-                                   reindex=rebuild_search_index)
+                                   reindex=lambda: invoker.invoke("reindex_search", {}))
         self._http = HttpServer(self._app, region=self.region, plan=self.plan, grants=self.grants,
                                 function_prefix=self.prefix, cdn=local_routes, listener=self._listener).start()
         self._listener = None  # the server owns it now
@@ -414,15 +415,6 @@ def _local_transcoder(bus: LocalEventBus, clients: Clients) -> LocalTranscoder:
     transcoder = LocalTranscoder(on_event=bus.put, s3=clients.s3, account=ACCOUNT_ID)
     use_transcoder(transcoder)
     return transcoder
-
-
-def rebuild_search_index() -> dict[str, dict[str, int]]:
-    """Both indexes rebuilt from the tables into the runtime's backend: applied, stale and failed per index."""
-    from chalicelib.search.backends import backend
-    from chalicelib.search.reindex import rebuild
-
-    outcomes = {index: rebuild(backend(), index) for index in ("posts", "users")}
-    return {index: {"applied": o.applied, "stale": o.stale, "failed": len(o.failed)} for index, o in outcomes.items()}
 
 
 def forget_runtime_caches() -> None:

@@ -178,7 +178,8 @@ def test_make_reindex_rebuilds_from_the_tables_and_keeps_what_the_stream_wrote(p
     eventually(lambda: post_ids(ann, word), lambda ids: ids == [created["id"]])
     answer = requests.post(f"{platform.url}/local/search/reindex", timeout=60)
     assert answer.status_code == 200, answer.text
-    counts = answer.json()
+    # The reindex_search function an operator invokes in AWS, run by the local platform with its grants.
+    counts = {done["index"]: done for done in answer.json()["rebuilt"]}
     assert counts["posts"]["failed"] == 0 and counts["posts"]["stale"] >= 1  # the stream had written them
     assert counts["users"]["stale"] >= 1
     assert post_ids(ann, word) == [created["id"]]

@@ -485,3 +485,34 @@ def test_credentials_default_to_the_functions_own(recorder, monkeypatch):
 
     authorization = recorder.requests[0].headers["Authorization"]
     assert "Credential=AKIDFUNCTIONROLE/" in authorization and "/eu-west-1/es/aws4_request" in authorization
+
+
+def test_the_reindex_function_fills_a_new_index_from_the_table_then_swaps(
+        backend: OpenSearchBackend, recorder: Recorder, monkeypatch: pytest.MonkeyPatch) -> None:
+    # reindex_search (the function an operator invokes in AWS) over moto's users table, with this backend.
+    from moto import mock_aws
+
+    from chalicelib.search import handlers
+    from chalicelib.users.models import UserModel
+
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.setattr(handlers, "backend", lambda: backend)
+    with mock_aws():
+        UserModel._connection = None  # a connection made before mock_aws would bypass it
+        UserModel.create_table(read_capacity_units=1, write_capacity_units=1)
+        UserModel("ada", user_id="s-1", email="ada@example.org", display_name="Ada Lovelace").save()
+        recorder.reply(200, {"social-dev-users-v1": {"aliases": {"social-dev-users": {}}}})
+        recorder.reply(200, {"acknowledged": True})
+        recorder.reply(200, {"errors": False, "items": [{"update": {"status": 201, "result": "created"}}]})
+        recorder.reply(200, {})
+        recorder.reply(200, {"acknowledged": True})
+
+        answer = handlers.reindex_search({"indexes": ["users"]}, None)
+    UserModel._connection = None
+
+    assert answer == {"rebuilt": [{"index": "users", "swapped_to": "social-dev-users-v2"}]}
+    fill = recorder.requests[2]
+    assert fill.path == "_bulk" and fill.json_lines()[0]["update"]["_id"] == "ada"
+    assert recorder.requests[-1].path == "_aliases"
+    with pytest.raises(ValueError, match="unknown indexes"):
+        handlers.reindex_search({"indexes": ["everything"]}, None)

@@ -9,12 +9,13 @@ Usage::
 
     outcome = rebuild(backend(), "posts")            # the embedded backend: fills what is missing
     backend().reindex("posts", batches("posts"))     # OpenSearch: a new index, then the alias swap
+    rebuild_index(backend(), "posts")                # whichever the backend does (the reindex_search function)
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, Protocol, runtime_checkable
 
 from chalicelib.core.logs import get_logger
 from chalicelib.posts.models import PostModel
@@ -49,6 +50,23 @@ def batches(index: Index, size: int = BATCH) -> Iterator[list[Operation]]:
             batch = []
     if batch:
         yield batch
+
+
+@runtime_checkable
+class Reindexing(Protocol):
+    """A backend that builds a new index beside the live one and swaps it in (OpenSearch's aliases)."""
+
+    def reindex(self, index: Index, batches: Iterable[Sequence[Operation]] | None = None) -> str: ...
+
+
+def rebuild_index(backend: Writer, index: Index) -> dict[str, int | str]:
+    """Rebuild ``index`` from its table the backend's way: a new index and an alias swap where it can
+    (``Reindexing``: nothing in the live index changes until the swap), else every row written into the
+    live one (the embedded backend: rows it never saw are added). What was done, as JSON."""
+    if isinstance(backend, Reindexing):
+        return {"index": index, "swapped_to": backend.reindex(index, batches(index))}
+    outcome = rebuild(backend, index)
+    return {"index": index, "applied": outcome.applied, "stale": outcome.stale, "failed": len(outcome.failed)}
 
 
 def rebuild(backend: Writer, index: Index, size: int = BATCH) -> BulkOutcome:
