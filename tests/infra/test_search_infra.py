@@ -273,8 +273,9 @@ def test_the_domains_are_priced_by_nodes_masters_and_volumes(prod: Rendering, ac
         assert not estimate.unpriced, estimate.unpriced
         return next(item.usd["idle"] for item in estimate.lines if item.kind == "opensearch:Domain")
 
-    hour = {k: prices.prices[f"opensearch_{k}_search_hour"].usd for k in ("t3_small", "r6g_large", "m6g_large")}
+    hour = {k: prices.prices[f"opensearch_{k}_search_hour"].usd for k in ("t3_small", "t3_medium")}
     gb = prices.prices["opensearch_gp3_storage_gb_month"].usd
     assert domain_usd(account) == pytest.approx(HOURS_PER_MONTH * hour["t3_small"] + 10 * gb)
-    assert domain_usd(prod) == pytest.approx(HOURS_PER_MONTH * (2 * hour["r6g_large"] + 3 * hour["m6g_large"])
-                                             + 2 * 50 * gb)
+    # prod at launch (Pulumi.prod.yaml): 2 data nodes in 2 zones, 3 dedicated masters, 20 GB a data node.
+    assert domain_usd(prod) == pytest.approx(HOURS_PER_MONTH * (2 * hour["t3_medium"] + 3 * hour["t3_small"])
+                                             + 2 * 20 * gb)
