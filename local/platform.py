@@ -87,6 +87,7 @@ if TYPE_CHECKING:
     from local.websocket import LocalWebSocketApi
 
 log = logging.getLogger("local.platform")
+REINDEX_FUNCTION = "reindex_search"  # the app's pure function that rebuilds the search indexes
 
 # Runtime settings worth overriding locally (small values make fan-out limits and backfills easy to see).
 TUNABLES = ("FANOUT_MAX_FOLLOWERS", "TIMELINE_DAYS", "BACKFILL_POSTS")
@@ -240,7 +241,7 @@ class LocalPlatform:
         cdn = LocalCdn(self._pump_clients.s3, [b.name for b in self.provisioned.buckets.values() if b.declaration.cdn])
         # make reindex runs the function an operator invokes in AWS (reindex_search), with its grants.
         local_routes = LocalRoutes(cdn, self.outbox, self.schedules, lambda name: self.pump.fire(name),
-                                   reindex=lambda: invoker.invoke("reindex_search", {}))
+                                   reindex=lambda: invoker.invoke(REINDEX_FUNCTION, {}))
         self._http = HttpServer(self._app, region=self.region, plan=self.plan, grants=self.grants,
                                 function_prefix=self.prefix, cdn=local_routes, listener=self._listener).start()
         self._listener = None  # the server owns it now
@@ -364,8 +365,9 @@ class LocalPlatform:
         if self._app is not None:
             pool = self.provisioned.user_pool.declaration if self.provisioned and self.provisioned.user_pool else None
             triggers = {pool.pre_sign_up} if pool is not None and pool.pre_sign_up else set()
+            by_hand = f"invoked by hand in AWS; here make reindex (POST {self.url}/local/search/reindex)"
             lines += [f"  {name} <- " + ("the user pool, before each sign-up (called by the local Cognito)"
-                                          if name in triggers else
+                                          if name in triggers else by_hand if name == REINDEX_FUNCTION else
                                           "invoked at deploy (a pure Lambda function; not run locally)")
                       for name in pure_functions(self._app)]
         if self.outbox is not None and self._http is not None:

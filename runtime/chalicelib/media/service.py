@@ -106,7 +106,8 @@ def create_media(owner: str, content_type: str, size: int, *, description: str |
         raise _refuse("unsupported_media_type", "content_type",
                       f"must be one of {', '.join(sorted(signatures.ALLOWED_TYPES))}")
     if kind == "video" and not flags.enabled(flags.VIDEO_UPLOADS, owner):
-        raise _refuse("video_uploads_disabled", "content_type", "video uploads are switched off for now")
+        raise Unprocessable("video_uploads_disabled", "video uploads are switched off for now; images still work",
+                            details=[{"field": "content_type", "problem": "video uploads are switched off"}])
     limit = int(signatures.MAX_BYTES[kind])
     if not 1 <= size <= limit:
         raise _refuse("media_too_large" if size > limit else "validation_failed", "size",
