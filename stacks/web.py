@@ -12,7 +12,9 @@ What CloudFront needs here (AWS docs and the provider's source, pulumi_aws 7.51)
   AllViewer policies forward it (AWS knowledge center, "cloudfront-authorization-header"); the viewer's
   ``Host`` must not reach an execute-api origin without a custom domain (API Gateway answers 403), hence
   "except Host". The same policy forwards the query string (the WebSocket's ``?token=``) and the
-  ``Upgrade``, ``Connection`` and ``Sec-WebSocket-*`` headers a WebSocket handshake needs.
+  handshake's headers: CloudFront passes WebSockets on any behaviour that forwards all viewer headers or at
+  least ``Sec-WebSocket-Key`` and ``Sec-WebSocket-Version`` (CloudFront developer guide, "Use WebSockets with
+  CloudFront distributions"); it speaks HTTP/1.1 to the origin, so the upgrade works with http2and3 viewers.
 - The S3 behaviours forward nothing from the viewer (no origin request policy): no ``Authorization`` reaches S3.
 - Client-side routes: a CloudFront Function on the app's default behaviour rewrites any path without a file
   extension to ``/index.html``. Distribution-wide custom error responses (403/404 -> index.html) would also
