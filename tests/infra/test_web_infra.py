@@ -14,6 +14,7 @@ from stacks import web
 from stacks.mocks import ALL_VIEWER_EXCEPT_HOST, CACHING_DISABLED, Rendering, render
 from stacks.settings import SettingsError, StackSettings
 from tests.infra.conftest import arn_of
+from tools.plan import key_settings
 from tools.pricing import IDLE, LAUNCH, PriceTable, estimate_cost, unpriced_types
 
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
@@ -251,7 +252,7 @@ def test_no_cors_on_the_api_by_default(dev: Rendering) -> None:
     assert all("options" not in methods for methods in body["paths"].values())
 
 
-# ---- cost ------------------------------------------------------------------------------------------
+# ---- plan and cost ------------------------------------------------------------------------------------------
 
 def test_the_web_resources_are_priced_and_the_distribution_carries_the_api_requests(
         custom_domain: Rendering) -> None:
@@ -261,3 +262,15 @@ def test_the_web_resources_are_priced_and_the_distribution_carries_the_api_reque
     [line] = [item for item in estimate.lines if item.kind == "cloudfront:Distribution"]
     assert line.count == 1 and line.usd["idle"] == 0.0 and line.usd["launch"] > 0
     assert "requests" in line.basis["launch"]
+
+
+def test_the_plan_shows_the_sites_routes_domain_and_caching(custom_domain: Rendering, built: Rendering) -> None:
+    distribution = key_settings(custom_domain.named("social-prod-site-cdn"))
+    assert "aliases=app.example.org" in distribution and "tls=TLSv1.2_2021" in distribution
+    assert distribution.endswith("/assets/*->site /v1/*->api /api->websocket")
+    assert key_settings(custom_domain.named("social-prod-site-cache")) == (
+        "minTtl=0, defaultTtl=86400, maxTtl=31536000")
+    assert key_settings(custom_domain.of_type(CERTIFICATE)[0]) == (
+        "domain=app.example.org, region=us-east-1, validation=DNS")
+    assert key_settings(built.named("social-dev-site/index.html")) == (
+        "key=index.html, type=text/html; charset=utf-8, cache=no-cache")
