@@ -27,9 +27,10 @@ What CloudFront needs here (AWS docs and the provider's source, pulumi_aws 7.51)
 - Viewers: HTTPS only (HTTP redirected); with a custom domain the security policy is TLSv1.2_2021. The default
   ``*.cloudfront.net`` certificate cannot be given a minimum version (CloudFront fixes it at TLSv1).
 
-pulumi-aws has no invalidation resource and ``pulumi_command`` is not installed: the stack exports the
-``aws cloudfront create-invalidation`` command for the files it uploads under a fixed name (``index.html``
-and the like); hashed assets get new names and need none.
+pulumi-aws has no invalidation resource and ``pulumi_command`` is not installed: after ``pulumi up``,
+``make invalidate`` (``tools/invalidate.py``) invalidates the files uploaded under a fixed name (``index.html``
+and the like), and the stack exports the same request as an ``aws cloudfront create-invalidation`` command;
+hashed assets get new names and need none.
 
 Usage::
 

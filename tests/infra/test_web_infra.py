@@ -274,3 +274,44 @@ def test_the_plan_shows_the_sites_routes_domain_and_caching(custom_domain: Rende
         "domain=app.example.org, region=us-east-1, validation=DNS")
     assert key_settings(built.named("social-dev-site/index.html")) == (
         "key=index.html, type=text/html; charset=utf-8, cache=no-cache")
+
+
+# ---- the invalidation step (tools/invalidate.py) --------------------------------------------------------
+
+def moto_distribution(cloudfront: Any) -> str:
+    answer = cloudfront.create_distribution(DistributionConfig={
+        "CallerReference": "test", "Comment": "site", "Enabled": True,
+        "Origins": {"Quantity": 1, "Items": [{"Id": "site", "DomainName": "site.s3.us-east-1.amazonaws.com",
+                                              "S3OriginConfig": {"OriginAccessIdentity": ""}}]},
+        "DefaultCacheBehavior": {"TargetOriginId": "site", "ViewerProtocolPolicy": "redirect-to-https",
+                                 "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6"},
+    })
+    distribution_id: str = answer["Distribution"]["Id"]
+    return distribution_id
+
+
+def test_the_invalidation_step_invalidates_the_fixed_name_files_of_the_build(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import boto3
+    from moto import mock_aws
+
+    from tools.invalidate import caller_reference, main
+
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "index.html").write_text("<!doctype html>v1")
+    (tmp_path / "assets" / "index-B3xk9aQe.js").write_text("1")
+    with mock_aws():
+        cloudfront = boto3.client("cloudfront", region_name="us-east-1")
+        distribution = moto_distribution(cloudfront)
+        assert main(["--distribution-id", distribution, "--dist", str(tmp_path)]) == 0
+        assert capsys.readouterr().out.strip().endswith(f"of /index.html on {distribution}")
+        [listed] = cloudfront.list_invalidations(DistributionId=distribution)["InvalidationList"]["Items"]
+        batch = cloudfront.get_invalidation(DistributionId=distribution, Id=listed["Id"])["Invalidation"]
+        assert batch["InvalidationBatch"]["Paths"]["Items"] == ["/index.html"]
+        assert batch["InvalidationBatch"]["CallerReference"] == caller_reference(web.site_files(tmp_path))
+    # The same build is the same request; a new hashed asset alone changes nothing; a new index.html does.
+    before = caller_reference(web.site_files(tmp_path))
+    (tmp_path / "assets" / "chunk-Zx81kq0P.js").write_text("2")
+    assert caller_reference(web.site_files(tmp_path)) == before
+    (tmp_path / "index.html").write_text("<!doctype html>v2")
+    assert caller_reference(web.site_files(tmp_path)) != before
