@@ -42,6 +42,10 @@ plan: $(STAMP)  ## offline table of every resource of STACK (dev, prod, preview-
 cost: $(STAMP)  ## offline monthly cost of STACK, idle and at the seeds' launch load (tools/prices.toml)
 	$(BIN)/python -m tools.cost --stack $(STACK)
 
+.PHONY: invalidate
+invalidate: $(STAMP) ## after `pulumi up -s STACK`: CloudFront drops its copies of the web client's index.html and the like
+	$(BIN)/python -m tools.invalidate --distribution-id "$$(pulumi stack output webDistributionId -s $(STACK))"
+
 $(PACKAGE_VENV)/.installed: runtime/requirements.txt requirements-dev.txt
 	test -x $(PACKAGE_VENV)/bin/python || $(PACKAGE_PYTHON) -m venv $(PACKAGE_VENV)
 	$(PACKAGE_VENV)/bin/python -m pip install --quiet --upgrade "pip<26.3"

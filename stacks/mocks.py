@@ -32,6 +32,9 @@ ROOT = Path(__file__).resolve().parents[1]
 ACCOUNT = "123456789012"
 # AWS's managed cache policy, by name and id (the id the provider's docs show for it).
 CACHING_OPTIMIZED = ("Managed-CachingOptimized", "658327ea-f89d-4fab-a63d-7e88639e58f6")
+CACHING_DISABLED = ("Managed-CachingDisabled", "4135ea2d-6df8-44a3-9df3-4b5a84be39ad")
+# AWS's managed origin request policy for API Gateway origins (every viewer header but Host), by name and id.
+ALL_VIEWER_EXCEPT_HOST = ("Managed-AllViewerExceptHostHeader", "b689b0a8-53d0-40ab-baf2-68738e2966ac")
 
 
 @dataclass(frozen=True)
@@ -151,6 +154,11 @@ class RecordingMocks(Mocks):
         cache_policy = args.token == "aws:cloudfront/getCachePolicy:getCachePolicy"
         if cache_policy and args.args.get("name") == CACHING_OPTIMIZED[0]:
             return {"id": CACHING_OPTIMIZED[1], "name": CACHING_OPTIMIZED[0]}, []
+        if cache_policy and args.args.get("name") == CACHING_DISABLED[0]:
+            return {"id": CACHING_DISABLED[1], "name": CACHING_DISABLED[0]}, []
+        if (args.token == "aws:cloudfront/getOriginRequestPolicy:getOriginRequestPolicy"
+                and args.args.get("name") == ALL_VIEWER_EXCEPT_HOST[0]):
+            return {"id": ALL_VIEWER_EXCEPT_HOST[1], "name": ALL_VIEWER_EXCEPT_HOST[0]}, []
         if args.token == "aws:index/getAvailabilityZones:getAvailabilityZones":
             names = [f"{self.region}{letter}" for letter in "abcdef"]
             return {"names": names, "zoneIds": [f"use1-az{i}" for i in range(1, 7)], "id": self.region}, []
@@ -184,6 +192,13 @@ class RecordingMocks(Mocks):
             distribution = f"E{_digest(name, length=13).upper()}"
             fakes |= {"id": distribution, "arn": f"arn:aws:cloudfront::{account}:distribution/{distribution}",
                       "domainName": f"d{_digest(name, length=13)}.cloudfront.net"}
+        elif typ == "aws:acm/certificate:Certificate":
+            # In the region the resource names (pulumi-aws 7's per-resource region), else the provider's.
+            arn = f"arn:aws:acm:{inputs.get('region') or region}:{account}:certificate/{_digest(name, length=36)}"
+            domain = str(inputs.get("domainName"))
+            fakes |= {"id": arn, "arn": arn, "domainValidationOptions": [{
+                "domainName": domain, "resourceRecordName": f"_{_digest(domain)}.{domain}.",
+                "resourceRecordType": "CNAME", "resourceRecordValue": f"_{_digest(domain, 'v')}.acm-validations.aws."}]}
         elif typ == "aws:cloudfront/originAccessControl:OriginAccessControl":
             fakes |= {"id": f"E{_digest(name, length=13).upper()}"}
         elif typ == "aws:mediaconvert/queue:Queue":

@@ -45,6 +45,7 @@ from stacks.settings import StackSettings
 from stacks.storage import Storage, StorageArgs
 from stacks.transcoding import Transcoding, TranscodingArgs
 from stacks.triggers import Triggers, TriggersArgs
+from stacks.web import WebSite, WebSiteArgs
 from stacks.websocket import WebSocketApi, WebSocketArgs
 
 
@@ -71,6 +72,7 @@ class Platform(pulumi.ComponentResource):
     user_pool_client_id: pulumi.Output[str] | None
     table_names: dict[str, pulumi.Output[str]]
     search_endpoint: pulumi.Output[str] | None
+    web: WebSite | None
 
     def __init__(self, name: str, args: PlatformArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("social:platform:Platform", name, None, opts)
@@ -174,6 +176,9 @@ class Platform(pulumi.ComponentResource):
         # (AppConfig watches at most 5 alarms per environment.)
         FlagsRollout(namer.name("flags-rollout"), FlagsRolloutArgs(settings, flags, api_alarms[:5]), child)
 
+        # The web client and the API behind one distribution (same origin: no CORS for the app).
+        self.web = WebSite(namer.name("web"), WebSiteArgs(settings, api, websocket), child) if api is not None else None
+
         self.api_url = api.url if api is not None else None
         self.websocket_url = websocket.url if websocket is not None else None
         self.user_pool_id = identity.user_pool.id if identity is not None else None
@@ -191,6 +196,12 @@ class Platform(pulumi.ComponentResource):
             "userPoolClientId": self.user_pool_client_id,
             "tableNames": self.table_names,
             "searchEndpoint": self.search_endpoint,
+            "webUrl": self.web.url if self.web is not None else None,
+            "webDistributionId": self.web.distribution.id if self.web is not None else None,
+            # pulumi-aws has no invalidation resource: run this after `pulumi up` (stacks/web.py).
+            "webInvalidation": self.web.invalidation_command if self.web is not None else None,
+            "webCertificateValidation": (self.web.certificate.domain_validation_options
+                                         if self.web is not None and self.web.certificate is not None else None),
         }
         return {key: value for key, value in outputs.items() if value is not None}
 

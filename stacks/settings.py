@@ -102,6 +102,7 @@ SUPPORTED_RUNTIMES = ("python3.12", "python3.13")
 LAMBDA_ARCHITECTURE = "arm64"
 SUPPORTED_ARCHITECTURES = ("x86_64", "arm64")
 # RFC 2606/6761 names: fine for an offline plan, never an address anyone reads.
+WEB_DOMAIN = re.compile(r"(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
 PLACEHOLDER_DOMAIN = re.compile(r"(^|[@.])(example\.(com|org|net)|[^@]*\.(example|test|invalid))$", re.IGNORECASE)
 
 
@@ -195,6 +196,11 @@ class StackSettings:
     flags_rollout_minutes: int = 0
     flags_bake_minutes: int = 0
     flags_document: str | None = None  # another flags document to deploy (a path); None: the repository's
+    # The web client (stacks/web.py): a custom domain for its distribution (e.g. app.example.org), with the ARN of
+    # an ACM certificate for it in us-east-1 (CloudFront reads certificates there only); without one, the stack
+    # requests a DNS-validated certificate and exports the record to add. None: the *.cloudfront.net name.
+    web_domain: str | None = None
+    web_certificate_arn: str | None = None
 
     def __post_init__(self) -> None:
         if self.log_retention_days not in RETENTION_DAYS:
@@ -259,6 +265,12 @@ class StackSettings:
                                 "apnsSigningKey secret)")
         if self.public_api_url is not None and not re.fullmatch(r"https://[^\s/]+(/[^\s]*)?", self.public_api_url):
             raise SettingsError("publicApiUrl must be an https:// URL")
+        if self.web_domain is not None and not WEB_DOMAIN.fullmatch(self.web_domain):
+            raise SettingsError("webDomain must be a host name such as app.example.org (no scheme, no path)")
+        if self.web_certificate_arn is not None and (
+                self.web_domain is None or not self.web_certificate_arn.startswith("arn:aws:acm:us-east-1:")):
+            raise SettingsError("webCertificateArn needs webDomain and must be an ACM certificate in us-east-1 "
+                                "(the only region CloudFront reads certificates from)")
         if not 1 <= self.digest_segments <= 1000:
             raise SettingsError("digestSegments must be within 1..1000")
 

@@ -126,7 +126,17 @@ KEY_SETTINGS: dict[str, Sequence[tuple[str, str] | Callable[[dict[str, Any]], st
     "aws:cloudfront/distribution:Distribution": [
         ("priceClass", "priceClass"), ("viewer", "defaultCacheBehavior.viewerProtocolPolicy"),
         ("compress", "defaultCacheBehavior.compress"), ("cachePolicy", "defaultCacheBehavior.cachePolicyId"),
-        lambda i: "oac=" + ("yes" if all(o.get("originAccessControlId") for o in i.get("origins") or []) else "no")],
+        lambda i: "oac=" + ("yes" if all(o.get("originAccessControlId") for o in i.get("origins") or []) else "no"),
+        # The web client's (stacks/web.py): its domain, TLS floor and what each path goes to.
+        lambda i: "aliases=" + ",".join(i["aliases"]) if i.get("aliases") else "",
+        ("tls", "viewerCertificate.minimumProtocolVersion"),
+        lambda i: " ".join(f"{b['pathPattern']}->{b['targetOriginId']}" for b in i.get("orderedCacheBehaviors") or [])],
+    "aws:cloudfront/cachePolicy:CachePolicy": [("minTtl", "minTtl"), ("defaultTtl", "defaultTtl"),
+                                               ("maxTtl", "maxTtl")],
+    "aws:cloudfront/function:Function": [("runtime", "runtime"), ("publish", "publish")],
+    "aws:acm/certificate:Certificate": [("domain", "domainName"), ("region", "region"),
+                                        ("validation", "validationMethod")],
+    "aws:s3/bucketObjectv2:BucketObjectv2": [("key", "key"), ("type", "contentType"), ("cache", "cacheControl")],
     "aws:cloudfront/originAccessControl:OriginAccessControl": [
         ("origin", "originAccessControlOriginType"), ("signing", "signingBehavior"), ("protocol", "signingProtocol")],
     "aws:mediaconvert/queue:Queue": [("pricing", "pricingPlan"), ("status", "status")],

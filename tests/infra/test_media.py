@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from chalicelib.resources import MANIFEST
-from stacks.mocks import CACHING_OPTIMIZED, Rendering
+from stacks.mocks import CACHING_OPTIMIZED, RecordedResource, Rendering
 from tests.infra.conftest import FUNCTION, ROLE_POLICY, arn_of, function_named, policy_of
 from tools.plan import key_settings
 from tools.pricing import IDLE, LAUNCH, PriceTable, estimate_cost
@@ -20,6 +20,11 @@ DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
 OAC = "aws:cloudfront/originAccessControl:OriginAccessControl"
 MEDIACONVERT_QUEUE = "aws:mediaconvert/queue:Queue"
 
+
+
+def media(rendering: Rendering, type_token: str) -> list[RecordedResource]:
+    """The media CDN's resources of a type, without the web client's (``social-<stack>-site-*``)."""
+    return [r for r in rendering.of_type(type_token) if not r.name.startswith(f"social-{rendering.stack}-site-")]
 
 def _rule(rendering: Rendering, bucket: str) -> dict[str, Any]:
     lifecycle = rendering.named(f"social-{rendering.stack}-{bucket}-lifecycle")
@@ -33,7 +38,8 @@ def _rule(rendering: Rendering, bucket: str) -> dict[str, Any]:
 
 def test_every_bucket_is_private_encrypted_and_tls_only(any_rendering: Rendering) -> None:
     buckets = any_rendering.of_type("aws:s3/bucket:Bucket")
-    assert len(buckets) == 3  # the two the app declares (both apps declare two) and the stack's code bucket
+    # The two the app declares (both apps declare two), the stack's code bucket and the web client's (stacks/web.py).
+    assert len(buckets) == 4
     for bucket in buckets:
         def of(kind: str, bucket_id: str = bucket.outputs["id"]) -> dict[str, Any]:
             [found] = [r.inputs for r in any_rendering.of_type(f"aws:s3/{kind}") if r.inputs["bucket"] == bucket_id]
@@ -110,7 +116,8 @@ def test_the_real_uploads_bucket_notifies_the_media_uploads_queue(prod: Renderin
 def test_a_cdn_bucket_is_served_over_https_through_origin_access_control(
         stack: str, price_class: str, request: pytest.FixtureRequest) -> None:
     rendering: Rendering = request.getfixturevalue(stack)
-    [distribution], [oac] = rendering.of_type(DISTRIBUTION), rendering.of_type(OAC)
+    # (the web client's distribution is tested in test_web_infra.py)
+    [distribution], [oac] = (media(rendering, DISTRIBUTION), media(rendering, OAC))
     assert (oac.inputs["originAccessControlOriginType"], oac.inputs["signingBehavior"],
             oac.inputs["signingProtocol"]) == ("s3", "always", "sigv4")
     inputs = distribution.inputs
@@ -253,5 +260,5 @@ def test_the_cdn_and_the_transcoder_are_priced_on_media_not_api_traffic(prod: Re
 def test_every_declared_media_resource_is_in_the_real_stack(dev: Rendering) -> None:
     for bucket in MANIFEST.buckets:
         dev.named(f"social-dev-{bucket.name}")
-    assert len(dev.of_type(DISTRIBUTION)) == sum(1 for b in MANIFEST.buckets if b.cdn)
+    assert len(media(dev, DISTRIBUTION)) == sum(1 for b in MANIFEST.buckets if b.cdn)
     assert len(dev.of_type(MEDIACONVERT_QUEUE)) == len(MANIFEST.transcoders)

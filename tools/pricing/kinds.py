@@ -387,7 +387,11 @@ def waf_web_acl(ctx: Context, acls: Sequence[Resource]) -> list[Charge | Unprice
 
 
 def cloudfront_distribution(ctx: Context, distributions: Sequence[Resource]) -> list[Charge | Unpriced]:
-    """A distribution in front of a bucket (origin access control) serves media views; any other the API."""
+    """A distribution in front of a bucket (origin access control) serves media views; any other the API.
+
+    The web client's distribution (``stacks/web.py``) has the API among its origins: it carries every API
+    request (the app's page loads are a few per user a day, and its hashed assets are cached by the browser).
+    """
     load = ctx.load
     media = [d for d in distributions if all(o.get("originAccessControlId") for o in d.inputs.get("origins") or [])]
     charges: list[Charge | Unpriced] = []

@@ -1,0 +1,378 @@
+"""The web client's hosting: a private site bucket behind one CloudFront distribution that also carries the API.
+
+One origin for the browser: ``/`` and client-side routes are the app (``index.html``), ``/assets/*`` its
+content-hashed files, ``/v1/*`` the REST API and ``/api`` the WebSocket API, so the app never needs CORS.
+
+What CloudFront needs here (AWS docs and the provider's source, pulumi_aws 7.51):
+
+- The bucket stays private; CloudFront signs its requests (origin access control, SigV4) and the bucket's
+  policy lets only this distribution read (``stacks/policies.py`` ``bucket_policy``), as for media (``cdn.py``).
+- The API origins get ``Managed-CachingDisabled`` with ``Managed-AllViewerExceptHostHeader``: an origin
+  request policy may not name ``Authorization`` (CloudFront answers 400), but with caching disabled the
+  AllViewer policies forward it (AWS knowledge center, "cloudfront-authorization-header"); the viewer's
+  ``Host`` must not reach an execute-api origin without a custom domain (API Gateway answers 403), hence
+  "except Host". The same policy forwards the query string (the WebSocket's ``?token=``) and the
+  handshake's headers: CloudFront passes WebSockets on any behaviour that forwards all viewer headers or at
+  least ``Sec-WebSocket-Key`` and ``Sec-WebSocket-Version`` (CloudFront developer guide, "Use WebSockets with
+  CloudFront distributions"); it speaks HTTP/1.1 to the origin, so the upgrade works with http2and3 viewers.
+- The S3 behaviours forward nothing from the viewer (no origin request policy): no ``Authorization`` reaches S3.
+- Client-side routes: a CloudFront Function on the app's default behaviour rewrites any path without a file
+  extension to ``/index.html``. Distribution-wide custom error responses (403/404 -> index.html) would also
+  turn the API's own 404s into the app's page.
+- The site's cache policy has a minimum TTL of 0 so that ``index.html``'s ``Cache-Control: no-cache`` is
+  honoured exactly (the managed CachingOptimized has a minimum of 1 s); hashed assets say
+  ``max-age=31536000, immutable`` and are cached a year.
+- A certificate for a custom domain must be in us-east-1 whatever the stack's region: pulumi-aws 7 takes a
+  per-resource ``region`` (``acm.Certificate(region=...)``), so no second provider is needed.
+- Viewers: HTTPS only (HTTP redirected); with a custom domain the security policy is TLSv1.2_2021. The default
+  ``*.cloudfront.net`` certificate cannot be given a minimum version (CloudFront fixes it at TLSv1).
+
+pulumi-aws has no invalidation resource and ``pulumi_command`` is not installed: after ``pulumi up``,
+``make invalidate`` (``tools/invalidate.py``) invalidates the files uploaded under a fixed name (``index.html``
+and the like), and the stack exports the same request as an ``aws cloudfront create-invalidation`` command;
+hashed assets get new names and need none.
+
+Usage::
+
+    site = WebSite("social-dev-web", WebSiteArgs(settings, api, websocket), opts)
+    site.url, site.distribution.arn, site.distribution.id, site.invalidation_command
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pulumi
+import pulumi_aws as aws
+
+from stacks.api import STAGE as API_STAGE
+from stacks.api import RestApi
+from stacks.policies import bucket_policy
+from stacks.settings import StackSettings
+from stacks.websocket import STAGE as WEBSOCKET_STAGE
+from stacks.websocket import WebSocketApi
+
+DIST = Path(__file__).resolve().parents[1] / "web" / "dist"
+API_PATH = "/v1/*"
+WEBSOCKET_PATH = f"/{WEBSOCKET_STAGE}"  # the stage's own path: API Gateway routes a WebSocket on it alone
+ASSETS_PATH = "/assets/*"  # where Vite writes content-hashed files
+NO_CACHE = "no-cache"
+IMMUTABLE = "public, max-age=31536000, immutable"
+CACHING_DISABLED = "Managed-CachingDisabled"
+ALL_VIEWER_EXCEPT_HOST = "Managed-AllViewerExceptHostHeader"
+TLS_POLICY = "TLSv1.2_2021"
+CERTIFICATE_REGION = "us-east-1"
+HSTS_SECONDS = 63_072_000  # two years: what hstspreload.org asks for
+# Vite's names: name-<8+ base64url characters>.ext
+HASHED = re.compile(r"-[A-Za-z0-9_-]{8,}\.[a-z0-9]+$")
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data: blob: https:",  # media come from the media CDN's own domain
+    "media-src 'self' blob: https:",
+    "connect-src 'self' https: wss:",  # the API and WebSocket are same-origin; uploads go to S3 directly
+    "font-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+# Runs at the edge on every request of the default behaviour (cloudfront-js-2.0): a path whose last segment has
+# no dot is a client-side route and gets the app's page; files (favicon.ico, robots.txt) pass through.
+SPA_FALLBACK = """function handler(event) {
+  var request = event.request;
+  var last = request.uri.split('/').pop();
+  if (last.indexOf('.') === -1) {
+    request.uri = '/index.html';
+  }
+  return request;
+}
+"""
+
+
+@dataclass(frozen=True)
+class SiteFile:
+    """One file of the build: its key in the bucket, where it is, its content type and cache-control."""
+
+    key: str
+    path: Path
+    content_type: str
+    cache_control: str
+
+    @property
+    def hashed(self) -> bool:
+        return self.cache_control == IMMUTABLE
+
+
+def site_files(dist: Path) -> list[SiteFile]:
+    """Every file under ``dist``, sorted by key: hashed assets immutable for a year, anything else never cached."""
+    files = []
+    for path in sorted(p for p in dist.rglob("*") if p.is_file()):
+        key = path.relative_to(dist).as_posix()
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        if content_type.startswith("text/") or content_type in ("application/javascript", "application/json"):
+            content_type += "; charset=utf-8"
+        hashed = key.startswith(ASSETS_PATH.strip("/*") + "/") and HASHED.search(path.name) is not None
+        files.append(SiteFile(key, path, content_type, IMMUTABLE if hashed else NO_CACHE))
+    return files
+
+
+def invalidation_paths(files: Sequence[SiteFile]) -> list[str]:
+    """What a deploy must invalidate: the files kept under a fixed name (hashed ones are new objects)."""
+    return [f"/{f.key}" for f in files if not f.hashed] or ["/index.html"]
+
+
+@dataclass(frozen=True)
+class WebSiteArgs:
+    """The environment, the API and WebSocket to route, the build directory and an optional WAF web ACL
+    (CLOUDFRONT scope, us-east-1)."""
+
+    settings: StackSettings
+    api: RestApi
+    websocket: WebSocketApi | None = None
+    dist: Path | None = None  # None: web/dist (DIST, read when the stack renders)
+    web_acl_arn: pulumi.Input[str] | None = None
+
+
+class WebSite(pulumi.ComponentResource):
+    """Site bucket, origin access control, policies, the SPA function, the distribution and the build's objects."""
+
+    bucket: aws.s3.Bucket
+    distribution: aws.cloudfront.Distribution
+    certificate: aws.acm.Certificate | None
+    files: list[SiteFile]
+    url: pulumi.Output[str]
+    invalidation_command: pulumi.Output[str]
+
+    def __init__(self, name: str, args: WebSiteArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("social:web:WebSite", name, None, opts)
+        settings, namer = args.settings, args.settings.namer
+        child = pulumi.ResourceOptions(parent=self)
+        self.bucket = self._bucket(settings, child)
+        oac = aws.cloudfront.OriginAccessControl(
+            namer.name("site-oac"),
+            name=namer.name("site-oac", 64),
+            description=f"CloudFront reads the web client of {settings.stack}",
+            origin_access_control_origin_type="s3",
+            signing_behavior="always",
+            signing_protocol="sigv4",
+            opts=child,
+        )
+        site_cache = aws.cloudfront.CachePolicy(
+            namer.name("site-cache"),
+            name=namer.name("site-cache", 128),
+            comment="the origin's Cache-Control decides: index.html never, hashed assets a year",
+            min_ttl=0,
+            default_ttl=86_400,
+            max_ttl=31_536_000,
+            parameters_in_cache_key_and_forwarded_to_origin=(
+                aws.cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOriginArgs(
+                    cookies_config=aws.cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOriginCookiesConfigArgs(
+                        cookie_behavior="none"),
+                    headers_config=aws.cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOriginHeadersConfigArgs(
+                        header_behavior="none"),
+                    query_strings_config=(
+                        aws.cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOriginQueryStringsConfigArgs(
+                            query_string_behavior="none")),
+                    enable_accept_encoding_brotli=True,
+                    enable_accept_encoding_gzip=True,
+                )),
+            opts=child,
+        )
+        headers = self._headers_policy(settings, child)
+        fallback = aws.cloudfront.Function(
+            namer.name("site-fallback"),
+            name=namer.name("site-fallback", 64),
+            runtime="cloudfront-js-2.0",
+            comment="client-side routes get index.html",
+            code=SPA_FALLBACK,
+            publish=True,
+            opts=child,
+        )
+        invoke = pulumi.InvokeOutputOptions(parent=self)
+        no_cache = aws.cloudfront.get_cache_policy_output(name=CACHING_DISABLED, opts=invoke)
+        all_viewer = aws.cloudfront.get_origin_request_policy_output(name=ALL_VIEWER_EXCEPT_HOST, opts=invoke)
+        no_cache_id = no_cache.apply(lambda p: p.id or "")
+        all_viewer_id = all_viewer.apply(lambda p: p.id or "")
+
+        def api_origin(origin_id: str, api_id: pulumi.Input[str], path: str | None
+                       ) -> aws.cloudfront.DistributionOriginArgs:
+            return aws.cloudfront.DistributionOriginArgs(
+                origin_id=origin_id,
+                domain_name=pulumi.Output.concat(api_id, ".execute-api.", settings.region, ".amazonaws.com"),
+                origin_path=path,
+                custom_origin_config=aws.cloudfront.DistributionOriginCustomOriginConfigArgs(
+                    http_port=80, https_port=443, origin_protocol_policy="https-only",
+                    origin_ssl_protocols=["TLSv1.2"]),
+            )
+
+        def api_behaviour(path: str, origin_id: str, methods: list[str]
+                          ) -> aws.cloudfront.DistributionOrderedCacheBehaviorArgs:
+            return aws.cloudfront.DistributionOrderedCacheBehaviorArgs(
+                path_pattern=path,
+                target_origin_id=origin_id,
+                viewer_protocol_policy="https-only",  # a redirect would drop a POST's body
+                allowed_methods=methods,
+                cached_methods=["GET", "HEAD"],
+                compress=True,
+                cache_policy_id=no_cache_id,
+                origin_request_policy_id=all_viewer_id,
+                response_headers_policy_id=headers.id,
+            )
+
+        origins = [
+            aws.cloudfront.DistributionOriginArgs(
+                origin_id="site",
+                domain_name=self.bucket.bucket_regional_domain_name,
+                origin_access_control_id=oac.id,
+            ),
+            # /v1/things at the edge is /api/v1/things at the stage.
+            api_origin("api", args.api.rest_api.id, f"/{API_STAGE}"),
+        ]
+        behaviours = [
+            aws.cloudfront.DistributionOrderedCacheBehaviorArgs(
+                path_pattern=ASSETS_PATH, target_origin_id="site", viewer_protocol_policy="redirect-to-https",
+                allowed_methods=["GET", "HEAD"], cached_methods=["GET", "HEAD"], compress=True,
+                cache_policy_id=site_cache.id, response_headers_policy_id=headers.id),
+            api_behaviour(API_PATH, "api", ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"]),
+        ]
+        if args.websocket is not None:
+            origins.append(api_origin("websocket", args.websocket.api.id, None))
+            behaviours.append(api_behaviour(WEBSOCKET_PATH, "websocket", ["GET", "HEAD", "OPTIONS"]))
+
+        self.certificate = None
+        certificate_arn: pulumi.Input[str] | None = settings.web_certificate_arn
+        if settings.web_domain is not None and certificate_arn is None:
+            self.certificate = aws.acm.Certificate(
+                namer.name("site-certificate"),
+                domain_name=settings.web_domain,
+                validation_method="DNS",
+                region=CERTIFICATE_REGION,
+                tags=namer.tags(component="web"),
+                opts=child,
+            )
+            # Waits (up to the provider's 75 minutes) until the DNS record exported as webCertificateValidation
+            # exists: CloudFront refuses a certificate that is not issued yet.
+            certificate_arn = aws.acm.CertificateValidation(
+                namer.name("site-certificate-validation"),
+                certificate_arn=self.certificate.arn,
+                region=CERTIFICATE_REGION,
+                opts=child,
+            ).certificate_arn
+        viewer_certificate = (
+            aws.cloudfront.DistributionViewerCertificateArgs(
+                acm_certificate_arn=certificate_arn, ssl_support_method="sni-only",
+                minimum_protocol_version=TLS_POLICY)
+            if certificate_arn is not None
+            else aws.cloudfront.DistributionViewerCertificateArgs(cloudfront_default_certificate=True))
+        self.distribution = aws.cloudfront.Distribution(
+            namer.name("site-cdn"),
+            comment=namer.name("web client and API", 128),
+            enabled=True,
+            is_ipv6_enabled=True,
+            http_version="http2and3",
+            price_class="PriceClass_All" if settings.stack == "prod" else "PriceClass_100",
+            aliases=[settings.web_domain] if settings.web_domain is not None else None,
+            default_root_object="index.html",
+            origins=origins,
+            default_cache_behavior=aws.cloudfront.DistributionDefaultCacheBehaviorArgs(
+                target_origin_id="site",
+                viewer_protocol_policy="redirect-to-https",
+                allowed_methods=["GET", "HEAD"],
+                cached_methods=["GET", "HEAD"],
+                compress=True,
+                cache_policy_id=site_cache.id,
+                response_headers_policy_id=headers.id,
+                function_associations=[aws.cloudfront.DistributionDefaultCacheBehaviorFunctionAssociationArgs(
+                    event_type="viewer-request", function_arn=fallback.arn)],
+            ),
+            ordered_cache_behaviors=behaviours,
+            restrictions=aws.cloudfront.DistributionRestrictionsArgs(
+                geo_restriction=aws.cloudfront.DistributionRestrictionsGeoRestrictionArgs(restriction_type="none")),
+            viewer_certificate=viewer_certificate,
+            web_acl_id=args.web_acl_arn,  # a WAFv2 ACL is named by its ARN here (the provider's docs)
+            tags=namer.tags(component="web"),
+            opts=child,
+        )
+        aws.s3.BucketPolicy(
+            namer.name("site-policy"),
+            bucket=self.bucket.id,
+            policy=pulumi.Output.all(self.bucket.arn, self.distribution.arn).apply(
+                lambda arns: json.dumps(bucket_policy(arns[0], arns[1:]), sort_keys=True)),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self._block]),
+        )
+        dist = args.dist or DIST
+        self.files = site_files(dist) if dist.is_dir() else []
+        for file in self.files:
+            aws.s3.BucketObjectv2(
+                f"{namer.prefix}-site/{file.key}",  # the key, readable in the plan
+                bucket=self.bucket.id,
+                key=file.key,
+                source=pulumi.FileAsset(str(file.path)),  # the engine hashes it: a changed file is re-uploaded
+                content_type=file.content_type,
+                cache_control=file.cache_control,
+                opts=child,
+            )
+        self.url = pulumi.Output.concat("https://", settings.web_domain or self.distribution.domain_name)
+        paths = " ".join(invalidation_paths(self.files))
+        self.invalidation_command = pulumi.Output.concat(
+            "aws cloudfront create-invalidation --distribution-id ", self.distribution.id, " --paths ", paths)
+        self.register_outputs({"url": self.url, "distributionId": self.distribution.id,
+                               "distributionArn": self.distribution.arn})
+
+    def _bucket(self, settings: StackSettings, child: pulumi.ResourceOptions) -> aws.s3.Bucket:
+        """A private bucket (public access blocked, owner-enforced objects, SSE-S3), as ``stacks/storage.py``'s."""
+        namer = settings.namer
+        bucket = aws.s3.Bucket(
+            namer.name("site", 55),
+            force_destroy=True,  # the build is in git: nothing here is the only copy
+            tags=namer.tags(component="web"),
+            opts=child,
+        )
+        self._block = aws.s3.BucketPublicAccessBlock(
+            namer.name("site-public-access"), bucket=bucket.id, block_public_acls=True, block_public_policy=True,
+            ignore_public_acls=True, restrict_public_buckets=True, opts=child)
+        aws.s3.BucketOwnershipControls(
+            namer.name("site-ownership"), bucket=bucket.id,
+            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"), opts=child)
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            namer.name("site-encryption"), bucket=bucket.id,
+            rules=[aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+                apply_server_side_encryption_by_default=(
+                    aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
+                        sse_algorithm="AES256")),
+                bucket_key_enabled=True)],
+            opts=child)
+        return bucket
+
+    @staticmethod
+    def _headers_policy(settings: StackSettings, child: pulumi.ResourceOptions) -> aws.cloudfront.ResponseHeadersPolicy:
+        """CSP, HSTS, nosniff, frame-ancestors none (and X-Frame-Options DENY for old browsers), referrer policy."""
+        namer = settings.namer
+        security = aws.cloudfront.ResponseHeadersPolicySecurityHeadersConfigArgs(
+            content_security_policy=aws.cloudfront.ResponseHeadersPolicySecurityHeadersConfigContentSecurityPolicyArgs(
+                content_security_policy=CONTENT_SECURITY_POLICY, override=True),
+            content_type_options=aws.cloudfront.ResponseHeadersPolicySecurityHeadersConfigContentTypeOptionsArgs(
+                override=True),
+            frame_options=aws.cloudfront.ResponseHeadersPolicySecurityHeadersConfigFrameOptionsArgs(
+                frame_option="DENY", override=True),
+            referrer_policy=aws.cloudfront.ResponseHeadersPolicySecurityHeadersConfigReferrerPolicyArgs(
+                referrer_policy="strict-origin-when-cross-origin", override=True),
+            strict_transport_security=(
+                aws.cloudfront.ResponseHeadersPolicySecurityHeadersConfigStrictTransportSecurityArgs(
+                    access_control_max_age_sec=HSTS_SECONDS, include_subdomains=True, preload=False,
+                    override=True)),
+        )
+        return aws.cloudfront.ResponseHeadersPolicy(
+            namer.name("site-headers"),
+            name=namer.name("site-headers", 128),
+            comment="security headers of the web client and the API",
+            security_headers_config=security,
+            opts=child,
+        )
