@@ -45,6 +45,7 @@ from stacks.settings import StackSettings
 from stacks.storage import Storage, StorageArgs
 from stacks.transcoding import Transcoding, TranscodingArgs
 from stacks.triggers import Triggers, TriggersArgs
+from stacks.waf import Waf, WafArgs
 from stacks.websocket import WebSocketApi, WebSocketArgs
 
 
@@ -71,6 +72,7 @@ class Platform(pulumi.ComponentResource):
     user_pool_client_id: pulumi.Output[str] | None
     table_names: dict[str, pulumi.Output[str]]
     search_endpoint: pulumi.Output[str] | None
+    edge_web_acl_arn: pulumi.Output[str] | None
 
     def __init__(self, name: str, args: PlatformArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("social:platform:Platform", name, None, opts)
@@ -166,6 +168,10 @@ class Platform(pulumi.ComponentResource):
                            child) if self.plan.apis else None)
         finally:
             resolve_public_url(api.url if api is not None else pulumi.Output.from_input(""))
+        # Both web ACLs (the edge one for the site's distribution: stacks/web.py's web_acl_arn) where the stack
+        # has an API to protect and WAF is on (previews leave it off: it costs by the month).
+        waf = (Waf(namer.name("waf"), WafArgs(settings, api.rest_api.id, api.stage.stage_name), child)
+               if api is not None and settings.waf else None)
         observability = Observability(namer.name("observability"), ObservabilityArgs(
             settings, functions.functions, {**messaging.dead_letters, **messaging.failure_queues},
             ledger=bool(args.manifest.databases)), child)
@@ -180,6 +186,7 @@ class Platform(pulumi.ComponentResource):
         self.user_pool_client_id = identity.client.id if identity is not None else None
         self.table_names = {logical: table.name for logical, table in data.tables.items()}
         self.search_endpoint = search[0] if search is not None else None
+        self.edge_web_acl_arn = waf.edge_acl_arn if waf is not None else None
         self.register_outputs(self.exports())
 
     def exports(self) -> dict[str, pulumi.Input[object]]:
@@ -191,6 +198,7 @@ class Platform(pulumi.ComponentResource):
             "userPoolClientId": self.user_pool_client_id,
             "tableNames": self.table_names,
             "searchEndpoint": self.search_endpoint,
+            "edgeWebAclArn": self.edge_web_acl_arn,
         }
         return {key: value for key, value in outputs.items() if value is not None}
 

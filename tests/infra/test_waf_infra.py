@@ -1,0 +1,118 @@
+"""WAF: an edge web ACL in us-east-1 and a regional one on the API stage, with rate, body and managed rules."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from stacks.mocks import RecordedResource, Rendering, render
+from stacks.settings import SettingsError, StackSettings
+from stacks.waf import MANAGED_GROUPS, window_limit
+
+ACL = "aws:wafv2/webAcl:WebAcl"
+ASSOCIATION = "aws:wafv2/webAclAssociation:WebAclAssociation"
+
+
+def _acls(rendering: Rendering) -> dict[str, RecordedResource]:
+    return {acl.inputs["scope"]: acl for acl in rendering.of_type(ACL)}
+
+
+def _rule(acl: RecordedResource, name: str) -> dict[str, Any]:
+    found: list[dict[str, Any]] = [r for r in acl.inputs["rules"] if r["name"] == name]
+    [rule] = found
+    return rule
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_an_edge_acl_in_us_east_1_and_a_regional_one_on_the_api_stage(stack: str,
+                                                                       request: pytest.FixtureRequest) -> None:
+    rendering: Rendering = request.getfixturevalue(stack)
+    acls = _acls(rendering)
+    assert set(acls) == {"CLOUDFRONT", "REGIONAL"} and len(rendering.of_type(ACL)) == 2
+    assert acls["CLOUDFRONT"].inputs["region"] == "us-east-1"
+    assert acls["CLOUDFRONT"].outputs["arn"].startswith("arn:aws:wafv2:us-east-1:")
+    assert ":global/webacl/" in acls["CLOUDFRONT"].outputs["arn"]
+    [association] = rendering.of_type(ASSOCIATION)
+    [api] = rendering.of_type("aws:apigateway/restApi:RestApi")
+    [stage] = rendering.of_type("aws:apigateway/stage:Stage")
+    # The stage's ARN in the form AssociateWebACL takes, not the execute-api one.
+    assert association.inputs["resourceArn"] == (f"arn:aws:apigateway:us-east-1::/restapis/{api.outputs['id']}"
+                                                 f"/stages/{stage.inputs['stageName']}")
+    assert association.inputs["webAclArn"] == acls["REGIONAL"].outputs["arn"]
+    # The edge ACL is exported for the site's distribution.
+    assert rendering.exports["edgeWebAclArn"] == acls["CLOUDFRONT"].outputs["arn"]
+
+
+def test_an_edge_acl_stays_in_us_east_1_when_the_stack_is_elsewhere() -> None:
+    rendering = render("dev", {"aws:region": "eu-west-1"})
+    acls = _acls(rendering)
+    assert acls["CLOUDFRONT"].inputs["region"] == "us-east-1"
+    assert acls["REGIONAL"].inputs["region"] == "eu-west-1"
+    [association] = rendering.of_type(ASSOCIATION)
+    assert association.inputs["resourceArn"].startswith("arn:aws:apigateway:eu-west-1::/restapis/")
+
+
+def test_both_acls_allow_by_default_and_carry_the_managed_groups(dev: Rendering) -> None:
+    for acl in _acls(dev).values():
+        assert acl.inputs["defaultAction"] == {"allow": {}}
+        groups = {r["statement"]["managedRuleGroupStatement"]["name"]: r for r in acl.inputs["rules"]
+                  if "managedRuleGroupStatement" in r["statement"]}
+        assert set(groups) == set(MANAGED_GROUPS)
+        for rule in groups.values():
+            assert rule["statement"]["managedRuleGroupStatement"]["vendorName"] == "AWS"
+            assert rule["overrideAction"] == {"none": {}}  # the groups' own block actions apply
+        # The common set's 8 KB body rule only counts: the API takes up to maxBodyBytes and refuses more itself.
+        overrides = groups["AWSManagedRulesCommonRuleSet"]["statement"]["managedRuleGroupStatement"][
+            "ruleActionOverrides"]
+        assert overrides == [{"name": "SizeRestrictions_BODY", "actionToUse": {"count": {}}}]
+        priorities = [r["priority"] for r in acl.inputs["rules"]]
+        assert len(set(priorities)) == len(priorities)
+        assert all(r["visibilityConfig"]["cloudwatchMetricsEnabled"] for r in acl.inputs["rules"])
+
+
+def test_the_per_user_rate_is_the_seeds_1000_a_second_counted_per_minute_and_keyed_on_the_token(
+        dev: Rendering) -> None:
+    for acl in _acls(dev).values():
+        statement = _rule(acl, "per-user-rate")["statement"]["rateBasedStatement"]
+        assert statement["evaluationWindowSec"] == 60
+        assert statement["limit"] == 60_000  # 1,000 a second over WAF's 60-second window
+        assert statement["aggregateKeyType"] == "CUSTOM_KEYS"
+        assert [k["header"]["name"] for k in statement["customKeys"]] == ["authorization"]
+        assert _rule(acl, "per-user-rate")["action"] == {"block": {}}
+        ip = _rule(acl, "per-ip-rate")["statement"]["rateBasedStatement"]
+        assert ip["aggregateKeyType"] == "IP" and ip["limit"] == 120_000 and ip["evaluationWindowSec"] == 60
+
+
+def test_the_rates_come_from_config() -> None:
+    rendering = render("dev", {"wafUserRequestsPerSecond": "5", "wafIpRequestsPerSecond": "20"})
+    acl = _acls(rendering)["REGIONAL"]
+    assert _rule(acl, "per-user-rate")["statement"]["rateBasedStatement"]["limit"] == 300
+    assert _rule(acl, "per-ip-rate")["statement"]["rateBasedStatement"]["limit"] == 1200
+
+
+def test_a_rate_waf_cannot_count_is_refused() -> None:
+    with pytest.raises(SettingsError, match="wafUserRequestsPerSecond"):
+        StackSettings(stack="dev", environment="dev", waf_user_requests_per_second=0)
+    with pytest.raises(ValueError, match=r"10\.\.2000000000"):
+        window_limit(40_000_000)
+
+
+def test_bodies_on_methods_that_take_none_are_blocked(dev: Rendering) -> None:
+    rule = _rule(_acls(dev)["REGIONAL"], "no-body-where-none-is-taken")
+    assert rule["action"] == {"block": {}}
+    method, size = rule["statement"]["andStatement"]["statements"]
+    assert method["regexMatchStatement"]["fieldToMatch"] == {"method": {}}
+    pattern = method["regexMatchStatement"]["regexString"]
+
+    assert all(re.fullmatch(pattern, m) for m in ("GET", "HEAD", "DELETE", "OPTIONS"))
+    assert not any(re.fullmatch(pattern, m) for m in ("POST", "PUT", "PATCH"))
+    assert size["sizeConstraintStatement"]["comparisonOperator"] == "GT"
+    assert size["sizeConstraintStatement"]["size"] == 0
+    assert size["sizeConstraintStatement"]["fieldToMatch"]["body"]["oversizeHandling"] == "MATCH"
+
+
+def test_a_preview_has_no_web_acl(preview: Rendering) -> None:
+    assert not preview.of_type(ACL) and not preview.of_type(ASSOCIATION)
+    assert "edgeWebAclArn" not in preview.exports
