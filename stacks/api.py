@@ -131,6 +131,9 @@ class RestApi(pulumi.ComponentResource):
             name=namer.name("api", 255),
             body=self.body,
             put_rest_api_mode="overwrite",
+            # Integration keys come in the X-API-Key header (stacks/integrations.py); the argument overrides the
+            # body's x-amazon-apigateway-api-key-source (pulumi_aws/apigateway/rest_api.py), which Chalice omits.
+            api_key_source="HEADER",
             endpoint_configuration=aws.apigateway.RestApiEndpointConfigurationArgs(types="REGIONAL"),
             tags=namer.tags(component="api"),
             opts=child,

@@ -33,6 +33,7 @@ from stacks.email import Email, EmailArgs
 from stacks.flags import FeatureFlags, FeatureFlagsArgs, FlagsRollout, FlagsRolloutArgs
 from stacks.functions import Functions, FunctionsArgs, ResourceArnInputs
 from stacks.identity import Identity, IdentityArgs, MailSender
+from stacks.integrations import Integrations, IntegrationsArgs
 from stacks.messaging import Messaging, MessagingArgs
 from stacks.migrations import migrators, missing_migrators
 from stacks.network import Network, NetworkArgs, VpcPlacement, endpoint_services
@@ -172,6 +173,10 @@ class Platform(pulumi.ComponentResource):
         # has an API to protect and WAF is on (previews leave it off: it costs by the month).
         waf = (Waf(namer.name("waf"), WafArgs(settings, api.rest_api.id, api.stage.stage_name), child)
                if api is not None and settings.waf else None)
+        if api is not None:
+            # The usage plan integration keys are metered by (each key its own quota); admins make the keys.
+            Integrations(namer.name("integrations"),
+                         IntegrationsArgs(settings, api.rest_api.id, api.stage.stage_name), child)
         observability = Observability(namer.name("observability"), ObservabilityArgs(
             settings, functions.functions, {**messaging.dead_letters, **messaging.failure_queues},
             ledger=bool(args.manifest.databases)), child)

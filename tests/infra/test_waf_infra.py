@@ -116,3 +116,30 @@ def test_bodies_on_methods_that_take_none_are_blocked(dev: Rendering) -> None:
 def test_a_preview_has_no_web_acl(preview: Rendering) -> None:
     assert not preview.of_type(ACL) and not preview.of_type(ASSOCIATION)
     assert "edgeWebAclArn" not in preview.exports
+
+
+# ---- integration keys: the usage plan ------------------------------------------------------------
+
+PLAN = "aws:apigateway/usagePlan:UsagePlan"
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod", "preview"])
+def test_one_usage_plan_meters_integration_keys_on_the_api_stage(stack: str, request: pytest.FixtureRequest) -> None:
+    rendering: Rendering = request.getfixturevalue(stack)
+    [plan] = rendering.of_type(PLAN)
+    [api] = rendering.of_type("aws:apigateway/restApi:RestApi")
+    [stage] = rendering.of_type("aws:apigateway/stage:Stage")
+    assert plan.inputs["apiStages"] == [{"apiId": api.outputs["id"], "stage": stage.inputs["stageName"]}]
+    assert plan.inputs["quotaSettings"] == {"limit": 10_000, "period": "DAY"}
+    assert plan.inputs["throttleSettings"] == {"rateLimit": 10.0, "burstLimit": 20}
+    assert api.inputs["apiKeySource"] == "HEADER"  # keys come in X-API-Key
+    # Keys are an admin's to make through the API: the stack makes none.
+    assert not rendering.of_type("aws:apigateway/apiKey:ApiKey")
+
+
+def test_an_integration_quota_comes_from_config() -> None:
+    rendering = render("dev", {"integrationQuotaPerDay": "500", "integrationRateLimit": "2.5",
+                               "integrationBurstLimit": "5"})
+    [plan] = rendering.of_type(PLAN)
+    assert plan.inputs["quotaSettings"] == {"limit": 500, "period": "DAY"}
+    assert plan.inputs["throttleSettings"] == {"rateLimit": 2.5, "burstLimit": 5}
