@@ -41,6 +41,7 @@ Usage::
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Literal
 
@@ -59,6 +60,11 @@ MANAGED_GROUPS = ("AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputs
 # Rules of a managed group that only count here, with why: the API's own limits decide.
 COUNT_ONLY = {"AWSManagedRulesCommonRuleSet": ("SizeRestrictions_BODY",)}
 BODYLESS_METHODS = ("GET", "HEAD", "DELETE", "OPTIONS")
+# WAF's own blocks answer in the contract's error shape (WAF's default is a bare 403): these bodies, by key.
+RESPONSES: dict[str, tuple[int, str, str]] = {
+    "throttled": (429, "throttled", "too many requests; retry later"),
+    "unexpected_body": (400, "bad_request", "a GET, HEAD, DELETE or OPTIONS request takes no body"),
+}
 
 Scope = Literal["CLOUDFRONT", "REGIONAL"]
 
@@ -82,21 +88,23 @@ def _visibility(metric: str) -> aws.wafv2.WebAclRuleVisibilityConfigArgsDict:
 
 def rules(settings: StackSettings, metric_prefix: str) -> list[aws.wafv2.WebAclRuleArgsDict]:
     """The rules both ACLs carry, in evaluation order (see the module's docstring)."""
-    block: aws.wafv2.WebAclRuleActionArgsDict = {"block": {}}
+    def block(key: str) -> aws.wafv2.WebAclRuleActionArgsDict:
+        return {"block": {"custom_response": {"response_code": RESPONSES[key][0], "custom_response_body_key": key}}}
+
     found: list[aws.wafv2.WebAclRuleArgsDict] = [
-        {"name": "per-ip-rate", "priority": 0, "action": block,
+        {"name": "per-ip-rate", "priority": 0, "action": block("throttled"),
          "statement": {"rate_based_statement": {
              "aggregate_key_type": "IP", "evaluation_window_sec": WINDOW_SECONDS,
              "limit": window_limit(settings.waf_ip_requests_per_second)}},
          "visibility_config": _visibility(f"{metric_prefix}-per-ip-rate")},
-        {"name": "per-user-rate", "priority": 1, "action": block,
+        {"name": "per-user-rate", "priority": 1, "action": block("throttled"),
          "statement": {"rate_based_statement": {
              "aggregate_key_type": "CUSTOM_KEYS", "evaluation_window_sec": WINDOW_SECONDS,
              "limit": window_limit(settings.waf_user_requests_per_second),
              "custom_keys": [{"header": {"name": USER_KEY_HEADER,
                                          "text_transformations": [{"priority": 0, "type": "NONE"}]}}]}},
          "visibility_config": _visibility(f"{metric_prefix}-per-user-rate")},
-        {"name": "no-body-where-none-is-taken", "priority": 2, "action": block,
+        {"name": "no-body-where-none-is-taken", "priority": 2, "action": block("unexpected_body"),
          "statement": {"and_statement": {"statements": [
              {"regex_match_statement": {
                  "regex_string": f"^({'|'.join(BODYLESS_METHODS)})$", "field_to_match": {"method": {}},
@@ -164,6 +172,10 @@ class Waf(pulumi.ComponentResource):
             # CLOUDFRONT ACLs exist only in us-east-1; a REGIONAL one lives beside the API.
             region=EDGE_REGION if scope == "CLOUDFRONT" else settings.region,
             default_action={"allow": {}},
+            custom_response_bodies=[
+                {"key": key, "content_type": "APPLICATION_JSON",
+                 "content": json.dumps({"error": {"code": code, "message": message}})}
+                for key, (_, code, message) in RESPONSES.items()],
             rules=rules(settings, metric),
             visibility_config={"cloudwatch_metrics_enabled": True, "metric_name": metric,
                                "sampled_requests_enabled": True},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -23,6 +24,15 @@ def _rule(acl: RecordedResource, name: str) -> dict[str, Any]:
     found: list[dict[str, Any]] = [r for r in acl.inputs["rules"] if r["name"] == name]
     [rule] = found
     return rule
+
+
+def _response_body(acl: RecordedResource, key: str) -> dict[str, Any]:
+    """A custom response body of ``acl``, parsed; it must be the contract's error shape."""
+    [body] = [b for b in acl.inputs["customResponseBodies"] if b["key"] == key]
+    assert body["contentType"] == "APPLICATION_JSON"
+    parsed: dict[str, Any] = json.loads(body["content"])
+    assert set(parsed) == {"error"} and set(parsed["error"]) == {"code", "message"}
+    return parsed
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
@@ -80,7 +90,12 @@ def test_the_per_user_rate_is_the_seeds_1000_a_second_counted_per_minute_and_key
         assert statement["limit"] == 60_000  # 1,000 a second over WAF's 60-second window
         assert statement["aggregateKeyType"] == "CUSTOM_KEYS"
         assert [k["header"]["name"] for k in statement["customKeys"]] == ["authorization"]
-        assert _rule(acl, "per-user-rate")["action"] == {"block": {}}
+        for name in ("per-user-rate", "per-ip-rate"):
+            # Over the limit: a 429 in the contract's error shape, not WAF's bare 403.
+            response = _rule(acl, name)["action"]["block"]["customResponse"]
+            assert response["responseCode"] == 429
+            body = _response_body(acl, response["customResponseBodyKey"])
+            assert body["error"]["code"] == "throttled"
         ip = _rule(acl, "per-ip-rate")["statement"]["rateBasedStatement"]
         assert ip["aggregateKeyType"] == "IP" and ip["limit"] == 120_000 and ip["evaluationWindowSec"] == 60
 
@@ -101,7 +116,9 @@ def test_a_rate_waf_cannot_count_is_refused() -> None:
 
 def test_bodies_on_methods_that_take_none_are_blocked(dev: Rendering) -> None:
     rule = _rule(_acls(dev)["REGIONAL"], "no-body-where-none-is-taken")
-    assert rule["action"] == {"block": {}}
+    response = rule["action"]["block"]["customResponse"]
+    assert response["responseCode"] == 400
+    assert _response_body(_acls(dev)["REGIONAL"], response["customResponseBodyKey"])["error"]["code"] == "bad_request"
     method, size = rule["statement"]["andStatement"]["statements"]
     assert method["regexMatchStatement"]["fieldToMatch"] == {"method": {}}
     pattern = method["regexMatchStatement"]["regexString"]
