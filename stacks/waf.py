@@ -22,6 +22,10 @@ requests per second (the seed's 1,000 per user); here they become a limit per 60
 shortest one (it reacts fastest): ``limit = per_second * 60``, so 1,000/s is 60,000 per minute. A caller
 can burst above the per-second figure within the minute as long as the minute's total stays under it.
 
+Capacity: a web ACL's price covers 1,500 WCUs (more cost extra per request: AWS WAF developer guide, "Web
+ACL capacity units"). The three groups take 700, 200 and 200 as AWS's managed rule group list states them; the
+rate and body rules a few dozen more: about 1,150 in all (``wafv2 check-capacity`` confirms it against AWS).
+
 Scopes: a CLOUDFRONT web ACL must be created in us-east-1 whatever the stack's region (``scope``'s
 documentation in ``pulumi_aws/wafv2/web_acl.py``: "To work with CloudFront, you must also specify the
 region us-east-1"); pulumi-aws 7 takes a ``region`` on every resource, so the edge ACL sets
