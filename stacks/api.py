@@ -46,6 +46,9 @@ GATEWAY_RESPONSES: dict[str, tuple[int | None, str, str]] = {
     # API Gateway answers an unknown route with 'Missing Authentication Token'; the contract says 404.
     "MISSING_AUTHENTICATION_TOKEN": (404, "not_found", json.dumps("no such route")),
     "THROTTLED": (429, "throttled", json.dumps("too many requests; retry later")),
+    # An integration key over its usage plan's quota, or one API Gateway does not know (stacks/integrations.py).
+    "QUOTA_EXCEEDED": (429, "quota_exceeded", json.dumps("this key's quota is used up; it renews with its period")),
+    "INVALID_API_KEY": (403, "invalid_api_key", json.dumps("the X-API-Key is unknown or disabled")),
     "REQUEST_TOO_LARGE": (413, "payload_too_large", json.dumps("the request is too large")),
     "DEFAULT_4XX": (None, "bad_request", "$context.error.messageString"),
     "DEFAULT_5XX": (None, "internal_error",
@@ -131,6 +134,9 @@ class RestApi(pulumi.ComponentResource):
             name=namer.name("api", 255),
             body=self.body,
             put_rest_api_mode="overwrite",
+            # Integration keys come in the X-API-Key header (stacks/integrations.py); the argument overrides the
+            # body's x-amazon-apigateway-api-key-source (pulumi_aws/apigateway/rest_api.py), which Chalice omits.
+            api_key_source="HEADER",
             endpoint_configuration=aws.apigateway.RestApiEndpointConfigurationArgs(types="REGIONAL"),
             tags=namer.tags(component="api"),
             opts=child,

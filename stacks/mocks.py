@@ -201,6 +201,12 @@ class RecordingMocks(Mocks):
                 "resourceRecordType": "CNAME", "resourceRecordValue": f"_{_digest(domain, 'v')}.acm-validations.aws."}]}
         elif typ == "aws:cloudfront/originAccessControl:OriginAccessControl":
             fakes |= {"id": f"E{_digest(name, length=13).upper()}"}
+        elif typ == "aws:wafv2/webAcl:WebAcl":
+            # CLOUDFRONT ACLs are "global" in their ARN (and live in us-east-1); REGIONAL ones "regional".
+            acl_id = f"{_digest(name, length=8)}-0000-0000-0000-{_digest(name, 'acl', length=12)}"
+            acl_region = str(inputs.get("region") or region)
+            scope = "global" if inputs.get("scope") == "CLOUDFRONT" else "regional"
+            fakes |= {"id": acl_id, "arn": f"arn:aws:wafv2:{acl_region}:{account}:{scope}/webacl/{physical}/{acl_id}"}
         elif typ == "aws:mediaconvert/queue:Queue":
             fakes |= {"id": physical, "arn": f"arn:aws:mediaconvert:{region}:{account}:queues/{physical}"}
         elif typ == "aws:lambda/function:Function":

@@ -33,6 +33,7 @@ from stacks.email import Email, EmailArgs
 from stacks.flags import FeatureFlags, FeatureFlagsArgs, FlagsRollout, FlagsRolloutArgs
 from stacks.functions import Functions, FunctionsArgs, ResourceArnInputs
 from stacks.identity import Identity, IdentityArgs, MailSender
+from stacks.integrations import Integrations, IntegrationsArgs
 from stacks.messaging import Messaging, MessagingArgs
 from stacks.migrations import migrators, missing_migrators
 from stacks.network import Network, NetworkArgs, VpcPlacement, endpoint_services
@@ -45,6 +46,7 @@ from stacks.settings import StackSettings
 from stacks.storage import Storage, StorageArgs
 from stacks.transcoding import Transcoding, TranscodingArgs
 from stacks.triggers import Triggers, TriggersArgs
+from stacks.waf import Waf, WafArgs
 from stacks.web import WebSite, WebSiteArgs
 from stacks.websocket import WebSocketApi, WebSocketArgs
 
@@ -73,6 +75,7 @@ class Platform(pulumi.ComponentResource):
     table_names: dict[str, pulumi.Output[str]]
     search_endpoint: pulumi.Output[str] | None
     web: WebSite | None
+    edge_web_acl_arn: pulumi.Output[str] | None
 
     def __init__(self, name: str, args: PlatformArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("social:platform:Platform", name, None, opts)
@@ -168,6 +171,14 @@ class Platform(pulumi.ComponentResource):
                            child) if self.plan.apis else None)
         finally:
             resolve_public_url(api.url if api is not None else pulumi.Output.from_input(""))
+        # Both web ACLs (the edge one for the site's distribution: stacks/web.py's web_acl_arn) where the stack
+        # has an API to protect and WAF is on (previews leave it off: it costs by the month).
+        waf = (Waf(namer.name("waf"), WafArgs(settings, api.rest_api.id, api.stage.stage_name), child)
+               if api is not None and settings.waf else None)
+        if api is not None:
+            # The usage plan integration keys are metered by (each key its own quota); admins make the keys.
+            Integrations(namer.name("integrations"),
+                         IntegrationsArgs(settings, api.rest_api.id, api.stage.stage_name), child)
         observability = Observability(namer.name("observability"), ObservabilityArgs(
             settings, functions.functions, {**messaging.dead_letters, **messaging.failure_queues},
             ledger=bool(args.manifest.databases)), child)
@@ -177,7 +188,9 @@ class Platform(pulumi.ComponentResource):
         FlagsRollout(namer.name("flags-rollout"), FlagsRolloutArgs(settings, flags, api_alarms[:5]), child)
 
         # The web client and the API behind one distribution (same origin: no CORS for the app).
-        self.web = WebSite(namer.name("web"), WebSiteArgs(settings, api, websocket), child) if api is not None else None
+        # The edge web ACL guards it (per viewer: behind CloudFront the API's own ACL sees edge addresses).
+        self.web = (WebSite(namer.name("web"), WebSiteArgs(settings, api, websocket, web_acl_arn=(
+            waf.edge_acl_arn if waf is not None else None)), child) if api is not None else None)
 
         self.api_url = api.url if api is not None else None
         self.websocket_url = websocket.url if websocket is not None else None
@@ -185,6 +198,7 @@ class Platform(pulumi.ComponentResource):
         self.user_pool_client_id = identity.client.id if identity is not None else None
         self.table_names = {logical: table.name for logical, table in data.tables.items()}
         self.search_endpoint = search[0] if search is not None else None
+        self.edge_web_acl_arn = waf.edge_acl_arn if waf is not None else None
         self.register_outputs(self.exports())
 
     def exports(self) -> dict[str, pulumi.Input[object]]:
@@ -202,6 +216,7 @@ class Platform(pulumi.ComponentResource):
             "webInvalidation": self.web.invalidation_command if self.web is not None else None,
             "webCertificateValidation": (self.web.certificate.domain_validation_options
                                          if self.web is not None and self.web.certificate is not None else None),
+            "edgeWebAclArn": self.edge_web_acl_arn,
         }
         return {key: value for key, value in outputs.items() if value is not None}
 

@@ -142,6 +142,15 @@ class StackSettings:
     # API
     throttle_rate_limit: float = 50.0
     throttle_burst_limit: int = 100
+    # WAF (stacks/waf.py): a web ACL at the edge and one on the API stage. Rates are per second; WAF counts them
+    # per 60-second window (x 60). The per-user rate is the seed's 1,000 requests a second, keyed on the token.
+    waf: bool = True
+    waf_user_requests_per_second: int = 1000
+    waf_ip_requests_per_second: int = 2000
+    # Integration keys (stacks/integrations.py): each key's own quota and throttle, in the usage plan.
+    integration_quota_per_day: int = 10_000
+    integration_rate_limit: float = 10.0
+    integration_burst_limit: int = 20
     # Observability: prod refuses to render without someone to tell
     alarm_email: str | None = None
     # Feed (read by the runtime as FANOUT_MAX_FOLLOWERS, TIMELINE_DAYS, BACKFILL_POSTS)
@@ -273,6 +282,14 @@ class StackSettings:
                                 "(the only region CloudFront reads certificates from)")
         if not 1 <= self.digest_segments <= 1000:
             raise SettingsError("digestSegments must be within 1..1000")
+        # WAF's rate limits are 10..2,000,000,000 per window; at 60 s windows, 1..33,333,333 a second.
+        for key, rate in (("wafUserRequestsPerSecond", self.waf_user_requests_per_second),
+                          ("wafIpRequestsPerSecond", self.waf_ip_requests_per_second)):
+            if not 1 <= rate <= 33_333_333:
+                raise SettingsError(f"{key} must be within 1..33333333 (WAF counts at most 2e9 a minute)")
+        if self.integration_quota_per_day < 1 or self.integration_rate_limit <= 0 or self.integration_burst_limit < 1:
+            raise SettingsError("integrationQuotaPerDay, integrationRateLimit and integrationBurstLimit must be "
+                                "positive")
 
     @property
     def namer(self) -> Namer:
@@ -356,6 +373,7 @@ class StackSettings:
             timeline_days=min(self.timeline_days, PREVIEW_TIMELINE_DAYS),  # less to store; may be shorter still
             flags_rollout_minutes=0,  # nobody to protect: a flag change applies at once
             flags_bake_minutes=0,
+            waf=False,  # two web ACLs and their rules are ~$22 a month whatever the traffic: not for a preview
         )
 
 

@@ -69,9 +69,11 @@ def _render_template(template: str) -> Any:
 def test_gateway_responses_use_the_contracts_error_shape(dev: Rendering) -> None:
     responses = _body(dev)["x-amazon-apigateway-gateway-responses"]
     assert set(responses) == {"MISSING_AUTHENTICATION_TOKEN", "DEFAULT_4XX", "DEFAULT_5XX", "THROTTLED",
+                              "QUOTA_EXCEEDED", "INVALID_API_KEY",
                               "REQUEST_TOO_LARGE"}
     statuses = {name: response.get("statusCode") for name, response in responses.items()}
     assert statuses == {"MISSING_AUTHENTICATION_TOKEN": "404", "THROTTLED": "429", "REQUEST_TOO_LARGE": "413",
+                        "QUOTA_EXCEEDED": "429", "INVALID_API_KEY": "403",
                         "DEFAULT_4XX": None, "DEFAULT_5XX": None}
     for name, response in responses.items():
         body = _render_template(response["responseTemplates"]["application/json"])

@@ -380,7 +380,8 @@ def s3_bucket(ctx: Context, buckets: Sequence[Resource]) -> list[Charge | Unpric
 
 def waf_web_acl(ctx: Context, acls: Sequence[Resource]) -> list[Charge | Unpriced]:
     rules = sum(len(a.inputs.get("rules") or []) for a in acls)
-    requests = ctx.inventory.api_requests(ctx.load)
+    # Every API request passes each ACL once (the edge one, then the stage's); a managed rule group is one rule.
+    requests = ctx.inventory.api_requests(ctx.load) * len(acls)
     usd = (ctx.prices.cost("waf_web_acl_month", len(acls)) + ctx.prices.cost("waf_rule_month", rules)
            + ctx.prices.cost("waf_requests", requests))
     return [Charge("wafv2:WebAcl", len(acls), usd, f"{rules} rules, {_million(requests)} requests inspected")]
