@@ -265,5 +265,7 @@ class Platform(pulumi.ComponentResource):
         knobs = Knobs(stage=settings.stack, auto_confirm_signup=settings.auto_confirm_signup,
                       max_body_bytes=settings.max_body_bytes, tracing=settings.tracing, log_level=settings.log_level,
                       fanout_max_followers=settings.fanout_max_followers, timeline_days=settings.timeline_days,
-                      backfill_posts=settings.backfill_posts, digest_segments=settings.digest_segments)
+                      backfill_posts=settings.backfill_posts, digest_segments=settings.digest_segments,
+                      # Where users may turn TOTP on (prod: OPTIONAL), admins must have it.
+                      admin_mfa_required=settings.mfa != "OFF")
         return dict(build_environment(manifest, physical, knobs))

@@ -4,21 +4,21 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from chalicelib.auth.admins import require_admin
 from chalicelib.core.declarations import uses
-from chalicelib.core.errors import Forbidden, Unprocessable
+from chalicelib.core.errors import Unprocessable
 from chalicelib.core.idempotency import check_key
 from chalicelib.core.pagination import Page, next_cursor, split_page
 from chalicelib.core.routes import Call, Reply, Router
 from chalicelib.core.tokens import Principal
 from chalicelib.ledger.rules import Rules
 from chalicelib.ledger.views import EntryView, NewReward, OrderView, RewardChange, RewardView, WalletView
-from chalicelib.resources import DOMAIN_EVENTS, LEDGER
+from chalicelib.resources import DOMAIN_EVENTS, LEDGER, USER_POOL
 
 # The ledger's modules import SQLAlchemy (~250 ms): each route imports them when first called,
 # so the API's cold start stays the same for every route that never touches coins.
 
 router = Router(__name__, tag="wallet")
-ADMINS = "admins"
 
 
 @router.route("/wallet", "GET", response=WalletView)
@@ -84,12 +84,13 @@ def my_orders(call: Call[None]) -> Page[OrderView]:
 
 
 def _admin(principal: Principal) -> None:
-    if not principal.in_group(ADMINS):
-        raise Forbidden("admins_only", "only members of the admins group manage the catalog")
+    from chalicelib.auth.routes import identity
+
+    require_admin(principal, "manage the catalog", identity())
 
 
 @router.route("/admin/rewards", "POST", body=NewReward, response=RewardView, status=201, errors=(403,))
-@uses(LEDGER.connect())
+@uses(LEDGER.connect(), USER_POOL.read_user())
 def add_reward(call: Call[NewReward]) -> RewardView:
     """Add a reward to the catalog (admins)."""
     from chalicelib.ledger import rewards
@@ -99,7 +100,7 @@ def add_reward(call: Call[NewReward]) -> RewardView:
 
 
 @router.route("/admin/rewards/{reward_id}", "PATCH", body=RewardChange, response=RewardView, errors=(403, 404))
-@uses(LEDGER.connect())
+@uses(LEDGER.connect(), USER_POOL.read_user())
 def change_reward(call: Call[RewardChange], reward_id: str) -> RewardView:
     """Change a reward's name, cost, stock, or take it off the catalog with ``active: false`` (admins)."""
     from chalicelib.ledger import rewards
