@@ -85,6 +85,9 @@ def test_enrolment_needs_the_access_token(platform: RunningPlatform) -> None:
 def test_once_enrolled_sign_in_asks_for_a_code_and_the_code_gives_working_tokens(platform: RunningPlatform) -> None:
     user = register_and_login(platform, "otp")
     secret = enrol(platform, user)
+    # Sessions from before the second factor end: their refresh token no longer works.
+    stale = _post(platform, "/auth/refresh", {"refresh_token": user.tokens["refresh_token"]})
+    assert stale.status_code == 401, stale.text
 
     challenged = _post(platform, "/auth/login", {"username": user.username, "password": user.password}).json()
     assert "access_token" not in challenged

@@ -137,13 +137,15 @@ class CognitoIdentity:
         return str(self._call("associate_software_token", AccessToken=access_token)["SecretCode"])
 
     def enable_totp(self, access_token: str, code: str) -> None:
-        """Check a first code against the new secret, then make TOTP the user's sign-in challenge."""
+        """Check a first code against the new secret, make TOTP the user's sign-in challenge, and revoke every
+        refresh token issued before: no session from before the second factor outlives its access token."""
         answer = self._call("verify_software_token", AccessToken=access_token, UserCode=code,
                             FriendlyDeviceName="authenticator")
         if answer.get("Status") != "SUCCESS":
             raise errors.Unprocessable("invalid_code", "the code is wrong")
         self._call("set_user_mfa_preference", AccessToken=access_token,
                    SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True})
+        self._call("global_sign_out", AccessToken=access_token)
 
     def has_totp(self, username: str) -> bool:
         """Whether sign-in asks this user for an authenticator code."""

@@ -166,7 +166,7 @@ def start_totp(call: Call[None]) -> TotpSecret:
 @router.route("/auth/mfa/totp/verify", "POST", body=TotpCode, response=MfaStatus)
 @uses(USER_POOL.sign_up())
 def verify_totp(call: Call[TotpCode]) -> MfaStatus:
-    """Finish enrolment with a first code: from then on every sign-in asks for one."""
+    """Finish enrolment with a first code: from then on every sign-in asks for one; older sessions end."""
     identity().enable_totp(_access_token(call), call.body.code)
     return MfaStatus(enabled=True)
 
