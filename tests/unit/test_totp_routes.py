@@ -6,12 +6,15 @@ import base64
 from collections.abc import Iterator
 from urllib.parse import parse_qs, unquote, urlparse
 
+import boto3
 import pytest
+from botocore.stub import Stubber
 
 from chalicelib.auth.admins import require_admin
+from chalicelib.auth.identity import CognitoIdentity
 from chalicelib.auth.routes import otpauth_uri
 from chalicelib.core import settings as settings_module
-from chalicelib.core.errors import Forbidden
+from chalicelib.core.errors import ApiError, Forbidden
 from chalicelib.core.tokens import Principal
 from tests.totp import hotp, totp
 
@@ -76,3 +79,31 @@ def test_where_not_required_an_admin_needs_no_totp(monkeypatch: pytest.MonkeyPat
     finally:
         settings_module.get_settings.cache_clear()
     assert mfa.asked == 0
+
+
+def _stubbed() -> tuple[CognitoIdentity, Stubber]:
+    client = boto3.client("cognito-idp", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+    return CognitoIdentity("us-east-1_pool", "client", client), Stubber(client)
+
+
+@pytest.mark.parametrize(("aws_code", "status", "code"), [("NotAuthorizedException", 401, "invalid_session"),
+                                                          ("CodeMismatchException", 422, "invalid_code")])
+def test_cognitos_own_challenge_errors_map_to_the_contract(aws_code: str, status: int, code: str) -> None:
+    # What Cognito answers (moto says ResourceNotFound for a lost session): checked against its service model.
+    identity, stubber = _stubbed()
+    stubber.add_client_error("respond_to_auth_challenge", service_error_code=aws_code, expected_params={
+        "ClientId": "client", "ChallengeName": "SOFTWARE_TOKEN_MFA", "Session": "s" * 20,
+        "ChallengeResponses": {"USERNAME": "ada", "SOFTWARE_TOKEN_MFA_CODE": "123456"}})
+    with stubber, pytest.raises(ApiError) as refused:
+        identity.answer_totp("ada", "s" * 20, "123456")
+    assert (refused.value.status, refused.value.code) == (status, code)
+
+
+def test_a_verification_cognito_does_not_call_a_success_enables_nothing() -> None:
+    identity, stubber = _stubbed()
+    stubber.add_response("verify_software_token", {"Status": "ERROR"},
+                         {"AccessToken": "token", "UserCode": "123456", "FriendlyDeviceName": "authenticator"})
+    with stubber, pytest.raises(ApiError) as refused:
+        identity.enable_totp("token", "123456")
+    assert refused.value.code == "invalid_code"
+    stubber.assert_no_pending_responses()  # no SetUserMFAPreference, no sign-out

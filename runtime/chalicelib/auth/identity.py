@@ -70,9 +70,12 @@ _ERRORS: dict[str, tuple[type[errors.ApiError], str, str]] = {
     # VerifySoftwareToken's answer to a wrong first code from the authenticator app.
     "EnableSoftwareTokenMFAException": (errors.Unprocessable, "invalid_code", "the code is wrong"),
 }
-# A session that is unknown or has expired: Cognito says NotAuthorized, moto ResourceNotFound.
-_SESSION_ERRORS = {"ResourceNotFoundException": (errors.Unauthorized, "invalid_session",
-                                                 "the sign-in session has expired; sign in again")}
+# Answering a TOTP challenge or enrolling: a wrong code is the authenticator's code, and a session that
+# is unknown or has expired (Cognito says NotAuthorized, moto ResourceNotFound) means signing in again.
+_EXPIRED_SESSION = (errors.Unauthorized, "invalid_session", "the sign-in session has expired; sign in again")
+_TOTP_ERRORS = {"CodeMismatchException": (errors.Unprocessable, "invalid_code", "the code is wrong")}
+_SESSION_ERRORS = {**_TOTP_ERRORS, "NotAuthorizedException": _EXPIRED_SESSION,
+                   "ResourceNotFoundException": _EXPIRED_SESSION}
 
 
 class CognitoIdentity:
@@ -139,7 +142,7 @@ class CognitoIdentity:
     def enable_totp(self, access_token: str, code: str) -> None:
         """Check a first code against the new secret, make TOTP the user's sign-in challenge, and revoke every
         refresh token issued before: no session from before the second factor outlives its access token."""
-        answer = self._call("verify_software_token", AccessToken=access_token, UserCode=code,
+        answer = self._call("verify_software_token", _TOTP_ERRORS, AccessToken=access_token, UserCode=code,
                             FriendlyDeviceName="authenticator")
         if answer.get("Status") != "SUCCESS":
             raise errors.Unprocessable("invalid_code", "the code is wrong")
