@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from benchmarks import (
+    coin_report,
     cold_start,
     connections,
     feed,
@@ -17,6 +18,6 @@ from benchmarks import (
 
 if __name__ == "__main__":
     for benchmark in (cold_start, local_startup, connections, hops, feed, ledger, media, realtime,
-                      live_notifications, search):
+                      live_notifications, search, coin_report):
         print(f"== {benchmark.__name__}")
         benchmark.main()

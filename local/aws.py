@@ -21,6 +21,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 import re
 import threading
 from collections.abc import Callable, Iterable
@@ -177,6 +178,9 @@ class MotoServer:
 
     def start(self) -> MotoServer:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        # moto accepts any TOTP code unless told to check it (moto/settings.py); checked, a wrong code
+        # is refused here as Cognito refuses it. moto's secret is one fixed value for every user.
+        os.environ.setdefault("MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP", "true")
         self._server = make_server(self._host, self._port, self._app, threaded=True,
                                    request_handler=MotoRequestHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, name="local-moto", daemon=True)

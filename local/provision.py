@@ -330,6 +330,9 @@ def _user_pool(clients: Clients, pool: UserPool, name: str, function_prefix: str
         AutoVerifiedAttributes=["email"],
     )["UserPool"]
     pool_id = created["Id"]
+    # As the stacks' pools where users may turn it on (prod): TOTP optional, no SMS.
+    clients.cognito.set_user_pool_mfa_config(UserPoolId=pool_id, MfaConfiguration="OPTIONAL",
+                                             SoftwareTokenMfaConfiguration={"Enabled": True})
     client_id = clients.cognito.create_user_pool_client(
         UserPoolId=pool_id, ClientName=f"{name}-app", GenerateSecret=False,
         ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],

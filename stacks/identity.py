@@ -17,7 +17,7 @@ import pulumi_aws as aws
 
 from chalicelib.core.declarations import UserPool
 from stacks.policies import own_prefix_upload_policy
-from stacks.settings import StackSettings
+from stacks.settings import SettingsError, StackSettings
 
 # Where a signed-in client may put objects itself, followed by its identity id: the guide's direct-upload
 # path for mobile clients (the API's presigned POSTs are the other way in).
@@ -33,6 +33,39 @@ class MailSender:
 
 
 @dataclass(frozen=True)
+class Federation:
+    """Client secrets of the social identity providers, from encrypted stack config.
+
+    ``pulumi config set --secret googleClientSecret ...`` (and ``facebookClientSecret``): Pulumi keeps
+    them encrypted in the stack's config and state, and they reach Cognito's provider details only, never a
+    function's environment. A provider exists when its client id (``googleClientId``,
+    ``facebookClientId``) and its secret are both set.
+    """
+
+    google_client_secret: pulumi.Input[str] | None = None
+    facebook_client_secret: pulumi.Input[str] | None = None
+
+    @classmethod
+    def from_config(cls, settings: StackSettings, config: pulumi.Config | None = None) -> Federation:
+        config = config or pulumi.Config(settings.project)
+        found = cls(config.get_secret("googleClientSecret"), config.get_secret("facebookClientSecret"))
+        for provider, client_id, secret in (("google", settings.google_client_id, found.google_client_secret),
+                                            ("facebook", settings.facebook_client_id, found.facebook_client_secret)):
+            if client_id and secret is None:
+                raise SettingsError(f"{provider}ClientId is set but not its secret: "
+                                    f"pulumi config set --secret {provider}ClientSecret <the app's secret>")
+        return found
+
+
+# Cognito's provider names (what the hosted pages' identity_provider= parameter takes), what each asks the
+# provider for, and how its claims become the pool's attributes (Cognito's documented mappings: Google's
+# ``sub`` and Facebook's ``id`` are the stable ids).
+GOOGLE = ("Google", "openid email profile", {"email": "email", "username": "sub"})
+FACEBOOK = ("Facebook", "public_profile,email", {"email": "email", "username": "id"})
+OAUTH_SCOPES = ["openid", "email", "profile"]
+
+
+@dataclass(frozen=True)
 class IdentityArgs:
     """What the identity component needs: the environment, the declared user pool and, where users get
     mail (dev, prod), the SES sender; without one Cognito's own sender is used (50 mails a day)."""
@@ -41,6 +74,7 @@ class IdentityArgs:
     user_pool: UserPool
     mail: MailSender | None = None
     upload_buckets: Sequence[pulumi.Input[str]] = field(default_factory=tuple)  # ARNs clients upload to directly
+    federation: Federation = Federation()
 
 
 class Identity(pulumi.ComponentResource):
@@ -50,6 +84,8 @@ class Identity(pulumi.ComponentResource):
     client: aws.cognito.UserPoolClient
     groups: dict[str, aws.cognito.UserGroup]
     identity_pool: aws.cognito.IdentityPool
+    identity_providers: dict[str, aws.cognito.IdentityProvider]  # by Cognito's provider name: Google, Facebook
+    hosted_domain: aws.cognito.UserPoolDomain | None  # the hosted sign-in pages, only with a provider
     issuer: pulumi.Output[str]
     jwks_url: pulumi.Output[str]
 
@@ -113,6 +149,8 @@ class Identity(pulumi.ComponentResource):
             )
             for index, group in enumerate(declared.groups)
         }
+        self.identity_providers = self._identity_providers(settings, args.federation)
+        self.hosted_domain = self._hosted_domain(settings) if self.identity_providers else None
         self.client = aws.cognito.UserPoolClient(
             namer.name(f"{declared.name}-client"),
             name=namer.name("app", 128),
@@ -128,6 +166,16 @@ class Identity(pulumi.ComponentResource):
                 access_token="minutes", id_token="minutes", refresh_token="days"),
             enable_token_revocation=True,
             auth_session_validity=3,
+            # The hosted pages, only with a provider: the authorization-code flow (with PKCE, from the web app),
+            # so tokens never travel in a URL as the implicit flow's would. Naming the providers' names makes
+            # the client wait for them (Cognito refuses a client naming a provider that does not exist yet).
+            allowed_oauth_flows_user_pool_client=True if self.identity_providers else None,
+            allowed_oauth_flows=["code"] if self.identity_providers else None,
+            allowed_oauth_scopes=OAUTH_SCOPES if self.identity_providers else None,
+            callback_urls=self._oauth_urls(settings),
+            logout_urls=self._oauth_urls(settings),
+            supported_identity_providers=(["COGNITO", *(p.provider_name for p in self.identity_providers.values())]
+                                          if self.identity_providers else None),
             opts=child,
         )
         self.identity_pool = aws.cognito.IdentityPool(
@@ -186,7 +234,49 @@ class Identity(pulumi.ComponentResource):
             "identityPoolId": self.identity_pool.id,
             "issuer": self.issuer,
             "jwksUrl": self.jwks_url,
+            "hostedDomain": self.hosted_domain.domain if self.hosted_domain is not None else None,
         })
+
+    def _identity_providers(self, settings: StackSettings,
+                            federation: Federation) -> dict[str, aws.cognito.IdentityProvider]:
+        """Google and Facebook, each only where its client id and secret are configured."""
+        configured = ((GOOGLE, settings.google_client_id, federation.google_client_secret),
+                      (FACEBOOK, settings.facebook_client_id, federation.facebook_client_secret))
+        providers = {}
+        for (name, scopes, mapping), client_id, secret in configured:
+            if not client_id or secret is None:
+                continue
+            # provider_details keys are Cognito's CreateIdentityProvider ProviderDetails for Google/Facebook
+            # (client_id, client_secret, authorize_scopes); pulumi_aws/cognito/identity_provider.py takes them
+            # as one string map, and its provider_type is the same word as the name for these two.
+            providers[name] = aws.cognito.IdentityProvider(
+                self._namer.name(f"{self._declared.name}-{name.lower()}"),
+                user_pool_id=self.user_pool.id,
+                provider_name=name,
+                provider_type=name,
+                provider_details={"client_id": client_id, "client_secret": secret, "authorize_scopes": scopes},
+                attribute_mapping=mapping,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        return providers
+
+    def _hosted_domain(self, settings: StackSettings) -> aws.cognito.UserPoolDomain:
+        """The hosted sign-in pages at ``https://<prefix>.auth.<region>.amazoncognito.com``.
+
+        A prefix is unique per region across every AWS account: the default carries the account id.
+        """
+        prefix: pulumi.Input[str] = settings.auth_domain_prefix or pulumi.Output.concat(
+            self._namer.name("signin", 50), "-", self._account_id)
+        return aws.cognito.UserPoolDomain(
+            self._namer.name(f"{self._declared.name}-domain"),
+            domain=prefix,
+            user_pool_id=self.user_pool.id,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _oauth_urls(self, settings: StackSettings) -> list[str] | None:
+        """Where the hosted pages may send people back (and after signing out): none without a provider."""
+        return list(settings.callback_urls) if self.identity_providers else None
 
     def _lambda_config(self, settings: StackSettings) -> aws.cognito.UserPoolLambdaConfigArgs | None:
         """The pool's triggers, by ARN built from the function's name, region and account.

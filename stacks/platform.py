@@ -32,7 +32,7 @@ from stacks.database import DatabaseEndpoint, Databases, DatabasesArgs, SharedDa
 from stacks.email import Email, EmailArgs
 from stacks.flags import FeatureFlags, FeatureFlagsArgs, FlagsRollout, FlagsRolloutArgs
 from stacks.functions import Functions, FunctionsArgs, ResourceArnInputs
-from stacks.identity import Identity, IdentityArgs, MailSender
+from stacks.identity import Federation, Identity, IdentityArgs, MailSender
 from stacks.integrations import Integrations, IntegrationsArgs
 from stacks.messaging import Messaging, MessagingArgs
 from stacks.migrations import migrators, missing_migrators
@@ -95,7 +95,8 @@ class Platform(pulumi.ComponentResource):
                                                                     storage.buckets[CODE_BUCKET.name]), child)
         # Buckets whose uploads are processed (they notify a queue) are the ones clients upload to.
         uploads = [storage.buckets[b.name].arn for b in manifest.buckets if b.notifications]
-        identity = (Identity(namer.name("identity"), IdentityArgs(settings, manifest.user_pool, mail, uploads), child)
+        identity = (Identity(namer.name("identity"), IdentityArgs(settings, manifest.user_pool, mail, uploads,
+                                                                  Federation.from_config(settings)), child)
                     if manifest.user_pool is not None else None)
         data = Data(namer.name("data"), DataArgs(settings, manifest.tables), child)
         messaging = Messaging(namer.name("messaging"), MessagingArgs(
@@ -196,6 +197,10 @@ class Platform(pulumi.ComponentResource):
         self.websocket_url = websocket.url if websocket is not None else None
         self.user_pool_id = identity.user_pool.id if identity is not None else None
         self.user_pool_client_id = identity.client.id if identity is not None else None
+        # The hosted sign-in pages (Google, Facebook), where the web app sends people: only with a provider.
+        self.sign_in_url = (pulumi.Output.concat("https://", identity.hosted_domain.domain, ".auth.", settings.region,
+                                                 ".amazoncognito.com")
+                            if identity is not None and identity.hosted_domain is not None else None)
         self.table_names = {logical: table.name for logical, table in data.tables.items()}
         self.search_endpoint = search[0] if search is not None else None
         self.edge_web_acl_arn = waf.edge_acl_arn if waf is not None else None
@@ -208,6 +213,7 @@ class Platform(pulumi.ComponentResource):
             "websocketUrl": self.websocket_url,
             "userPoolId": self.user_pool_id,
             "userPoolClientId": self.user_pool_client_id,
+            "signInUrl": self.sign_in_url,
             "tableNames": self.table_names,
             "searchEndpoint": self.search_endpoint,
             "webUrl": self.web.url if self.web is not None else None,
@@ -291,5 +297,7 @@ class Platform(pulumi.ComponentResource):
         knobs = Knobs(stage=settings.stack, auto_confirm_signup=settings.auto_confirm_signup,
                       max_body_bytes=settings.max_body_bytes, tracing=settings.tracing, log_level=settings.log_level,
                       fanout_max_followers=settings.fanout_max_followers, timeline_days=settings.timeline_days,
-                      backfill_posts=settings.backfill_posts, digest_segments=settings.digest_segments)
+                      backfill_posts=settings.backfill_posts, digest_segments=settings.digest_segments,
+                      # Where users may turn TOTP on (prod: OPTIONAL), admins must have it.
+                      admin_mfa_required=settings.mfa != "OFF")
         return dict(build_environment(manifest, physical, knobs))

@@ -36,6 +36,7 @@ OBJECT_READ = ("s3:GetObject", "s3:GetObjectVersion")
 OBJECT_WRITE = ("s3:AbortMultipartUpload", "s3:DeleteObject", "s3:PutObject")
 USER_POOL_CONFIRM = ("cognito-idp:AdminConfirmSignUp",)
 USER_POOL_DELETE_USER = ("cognito-idp:AdminDeleteUser",)
+USER_POOL_READ_USER = ("cognito-idp:AdminGetUser",)
 USER_POOL_ADMIN = ("cognito-idp:AdminAddUserToGroup", "cognito-idp:AdminConfirmSignUp", "cognito-idp:AdminGetUser",
                    "cognito-idp:AdminListGroupsForUser", "cognito-idp:AdminRemoveUserFromGroup",
                    "cognito-idp:AdminUpdateUserAttributes", "cognito-idp:ListUsers")
@@ -202,7 +203,8 @@ def _grant_statement(grant: Grant, arns: ResourceArns) -> dict[str, Any] | None:
             return None  # SignUp, InitiateAuth and friends are public Cognito APIs: no IAM needed
         if arns.user_pool is None:
             raise LookupError(f"a handler has the user pool {access!r} grant but no user pool exists")
-        actions = {"confirm": USER_POOL_CONFIRM, "delete_user": USER_POOL_DELETE_USER}.get(access, USER_POOL_ADMIN)
+        actions = {"confirm": USER_POOL_CONFIRM, "delete_user": USER_POOL_DELETE_USER,
+                   "read_user": USER_POOL_READ_USER}.get(access, USER_POOL_ADMIN)
         return _statement(_sid("user pool", access), actions, [arns.user_pool])
     if resource.kind == "secret" and access == "read_secret":
         # AWSCURRENT and AWSPREVIOUS are versions of the one ARN: reading both needs nothing more.

@@ -138,6 +138,14 @@ class StackSettings:
     mfa: MfaMode = "OFF"
     user_pool_tier: str = "LITE"  # Cognito's feature plan: LITE, ESSENTIALS or PLUS
     access_token_minutes: int = 60
+    # Sign-in with Google and Facebook (Cognito's identity providers and hosted domain): each exists once its
+    # client id is set, with its secret as encrypted config (googleClientSecret, facebookClientSecret: see
+    # stacks/identity.py); signInCallbackUrls (comma-separated) is where the hosted pages send people back
+    # (the web app's sign-in landing page), authDomainPrefix the hosted domain's prefix (default: derived).
+    google_client_id: str | None = None
+    facebook_client_id: str | None = None
+    sign_in_callback_urls: str | None = None
+    auth_domain_prefix: str | None = None
     refresh_token_days: int = 30
     # API
     throttle_rate_limit: float = 50.0
@@ -280,6 +288,17 @@ class StackSettings:
                 self.web_domain is None or not self.web_certificate_arn.startswith("arn:aws:acm:us-east-1:")):
             raise SettingsError("webCertificateArn needs webDomain and must be an ACM certificate in us-east-1 "
                                 "(the only region CloudFront reads certificates from)")
+        if (self.google_client_id or self.facebook_client_id) and not self.callback_urls:
+            raise SettingsError("sign-in with Google or Facebook needs signInCallbackUrls (the app's landing page)")
+        for url in self.callback_urls:
+            # Cognito allows http only for localhost (a developer's app); anything else must be https.
+            if not re.fullmatch(r"https://[^\s/]+(/\S*)?|http://localhost(:[0-9]+)?(/\S*)?", url):
+                raise SettingsError(f"signInCallbackUrls: {url!r} must be an https:// URL (http only for localhost)")
+        if self.auth_domain_prefix is not None and (
+                not re.fullmatch(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?", self.auth_domain_prefix)
+                or re.search(r"aws|amazon|cognito", self.auth_domain_prefix)):
+            raise SettingsError("authDomainPrefix must be lower-case letters, digits and inner dashes, without "
+                                "'aws', 'amazon' or 'cognito' (Cognito's rule for prefix domains)")
         if not 1 <= self.digest_segments <= 1000:
             raise SettingsError("digestSegments must be within 1..1000")
         # WAF's rate limits are 10..2,000,000,000 per window; at 60 s windows, 1..33,333,333 a second.
@@ -290,6 +309,10 @@ class StackSettings:
         if self.integration_quota_per_day < 1 or self.integration_rate_limit <= 0 or self.integration_burst_limit < 1:
             raise SettingsError("integrationQuotaPerDay, integrationRateLimit and integrationBurstLimit must be "
                                 "positive")
+
+    @property
+    def callback_urls(self) -> tuple[str, ...]:
+        return tuple(u.strip() for u in (self.sign_in_callback_urls or "").split(",") if u.strip())
 
     @property
     def namer(self) -> Namer:

@@ -45,7 +45,7 @@ def test_the_real_apps_routes_run_in_three_functions_split_by_the_ledgers_connec
     # What the ledger's and search's routes are today; the plan derives them from the grants above.
     assert {("/v1/wallet", "GET"), ("/v1/wallet/transactions", "GET"), ("/v1/rewards", "GET"), ("/v1/orders", "GET"),
             ("/v1/rewards/{reward_id}/redeem", "POST"), ("/v1/admin/rewards", "POST"),
-            ("/v1/admin/rewards/{reward_id}", "PATCH")} == ledger_routes
+            ("/v1/admin/rewards/{reward_id}", "PATCH"), ("/v1/admin/reports/coins", "GET")} == ledger_routes
     assert {("/v1/search", "GET"), ("/v1/tags/{tag}/posts", "GET"), ("/v1/trends/tags", "GET")} == search_routes
     for name, routes in (("api_ledger", ledger_routes), ("api_search", search_routes),
                          ("api_handler", set(grants) - ledger_routes - search_routes)):

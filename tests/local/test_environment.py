@@ -15,7 +15,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:pulumi_aws.*
 # Knobs the stack sets from its config; locally the runtime keeps its defaults unless the shell sets them.
 STACK_ONLY = {environment.MAX_BODY_BYTES, environment.TRACING, environment.LOG_LEVEL,
               environment.FANOUT_MAX_FOLLOWERS, environment.TIMELINE_DAYS, environment.BACKFILL_POSTS,
-              environment.DIGEST_SEGMENTS,
+              environment.DIGEST_SEGMENTS, environment.ADMIN_MFA_REQUIRED,
               # Where the flags are: AppConfig in the stack; locally FLAGS_FILE (set by the platform, not provisioned).
               environment.APPCONFIG_APPLICATION, environment.APPCONFIG_ENVIRONMENT, environment.APPCONFIG_PROFILE}
 

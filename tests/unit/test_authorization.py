@@ -13,6 +13,8 @@ from chalicelib.core.routes import spec_of
 
 PUBLIC = {("GET", "/v1/health"), ("GET", "/v1/openapi.json"), ("POST", "/v1/auth/register"),
           ("POST", "/v1/auth/confirm"), ("POST", "/v1/auth/login"), ("POST", "/v1/auth/refresh"),
+          # A sign-in half done: the password was right, the session and a TOTP code finish it.
+          ("POST", "/v1/auth/mfa/challenge"),
           # One-click unsubscribe from a mail: the signed token in the link is the credential (RFC 8058).
           ("GET", "/v1/notifications/unsubscribe"), ("POST", "/v1/notifications/unsubscribe")}
 ROUTES = sorted((method, path) for path, methods in app.routes.items() for method in methods)

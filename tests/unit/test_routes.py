@@ -59,6 +59,14 @@ def make_app() -> Chalice:
     def whoami(call: Call[None]) -> dict[str, Any]:
         return {"username": call.principal.username}
 
+    @router.route("/notes.csv", "GET", public=True, produces=("text/csv",))
+    def export(call: Call[None]) -> Reply:
+        return Reply("text,stars\r\nhi,3\r\n", media_type="text/csv")
+
+    @router.route("/notes.tsv", "GET", public=True)
+    def undeclared(call: Call[None]) -> Reply:
+        return Reply("text\tstars\r\n", media_type="text/tab-separated-values")
+
     app = Chalice(app_name="route-tests")
     app.register_blueprint(router.blueprint, url_prefix="/v1")
     install(app)
@@ -248,3 +256,14 @@ def test_a_failed_request_releases_its_key(client: Client) -> None:
     assert _order(client, "fail", "k-4").status_code == 409
     assert _order(client, "fail", "k-4").status_code == 409  # tried again, not replayed from a store
     assert error_of(_order(client, "x", "not a valid key!")) ["code"] == "invalid_idempotency_key"
+
+
+def test_a_declared_text_answer_goes_out_as_it_is_with_its_media_type(client: Client) -> None:
+    response = client.http.get("/v1/notes.csv")
+    assert (response.status_code, response.headers["Content-Type"]) == (200, "text/csv")
+    assert response.body == b"text,stars\r\nhi,3\r\n"
+
+
+def test_an_undeclared_text_answer_is_a_bug_not_a_silent_success(client: Client) -> None:
+    response = client.http.get("/v1/notes.tsv")
+    assert response.status_code == 500 and error_of(response)["code"] == "internal_error"

@@ -121,3 +121,10 @@ def test_an_unreachable_key_set_is_a_503_not_a_401() -> None:
     with pytest.raises(Unavailable) as caught:
         verifier.verify(KEY.sign(access_claims()))
     assert caught.value.status == 503
+
+
+def test_a_federated_accounts_cognito_username_is_known_lower_cased(verifier: TokenVerifier) -> None:
+    # Cognito names an account made by sign-in with Google 'Google_<sub>': the API's rule is lower-case.
+    principal = verifier.verify(KEY.sign(access_claims(username="Google_109876543210987654321")))
+    assert principal.username == "google_109876543210987654321"
+    assert verifier.verify(KEY.sign(access_claims(username="Alice"))).username == "Alice"  # others: as they are

@@ -6,6 +6,7 @@ with boto3 and turns Cognito's exceptions into the contract's errors.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -23,6 +24,18 @@ class Tokens:
     expires_in: int
 
 
+# The one challenge this API answers itself: a code from the authenticator app (TOTP, RFC 6238).
+TOTP_CHALLENGE = "SOFTWARE_TOKEN_MFA"
+
+
+@dataclass(frozen=True)
+class Challenge:
+    """Sign-in is half done: the password was right, Cognito now wants ``name`` answered within ``session``."""
+
+    name: str
+    session: str
+
+
 class IdentityProvider(Protocol):
     def sign_up(self, username: str, email: str, password: str) -> str:
         """Create the account; return its stable user id (Cognito's ``sub``)."""
@@ -34,7 +47,8 @@ class IdentityProvider(Protocol):
     def delete(self, username: str) -> None:
         """Remove the account (undoing a sign-up whose registration failed)."""
 
-    def login(self, username: str, password: str) -> Tokens: ...
+    def login(self, username: str, password: str) -> Tokens | Challenge:
+        """Tokens, or the challenge to answer first (``answer_totp``) for users with TOTP on."""
 
     def refresh(self, refresh_token: str) -> Tokens: ...
 
@@ -53,7 +67,15 @@ _ERRORS: dict[str, tuple[type[errors.ApiError], str, str]] = {
     "TooManyRequestsException": (errors.Throttled, "throttled", "too many attempts; slow down"),
     "LimitExceededException": (errors.Throttled, "throttled", "too many attempts; slow down"),
     "TooManyFailedAttemptsException": (errors.Throttled, "throttled", "too many attempts; slow down"),
+    # VerifySoftwareToken's answer to a wrong first code from the authenticator app.
+    "EnableSoftwareTokenMFAException": (errors.Unprocessable, "invalid_code", "the code is wrong"),
 }
+# Answering a TOTP challenge or enrolling: a wrong code is the authenticator's code, and a session that
+# is unknown or has expired (Cognito says NotAuthorized, moto ResourceNotFound) means signing in again.
+_EXPIRED_SESSION = (errors.Unauthorized, "invalid_session", "the sign-in session has expired; sign in again")
+_TOTP_ERRORS = {"CodeMismatchException": (errors.Unprocessable, "invalid_code", "the code is wrong")}
+_SESSION_ERRORS = {**_TOTP_ERRORS, "NotAuthorizedException": _EXPIRED_SESSION,
+                   "ResourceNotFoundException": _EXPIRED_SESSION}
 
 
 class CognitoIdentity:
@@ -68,17 +90,19 @@ class CognitoIdentity:
         self._client_id = client_id
         self._cognito = client
 
-    def _call(self, operation: str, **params: Any) -> Any:
+    def _call(self, operation: str, _errors: Mapping[str, tuple[type[errors.ApiError], str, str]] | None = None,
+              **params: Any) -> Any:
         from botocore.exceptions import ClientError, ParamValidationError
 
+        known = {**_ERRORS, **(_errors or {})}
         try:
             return getattr(self._cognito, operation)(**params)
         except ParamValidationError as exc:  # botocore checks lengths and patterns before Cognito does
             raise errors.Unprocessable("validation_failed", "the identity provider refused the input") from exc
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
-            if code in _ERRORS:
-                error_class, our_code, message = _ERRORS[code]
+            if code in known:
+                error_class, our_code, message = known[code]
                 raise error_class(our_code, message) from exc
             log.error("identity provider failure", extra={"operation": operation, "aws_code": code})
             raise errors.Unavailable("identity_unavailable", "sign-in is unavailable; try again") from exc
@@ -97,10 +121,39 @@ class CognitoIdentity:
     def delete(self, username: str) -> None:
         self._call("admin_delete_user", UserPoolId=self._pool_id, Username=username)
 
-    def login(self, username: str, password: str) -> Tokens:
+    def login(self, username: str, password: str) -> Tokens | Challenge:
         answer = self._call("initiate_auth", ClientId=self._client_id, AuthFlow="USER_PASSWORD_AUTH",
                             AuthParameters={"USERNAME": username, "PASSWORD": password})
+        if answer.get("ChallengeName") == TOTP_CHALLENGE:
+            return Challenge(TOTP_CHALLENGE, str(answer["Session"]))
         return _tokens(answer, refresh_token=None)
+
+    def answer_totp(self, username: str, session: str, code: str) -> Tokens:
+        """Finish a sign-in that ``login`` answered with a TOTP challenge."""
+        answer = self._call("respond_to_auth_challenge", _SESSION_ERRORS, ClientId=self._client_id,
+                            ChallengeName=TOTP_CHALLENGE, Session=session,
+                            ChallengeResponses={"USERNAME": username, "SOFTWARE_TOKEN_MFA_CODE": code})
+        return _tokens(answer, refresh_token=None)
+
+    def totp_secret(self, access_token: str) -> str:
+        """A new TOTP secret for the token's user (base32), not in force until ``enable_totp``."""
+        return str(self._call("associate_software_token", AccessToken=access_token)["SecretCode"])
+
+    def enable_totp(self, access_token: str, code: str) -> None:
+        """Check a first code against the new secret, make TOTP the user's sign-in challenge, and revoke every
+        refresh token issued before: no session from before the second factor outlives its access token."""
+        answer = self._call("verify_software_token", _TOTP_ERRORS, AccessToken=access_token, UserCode=code,
+                            FriendlyDeviceName="authenticator")
+        if answer.get("Status") != "SUCCESS":
+            raise errors.Unprocessable("invalid_code", "the code is wrong")
+        self._call("set_user_mfa_preference", AccessToken=access_token,
+                   SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True})
+        self._call("global_sign_out", AccessToken=access_token)
+
+    def has_totp(self, username: str) -> bool:
+        """Whether sign-in asks this user for an authenticator code."""
+        answer = self._call("admin_get_user", UserPoolId=self._pool_id, Username=username)
+        return TOTP_CHALLENGE in (answer.get("UserMFASettingList") or [])
 
     def refresh(self, refresh_token: str) -> Tokens:
         answer = self._call("initiate_auth", ClientId=self._client_id, AuthFlow="REFRESH_TOKEN_AUTH",

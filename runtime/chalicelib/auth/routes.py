@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
+from urllib.parse import quote, urlencode
 
-from pydantic import Field
+from pydantic import Field, RootModel
 
-from chalicelib.auth.identity import CognitoIdentity, IdentityProvider, Tokens
+from chalicelib.auth.identity import Challenge, CognitoIdentity, Tokens
 from chalicelib.auth.registration import register as register_user
 from chalicelib.core.declarations import uses
+from chalicelib.core.errors import Unauthorized
 from chalicelib.core.routes import Call, Router
 from chalicelib.core.schema import RequestBody, ResponseBody
 from chalicelib.core.settings import get_settings
@@ -56,8 +59,60 @@ class Confirmed(ResponseBody):
     confirmed: bool
 
 
+class MfaChallenge(ResponseBody):
+    """The password was right; send a code from the authenticator app to ``/auth/mfa/challenge``."""
+
+    challenge: str
+    session: str
+
+
+class LoginAnswer(RootModel[TokenPair | MfaChallenge]):
+    """Tokens, or for users with TOTP on, the challenge to answer first."""
+
+
+Code = Field(min_length=6, max_length=6, pattern=r"^[0-9]{6}$")
+
+
+class ChallengeAnswer(RequestBody):
+    username: str = Field(min_length=1, max_length=64)
+    session: str = Field(min_length=20, max_length=2048)
+    code: str = Code
+
+
+class TotpCode(RequestBody):
+    code: str = Code
+
+
+class TotpSecret(ResponseBody):
+    """The new secret, as text and as the ``otpauth://`` URI authenticator apps read from a QR code."""
+
+    secret: str
+    otpauth_uri: str
+
+
+class MfaStatus(ResponseBody):
+    enabled: bool
+
+
+# The name authenticator apps show beside the code.
+TOTP_ISSUER = "Social"
+
+
+def otpauth_uri(username: str, secret: str) -> str:
+    """Key URI format (Google Authenticator's): 30-second, 6-digit, SHA-1 codes, as Cognito checks them."""
+    label = quote(f"{TOTP_ISSUER}:{username}")
+    return f"otpauth://totp/{label}?" + urlencode({"secret": secret, "issuer": TOTP_ISSUER})
+
+
+def _access_token(call: Call[Any]) -> str:
+    # Cognito's TOTP calls authenticate with the user's access token itself; the id token will not do.
+    if call.principal.token_use != "access":
+        raise Unauthorized("access_token_required", "send the access token, not the id token, for this route")
+    return str(call.header("authorization")).partition(" ")[2].strip()
+
+
 @lru_cache(maxsize=1)
-def identity() -> IdentityProvider:
+def identity() -> CognitoIdentity:
     settings = get_settings()
     return CognitoIdentity(settings.user_pool_id, settings.user_pool_client_id)
 
@@ -82,11 +137,38 @@ def confirm(call: Call[ConfirmRequest]) -> Confirmed:
     return Confirmed(confirmed=True)
 
 
-@router.route("/auth/login", "POST", public=True, body=LoginRequest, response=TokenPair)
+@router.route("/auth/login", "POST", public=True, body=LoginRequest, response=LoginAnswer)
 @uses(USER_POOL.sign_up())
-def login(call: Call[LoginRequest]) -> TokenPair:
-    """Exchange a username and password for tokens."""
-    return TokenPair.of(identity().login(call.body.username.lower(), call.body.password))
+def login(call: Call[LoginRequest]) -> TokenPair | MfaChallenge:
+    """Exchange a username and password for tokens, or for a TOTP challenge where the user turned TOTP on."""
+    answer = identity().login(call.body.username.lower(), call.body.password)
+    if isinstance(answer, Challenge):
+        return MfaChallenge(challenge=answer.name, session=answer.session)
+    return TokenPair.of(answer)
+
+
+@router.route("/auth/mfa/challenge", "POST", public=True, body=ChallengeAnswer, response=TokenPair)
+@uses(USER_POOL.sign_up())
+def answer_challenge(call: Call[ChallengeAnswer]) -> TokenPair:
+    """Finish a sign-in with the code from the authenticator app (401 when the session expired)."""
+    body = call.body
+    return TokenPair.of(identity().answer_totp(body.username.lower(), body.session, body.code))
+
+
+@router.route("/auth/mfa/totp", "POST", response=TotpSecret, status=201)
+@uses(USER_POOL.sign_up())
+def start_totp(call: Call[None]) -> TotpSecret:
+    """Start TOTP enrolment: a new secret for the authenticator app (not in force until verified)."""
+    secret = identity().totp_secret(_access_token(call))
+    return TotpSecret(secret=secret, otpauth_uri=otpauth_uri(call.principal.username, secret))
+
+
+@router.route("/auth/mfa/totp/verify", "POST", body=TotpCode, response=MfaStatus)
+@uses(USER_POOL.sign_up())
+def verify_totp(call: Call[TotpCode]) -> MfaStatus:
+    """Finish enrolment with a first code: from then on every sign-in asks for one; older sessions end."""
+    identity().enable_totp(_access_token(call), call.body.code)
+    return MfaStatus(enabled=True)
 
 
 @router.route("/auth/refresh", "POST", public=True, body=RefreshRequest, response=TokenPair)

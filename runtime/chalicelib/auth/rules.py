@@ -19,13 +19,29 @@ USERNAME_RULE = "must be 3-30 characters of lowercase letters, digits and unders
 EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}")
 
 
+# People who sign in with Google or Facebook get the username Cognito gives them, '<Provider>_<their id>'
+# ('Google_1098...', 21 digits; 'Facebook_1234...', up to 17): within the rule once lower-cased, and these
+# prefixes are kept for them so that nobody can register a name a federated account will later arrive with.
+FEDERATED_PREFIXES = ("google_", "facebook_")
+FEDERATED_RULE = "must not start with google_ or facebook_ (kept for sign-in with Google and Facebook)"
+
+
+def federated_username(name: str) -> str | None:
+    """The API's name for a federated account's Cognito username ('Google_12' -> 'google_12'), else None."""
+    lowered = name.lower()
+    return lowered if lowered.startswith(FEDERATED_PREFIXES) else None
+
+
 def is_username(name: str) -> bool:
     """The one username rule: the API, the sign-up trigger and token checks all ask it."""
     return USERNAME.fullmatch(name) is not None
 
 
 def username_problems(username: str) -> list[str]:
-    return [] if is_username(username) else [USERNAME_RULE]
+    """What stops ``username`` from being chosen at sign-up (federated accounts' names are not chosen)."""
+    if not is_username(username):
+        return [USERNAME_RULE]
+    return [FEDERATED_RULE] if username.startswith(FEDERATED_PREFIXES) else []
 
 
 def email_problems(email: str) -> list[str]:

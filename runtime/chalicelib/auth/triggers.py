@@ -19,7 +19,7 @@ from typing import Any
 
 from chalice.app import Blueprint
 
-from chalicelib.auth.rules import email_problems, username_problems
+from chalicelib.auth.rules import email_problems, federated_username, is_username, username_problems
 
 sign_up_triggers = Blueprint(__name__)
 
@@ -31,7 +31,12 @@ class SignUpRefused(Exception):
 @sign_up_triggers.lambda_function(name="pre_sign_up")
 def pre_sign_up(event: dict[str, Any], context: Any) -> dict[str, Any]:
     username = event.get("userName")
-    problems = [f"username {p}" for p in username_problems(username if isinstance(username, str) else "")]
+    if event.get("triggerSource") == "PreSignUp_ExternalProvider":
+        # Sign-in with Google or Facebook: Cognito names the account '<Provider>_<id>' itself.
+        named = federated_username(username) if isinstance(username, str) else None
+        problems = [] if named is not None and is_username(named) else ["username is not a federated account's"]
+    else:
+        problems = [f"username {p}" for p in username_problems(username if isinstance(username, str) else "")]
     attributes = (event.get("request") or {}).get("userAttributes") or {}
     email = attributes.get("email")
     if email is not None:

@@ -45,7 +45,7 @@ Access = Literal[
     "read", "write", "read_write",  # tables, buckets
     "send", "consume",  # queues
     "publish",  # topics
-    "sign_up", "confirm", "delete_user", "admin",  # the user pool
+    "sign_up", "confirm", "delete_user", "read_user", "admin",  # the user pool
     "connect",  # a database
     "read_secret",  # a secret
     "transcode",  # a video transcoder (MediaConvert)
@@ -507,6 +507,10 @@ class UserPool(Resource):
     def delete_user(self) -> Grant:
         """Deleting an account (``AdminDeleteUser``): undoing a sign-up whose registration failed."""
         return self.grant("delete_user")
+
+    def read_user(self) -> Grant:
+        """Reading one account (``AdminGetUser``): whether an admin has multi-factor sign-in on."""
+        return self.grant("read_user")
 
     def admin(self) -> Grant:
         """User administration: groups, attributes, listing users."""

@@ -29,6 +29,8 @@ T = TypeVar("T")
 # Where the runtime runs and how it behaves.
 STAGE = "STAGE"
 AUTO_CONFIRM_SIGNUP = "AUTO_CONFIRM_SIGNUP"
+# "true" where the pool offers TOTP (prod): admin routes then refuse admins without it.
+ADMIN_MFA_REQUIRED = "ADMIN_MFA_REQUIRED"
 MAX_BODY_BYTES = "MAX_BODY_BYTES"
 JWKS_CACHE_SECONDS = "JWKS_CACHE_SECONDS"
 TRACING = "TRACING"
@@ -159,13 +161,14 @@ class Knobs:
     timeline_days: int | None = None
     backfill_posts: int | None = None
     digest_segments: int | None = None
+    admin_mfa_required: bool | None = None
 
     def variables(self) -> dict[str, str]:
         values: dict[str, str | int | bool | None] = {
             STAGE: self.stage, AUTO_CONFIRM_SIGNUP: self.auto_confirm_signup, MAX_BODY_BYTES: self.max_body_bytes,
             TRACING: self.tracing, LOG_LEVEL: self.log_level, FANOUT_MAX_FOLLOWERS: self.fanout_max_followers,
             TIMELINE_DAYS: self.timeline_days, BACKFILL_POSTS: self.backfill_posts,
-            DIGEST_SEGMENTS: self.digest_segments,
+            DIGEST_SEGMENTS: self.digest_segments, ADMIN_MFA_REQUIRED: self.admin_mfa_required,
         }
         return {name: str(value).lower() if isinstance(value, bool) else str(value)
                 for name, value in values.items() if value is not None}

@@ -57,6 +57,8 @@ def build_openapi(app: Chalice, *, title: str, version: str) -> dict[str, Any]:
             success: dict[str, Any] = {"description": _REASONS.get(spec.status, "OK")}
             if spec.response is not None:
                 success["content"] = {"application/json": {"schema": ref(spec.response)}}
+            for media_type in spec.produces:
+                success.setdefault("content", {})[media_type] = {"schema": {"type": "string"}}
             operation["responses"][str(spec.status)] = success
             for status in spec.errors:
                 operation["responses"][str(status)] = {

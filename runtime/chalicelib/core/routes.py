@@ -74,6 +74,7 @@ class RouteSpec:
     errors: tuple[int, ...]
     idempotent: bool = False
     query: tuple[QueryParam, ...] = ()
+    produces: tuple[str, ...] = ()  # media types besides JSON the route may answer with (``Reply.media_type``)
 
 
 @dataclass(frozen=True)
@@ -125,11 +126,16 @@ class Call(Generic[B]):
 
 @dataclass(frozen=True)
 class Reply:
-    """An answer with a status or headers other than the route's default."""
+    """An answer with a status or headers other than the route's default.
+
+    With ``media_type`` (one of the route's ``produces``), ``body`` is text sent as it is, with that
+    Content-Type: a CSV export, say.
+    """
 
     body: Any
     status: int | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
+    media_type: str | None = None
 
 
 @functools.lru_cache(maxsize=1)
@@ -257,13 +263,14 @@ class Router:
     def route(self, path: str, method: str, *, public: bool = False, body: type[BaseModel] | None = None,
               response: Any = None, status: int = 200, summary: str = "", errors: tuple[int, ...] = (),
               idempotent: bool = False, content_types: tuple[str, ...] = ("application/json",),
-              query: tuple[QueryParam, ...] = (),
+              query: tuple[QueryParam, ...] = (), produces: tuple[str, ...] = (),
               ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Register ``handler`` for ``method path``; ``idempotent`` honours ``Idempotency-Key``.
 
         ``content_types``: what Chalice lets through (anything else is a 415); routes with a ``body``
         still parse JSON only. ``query``: the query parameters the handler reads besides a list's
-        ``limit`` and ``cursor`` (declared for every ``Page`` answer).
+        ``limit`` and ``cursor`` (declared for every ``Page`` answer). ``produces``: text media types
+        the handler may answer with besides JSON (``Reply(text, media_type=...)``).
         """
 
         def register(handler: Callable[..., Any]) -> Callable[..., Any]:
@@ -272,7 +279,8 @@ class Router:
             spec = RouteSpec(path=path, method=method.upper(), tag=self.tag,
                              summary=summary or (handler.__doc__ or "").strip().split("\n")[0],
                              public=public, body=body, response=response, status=status, errors=declared,
-                             idempotent=idempotent, query=(*(PAGE_QUERY if _paginates(response) else ()), *query))
+                             idempotent=idempotent, query=(*(PAGE_QUERY if _paginates(response) else ()), *query),
+                             produces=produces)
             if _paginates(response):
                 # Lists sign and check cursors with the cursor-key secret: the grant follows the answer's type.
                 uses(CURSOR_KEY.read())(handler)
@@ -342,6 +350,10 @@ def _serve(request: Request, handler: Callable[..., Any], spec: RouteSpec, corre
 def _answer(result: Any, spec: RouteSpec) -> tuple[int, str, Mapping[str, str]]:
     if isinstance(result, Reply):
         status = result.status or spec.status
+        if result.media_type is not None:
+            if result.media_type not in spec.produces or not isinstance(result.body, str):
+                raise TypeError(f"{spec.method} {spec.path} does not declare {result.media_type} text answers")
+            return status, result.body, {**result.headers, "Content-Type": result.media_type}
         return status, _render(result.body, status), result.headers
     return spec.status, _render(result, spec.status), {}
 

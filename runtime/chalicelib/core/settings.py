@@ -42,6 +42,7 @@ class Settings:
     jwks_url: str
     token_issuer: str
     auto_confirm: bool
+    admin_mfa_required: bool
     max_body_bytes: int
     jwks_cache_seconds: int
     tracing: bool
@@ -69,6 +70,7 @@ class Settings:
             jwks_url=os.environ.get(env.JWKS_URL) or f"{issuer}/.well-known/jwks.json",
             token_issuer=issuer,
             auto_confirm=_flag(env.AUTO_CONFIRM_SIGNUP, default=False),
+            admin_mfa_required=_flag(env.ADMIN_MFA_REQUIRED, default=False),
             max_body_bytes=_int(env.MAX_BODY_BYTES, 64 * 1024),
             jwks_cache_seconds=_int(env.JWKS_CACHE_SECONDS, 3600),
             tracing=_flag(env.TRACING, default=False),

@@ -19,6 +19,7 @@ from typing import Any
 
 import jwt
 
+from chalicelib.auth.rules import federated_username
 from chalicelib.core.errors import Unauthorized, Unavailable
 
 
@@ -97,6 +98,9 @@ class TokenVerifier:
         groups = claims.get("cognito:groups", [])
         if not isinstance(groups, list) or not all(isinstance(g, str) for g in groups):
             raise Unauthorized("invalid_token", "the token's groups are not a list of names")
+        # Cognito names accounts made by sign-in with Google or Facebook 'Google_<id>': the API knows them
+        # lower-cased, the one form its username rule allows (nobody else may register those prefixes).
+        username = federated_username(username) or username
         subject = claims["sub"]
         if not isinstance(subject, str) or not subject:
             raise Unauthorized("invalid_token", "the token names no subject")

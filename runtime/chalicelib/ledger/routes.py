@@ -2,23 +2,33 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import UTC, date, datetime, timedelta
 
+from chalicelib.auth.admins import require_admin
 from chalicelib.core.declarations import uses
-from chalicelib.core.errors import Forbidden, Unprocessable
+from chalicelib.core.errors import Unprocessable
 from chalicelib.core.idempotency import check_key
 from chalicelib.core.pagination import Page, next_cursor, split_page
-from chalicelib.core.routes import Call, Reply, Router
+from chalicelib.core.routes import Call, QueryParam, Reply, Router
 from chalicelib.core.tokens import Principal
 from chalicelib.ledger.rules import Rules
-from chalicelib.ledger.views import EntryView, NewReward, OrderView, RewardChange, RewardView, WalletView
-from chalicelib.resources import DOMAIN_EVENTS, LEDGER
+from chalicelib.ledger.views import (
+    CoinDayView,
+    CoinReport,
+    EntryView,
+    NewReward,
+    OrderView,
+    RewardChange,
+    RewardView,
+    WalletView,
+)
+from chalicelib.resources import DOMAIN_EVENTS, LEDGER, USER_POOL
 
 # The ledger's modules import SQLAlchemy (~250 ms): each route imports them when first called,
 # so the API's cold start stays the same for every route that never touches coins.
 
 router = Router(__name__, tag="wallet")
-ADMINS = "admins"
 
 
 @router.route("/wallet", "GET", response=WalletView)
@@ -83,13 +93,14 @@ def my_orders(call: Call[None]) -> Page[OrderView]:
     return Page[OrderView](items=[OrderView.of(o) for o in page], next_cursor=cursor)
 
 
-def _admin(principal: Principal) -> None:
-    if not principal.in_group(ADMINS):
-        raise Forbidden("admins_only", "only members of the admins group manage the catalog")
+def _admin(principal: Principal, doing: str = "manage the catalog") -> None:
+    from chalicelib.auth.routes import identity
+
+    require_admin(principal, doing, identity())
 
 
 @router.route("/admin/rewards", "POST", body=NewReward, response=RewardView, status=201, errors=(403,))
-@uses(LEDGER.connect())
+@uses(LEDGER.connect(), USER_POOL.read_user())
 def add_reward(call: Call[NewReward]) -> RewardView:
     """Add a reward to the catalog (admins)."""
     from chalicelib.ledger import rewards
@@ -99,7 +110,7 @@ def add_reward(call: Call[NewReward]) -> RewardView:
 
 
 @router.route("/admin/rewards/{reward_id}", "PATCH", body=RewardChange, response=RewardView, errors=(403, 404))
-@uses(LEDGER.connect())
+@uses(LEDGER.connect(), USER_POOL.read_user())
 def change_reward(call: Call[RewardChange], reward_id: str) -> RewardView:
     """Change a reward's name, cost, stock, or take it off the catalog with ``active: false`` (admins)."""
     from chalicelib.ledger import rewards
@@ -110,3 +121,60 @@ def change_reward(call: Call[RewardChange], reward_id: str) -> RewardView:
         raise Unprocessable("validation_failed", "send at least one of name, cost, stock, active")
     return RewardView.of(rewards.change_reward(reward_id, name=body.name, cost=body.cost, stock=body.stock,
                                                active=body.active))
+
+
+CSV = "text/csv"
+DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+REPORT_QUERY = (
+    QueryParam("from", "the first UTC day, YYYY-MM-DD (default: 29 days before `to`)", {"type": "string",
+                                                                                       "format": "date"}),
+    QueryParam("to", "the last UTC day, YYYY-MM-DD (default: today); at most 366 days in all",
+               {"type": "string", "format": "date"}),
+    QueryParam("format", "json (default) or csv; `Accept: text/csv` asks for CSV too",
+               {"type": "string", "enum": ["json", "csv"]}),
+)
+
+
+def _day(call: Call[None], name: str) -> date | None:
+    raw = call.query(name)
+    if raw is None or raw == "":
+        return None
+    try:  # Python 3.11 also reads '20260301' and week dates: only the extended form is the contract's
+        if DAY.fullmatch(raw):
+            return date.fromisoformat(raw)
+    except ValueError:
+        pass
+    raise Unprocessable("validation_failed", f"{name} must be a day, YYYY-MM-DD")
+
+
+def _wants_csv(call: Call[None]) -> bool:
+    chosen = call.query("format")
+    if chosen not in (None, "", "json", "csv"):
+        raise Unprocessable("validation_failed", "format must be json or csv")
+    if chosen:
+        return chosen == "csv"
+    accepted = [part.split(";")[0].strip().lower() for part in (call.header("accept") or "").split(",")]
+    return CSV in accepted
+
+
+@router.route("/admin/reports/coins", "GET", response=CoinReport, errors=(403,), query=REPORT_QUERY,
+              produces=(CSV,))
+@uses(LEDGER.connect(), USER_POOL.read_user())
+def coin_report(call: Call[None]) -> CoinReport | Reply:
+    """Coins issued, redeemed and outstanding per UTC day (admins), as JSON or CSV."""
+    from chalicelib.ledger import reports
+
+    _admin(call.principal, "see reports")
+    last = _day(call, "to") or datetime.now(UTC).date()
+    first = _day(call, "from") or last - timedelta(days=29)
+    csv = _wants_csv(call)
+    try:
+        report = reports.coins_per_day(first, last)
+    except ValueError as error:
+        raise Unprocessable("validation_failed", str(error)) from None
+    if csv:
+        name = f"coins-{first.isoformat()}-{last.isoformat()}.csv"
+        return Reply(reports.as_csv(report), media_type=CSV,
+                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return CoinReport(days=[CoinDayView(day=d.day, issued=d.issued, redeemed=d.redeemed,
+                                        outstanding=d.outstanding) for d in report])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from pydantic import Field
@@ -70,3 +70,16 @@ class RewardChange(RequestBody):
     cost: int | None = Field(default=None, gt=0, le=1_000_000)
     stock: int | None = Field(default=None, ge=0, le=1_000_000)
     active: bool | None = None
+
+
+class CoinDayView(ResponseBody):
+    """One UTC day of the coin economy: coins issued to users, redeemed by them, and held at the day's end."""
+
+    day: date
+    issued: int
+    redeemed: int
+    outstanding: int
+
+
+class CoinReport(ResponseBody):
+    days: list[CoinDayView]
