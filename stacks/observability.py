@@ -59,6 +59,9 @@ class Observability(pulumi.ComponentResource):
                 opts=child,
             )
         self.alarms = {}
+        if not settings.alarms:  # a preview: the topic stays (its ARN is an output), nothing watches
+            self.register_outputs({"alarmTopicArn": self.topic.arn})
+            return
         for logical, function in args.functions.items():
             self._alarm(settings, f"{logical}-errors", f"function {logical} raised errors",
                         namespace="AWS/Lambda", metric="Errors", statistic="Sum",

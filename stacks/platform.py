@@ -184,7 +184,8 @@ class Platform(pulumi.ComponentResource):
             settings, functions.functions, {**messaging.dead_letters, **messaging.failure_queues},
             ledger=bool(args.manifest.databases)), child)
         # A flags change that makes the API's functions fail is rolled back (where the rollout is gradual).
-        api_alarms = [observability.errors_alarm(f.name).arn for f in self.plan.functions if f.trigger.kind == "api"]
+        api_alarms = ([observability.errors_alarm(f.name).arn for f in self.plan.functions if f.trigger.kind == "api"]
+                      if settings.alarms else [])
         # (AppConfig watches at most 5 alarms per environment.)
         FlagsRollout(namer.name("flags-rollout"), FlagsRolloutArgs(settings, flags, api_alarms[:5]), child)
 

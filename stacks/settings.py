@@ -153,6 +153,9 @@ class StackSettings:
     # WAF (stacks/waf.py): a web ACL at the edge and one on the API stage. Rates are per second; WAF counts them
     # per 60-second window (x 60). The per-user rate is the seed's 1,000 requests a second, keyed on the token.
     waf: bool = True
+    # CloudWatch alarms (stacks/observability.py) on every function's errors and every dead-letter queue:
+    # $0.10 each a month. Previews have none: a disposable stack pages nobody.
+    alarms: bool = True
     waf_user_requests_per_second: int = 1000
     waf_ip_requests_per_second: int = 2000
     # Integration keys (stacks/integrations.py): each key's own quota and throttle, in the usage plan.
@@ -397,6 +400,7 @@ class StackSettings:
             flags_rollout_minutes=0,  # nobody to protect: a flag change applies at once
             flags_bake_minutes=0,
             waf=False,  # two web ACLs and their rules are ~$22 a month whatever the traffic: not for a preview
+            alarms=False,  # 56 alarms were $5.60 of a preview's $10.12 idle, and notify nobody there
         )
 
 

@@ -261,3 +261,11 @@ def test_the_account_stack_carries_the_shared_fixed_costs(capsys: pytest.Capture
     account = render("account-us-east-1")
     assert line(account, "ec2:NatGateway") == pytest.approx(HOURS_PER_MONTH * 0.045)
     assert line(account, "rds:Instance") > 0 and not account.of_type("aws:rds/proxy:Proxy")
+
+
+def test_a_preview_idles_under_five_dollars_with_no_alarms_while_dev_keeps_them(dev: Rendering,
+                                                                               preview: Rendering) -> None:
+    # A disposable stack pages nobody: its 56 alarms were $5.60 of a $10.12 idle month.
+    assert not preview.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+    assert dev.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+    assert cost(preview)["idle"] < 5.0
