@@ -37,6 +37,22 @@ class CdnArgs:
     bucket: aws.s3.Bucket
 
 
+def origin_access_control(name: str, description: str,
+                          opts: pulumi.ResourceOptions) -> aws.cloudfront.OriginAccessControl:
+    """CloudFront signing every request to an S3 origin (SigV4), so the bucket policy can name the distribution.
+
+    ``name`` is both the resource's and the physical name (at most 64 characters, CloudFront's limit)."""
+    return aws.cloudfront.OriginAccessControl(
+        name,
+        name=name,
+        description=description,
+        origin_access_control_origin_type="s3",
+        signing_behavior="always",
+        signing_protocol="sigv4",
+        opts=opts,
+    )
+
+
 class Cdn(pulumi.ComponentResource):
     """An origin access control and a distribution whose only origin is the bucket."""
 
@@ -48,15 +64,8 @@ class Cdn(pulumi.ComponentResource):
         super().__init__("social:cdn:Cdn", name, None, opts)
         settings, namer = args.settings, args.settings.namer
         child = pulumi.ResourceOptions(parent=self)
-        self.origin_access_control = aws.cloudfront.OriginAccessControl(
-            namer.name(f"{args.name}-oac"),
-            name=namer.name(f"{args.name}-oac", 64),
-            description=f"CloudFront reads the {args.name} bucket of {settings.stack}",
-            origin_access_control_origin_type="s3",
-            signing_behavior="always",
-            signing_protocol="sigv4",
-            opts=child,
-        )
+        self.origin_access_control = origin_access_control(
+            namer.name(f"{args.name}-oac"), f"CloudFront reads the {args.name} bucket of {settings.stack}", child)
         cache_policy = aws.cloudfront.get_cache_policy_output(
             name=CACHE_POLICY, opts=pulumi.InvokeOutputOptions(parent=self))
         origin_id = f"s3-{args.name}"

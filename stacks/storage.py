@@ -12,7 +12,9 @@ Usage::
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pulumi
@@ -26,6 +28,42 @@ from stacks.settings import StackSettings
 # How long a replaced or deleted object's old version is kept where versioning is on (prod): long enough
 # to undo a mistake, short enough that media nobody can see stop costing storage.
 NONCURRENT_DAYS = 30
+
+
+def make_private(bucket: aws.s3.Bucket, name: Callable[[str], str],
+                 opts: pulumi.ResourceOptions) -> aws.s3.BucketPublicAccessBlock:
+    """Every bucket's guards: public access blocked, objects owned by the bucket's owner (no ACLs), SSE-S3.
+
+    ``name(part)`` names each resource (``public-access``, ``ownership``, ``encryption``); the block is
+    returned, since S3 refuses a bucket policy while the block is being written.
+    """
+    block = aws.s3.BucketPublicAccessBlock(
+        name("public-access"),
+        bucket=bucket.id,
+        block_public_acls=True,
+        block_public_policy=True,
+        ignore_public_acls=True,
+        restrict_public_buckets=True,
+        opts=opts,
+    )
+    aws.s3.BucketOwnershipControls(
+        name("ownership"),
+        bucket=bucket.id,
+        rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
+        opts=opts,
+    )
+    aws.s3.BucketServerSideEncryptionConfiguration(
+        name("encryption"),
+        bucket=bucket.id,
+        rules=[aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+            apply_server_side_encryption_by_default=(
+                aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
+                    sse_algorithm="AES256")),
+            bucket_key_enabled=True,
+        )],
+        opts=opts,
+    )
+    return block
 
 
 @dataclass(frozen=True)
@@ -61,32 +99,7 @@ class Storage(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, protect=settings.deletion_protection),
             )
             self.buckets[declared.name] = bucket
-            block = aws.s3.BucketPublicAccessBlock(
-                f"{resource_name}-public-access",
-                bucket=bucket.id,
-                block_public_acls=True,
-                block_public_policy=True,
-                ignore_public_acls=True,
-                restrict_public_buckets=True,
-                opts=child,
-            )
-            aws.s3.BucketOwnershipControls(
-                f"{resource_name}-ownership",
-                bucket=bucket.id,
-                rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
-                opts=child,
-            )
-            aws.s3.BucketServerSideEncryptionConfiguration(
-                f"{resource_name}-encryption",
-                bucket=bucket.id,
-                rules=[aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                    apply_server_side_encryption_by_default=(
-                        aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                            sse_algorithm="AES256")),
-                    bucket_key_enabled=True,
-                )],
-                opts=child,
-            )
+            block = make_private(bucket, functools.partial("{}-{}".format, resource_name), child)
             distributions: list[pulumi.Output[str]] = []
             if declared.cdn:
                 cdn = Cdn(f"{resource_name}-delivery", CdnArgs(settings, declared.name, bucket), child)

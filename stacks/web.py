@@ -52,8 +52,10 @@ import pulumi_aws as aws
 
 from stacks.api import STAGE as API_STAGE
 from stacks.api import RestApi
+from stacks.cdn import origin_access_control
 from stacks.policies import bucket_policy
 from stacks.settings import StackSettings
+from stacks.storage import make_private
 from stacks.websocket import STAGE as WEBSOCKET_STAGE
 from stacks.websocket import WebSocketApi
 
@@ -155,15 +157,8 @@ class WebSite(pulumi.ComponentResource):
         settings, namer = args.settings, args.settings.namer
         child = pulumi.ResourceOptions(parent=self)
         self.bucket = self._bucket(settings, child)
-        oac = aws.cloudfront.OriginAccessControl(
-            namer.name("site-oac"),
-            name=namer.name("site-oac", 64),
-            description=f"CloudFront reads the web client of {settings.stack}",
-            origin_access_control_origin_type="s3",
-            signing_behavior="always",
-            signing_protocol="sigv4",
-            opts=child,
-        )
+        oac = origin_access_control(namer.name("site-oac"), f"CloudFront reads the web client of {settings.stack}",
+                                    child)
         site_cache = aws.cloudfront.CachePolicy(
             namer.name("site-cache"),
             name=namer.name("site-cache", 128),
@@ -327,7 +322,7 @@ class WebSite(pulumi.ComponentResource):
                                "distributionArn": self.distribution.arn})
 
     def _bucket(self, settings: StackSettings, child: pulumi.ResourceOptions) -> aws.s3.Bucket:
-        """A private bucket (public access blocked, owner-enforced objects, SSE-S3), as ``stacks/storage.py``'s."""
+        """A private bucket (public access blocked, owner-enforced objects, SSE-S3): ``storage.make_private``."""
         namer = settings.namer
         bucket = aws.s3.Bucket(
             namer.name("site", 55),
@@ -335,20 +330,7 @@ class WebSite(pulumi.ComponentResource):
             tags=namer.tags(component="web"),
             opts=child,
         )
-        self._block = aws.s3.BucketPublicAccessBlock(
-            namer.name("site-public-access"), bucket=bucket.id, block_public_acls=True, block_public_policy=True,
-            ignore_public_acls=True, restrict_public_buckets=True, opts=child)
-        aws.s3.BucketOwnershipControls(
-            namer.name("site-ownership"), bucket=bucket.id,
-            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"), opts=child)
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            namer.name("site-encryption"), bucket=bucket.id,
-            rules=[aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                apply_server_side_encryption_by_default=(
-                    aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                        sse_algorithm="AES256")),
-                bucket_key_enabled=True)],
-            opts=child)
+        self._block = make_private(bucket, lambda part: namer.name(f"site-{part}"), child)
         return bucket
 
     @staticmethod
