@@ -274,6 +274,7 @@ class _StreamSource(_Source):
     def __init__(self, pump: EventPump, wire: StreamWire) -> None:
         super().__init__(pump, wire.handler, "dynamodb")
         self.wire = wire
+        self.table = wire.stream_arn.split(":table/", 1)[-1].split("/stream/", 1)[0]  # physical: what writes name
         streams = pump.clients.streams
         shards = streams.describe_stream(StreamArn=wire.stream_arn)["StreamDescription"]["Shards"]
         # Last sequence number read per shard; None reads from the shard's start.
@@ -287,8 +288,7 @@ class _StreamSource(_Source):
     def wakes_on(self, change: Change) -> bool:
         if change.service is None:
             return True
-        table = self.wire.stream_arn.split(":table/", 1)[-1].split("/stream/", 1)[0]
-        return change.service == "dynamodb" and (change.names is None or table in change.names)
+        return change.service == "dynamodb" and (change.names is None or self.table in change.names)
 
     def _iterator(self, shard: str, after: str | None) -> str:
         """An iterator just after sequence number ``after`` (``None``: the shard's start)."""
