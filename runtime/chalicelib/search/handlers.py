@@ -10,9 +10,7 @@ from chalicelib.core.declarations import uses
 from chalicelib.resources import POSTS, SEARCH, USERS
 from chalicelib.search.backends import backend
 from chalicelib.search.indexer import index_records, post_operation, user_operation
-from chalicelib.search.port import Index
-
-INDEXES: tuple[Index, ...] = ("posts", "users")
+from chalicelib.search.port import INDEXES
 
 search_indexer = Blueprint(__name__)
 

@@ -26,8 +26,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from chalicelib.search import opensearch_queries as queries
-from chalicelib.search.opensearch_mappings import INDEXES, alias_name, index_body, version_of, versioned_name
+from chalicelib.search.opensearch_mappings import alias_name, index_body, version_of, versioned_name
 from chalicelib.search.port import (
+    INDEXES,
     BulkOutcome,
     Hit,
     Index,

@@ -16,7 +16,6 @@ from typing import Any
 
 from chalicelib.search.port import Index
 
-INDEXES: tuple[Index, ...] = ("posts", "users")
 USERNAME_MAX = 30  # chalicelib.auth.rules.USERNAME: the longest prefix the edge n-grams must hold
 
 

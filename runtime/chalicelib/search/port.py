@@ -44,6 +44,7 @@ from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
 Index = Literal["posts", "users"]
+INDEXES: tuple[Index, ...] = ("posts", "users")
 RECENCY_HALF_LIFE = timedelta(days=7)
 TREND_WINDOW = timedelta(hours=24)
 TREND_HISTORY_DAYS = 7
