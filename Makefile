@@ -12,7 +12,7 @@ PORT   ?= 8000
 PACKAGE_PYTHON ?= $(shell PYENV_VERSION=3.13 python3.13 -c 'import sys; print(sys.executable)' 2>/dev/null || echo python3.13)
 PACKAGE_VENV   := .venv-package
 
-.PHONY: dev test bench lint plan cost package clean reindex
+.PHONY: dev test bench lint plan cost package clean reindex web
 
 $(STAMP): requirements-dev.txt runtime/requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,7 +20,29 @@ $(STAMP): requirements-dev.txt runtime/requirements.txt
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-dev: $(STAMP)   ## run the whole platform locally on 127.0.0.1:$(PORT)
+# The web client (web/): npm installs from the lockfile; its API types are generated from the API's own
+# OpenAPI document; Vite builds web/dist, which `make dev` serves at / and the stack uploads.
+WEB_NPM     := web/node_modules/.installed
+WEB_SOURCES := $(shell find web/src web/public -type f ! -name schema.d.ts 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json
+RUNTIME_PY  := $(shell find runtime -name '*.py' 2>/dev/null)
+
+$(WEB_NPM): web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+web/openapi.json: $(STAMP) $(RUNTIME_PY) tools/openapi.py
+	$(BIN)/python -m tools.openapi $@
+	touch $@
+
+web/src/api/schema.d.ts: web/openapi.json $(WEB_NPM)
+	cd web && npx --no-install openapi-typescript openapi.json -o src/api/schema.d.ts --silent
+
+web/dist/index.html: $(WEB_NPM) web/src/api/schema.d.ts $(WEB_SOURCES)
+	cd web && npm run --silent build
+
+web: web/dist/index.html ## build the web client (web/dist)
+
+dev: $(STAMP) web ## run the whole platform locally on 127.0.0.1:$(PORT), the web client at /
 	$(BIN)/python -m local --port $(PORT)
 
 reindex:        ## rebuild the local search index from the tables (with make dev running on $(PORT))
@@ -62,4 +84,4 @@ package: $(STAMP) $(PACKAGE_VENV)/.installed ## the Lambda archive (chalice pack
 	$(BIN)/python -m stacks.package build/chalice/deployment.zip --python $(PACKAGE_VENV)/bin/python
 
 clean:
-	rm -rf $(VENV) $(PACKAGE_VENV) build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(PACKAGE_VENV) build .pytest_cache .mypy_cache .ruff_cache web/node_modules web/dist web/openapi.json web/src/api/schema.d.ts

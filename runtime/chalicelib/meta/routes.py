@@ -8,6 +8,8 @@ from chalicelib.core.routes import Call, Router
 from chalicelib.core.schema import ResponseBody
 
 router = Router(__name__, tag="meta")
+TITLE = "Social platform API"
+VERSION = "1"
 
 
 class Health(ResponseBody):
@@ -27,7 +29,7 @@ def openapi(call: Call[None]) -> dict[str, Any]:
 
     global _cached
     if _cached is None:
-        _cached = build_openapi(router.blueprint.current_app, title="Social platform API", version="1")
+        _cached = build_openapi(router.blueprint.current_app, title=TITLE, version=VERSION)
     return _cached
 
 

@@ -1,0 +1,70 @@
+/**
+ * Any `{items, next_cursor}` list of the API with infinite scroll: the next page loads when the end of the
+ * list comes into view, and a "Load more" button does the same for keyboards and screen readers.
+ *
+ *   <PagedList<Post> queryKey={keys.userPosts(name)} path={`/users/${name}/posts`}
+ *                    render={(post) => <PostCard post={post} />} empty="No posts yet." />
+ */
+import { useInfiniteQuery } from "@tanstack/react-query";
+import { useEffect, useRef, type ReactNode } from "react";
+import { api, type Query } from "../api/client";
+import type { Page } from "../api/types";
+import { Empty, ErrorNotice, Loading } from "./States";
+
+interface Props<T> {
+  queryKey: readonly unknown[];
+  path: string;
+  query?: Query;
+  render: (item: T) => ReactNode;
+  itemKey?: (item: T) => string;
+  empty: ReactNode;
+  label?: string;
+  pageSize?: number;
+}
+
+export function PagedList<T>({ queryKey, path, query, render, itemKey, empty, label, pageSize = 20 }: Props<T>) {
+  const list = useInfiniteQuery({
+    queryKey,
+    queryFn: ({ pageParam, signal }) =>
+      api.get<Page<T>>(path, { ...query, limit: pageSize, cursor: pageParam ?? undefined }, signal),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.next_cursor,
+  });
+  const sentinel = useRef<HTMLDivElement>(null);
+  const { hasNextPage, isFetchingNextPage, fetchNextPage, isFetchNextPageError, error } = list;
+
+  useEffect(() => {
+    const element = sentinel.current;
+    if (!element || !hasNextPage) return;
+    const observer = new IntersectionObserver(
+      (entries) => {
+        if (entries.some((entry) => entry.isIntersecting) && !isFetchingNextPage) void fetchNextPage();
+      },
+      { rootMargin: "600px" },
+    );
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, [hasNextPage, isFetchingNextPage, fetchNextPage]);
+
+  if (list.isPending) return <Loading />;
+  if (list.isError) return <ErrorNotice error={list.error} retry={() => void list.refetch()} />;
+  const items = list.data.pages.flatMap((page) => page.items);
+  if (items.length === 0) return <Empty>{empty}</Empty>;
+  return (
+    <>
+      <ul className="list" aria-label={label} aria-busy={isFetchingNextPage}>
+        {items.map((item, index) => (
+          <li key={itemKey ? itemKey(item) : ((item as { id?: string }).id ?? index)}>{render(item)}</li>
+        ))}
+      </ul>
+      <div ref={sentinel} />
+      {isFetchingNextPage && <Loading label="Loading more…" />}
+      {isFetchNextPageError && <ErrorNotice error={error} retry={() => void fetchNextPage()} />}
+      {hasNextPage && !isFetchingNextPage && (
+        <button type="button" className="secondary load-more" onClick={() => void fetchNextPage()}>
+          Load more
+        </button>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,5 @@
+import { Title } from "../../components/Title";
+
+export default function Notifications() {
+  return <Title text="Notifications" />;
+}
