@@ -26,6 +26,7 @@ from types import FrameType
 
 from local.errors import StartupError
 from local.platform import TUNABLES, LocalPlatform
+from stacks.webfiles import DIST
 
 EPILOG = f"""\
 environment:
@@ -60,6 +61,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--sqlite-file", type=Path, default=os.environ.get("LOCAL_SQLITE_FILE") or None,
                         help="the SQLite file emptied at each start when DATABASE_URL is unset "
                              "(env LOCAL_SQLITE_FILE; default .local/ledger.db)")
+    parser.add_argument("--web-dist", type=Path, default=DIST,
+                        help="the web client's build, served at / (default web/dist: make web)")
+    parser.add_argument("--no-web", dest="web_dist", action="store_const", const=None,
+                        help="serve the API alone, without the web client")
     return parser.parse_args(argv)
 
 
@@ -80,7 +85,8 @@ def main(argv: Sequence[str] | None = None, started: float | None = None) -> int
     signal.signal(signal.SIGTERM, on_signal)
     print("starting the local platform...", flush=True)
     platform = LocalPlatform(host=args.host, port=args.port, prefix=args.prefix, idle_interval=args.poll_interval,
-                             sqlite_file=args.sqlite_file, websocket_port=args.websocket_port)
+                             sqlite_file=args.sqlite_file, websocket_port=args.websocket_port,
+                             web_dist=args.web_dist)
     try:
         platform.start()
     except (OSError, StartupError) as error:

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from local.cdn import LocalCdn
+from local.cdn import LocalAnswers, LocalCdn
 from local.outbox import Outbox
 
 PREFIX = "/local/"
@@ -44,8 +44,10 @@ class LocalRoutes:
     """Answers the local-only paths; None for every other path (the app's)."""
 
     def __init__(self, cdn: LocalCdn | None, outbox: Outbox | None, schedules: Callable[[], list[str]],
-                 fire: Callable[[str], Any], reindex: Callable[[], Any] | None = None) -> None:
+                 fire: Callable[[str], Any], reindex: Callable[[], Any] | None = None,
+                 site: LocalAnswers | None = None) -> None:
         self._cdn = cdn
+        self._site = site
         self._reindex = reindex
         self._outbox = outbox
         self._schedules = schedules
@@ -58,7 +60,7 @@ class LocalRoutes:
                 return served
         parts = urlsplit(target)
         if not parts.path.startswith(PREFIX):
-            return None
+            return self._site.answer(method, target) if self._site is not None else None
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
         path = parts.path.rstrip("/")
         if path == "/local/outbox" and self._outbox is not None:

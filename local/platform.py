@@ -76,6 +76,7 @@ from local.handlers import Invoker
 from local.outbox import Outbox
 from local.provision import Provisioned, provision
 from local.pump import Clock, EventPump, utc_now
+from local.site import LocalSite
 from local.wiring import ScheduleWire, Wire, pure_functions, wire
 from stacks.appgraph import AppPlan, plan_app
 
@@ -105,7 +106,8 @@ class LocalPlatform:
                  pump: bool = True, reset_on_stop: bool = True, database_url: str | None = None,
                  sqlite_file: Path | None = None, seed: Seed | None = demo_catalog, admin: bool = True,
                  admin_password: str | None = None, enforce_grants: bool = True,
-                 websocket_port: int | None = None, search_file: Path | None = None) -> None:
+                 websocket_port: int | None = None, search_file: Path | None = None,
+                 web_dist: Path | None = None) -> None:
         self.host = host
         self.port = port
         self.prefix = prefix
@@ -124,6 +126,7 @@ class LocalPlatform:
         self._admin_password = admin_password
         self._enforce_grants = enforce_grants
         self._search_file = search_file
+        self._web_dist = web_dist  # the web client's build, served at / (local.site); None: the API alone
         self.search: FreshSqliteFile | None = None
         # The WebSocket endpoint (when the app has on_ws_* handlers): the API's port + 1, any free one with port 0.
         self._websocket_port = websocket_port if websocket_port is not None else (port + 1 if port else 0)
@@ -240,8 +243,10 @@ class LocalPlatform:
             self._moto.on_change(self._pump.poke)
         cdn = LocalCdn(self._pump_clients.s3, [b.name for b in self.provisioned.buckets.values() if b.declaration.cdn])
         # make reindex runs the function an operator invokes in AWS (reindex_search), with its grants.
+        site = (LocalSite(self._web_dist, lambda: self.websocket.url if self.websocket is not None else None)
+                if self._web_dist is not None else None)
         local_routes = LocalRoutes(cdn, self.outbox, self.schedules, lambda name: self.pump.fire(name),
-                                   reindex=lambda: invoker.invoke(REINDEX_FUNCTION, {}))
+                                   reindex=lambda: invoker.invoke(REINDEX_FUNCTION, {}), site=site)
         self._http = HttpServer(self._app, region=self.region, plan=self.plan, grants=self.grants,
                                 function_prefix=self.prefix, cdn=local_routes, listener=self._listener).start()
         self._listener = None  # the server owns it now
@@ -345,6 +350,9 @@ class LocalPlatform:
     def describe(self) -> list[str]:
         """What runs where, one line each."""
         lines = [f"API          {self.url}"]
+        if self._web_dist is not None:
+            built = (self._web_dist / "index.html").is_file()
+            lines.append(f"web client   {self.url}/" + ("" if built else "  (not built: make web)"))
         if self.plan is not None:
             lines += [f"  {line}" for line in describe_apis(self.plan)]
         if self.websocket is not None:

@@ -192,7 +192,7 @@ class Platform(pulumi.ComponentResource):
         # The web client and the API behind one distribution (same origin: no CORS for the app).
         # The edge web ACL guards it (per viewer: behind CloudFront the API's own ACL sees edge addresses).
         self.web = (WebSite(namer.name("web"), WebSiteArgs(settings, api, websocket, web_acl_arn=(
-            waf.edge_acl_arn if waf is not None else None)), child) if api is not None else None)
+            waf.edge_acl_arn if waf is not None else None), identity=identity), child) if api is not None else None)
 
         self.api_url = api.url if api is not None else None
         self.websocket_url = websocket.url if websocket is not None else None

@@ -41,9 +41,6 @@ Usage::
 from __future__ import annotations
 
 import json
-import mimetypes
-import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,40 +50,35 @@ import pulumi_aws as aws
 from stacks.api import STAGE as API_STAGE
 from stacks.api import RestApi
 from stacks.cdn import origin_access_control
+from stacks.identity import Identity
 from stacks.policies import bucket_policy
 from stacks.settings import StackSettings
 from stacks.storage import make_private
+from stacks.webfiles import (
+    ASSETS_PATH,
+    CONFIG_KEY,
+    CONTENT_SECURITY_POLICY,
+    DIST,
+    HSTS_SECONDS,
+    NO_CACHE,
+    SiteFile,
+    app_config,
+    content_type,
+    invalidation_paths,
+    site_files,
+)
 from stacks.websocket import STAGE as WEBSOCKET_STAGE
 from stacks.websocket import WebSocketApi
 
-DIST = Path(__file__).resolve().parents[1] / "web" / "dist"
 API_PATH = "/v1/*"
 WEBSOCKET_PATH = f"/{WEBSOCKET_STAGE}"  # the stage's own path: API Gateway routes a WebSocket on it alone
-ASSETS_PATH = "/assets/*"  # where Vite writes content-hashed files
-NO_CACHE = "no-cache"
-IMMUTABLE = "public, max-age=31536000, immutable"
 CACHING_DISABLED = "Managed-CachingDisabled"
 ALL_VIEWER_EXCEPT_HOST = "Managed-AllViewerExceptHostHeader"
 TLS_POLICY = "TLSv1.2_2021"
 CERTIFICATE_REGION = "us-east-1"
-HSTS_SECONDS = 63_072_000  # two years: what hstspreload.org asks for
-# Vite's names: name-<8+ base64url characters>.ext
-HASHED = re.compile(r"-[A-Za-z0-9_-]{8,}\.[a-z0-9]+$")
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data: blob: https:",  # media come from the media CDN's own domain
-    "media-src 'self' blob: https:",
-    "connect-src 'self' https: wss:",  # the API and WebSocket are same-origin; uploads go to S3 directly
-    "font-src 'self'",
-    "object-src 'none'",
-    "base-uri 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-])
 # Runs at the edge on every request of the default behaviour (cloudfront-js-2.0): a path whose last segment has
 # no dot is a client-side route and gets the app's page; files (favicon.ico, robots.txt) pass through.
+# The same rule as webfiles.is_client_route, which the local platform serves by.
 SPA_FALLBACK = """function handler(event) {
   var request = event.request;
   var last = request.uri.split('/').pop();
@@ -99,38 +91,6 @@ SPA_FALLBACK = """function handler(event) {
 
 
 @dataclass(frozen=True)
-class SiteFile:
-    """One file of the build: its key in the bucket, where it is, its content type and cache-control."""
-
-    key: str
-    path: Path
-    content_type: str
-    cache_control: str
-
-    @property
-    def hashed(self) -> bool:
-        return self.cache_control == IMMUTABLE
-
-
-def site_files(dist: Path) -> list[SiteFile]:
-    """Every file under ``dist``, sorted by key: hashed assets immutable for a year, anything else never cached."""
-    files = []
-    for path in sorted(p for p in dist.rglob("*") if p.is_file()):
-        key = path.relative_to(dist).as_posix()
-        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        if content_type.startswith("text/") or content_type in ("application/javascript", "application/json"):
-            content_type += "; charset=utf-8"
-        hashed = key.startswith(ASSETS_PATH.strip("/*") + "/") and HASHED.search(path.name) is not None
-        files.append(SiteFile(key, path, content_type, IMMUTABLE if hashed else NO_CACHE))
-    return files
-
-
-def invalidation_paths(files: Sequence[SiteFile]) -> list[str]:
-    """What a deploy must invalidate: the files kept under a fixed name (hashed ones are new objects)."""
-    return [f"/{f.key}" for f in files if not f.hashed] or ["/index.html"]
-
-
-@dataclass(frozen=True)
 class WebSiteArgs:
     """The environment, the API and WebSocket to route, the build directory and an optional WAF web ACL
     (CLOUDFRONT scope, us-east-1)."""
@@ -140,6 +100,7 @@ class WebSiteArgs:
     websocket: WebSocketApi | None = None
     dist: Path | None = None  # None: web/dist (DIST, read when the stack renders)
     web_acl_arn: pulumi.Input[str] | None = None
+    identity: Identity | None = None  # its hosted sign-in pages (Google, Facebook) go into config.json
 
 
 class WebSite(pulumi.ComponentResource):
@@ -314,6 +275,16 @@ class WebSite(pulumi.ComponentResource):
                 cache_control=file.cache_control,
                 opts=child,
             )
+        # The one build learns this stack's WebSocket and sign-in pages at run time (web/src/config.ts).
+        aws.s3.BucketObjectv2(
+            f"{namer.prefix}-site/{CONFIG_KEY}",
+            bucket=self.bucket.id,
+            key=CONFIG_KEY,
+            content=self._config(settings, args).apply(lambda config: json.dumps(config, sort_keys=True)),
+            content_type=content_type(CONFIG_KEY),
+            cache_control=NO_CACHE,
+            opts=child,
+        )
         self.url = pulumi.Output.concat("https://", settings.web_domain or self.distribution.domain_name)
         paths = " ".join(invalidation_paths(self.files))
         self.invalidation_command = pulumi.Output.concat(
@@ -332,6 +303,19 @@ class WebSite(pulumi.ComponentResource):
         )
         self._block = make_private(bucket, lambda part: namer.name(f"site-{part}"), child)
         return bucket
+
+    @staticmethod
+    def _config(settings: StackSettings, args: WebSiteArgs) -> pulumi.Output[dict[str, object]]:
+        """config.json's content: the WebSocket's path on this distribution and the hosted sign-in pages."""
+        identity = args.identity
+        domain = identity.hosted_domain if identity is not None else None
+        hosted = (pulumi.Output.concat(domain.domain, ".auth.", settings.region, ".amazoncognito.com")
+                  if domain is not None else None)
+        client_id = identity.client.id if identity is not None and domain is not None else None
+        providers = sorted(identity.identity_providers) if identity is not None and domain is not None else []
+        return pulumi.Output.all(hosted, client_id).apply(lambda values: app_config(
+            websocket_url=WEBSOCKET_PATH if args.websocket is not None else "",
+            hosted_domain=values[0], client_id=values[1], providers=providers, stage=settings.stack))
 
     @staticmethod
     def _headers_policy(settings: StackSettings, child: pulumi.ResourceOptions) -> aws.cloudfront.ResponseHeadersPolicy:

@@ -23,7 +23,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from stacks.web import DIST, SiteFile, invalidation_paths, site_files
+from stacks.webfiles import DIST, SiteFile, invalidation_paths, site_files
 
 
 def caller_reference(files: Sequence[SiteFile]) -> str:

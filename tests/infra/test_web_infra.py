@@ -14,6 +14,7 @@ from stacks import web
 from stacks.mocks import ALL_VIEWER_EXCEPT_HOST, CACHING_DISABLED, Rendering, render
 from stacks.settings import SettingsError, StackSettings
 from tests.infra.conftest import arn_of
+from tests.infra.test_sign_in_infra import FEDERATED
 from tools.plan import key_settings
 from tools.pricing import IDLE, LAUNCH, PriceTable, estimate_cost, unpriced_types
 
@@ -182,7 +183,8 @@ def test_the_site_cache_follows_the_files_cache_control(dev: Rendering) -> None:
 
 def test_the_build_is_uploaded_with_its_content_type_and_cache_control(built: Rendering) -> None:
     objects = {o.inputs["key"]: o.inputs for o in built.of_type(OBJECT) if o.name.startswith("social-dev-site/")}
-    assert set(objects) == {"index.html", "favicon.ico", "assets/index-B3xk9aQe.js", "assets/index-Cq2LmZ0p.css"}
+    assert set(objects) == {"index.html", "favicon.ico", "assets/index-B3xk9aQe.js", "assets/index-Cq2LmZ0p.css",
+                            "config.json"}
     bucket = built.named("social-dev-site").outputs["id"]
     assert {o["bucket"] for o in objects.values()} == {bucket}
     assert objects["index.html"]["cacheControl"] == "no-cache"
@@ -195,14 +197,42 @@ def test_the_build_is_uploaded_with_its_content_type_and_cache_control(built: Re
     command = built.exports["webInvalidation"]
     distribution = built.named("social-dev-site-cdn").outputs["id"]
     assert command == (f"aws cloudfront create-invalidation --distribution-id {distribution} "
-                       "--paths /favicon.ico /index.html")
+                       "--paths /config.json /favicon.ico /index.html")
 
 
-def test_without_a_build_nothing_is_uploaded_and_index_html_is_still_invalidated(dev: Rendering) -> None:
-    if web.DIST.is_dir():
-        pytest.skip("web/dist exists in this checkout")
-    assert not [o for o in dev.of_type(OBJECT) if o.name.startswith("social-dev-site/")]
-    assert dev.exports["webInvalidation"].endswith("--paths /index.html")
+def test_without_a_build_only_the_config_is_uploaded_and_index_html_is_still_invalidated(
+        tmp_path: Path) -> None:
+    original, web.DIST = web.DIST, tmp_path / "no-build"
+    try:
+        rendering = render("dev")
+    finally:
+        web.DIST = original
+    uploaded = [o.inputs["key"] for o in rendering.of_type(OBJECT) if o.name.startswith("social-dev-site/")]
+    assert uploaded == ["config.json"]
+    assert rendering.exports["webInvalidation"].endswith("--paths /config.json /index.html")
+
+
+def config_of(rendering: Rendering) -> dict[str, Any]:
+    [found] = [o for o in rendering.of_type(OBJECT) if o.name == f"social-{rendering.stack}-site/config.json"]
+    assert (found.inputs["cacheControl"], found.inputs["contentType"]) == ("no-cache", "application/json; charset=utf-8")
+    config: dict[str, Any] = json.loads(found.inputs["content"])
+    return config
+
+
+def test_the_app_learns_the_websocket_path_and_no_sign_in_pages_without_providers(dev: Rendering) -> None:
+    assert config_of(dev) == {"websocket_url": "/api", "hosted_domain": None, "client_id": None,
+                              "identity_providers": [], "stage": "dev"}
+    assert behaviour(dev, "/api")["targetOriginId"] == "websocket"  # the path config.json names is routed
+
+
+def test_with_google_and_facebook_the_app_learns_the_hosted_pages_and_client() -> None:
+    federated = render("prod", FEDERATED)
+    config = config_of(federated)
+    [domain] = federated.of_type("aws:cognito/userPoolDomain:UserPoolDomain")
+    [client] = federated.of_type("aws:cognito/userPoolClient:UserPoolClient")
+    assert config["hosted_domain"] == f"https://{domain.inputs['domain']}.auth.us-east-1.amazoncognito.com"
+    assert config["client_id"] == client.outputs["id"]
+    assert config["identity_providers"] == ["Facebook", "Google"]
 
 
 def test_a_name_without_a_hash_is_not_cached_even_under_assets(tmp_path: Path) -> None:
@@ -304,10 +334,10 @@ def test_the_invalidation_step_invalidates_the_fixed_name_files_of_the_build(
         cloudfront = boto3.client("cloudfront", region_name="us-east-1")
         distribution = moto_distribution(cloudfront)
         assert main(["--distribution-id", distribution, "--dist", str(tmp_path)]) == 0
-        assert capsys.readouterr().out.strip().endswith(f"of /index.html on {distribution}")
+        assert capsys.readouterr().out.strip().endswith(f"of /config.json /index.html on {distribution}")
         [listed] = cloudfront.list_invalidations(DistributionId=distribution)["InvalidationList"]["Items"]
         batch = cloudfront.get_invalidation(DistributionId=distribution, Id=listed["Id"])["Invalidation"]
-        assert batch["InvalidationBatch"]["Paths"]["Items"] == ["/index.html"]
+        assert batch["InvalidationBatch"]["Paths"]["Items"] == ["/config.json", "/index.html"]
         assert batch["InvalidationBatch"]["CallerReference"] == caller_reference(web.site_files(tmp_path))
     # The same build is the same request; a new hashed asset alone changes nothing; a new index.html does.
     before = caller_reference(web.site_files(tmp_path))
