@@ -106,6 +106,10 @@ WEB_DOMAIN = re.compile(r"(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+
 PLACEHOLDER_DOMAIN = re.compile(r"(^|[@.])(example\.(com|org|net)|[^@]*\.(example|test|invalid))$", re.IGNORECASE)
 
 
+# The web client's page that takes the hosted sign-in pages' code (web/src/App.tsx's /auth/callback route).
+WEB_CALLBACK_PATH = "/auth/callback"
+
+
 @dataclass(frozen=True)
 class StackSettings:
     """Everything that differs between environments, typed. Defaults are dev's."""
@@ -297,6 +301,10 @@ class StackSettings:
             # Cognito allows http only for localhost (a developer's app); anything else must be https.
             if not re.fullmatch(r"https://[^\s/]+(/\S*)?|http://localhost(:[0-9]+)?(/\S*)?", url):
                 raise SettingsError(f"signInCallbackUrls: {url!r} must be an https:// URL (http only for localhost)")
+            if not url.endswith(WEB_CALLBACK_PATH):
+                # The web app exchanges the code on that page only (web/src/pages/auth/Callback.tsx).
+                raise SettingsError(f"signInCallbackUrls: {url!r} must end with {WEB_CALLBACK_PATH}, the web app's "
+                                    "landing page for Google and Facebook sign-in")
         if self.auth_domain_prefix is not None and (
                 not re.fullmatch(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?", self.auth_domain_prefix)
                 or re.search(r"aws|amazon|cognito", self.auth_domain_prefix)):

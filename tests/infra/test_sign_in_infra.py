@@ -39,7 +39,7 @@ def test_the_admin_routes_function_may_read_accounts_and_nothing_more_of_the_poo
 
 FEDERATED = {"googleClientId": "1234-abc.apps.googleusercontent.com", "googleClientSecret": "google-secret",
              "facebookClientId": "987654321", "facebookClientSecret": "facebook-secret",
-             "signInCallbackUrls": "https://social.example.org/signin, http://localhost:8000/signin"}
+             "signInCallbackUrls": "https://social.example.org/auth/callback, http://localhost:8000/auth/callback"}
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +69,8 @@ def test_configured_providers_sign_in_through_the_hosted_domain_and_land_in_the_
     # The code flow only (tokens never in a URL), back to the configured pages, with both providers.
     assert client.inputs["allowedOauthFlowsUserPoolClient"] is True
     assert client.inputs["allowedOauthFlows"] == ["code"]
-    assert client.inputs["callbackUrls"] == ["https://social.example.org/signin", "http://localhost:8000/signin"]
+    assert client.inputs["callbackUrls"] == ["https://social.example.org/auth/callback",
+                                            "http://localhost:8000/auth/callback"]
     assert client.inputs["logoutUrls"] == client.inputs["callbackUrls"]
     assert sorted(client.inputs["supportedIdentityProviders"]) == ["COGNITO", "Facebook", "Google"]
     assert federated.exports["signInUrl"] == f"https://{domain.inputs['domain']}.auth.us-east-1.amazoncognito.com"
@@ -82,9 +83,10 @@ def test_the_client_secrets_stay_out_of_every_functions_environment(federated: R
 
 
 @pytest.mark.parametrize(("overrides", "complaint"), [
-    ({"googleClientId": "x", "signInCallbackUrls": "https://a.example.org/"}, "googleClientSecret"),
+    ({"googleClientId": "x", "signInCallbackUrls": "https://a.example.org/auth/callback"}, "googleClientSecret"),
     ({"facebookClientId": "x", "facebookClientSecret": "s"}, "signInCallbackUrls"),
-    ({**FEDERATED, "signInCallbackUrls": "http://social.example.org/signin"}, "https"),
+    ({**FEDERATED, "signInCallbackUrls": "http://social.example.org/auth/callback"}, "https"),
+    ({**FEDERATED, "signInCallbackUrls": "https://social.example.org/signin"}, "/auth/callback"),
     ({"authDomainPrefix": "my-cognito-login"}, "authDomainPrefix"),
 ])
 def test_incomplete_or_unsafe_sign_in_config_is_refused(overrides: dict[str, str], complaint: str) -> None:

@@ -214,7 +214,8 @@ def test_without_a_build_only_the_config_is_uploaded_and_index_html_is_still_inv
 
 def config_of(rendering: Rendering) -> dict[str, Any]:
     [found] = [o for o in rendering.of_type(OBJECT) if o.name == f"social-{rendering.stack}-site/config.json"]
-    assert (found.inputs["cacheControl"], found.inputs["contentType"]) == ("no-cache", "application/json; charset=utf-8")
+    assert found.inputs["cacheControl"] == "no-cache"
+    assert found.inputs["contentType"] == "application/json; charset=utf-8"
     config: dict[str, Any] = json.loads(found.inputs["content"])
     return config
 
