@@ -47,6 +47,7 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
+from stacks import webfiles
 from stacks.api import STAGE as API_STAGE
 from stacks.api import RestApi
 from stacks.cdn import origin_access_control
@@ -58,7 +59,6 @@ from stacks.webfiles import (
     ASSETS_PATH,
     CONFIG_KEY,
     CONTENT_SECURITY_POLICY,
-    DIST,
     HSTS_SECONDS,
     NO_CACHE,
     SiteFile,
@@ -98,7 +98,7 @@ class WebSiteArgs:
     settings: StackSettings
     api: RestApi
     websocket: WebSocketApi | None = None
-    dist: Path | None = None  # None: web/dist (DIST, read when the stack renders)
+    dist: Path | None = None  # None: web/dist (webfiles.DIST, read when the stack renders)
     web_acl_arn: pulumi.Input[str] | None = None
     identity: Identity | None = None  # its hosted sign-in pages (Google, Facebook) go into config.json
 
@@ -263,7 +263,7 @@ class WebSite(pulumi.ComponentResource):
                 lambda arns: json.dumps(bucket_policy(arns[0], arns[1:]), sort_keys=True)),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self._block]),
         )
-        dist = args.dist or DIST
+        dist = args.dist or webfiles.DIST  # read at render time (tests point it at a build of their own)
         self.files = site_files(dist) if dist.is_dir() else []
         for file in self.files:
             aws.s3.BucketObjectv2(

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from stacks import web
+from stacks import web, webfiles
 from stacks.mocks import ALL_VIEWER_EXCEPT_HOST, CACHING_DISABLED, Rendering, render
 from stacks.settings import SettingsError, StackSettings
 from tests.infra.conftest import arn_of
@@ -54,12 +54,12 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Rendering:
     (dist / "favicon.ico").write_bytes(b"\0\0\1\0")
     (dist / "assets" / "index-B3xk9aQe.js").write_text("console.log(1)")
     (dist / "assets" / "index-Cq2LmZ0p.css").write_text("body{}")
-    original = web.DIST
-    web.DIST = dist
+    original = webfiles.DIST
+    webfiles.DIST = dist
     try:
         return render("dev")
     finally:
-        web.DIST = original
+        webfiles.DIST = original
 
 
 # ---- the bucket ---------------------------------------------------------------------------------
@@ -175,7 +175,7 @@ def test_the_site_cache_follows_the_files_cache_control(dev: Rendering) -> None:
     key = policy.inputs["parametersInCacheKeyAndForwardedToOrigin"]
     assert (key["headersConfig"], key["cookiesConfig"], key["queryStringsConfig"]) == (
         {"headerBehavior": "none"}, {"cookieBehavior": "none"}, {"queryStringBehavior": "none"})
-    for found in (site(dev)["defaultCacheBehavior"], behaviour(dev, web.ASSETS_PATH)):
+    for found in (site(dev)["defaultCacheBehavior"], behaviour(dev, webfiles.ASSETS_PATH)):
         assert found["targetOriginId"] == "site" and found["cachePolicyId"] == policy.outputs["id"]
         assert "originRequestPolicyId" not in found  # nothing of the viewer's (no Authorization) reaches S3
         assert set(found["allowedMethods"]) == {"GET", "HEAD"}
@@ -202,11 +202,11 @@ def test_the_build_is_uploaded_with_its_content_type_and_cache_control(built: Re
 
 def test_without_a_build_only_the_config_is_uploaded_and_index_html_is_still_invalidated(
         tmp_path: Path) -> None:
-    original, web.DIST = web.DIST, tmp_path / "no-build"
+    original, webfiles.DIST = webfiles.DIST, tmp_path / "no-build"
     try:
         rendering = render("dev")
     finally:
-        web.DIST = original
+        webfiles.DIST = original
     uploaded = [o.inputs["key"] for o in rendering.of_type(OBJECT) if o.name.startswith("social-dev-site/")]
     assert uploaded == ["config.json"]
     assert rendering.exports["webInvalidation"].endswith("--paths /config.json /index.html")
@@ -240,7 +240,7 @@ def test_a_name_without_a_hash_is_not_cached_even_under_assets(tmp_path: Path) -
     (tmp_path / "assets").mkdir()
     (tmp_path / "assets" / "logo.svg").write_text("<svg/>")
     (tmp_path / "assets" / "app-4fd2a91c.js").write_text("")
-    files = {f.key: f for f in web.site_files(tmp_path)}
+    files = {f.key: f for f in webfiles.site_files(tmp_path)}
     assert files["assets/logo.svg"].cache_control == "no-cache"
     assert files["assets/logo.svg"].content_type == "image/svg+xml"
     assert files["assets/app-4fd2a91c.js"].hashed
@@ -339,10 +339,10 @@ def test_the_invalidation_step_invalidates_the_fixed_name_files_of_the_build(
         [listed] = cloudfront.list_invalidations(DistributionId=distribution)["InvalidationList"]["Items"]
         batch = cloudfront.get_invalidation(DistributionId=distribution, Id=listed["Id"])["Invalidation"]
         assert batch["InvalidationBatch"]["Paths"]["Items"] == ["/config.json", "/index.html"]
-        assert batch["InvalidationBatch"]["CallerReference"] == caller_reference(web.site_files(tmp_path))
+        assert batch["InvalidationBatch"]["CallerReference"] == caller_reference(webfiles.site_files(tmp_path))
     # The same build is the same request; a new hashed asset alone changes nothing; a new index.html does.
-    before = caller_reference(web.site_files(tmp_path))
+    before = caller_reference(webfiles.site_files(tmp_path))
     (tmp_path / "assets" / "chunk-Zx81kq0P.js").write_text("2")
-    assert caller_reference(web.site_files(tmp_path)) == before
+    assert caller_reference(webfiles.site_files(tmp_path)) == before
     (tmp_path / "index.html").write_text("<!doctype html>v2")
-    assert caller_reference(web.site_files(tmp_path)) != before
+    assert caller_reference(webfiles.site_files(tmp_path)) != before
