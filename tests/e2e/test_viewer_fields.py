@@ -7,6 +7,7 @@ token and always answers 204 for a well-formed body.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
@@ -37,7 +38,8 @@ def test_a_followers_feed_shows_the_authors_name_and_avatar_and_its_own_like(ada
     assert avatar["status"] == "ready", avatar
     profile = ada.ok("PATCH", "/users/me", json={"avatar_media_id": avatar["id"]})
     bob.ok("PUT", f"/users/{ada.user.username}/follow")
-    post = ada.ok("POST", "/posts", 201, json={"content": "hello from Ada"})
+    tag = f"t{uuid.uuid4().hex[:12]}"
+    post = ada.ok("POST", "/posts", 201, json={"content": f"hello from Ada #{tag}"})
     assert (post["author_display_name"], post["author_avatar"], post["liked"]) == (
         "Ada Lovelace", profile["avatar"], False)
 
@@ -55,6 +57,11 @@ def test_a_followers_feed_shows_the_authors_name_and_avatar_and_its_own_like(ada
     assert bob.ok("GET", f"/posts/{post['id']}")["liked"] is True
     bobs_view = _in(bob.ok("GET", f"/users/{ada.user.username}/posts"), post["id"])
     assert bobs_view is not None and bobs_view["liked"] is True
+    tagged = eventually(lambda: _in(bob.ok("GET", f"/tags/{tag}/posts"), post["id"]), lambda item: item is not None)
+    assert tagged is not None and (tagged["liked"], tagged["author_display_name"]) == (True, "Ada Lovelace")
+    found = eventually(lambda: _in(bob.ok("GET", "/search", params={"q": tag}), post["id"]),
+                       lambda item: item is not None)
+    assert found is not None and found["liked"] is True
 
     bob.ok("DELETE", f"/posts/{post['id']}/like")
     unliked = _in(bob.ok("GET", "/feed"), post["id"])
@@ -89,6 +96,9 @@ def test_a_profile_says_who_follows_whom(platform: RunningPlatform) -> None:
     assert (followers[c]["following"], followers[c]["follows_you"]) == (True, True)
     seen_by_cy = {p["username"]: p for p in cy.ok("GET", f"/users/{c}/following")["items"]}
     assert (seen_by_cy[d]["following"], seen_by_cy[d]["follows_you"]) == (True, True)
+    found = eventually(lambda: cy.ok("GET", "/search", params={"q": d, "type": "users"})["items"],
+                       lambda items: any(p["username"] == d for p in items))
+    assert [(p["following"], p["follows_you"]) for p in found if p["username"] == d] == [(True, True)]
 
     cy.ok("DELETE", f"/users/{d}/follow")
     assert relation(cy, d) == (False, True)
