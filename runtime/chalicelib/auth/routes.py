@@ -181,7 +181,8 @@ def refresh(call: Call[RefreshRequest]) -> TokenPair:
 @router.route("/auth/logout", "POST", public=True, body=RefreshRequest, status=204)
 @uses(USER_POOL.sign_up())
 def logout(call: Call[RefreshRequest]) -> Reply:
-    """Sign out: the refresh token can no longer refresh. Public, since the access token may have expired;
-    always 204 for a well-formed body, whatever the token (signing out never fails for the user)."""
+    """Sign out: the refresh token refreshes no more; 204 for any well-formed body, whatever the token.
+
+    Public, since the access token may have expired; signing out never fails for the user."""
     identity().revoke(call.body.refresh_token)
     return Reply(None, status=204)
