@@ -52,6 +52,9 @@ class IdentityProvider(Protocol):
 
     def refresh(self, refresh_token: str) -> Tokens: ...
 
+    def revoke(self, refresh_token: str) -> bool:
+        """Sign out: the refresh token refreshes no more. Never raises; says whether it was revoked."""
+
 
 # Cognito error code -> (our error class, code, message). Unknown users and bad
 # passwords answer alike so that sign-in does not reveal which usernames exist.
@@ -76,6 +79,12 @@ _EXPIRED_SESSION = (errors.Unauthorized, "invalid_session", "the sign-in session
 _TOTP_ERRORS = {"CodeMismatchException": (errors.Unprocessable, "invalid_code", "the code is wrong")}
 _SESSION_ERRORS = {**_TOTP_ERRORS, "NotAuthorizedException": _EXPIRED_SESSION,
                    "ResourceNotFoundException": _EXPIRED_SESSION}
+
+# RevokeToken's refusals of the token itself (unknown, not a refresh token, another client's): the caller's
+# mistake or an old token, not an outage. Those that mean our set-up is wrong (revocation off) stay errors.
+_REFUSED_TOKEN = (errors.Unauthorized, "invalid_token", "the refresh token is not valid")
+_REVOKE_ERRORS = {"UnauthorizedException": _REFUSED_TOKEN, "UnsupportedTokenTypeException": _REFUSED_TOKEN,
+                  "NotAuthorizedException": _REFUSED_TOKEN}
 
 
 class CognitoIdentity:
@@ -159,6 +168,23 @@ class CognitoIdentity:
         answer = self._call("initiate_auth", ClientId=self._client_id, AuthFlow="REFRESH_TOKEN_AUTH",
                             AuthParameters={"REFRESH_TOKEN": refresh_token})
         return _tokens(answer, refresh_token=refresh_token)
+
+    def revoke(self, refresh_token: str) -> bool:
+        """RevokeToken (the app client has token revocation on): the refresh token, and the access and id
+        tokens issued from it, stop working for Cognito; our own JWT checks still accept those access tokens
+        until they expire (at most an hour). Sign-out must never fail for the user, so a token Cognito refuses
+        (unknown, malformed, another client's) or Cognito failing is logged, not raised.
+
+        moto 5.2.5 does not implement RevokeToken (its server answers 500), so on the local platform a
+        refresh token still refreshes after sign-out."""
+        try:
+            self._call("revoke_token", _REVOKE_ERRORS, Token=refresh_token, ClientId=self._client_id)
+        except errors.Unavailable:  # _call has logged the AWS error code
+            return False
+        except errors.ApiError as refused:
+            log.info("refresh token not revoked", extra={"code": refused.code})
+            return False
+        return True
 
 
 def _tokens(answer: dict[str, Any], refresh_token: str | None) -> Tokens:

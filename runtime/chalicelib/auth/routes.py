@@ -12,7 +12,7 @@ from chalicelib.auth.identity import Challenge, CognitoIdentity, Tokens
 from chalicelib.auth.registration import register as register_user
 from chalicelib.core.declarations import uses
 from chalicelib.core.errors import Unauthorized
-from chalicelib.core.routes import Call, Router
+from chalicelib.core.routes import Call, Reply, Router
 from chalicelib.core.schema import RequestBody, ResponseBody
 from chalicelib.core.settings import get_settings
 from chalicelib.resources import USER_POOL, USERS
@@ -176,3 +176,13 @@ def verify_totp(call: Call[TotpCode]) -> MfaStatus:
 def refresh(call: Call[RefreshRequest]) -> TokenPair:
     """Exchange a refresh token for new access and id tokens."""
     return TokenPair.of(identity().refresh(call.body.refresh_token))
+
+
+@router.route("/auth/logout", "POST", public=True, body=RefreshRequest, status=204)
+@uses(USER_POOL.sign_up())
+def logout(call: Call[RefreshRequest]) -> Reply:
+    """Sign out: the refresh token refreshes no more; 204 for any well-formed body, whatever the token.
+
+    Public, since the access token may have expired; signing out never fails for the user."""
+    identity().revoke(call.body.refresh_token)
+    return Reply(None, status=204)

@@ -13,24 +13,26 @@ router = Router(__name__, tag="posts")
 
 
 @router.route("/posts", "POST", body=NewPost, response=Post, status=201, idempotent=True)
-@uses(POSTS.read_write(), USERS.read_write(), IDEMPOTENCY.read_write(), MEDIA.read_write())
+@uses(POSTS.read_write(), USERS.read_write(), IDEMPOTENCY.read_write(), MEDIA.read_write(), INTERACTIONS.read())
 def create_post(call: Call[NewPost]) -> Post:
     """Publish a post with up to 4 of your media (pending ones too); hashtags and mentions are parsed."""
-    return post_with_media(service.create_post(call.principal, call.body.content, call.body.media_ids))
+    post = service.create_post(call.principal, call.body.content, call.body.media_ids)
+    return post_with_media(post, viewer=call.principal.username)
 
 
 @router.route("/posts/{post_id}", "GET", response=Post, errors=(404,))
-@uses(POSTS.read(), MEDIA.read())
+@uses(POSTS.read(), MEDIA.read(), USERS.read(), INTERACTIONS.read())
 def read_post(call: Call[None], post_id: str) -> Post:
     """One post."""
-    return post_with_media(service.get_post(post_id))
+    return post_with_media(service.get_post(post_id), viewer=call.principal.username)
 
 
 @router.route("/posts/{post_id}", "PATCH", body=PostEdit, response=Post, errors=(403, 404))
-@uses(POSTS.read_write(), USERS.read(), MEDIA.read())
+@uses(POSTS.read_write(), USERS.read(), MEDIA.read(), INTERACTIONS.read())
 def edit_post(call: Call[PostEdit], post_id: str) -> Post:
     """Change a post's content: its author only."""
-    return post_with_media(service.edit_post(call.principal, post_id, call.body.content))
+    return post_with_media(service.edit_post(call.principal, post_id, call.body.content),
+                           viewer=call.principal.username)
 
 
 @router.route("/posts/{post_id}", "DELETE", status=204, errors=(403, 404))

@@ -7,12 +7,14 @@ from datetime import datetime
 
 from pydantic import Field
 
-from chalicelib.core.batches import get_many
+from chalicelib.core.batches import get_many, get_many_pairs
 from chalicelib.core.schema import RequestBody, ResponseBody
 from chalicelib.core.usertext import MultiLineText
 from chalicelib.media.models import MediaModel
 from chalicelib.media.views import Media
-from chalicelib.posts.models import COMMENT, InteractionModel, PostModel
+from chalicelib.posts.models import COMMENT, LIKE, InteractionModel, PostModel
+from chalicelib.users.models import UserModel
+from chalicelib.users.views import avatar_url
 
 MAX_CONTENT = 2000
 
@@ -41,25 +43,42 @@ class Post(ResponseBody):
     edited_at: datetime | None
     hashtags: list[str]
     mentions: list[str]
+    # Extensions for clients (API.md): who wrote it, as their profile shows them, and the caller's like.
+    author_display_name: str
+    author_avatar: str | None
+    liked: bool
 
     @classmethod
-    def of(cls, post: PostModel, media: Mapping[str, MediaModel]) -> Post:
-        """``media``: the rows of (at least) this post's media; one removed meanwhile is left out."""
+    def of(cls, post: PostModel, media: Mapping[str, MediaModel], author: UserModel | None, liked: bool) -> Post:
+        """``media``: the rows of (at least) this post's media; one removed meanwhile is left out. ``author``:
+        the author's profile, None if it is gone (the username stands in for the display name then)."""
         attached = [Media.of(media[m]) for m in post.media_ids or [] if m in media]
         return cls(id=post.post_id, author=post.author, content=post.content, media=attached,
                    likes_count=int(post.likes_count), comments_count=int(post.comments_count),
                    created_at=post.created_at, edited_at=post.edited_at, hashtags=list(post.hashtags or []),
-                   mentions=list(post.mentions or []))
+                   mentions=list(post.mentions or []),
+                   author_display_name=author.display_name if author else post.author,
+                   author_avatar=avatar_url(author) if author else None, liked=liked)
 
 
-def posts_with_media(posts: Sequence[PostModel]) -> list[Post]:
-    """The wire form of a page of posts: one BatchGetItem for all their media (none when they have none)."""
+def posts_with_media(posts: Sequence[PostModel], *, viewer: str | None) -> list[Post]:
+    """The wire form of a page of posts, as ``viewer`` (None: nobody in particular) sees them.
+
+    A fixed number of reads whatever the page size (pages hold at most 100 posts, one BatchGetItem's worth):
+    one for all their media (none when they have none), one for their distinct authors, and one for the
+    viewer's likes of them (none without a viewer).
+    """
+    if not posts:
+        return []
     media = get_many(MediaModel, [m for post in posts for m in post.media_ids or []])
-    return [Post.of(post, media) for post in posts]
+    authors = get_many(UserModel, [post.author for post in posts])
+    liked = {like.post_id for like in get_many_pairs(InteractionModel, [(p.post_id, LIKE + viewer) for p in posts])
+             } if viewer else set()
+    return [Post.of(post, media, authors.get(post.author), post.post_id in liked) for post in posts]
 
 
-def post_with_media(post: PostModel) -> Post:
-    return posts_with_media([post])[0]
+def post_with_media(post: PostModel, *, viewer: str | None) -> Post:
+    return posts_with_media([post], viewer=viewer)[0]
 
 
 class Comment(ResponseBody):

@@ -47,7 +47,8 @@ def push_post(post_id: str, author: str, *, after: str | None, page: int = FOLLO
     except PostModel.DoesNotExist:
         return PushReport()  # deleted before anyone was told
     followers, last = follower_names(author, page, after)
-    body = {"type": "post", "data": post_with_media(post).model_dump(mode="json")}
+    # Pushed alike to every follower: nobody has liked a post this new (liked stays false).
+    body = {"type": "post", "data": post_with_media(post, viewer=None).model_dump(mode="json")}
     report = push_to_users(followers, body)
     if last:
         aws_client("sqs").send_message(QueueUrl=physical_name(FEED_PUSH), MessageBody=json.dumps(

@@ -95,7 +95,8 @@ def on_ws_disconnect(event: WebsocketEvent) -> Any:
 
 
 @sockets.on_sqs_message(queue=FEED_PUSH.name, batch_size=10)
-@uses(FOLLOWS.read(), POSTS.read(), MEDIA.read(), CONNECTIONS.read_write(), FEED_PUSH.send(), WEBSOCKET.manage())
+@uses(FOLLOWS.read(), POSTS.read(), MEDIA.read(), USERS.read(), CONNECTIONS.read_write(), FEED_PUSH.send(),
+      WEBSOCKET.manage())
 def push_posts(event: SQSEvent) -> dict[str, Any]:
     """A new post to its author's connected followers, a page of followers per message."""
     return each_message(event, feed.handle)

@@ -12,10 +12,10 @@ from chalicelib.core.errors import Forbidden
 from chalicelib.core.pagination import Page, next_cursor, parse_limit
 from chalicelib.core.routes import Call, QueryParam, Router
 from chalicelib.posts.views import Post, posts_with_media
-from chalicelib.resources import MEDIA, POSTS, SEARCH, USERS
+from chalicelib.resources import FOLLOWS, INTERACTIONS, MEDIA, POSTS, SEARCH, USERS
 from chalicelib.search import service
 from chalicelib.search.views import Hashtag, TrendingTag, TrendingTags
-from chalicelib.users.views import Profile
+from chalicelib.users.views import Profile, profiles_for
 
 router = Router(__name__, tag="search")
 
@@ -36,7 +36,7 @@ def _check_enabled(call: Call[None]) -> None:
                        "users: exact username, then usernames and display-name words starting with q; "
                        "hashtags: tags starting with q, most used in the last 24 hours first",
                {"type": "string", "enum": list(service.KINDS), "default": "posts"})))
-@uses(SEARCH.search(), POSTS.read(), USERS.read(), MEDIA.read())
+@uses(SEARCH.search(), POSTS.read(), USERS.read(), MEDIA.read(), FOLLOWS.read(), INTERACTIONS.read())
 def search(call: Call[None]) -> Page[Post | Profile | Hashtag]:
     """Search posts, people or hashtags; ranked results, paged with the cursor."""
     _check_enabled(call)
@@ -52,15 +52,15 @@ def search(call: Call[None]) -> Page[Post | Profile | Hashtag]:
     items: list[Post | Profile | Hashtag]
     if kind == "users":
         users, more = service.search_users(query, limit, after)
-        items = [Profile.of(user) for user in users]
+        items = list(profiles_for(users, call.principal.username))
     else:
         posts, more = service.search_posts(query, limit, after)
-        items = list(posts_with_media(posts))
+        items = list(posts_with_media(posts, viewer=call.principal.username))
     return SearchResults(items=items, next_cursor=next_cursor(scope, {"after": more} if more else None))
 
 
 @router.route("/tags/{tag}/posts", "GET", response=Page[Post], errors=(403, 503))
-@uses(SEARCH.search(), POSTS.read(), MEDIA.read())
+@uses(SEARCH.search(), POSTS.read(), MEDIA.read(), USERS.read(), INTERACTIONS.read())
 def tag_posts(call: Call[None], tag: str) -> Page[Post]:
     """A hashtag's posts, newest first (``#`` and case ignored)."""
     _check_enabled(call)
@@ -69,7 +69,8 @@ def tag_posts(call: Call[None], tag: str) -> Page[Post]:
     limit, position = call.page_request(scope)
     before = position.get("before")
     posts, last = service.tag_posts(name, limit, before if isinstance(before, str) else None)
-    return Page[Post](items=posts_with_media(posts), next_cursor=next_cursor(scope, {"before": last} if last else None))
+    return Page[Post](items=posts_with_media(posts, viewer=call.principal.username),
+                      next_cursor=next_cursor(scope, {"before": last} if last else None))
 
 
 @router.route("/trends/tags", "GET", response=TrendingTags, errors=(403, 503), query=(

@@ -6,9 +6,10 @@ counters are exact; following twice or unfollowing a stranger changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
-from chalicelib.core.batches import get_many
+from chalicelib.core.batches import get_many, get_many_pairs
 from chalicelib.core.errors import NotFound, Unprocessable
 from chalicelib.core.pagination import split_page
 from chalicelib.core.tokens import Principal
@@ -87,6 +88,24 @@ def follows(follower: str, followee: str) -> bool:
         return True
     except FollowModel.DoesNotExist:
         return False
+
+
+@dataclass(frozen=True)
+class Relation:
+    """How one user stands to the viewer."""
+
+    following: bool = False  # the viewer follows them
+    follows_you: bool = False  # they follow the viewer
+
+
+def relations(viewer: str, usernames: Sequence[str]) -> dict[str, Relation]:
+    """How each of ``usernames`` stands to ``viewer``: one BatchGetItem of the follow rows in both directions
+    (two when more than 50 names). The viewer themself, and strangers both ways, are absent."""
+    others = [name for name in dict.fromkeys(usernames) if name != viewer]
+    keys = [(viewer, name) for name in others] + [(name, viewer) for name in others]
+    edges = {(edge.follower, edge.followee) for edge in get_many_pairs(FollowModel, keys)}
+    return {name: Relation(following=(viewer, name) in edges, follows_you=(name, viewer) in edges)
+            for name in others if (viewer, name) in edges or (name, viewer) in edges}
 
 
 Lister = Callable[[str, int, "str | None"], "tuple[list[UserModel], str | None]"]

@@ -12,11 +12,11 @@ from chalicelib.core.schema import RequestBody, ResponseBody
 from chalicelib.core.usertext import MultiLineText
 from chalicelib.posts import service as posts
 from chalicelib.posts.views import Post, posts_with_media
-from chalicelib.resources import FOLLOWS, MEDIA, POSTS, TIMELINE, USERS
+from chalicelib.resources import FOLLOWS, INTERACTIONS, MEDIA, POSTS, TIMELINE, USERS
 from chalicelib.users import graph
 from chalicelib.users.models import UserModel
 from chalicelib.users.profiles import KEEP, ProfileUpdate, get_or_create_profile, get_profile, update_profile
-from chalicelib.users.views import DisplayName, Profile
+from chalicelib.users.views import DisplayName, Profile, profile_for, profiles_for
 
 router = Router(__name__, tag="users")
 
@@ -56,10 +56,10 @@ def change_me(call: Call[ProfileChange]) -> Profile:
 
 
 @router.route("/users/{username}", "GET", response=Profile, errors=(404,))
-@uses(USERS.read())
+@uses(USERS.read(), FOLLOWS.read())
 def profile(call: Call[None], username: str) -> Profile:
-    """Anyone's public profile."""
-    return Profile.of(get_profile(username))
+    """Anyone's public profile, with whether you follow each other."""
+    return profile_for(get_profile(username), call.principal.username)
 
 
 def _follow_state(user: UserModel, following: bool) -> FollowState:
@@ -83,7 +83,7 @@ def unfollow(call: Call[None], username: str) -> FollowState:
 def _profile_page(call: Call[None], scope: str, lister: graph.Lister, username: str) -> Page[Profile]:
     limit, position = call.page_request(scope)
     users, last = lister(username, limit, position.get("after"))
-    return Page[Profile](items=[Profile.of(u) for u in users],
+    return Page[Profile](items=profiles_for(users, call.principal.username),
                          next_cursor=next_cursor(scope, {"after": last} if last else None))
 
 
@@ -102,12 +102,12 @@ def following(call: Call[None], username: str) -> Page[Profile]:
 
 
 @router.route("/users/{username}/posts", "GET", response=Page[Post], errors=(404,))
-@uses(USERS.read(), POSTS.read(), MEDIA.read())
+@uses(USERS.read(), POSTS.read(), MEDIA.read(), INTERACTIONS.read())
 def user_posts(call: Call[None], username: str) -> Page[Post]:
     """A user's posts, newest first."""
     get_profile(username)
     scope = f"posts:{username}"
     limit, position = call.page_request(scope)
     page, last = posts.posts_by(username, limit, position.get("before"))
-    return Page[Post](items=posts_with_media(page),
+    return Page[Post](items=posts_with_media(page, viewer=call.principal.username),
                       next_cursor=next_cursor(scope, {"before": last} if last else None))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated
 
@@ -10,10 +11,16 @@ from pydantic import Field
 from chalicelib.core.schema import ResponseBody
 from chalicelib.core.usertext import SingleLineText
 from chalicelib.media.service import media_url
+from chalicelib.users.graph import Relation, relations
 from chalicelib.users.models import UserModel
 
 # One display-name rule for registration and profile changes: one line, 1-50 characters, not blank.
 DisplayName = Annotated[SingleLineText, Field(min_length=1, max_length=50)]
+
+
+def avatar_url(user: UserModel) -> str | None:
+    """The avatar's URL as profiles and posts show it; None without one."""
+    return media_url(user.avatar) if user.avatar else None
 
 
 class Profile(ResponseBody):
@@ -25,10 +32,25 @@ class Profile(ResponseBody):
     following_count: int
     posts_count: int
     created_at: datetime
+    # Extensions for clients (API.md): the relationship with the caller; both false for the caller themself
+    # and wherever no caller is considered (/users/me, registration).
+    following: bool
+    follows_you: bool
 
     @classmethod
-    def of(cls, user: UserModel) -> Profile:
+    def of(cls, user: UserModel, relation: Relation | None = None) -> Profile:
+        relation = relation or Relation()
         return cls(username=user.username, display_name=user.display_name, bio=user.bio or "",
-                   avatar=media_url(user.avatar) if user.avatar else None, followers_count=int(user.followers_count),
+                   avatar=avatar_url(user), followers_count=int(user.followers_count),
                    following_count=int(user.following_count), posts_count=int(user.posts_count),
-                   created_at=user.created_at)
+                   created_at=user.created_at, following=relation.following, follows_you=relation.follows_you)
+
+
+def profiles_for(users: Sequence[UserModel], viewer: str) -> list[Profile]:
+    """A page of profiles as ``viewer`` sees them: one batch read of the follow rows both ways, whatever the size."""
+    known = relations(viewer, [user.username for user in users])
+    return [Profile.of(user, known.get(user.username)) for user in users]
+
+
+def profile_for(user: UserModel, viewer: str) -> Profile:
+    return profiles_for([user], viewer)[0]
