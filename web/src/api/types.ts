@@ -11,12 +11,10 @@ export interface Page<T> {
   next_cursor: string | null;
 }
 
-/** Viewer-relative fields the API adds for a signed-in caller (optional until every API serves them). */
-export type Profile = Schemas["Profile"] & Partial<{ following: boolean; follows_you: boolean }>;
+export type Profile = Schemas["Profile"];
 export type ProfileChange = Schemas["ProfileChange"];
 export type FollowState = Schemas["FollowState"];
-export type Post = Schemas["Post"] &
-  Partial<{ liked: boolean; author_display_name: string; author_avatar: string | null }>;
+export type Post = Schemas["Post"];
 export type Comment = Schemas["Comment"];
 export type LikeState = Schemas["LikeState"];
 export type Media = Schemas["Media"];
