@@ -1,4 +1,5 @@
-"""Cognito's pre-sign-up trigger on the local moto server, which stores a pool's triggers but never calls them.
+"""Cognito's pre-sign-up trigger on the local moto server, which stores a pool's triggers but never calls them,
+and ``RevokeToken``, which moto (5.2.5) does not implement at all (its server answers 500).
 
 A WSGI middleware in front of moto: for ``SignUp`` and ``AdminCreateUser``
 requests to a pool whose ``LambdaConfig.PreSignUp`` names a registered
@@ -6,6 +7,11 @@ function, it calls that function with the event Cognito would send; if the
 function raises, it answers as Cognito does (HTTP 400,
 ``UserLambdaValidationException``, "PreSignUp failed with error <message>.")
 in moto's JSON error shape, and moto never sees the request.
+
+``RevokeToken`` is answered here as Cognito answers it: the refresh token stops working (moto's own global
+sign-out marks a revoked token ``None`` in ``pool.refresh_tokens``, and its refresh flow then refuses it with
+"Refresh Token has been revoked"). A token issued to another app client is Cognito's ``UnauthorizedException``;
+an unknown one succeeds, as Cognito does not say whether a token existed.
 
 Usage::
 
@@ -24,6 +30,7 @@ from typing import Any
 from moto.cognitoidp.models import cognitoidp_backends
 
 log = logging.getLogger("local.cognito")
+REVOKE_TOKEN = "AWSCognitoIdentityProviderService.RevokeToken"
 
 Function = Callable[[dict[str, Any]], Any]
 _SOURCES = {"AWSCognitoIdentityProviderService.SignUp": "PreSignUp_SignUp",
@@ -65,6 +72,8 @@ class CognitoTriggers:
         self.functions: dict[str, Function] = {}  # function name (the ARN's last part) -> callable
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("HTTP_X_AMZ_TARGET") == REVOKE_TOKEN:
+            return self._revoke(environ, start_response)
         source = _SOURCES.get(environ.get("HTTP_X_AMZ_TARGET", ""))
         if source is None or not self.functions:
             return self.app(environ, start_response)
@@ -77,6 +86,32 @@ class CognitoTriggers:
         start_response("400 Bad Request", [("Content-Type", "application/x-amz-json-1.1"),
                                            ("x-amzn-ErrorType", "UserLambdaValidationException"),
                                            ("Content-Length", str(len(document)))])
+        return [document]
+
+    @staticmethod
+    def _revoke(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        try:
+            request = json.loads(body or b"{}")
+        except ValueError:
+            request = {}
+        if not isinstance(request, dict):
+            request = {}
+        token, client_id = request.get("Token"), request.get("ClientId")
+        status, document = "200 OK", b"{}"
+        found = _pool(client_id=client_id) if isinstance(client_id, str) else None
+        if not isinstance(token, str) or found is None:
+            status = "400 Bad Request"
+            document = json.dumps({"__type": "InvalidParameterException", "message": "Token and ClientId"}).encode()
+        else:
+            issued = found[1].refresh_tokens.get(token)
+            if issued is not None and issued[0] != client_id:
+                status = "400 Bad Request"
+                document = json.dumps({"__type": "UnauthorizedException",
+                                       "message": "the token was issued to another client"}).encode()
+            elif issued is not None:
+                found[1].refresh_tokens[token] = None
+        start_response(status, [("Content-Type", "application/x-amz-json-1.1"), ("Content-Length", str(len(document)))])
         return [document]
 
     def _refusal(self, source: str, body: bytes) -> str | None:

@@ -128,8 +128,6 @@ def test_a_malformed_logout_body_is_a_422(platform: RunningPlatform, body: Any) 
     assert refused.json()["error"]["code"]
 
 
-@pytest.mark.xfail(strict=True, reason="moto 5.2.5 does not implement RevokeToken (500), so the local platform "
-                                       "cannot revoke; Cognito refuses a revoked refresh token")
 def test_a_refresh_token_refreshes_no_more_after_logout(platform: RunningPlatform) -> None:
     user = register_and_login(platform, "fay")
     assert _logout(platform, {"refresh_token": user.tokens["refresh_token"]}).status_code == 204

@@ -175,8 +175,7 @@ class CognitoIdentity:
         until they expire (at most an hour). Sign-out must never fail for the user, so a token Cognito refuses
         (unknown, malformed, another client's) or Cognito failing is logged, not raised.
 
-        moto 5.2.5 does not implement RevokeToken (its server answers 500), so on the local platform a
-        refresh token still refreshes after sign-out."""
+        moto 5.2.5 does not implement RevokeToken; the local platform answers it (local/cognito_triggers.py)."""
         try:
             self._call("revoke_token", _REVOKE_ERRORS, Token=refresh_token, ClientId=self._client_id)
         except errors.Unavailable:  # _call has logged the AWS error code
