@@ -6,6 +6,7 @@ import { lazy, Suspense, type ReactNode } from "react";
 import { createBrowserRouter, Navigate, RouterProvider, useLocation } from "react-router-dom";
 import { useSession } from "./auth/useSession";
 import { Layout } from "./components/Layout";
+import { RouteError } from "./components/RouteError";
 import { Loading } from "./components/States";
 import { Title } from "./components/Title";
 import Home from "./pages/feed/Home";
@@ -51,36 +52,43 @@ function NotFound() {
 }
 
 const router = createBrowserRouter([
-  { path: "/signin", element: <SignIn /> },
-  { path: "/signup", element: <Page><SignUp /></Page> },
-  { path: "/auth/callback", element: <Page><Callback /></Page> },
+  { path: "/signin", element: <SignIn />, errorElement: <RouteError /> },
+  { path: "/signup", element: <Page><SignUp /></Page>, errorElement: <RouteError /> },
+  { path: "/auth/callback", element: <Page><Callback /></Page>, errorElement: <RouteError /> },
   {
+    errorElement: <RouteError />,
     element: (
       <RequireAuth>
         <Layout />
       </RequireAuth>
     ),
     children: [
-      { index: true, element: <Home /> },
-      { path: "posts/:postId", element: <Page><PostPage /></Page> },
-      { path: "tags/:tag", element: <Page><TagPage /></Page> },
-      { path: "explore", element: <Page><Explore /></Page> },
-      { path: "u/:username", element: <Page><Profile /></Page> },
-      { path: "u/:username/followers", element: <Page><FollowList which="followers" /></Page> },
-      { path: "u/:username/following", element: <Page><FollowList which="following" /></Page> },
-      { path: "search", element: <Page><Search /></Page> },
-      { path: "notifications", element: <Page><Notifications /></Page> },
-      { path: "messages", element: <Page><Messages /></Page> },
-      { path: "messages/:username", element: <Page><Messages /></Page> },
-      { path: "wallet", element: <Page><Wallet /></Page> },
-      { path: "rewards", element: <Page><Rewards /></Page> },
-      { path: "orders", element: <Page><Orders /></Page> },
-      { path: "admin", element: <Page><Admin /></Page> },
-      { path: "settings", element: <Page><Settings /></Page> },
-      { path: "settings/profile", element: <Page><EditProfile /></Page> },
-      { path: "settings/notifications", element: <Page><NotificationSettings /></Page> },
-      { path: "settings/security", element: <Page><Security /></Page> },
-      { path: "*", element: <NotFound /> },
+      {
+        // Inside the layout: a page that fails keeps the navigation around its message.
+        errorElement: <RouteError />,
+        children: [
+          { index: true, element: <Home /> },
+          { path: "posts/:postId", element: <Page><PostPage /></Page> },
+          { path: "tags/:tag", element: <Page><TagPage /></Page> },
+          { path: "explore", element: <Page><Explore /></Page> },
+          { path: "u/:username", element: <Page><Profile /></Page> },
+          { path: "u/:username/followers", element: <Page><FollowList which="followers" /></Page> },
+          { path: "u/:username/following", element: <Page><FollowList which="following" /></Page> },
+          { path: "search", element: <Page><Search /></Page> },
+          { path: "notifications", element: <Page><Notifications /></Page> },
+          { path: "messages", element: <Page><Messages /></Page> },
+          { path: "messages/:username", element: <Page><Messages /></Page> },
+          { path: "wallet", element: <Page><Wallet /></Page> },
+          { path: "rewards", element: <Page><Rewards /></Page> },
+          { path: "orders", element: <Page><Orders /></Page> },
+          { path: "admin", element: <Page><Admin /></Page> },
+          { path: "settings", element: <Page><Settings /></Page> },
+          { path: "settings/profile", element: <Page><EditProfile /></Page> },
+          { path: "settings/notifications", element: <Page><NotificationSettings /></Page> },
+          { path: "settings/security", element: <Page><Security /></Page> },
+          { path: "*", element: <NotFound /> },
+        ],
+      },
     ],
   },
 ]);
