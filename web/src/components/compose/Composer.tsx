@@ -155,7 +155,7 @@ export function Composer() {
       <div className="composer-bar">
         <div className="composer-files">
           <label htmlFor={`${id}-files`} className={`button secondary file-button${full ? " disabled" : ""}`}>
-            <span aria-hidden="true">🖼️</span> Add photos or a video
+            Add photos or a video
           </label>
           <input
             id={`${id}-files`}
