@@ -75,7 +75,7 @@ export function AttachmentPreview({ item, number, onAlt, onRemove, onRetry }: Pr
             type="text"
             value={item.alt}
             maxLength={MAX_ALT_TEXT}
-            placeholder="Describe the photo for people who can't see it"
+            placeholder="Describe the photo"
             onChange={(event) => onAlt(event.target.value)}
           />
         </div>
