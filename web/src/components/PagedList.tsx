@@ -4,6 +4,9 @@
  *
  *   <PagedList<Post> queryKey={keys.userPosts(name)} path={`/users/${name}/posts`}
  *                    render={(post) => <PostCard post={post} />} empty="No posts yet." />
+ *
+ * `onFirstRender` runs once, after the first page is on screen (the feed marks it for the benchmark);
+ * `renderError` replaces the generic error notice for errors a page explains better (search turned off).
  */
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { useEffect, useRef, type ReactNode } from "react";
@@ -20,9 +23,13 @@ interface Props<T> {
   empty: ReactNode;
   label?: string;
   pageSize?: number;
+  onFirstRender?: () => void;
+  renderError?: (error: unknown, retry: () => void) => ReactNode;
 }
 
-export function PagedList<T>({ queryKey, path, query, render, itemKey, empty, label, pageSize = 20 }: Props<T>) {
+export function PagedList<T>({
+  queryKey, path, query, render, itemKey, empty, label, pageSize = 20, onFirstRender, renderError,
+}: Props<T>) {
   const list = useInfiniteQuery({
     queryKey,
     queryFn: ({ pageParam, signal }) =>
@@ -32,6 +39,15 @@ export function PagedList<T>({ queryKey, path, query, render, itemKey, empty, la
   });
   const sentinel = useRef<HTMLDivElement>(null);
   const { hasNextPage, isFetchingNextPage, fetchNextPage, isFetchNextPageError, error } = list;
+  const rendered = useRef(false);
+  const loaded = list.isSuccess;
+
+  useEffect(() => {
+    // An effect runs after the commit: the first page is in the DOM by now.
+    if (!loaded || rendered.current) return;
+    rendered.current = true;
+    onFirstRender?.();
+  }, [loaded, onFirstRender]);
 
   useEffect(() => {
     const element = sentinel.current;
@@ -47,7 +63,10 @@ export function PagedList<T>({ queryKey, path, query, render, itemKey, empty, la
   }, [hasNextPage, isFetchingNextPage, fetchNextPage]);
 
   if (list.isPending) return <Loading />;
-  if (list.isError) return <ErrorNotice error={list.error} retry={() => void list.refetch()} />;
+  if (list.isError) {
+    const retry = () => void list.refetch();
+    return renderError ? renderError(list.error, retry) : <ErrorNotice error={list.error} retry={retry} />;
+  }
   const items = list.data.pages.flatMap((page) => page.items);
   if (items.length === 0) return <Empty>{empty}</Empty>;
   return (
