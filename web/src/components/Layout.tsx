@@ -46,15 +46,30 @@ export function Layout() {
   }, [client]);
 
   const link = ({ isActive }: { isActive: boolean }) => (isActive ? "nav-link active" : "nav-link");
+  // In the side navigation on wide screens only (on a phone they are in the top bar or on Settings).
+  const wide = ({ isActive }: { isActive: boolean }) => `${link({ isActive })} wide-only`;
   return (
     <div className="shell">
       <a className="skip-link" href="#main">
         Skip to content
       </a>
+      {/* On a phone the bottom bar holds the everyday places; the rest is up here (hidden on wide screens,
+          where the side navigation has room for all of them). */}
       <header className="topbar">
         <NavLink to="/" className="brand">
           Social
         </NavLink>
+        <span className="topbar-links">
+          <NavLink to="/explore" className={link}>
+            <span aria-hidden="true">🔥</span> <span className="nav-label">Explore</span>
+          </NavLink>
+          <NavLink to="/wallet" className={link}>
+            <span aria-hidden="true">🪙</span> <span className="nav-label">Wallet</span>
+          </NavLink>
+          <NavLink to="/settings" className={link}>
+            <span aria-hidden="true">⚙️</span> <span className="nav-label">Settings</span>
+          </NavLink>
+        </span>
       </header>
       <nav className="nav" aria-label="Main">
         <NavLink to="/" end className={link}>
@@ -63,6 +78,9 @@ export function Layout() {
         <NavLink to="/search" className={link}>
           <span aria-hidden="true">🔍</span> <span className="nav-label">Search</span>
         </NavLink>
+        <NavLink to="/explore" className={wide}>
+          <span aria-hidden="true">🔥</span> <span className="nav-label">Explore</span>
+        </NavLink>
         <NavLink to="/notifications" className={link}>
           <span aria-hidden="true">🔔</span> <span className="nav-label">Notifications</span>
           <UnreadBadge />
@@ -70,7 +88,7 @@ export function Layout() {
         <NavLink to="/messages" className={link}>
           <span aria-hidden="true">✉️</span> <span className="nav-label">Messages</span>
         </NavLink>
-        <NavLink to="/wallet" className={link}>
+        <NavLink to="/wallet" className={wide}>
           <span aria-hidden="true">🪙</span> <span className="nav-label">Wallet</span>
         </NavLink>
         <NavLink to="/rewards" className={link}>
@@ -86,10 +104,10 @@ export function Layout() {
             <span aria-hidden="true">🛠️</span> <span className="nav-label">Admin</span>
           </NavLink>
         )}
-        <NavLink to="/settings" className={link}>
+        <NavLink to="/settings" className={wide}>
           <span aria-hidden="true">⚙️</span> <span className="nav-label">Settings</span>
         </NavLink>
-        <button type="button" className="nav-link sign-out" onClick={() => void signOut()}>
+        <button type="button" className="nav-link wide-only sign-out" onClick={() => void signOut()}>
           <span aria-hidden="true">↩️</span> <span className="nav-label">Sign out</span>
         </button>
       </nav>

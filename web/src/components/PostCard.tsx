@@ -148,8 +148,7 @@ export function PostCard({ post, onDeleted }: { post: Post; onDeleted?: () => vo
       <footer className="post-actions">
         <LikeButton post={post} />
         <Link to={`/posts/${post.id}`} className="comments-link">
-          {/* Always "N comments": the scenario's tests name the link so (WEB.md, section 2). */}
-          {post.comments_count} comments
+          {post.comments_count} {post.comments_count === 1 ? "comment" : "comments"}
         </Link>
         {mine && !editing && (
           <span className="owner-actions">

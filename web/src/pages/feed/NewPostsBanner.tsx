@@ -49,8 +49,7 @@ export function NewPostsBanner() {
     <div className="new-posts" aria-live="polite">
       {count > 0 && (
         <button type="button" className="new-posts-button" onClick={show}>
-          {/* Always "posts": the scenario's tests name the button "Show N new posts" (WEB.md, section 2). */}
-          Show {count} new posts
+          Show {count} new {count === 1 ? "post" : "posts"}
         </button>
       )}
     </div>
