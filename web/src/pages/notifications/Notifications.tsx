@@ -16,13 +16,15 @@ import { Title } from "../../components/Title";
 import { realtime } from "../../realtime/socket";
 import { ICONS, sentence, target } from "./sentence";
 
+/** Kinds someone's action causes: their picture; the others (coins, orders) get an icon. */
+const PEOPLE = new Set(["like", "comment", "follow", "mention", "message"]);
 type Pages = InfiniteData<Page<Notification>, string | null>;
 
 function Item({ notification, me }: { notification: Notification; me: string }) {
   const unread = !notification.read;
   return (
     <div className={unread ? "notification card unread" : "notification card"}>
-      {notification.actor ? (
+      {notification.actor && PEOPLE.has(notification.type) ? (
         <Avatar username={notification.actor} size={40} />
       ) : (
         <span className="notification-icon" aria-hidden="true">
@@ -103,17 +105,14 @@ export default function Notifications() {
       <Title
         text="Notifications"
         actions={
-          <div className="row">
-            <Link to="/settings/notifications">Choose what notifies you</Link>
-            <button
-              type="button"
-              className="secondary"
-              disabled={markRead.isPending}
-              onClick={() => markRead.mutate(true)}
-            >
-              Mark all as read
-            </button>
-          </div>
+          <button
+            type="button"
+            className="secondary"
+            disabled={markRead.isPending}
+            onClick={() => markRead.mutate(true)}
+          >
+            Mark all as read
+          </button>
         }
       />
       <p className="visually-hidden" aria-live="polite">
@@ -143,6 +142,9 @@ export default function Notifications() {
           {list.isFetchingNextPage ? "Loading…" : "Load more"}
         </button>
       )}
+      <p className="muted">
+        <Link to="/settings/notifications">Choose what notifies you</Link>
+      </p>
     </div>
   );
 }

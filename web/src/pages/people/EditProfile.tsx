@@ -143,7 +143,7 @@ export default function EditProfile() {
     queryFn: ({ signal }) => api.get<Profile>("/users/me", undefined, signal),
   });
   return (
-    <div className="stack">
+    <div className="stack edit-profile">
       <Title text="Edit profile" />
       {me.isPending && <Loading />}
       {me.isError && <ErrorNotice error={me.error} retry={() => void me.refetch()} />}

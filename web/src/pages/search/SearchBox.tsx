@@ -151,7 +151,10 @@ export function SearchBox({ initial, onSearch }: Props) {
           </ul>
         </div>
         <button type="submit" className="search-submit">
-          <span aria-hidden="true">🔍</span>
+          <svg className="search-icon" viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false">
+            <circle cx="10.5" cy="10.5" r="6.5" fill="none" stroke="currentColor" strokeWidth="2.5" />
+            <path d="M15.5 15.5 21 21" stroke="currentColor" strokeWidth="2.5" strokeLinecap="round" />
+          </svg>
           <span className="visually-hidden">Search everything</span>
         </button>
       </div>
