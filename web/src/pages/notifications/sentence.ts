@@ -28,7 +28,7 @@ export function sentence(n: Notification): string {
     case "follow":
       return `${who(n)} followed you`;
     case "mention":
-      return `${who(n)} mentioned you`;
+      return `${who(n)} mentioned you in a post`;
     case "coins": {
       const amount = n.amount ?? n.count;
       return `You earned ${number.format(amount)} ${amount === 1 ? "coin" : "coins"}`;

@@ -16,7 +16,7 @@ export default function FollowList({ which }: { which: "followers" | "following"
         <span aria-hidden="true">← </span>Back to @{username}
       </Link>
       <Title text={title} />
-      <nav className="row" aria-label="Follow lists">
+      <nav className="row follow-tabs" aria-label="Follow lists">
         <Link to={`/u/${username}/followers`} aria-current={followers ? "page" : undefined}>
           Followers
         </Link>
