@@ -33,7 +33,7 @@ export function AddReward() {
   };
 
   return (
-    <section aria-labelledby="add-reward-heading" className="card stack">
+    <section aria-labelledby="add-reward-heading" className="card stack coins-card">
       <h2 id="add-reward-heading">Add a reward</h2>
       <form className="stack" aria-labelledby="add-reward-heading" noValidate onSubmit={submit}>
         <RewardFields draft={draft} errors={errors} disabled={add.isPending} onChange={setDraft} />

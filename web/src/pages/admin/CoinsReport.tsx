@@ -2,7 +2,7 @@
  * "Coins report": issued, redeemed and outstanding coins per UTC day over a chosen period, as a table, and
  * the same range as a CSV file (the route answers CSV to `format=csv`).
  */
-import { useMutation, useQuery } from "@tanstack/react-query";
+import { keepPreviousData, useMutation, useQuery } from "@tanstack/react-query";
 import { useId, useState } from "react";
 import { api } from "../../api/client";
 import { keys } from "../../api/keys";
@@ -39,6 +39,8 @@ export function CoinsReport() {
   const report = useQuery({
     queryKey: keys.coinReport(days),
     queryFn: ({ signal }) => api.get<CoinReport>("/admin/reports/coins", { from, to }, signal),
+    // Changing the period keeps the old table on screen (marked busy) instead of flashing a spinner.
+    placeholderData: keepPreviousData,
   });
   const download = useMutation({
     mutationFn: () => api.text("/admin/reports/coins", { from, to, format: "csv" }),
@@ -72,9 +74,10 @@ export function CoinsReport() {
         <Empty>No coins moved in this period.</Empty>
       ) : (
         <div className="table-scroll" role="region" aria-label="Coins report table" tabIndex={0}>
-          <table className="report">
+          <table className="report" aria-busy={report.isPlaceholderData}>
             <caption>
-              Coins per UTC day, {dayFormat.format(new Date(from))} to {dayFormat.format(new Date(to))}
+              Coins per UTC day, newest first, {dayFormat.format(new Date(report.data.days[0]!.day))} to{" "}
+              {dayFormat.format(new Date(report.data.days.at(-1)!.day))}
             </caption>
             <thead>
               <tr>
@@ -85,7 +88,7 @@ export function CoinsReport() {
               </tr>
             </thead>
             <tbody>
-              {report.data.days.map((day) => (
+              {[...report.data.days].reverse().map((day) => (
                 <tr key={day.day}>
                   <th scope="row">
                     <time dateTime={day.day}>{dayFormat.format(new Date(day.day))}</time>

@@ -41,7 +41,10 @@ export default function Orders() {
             <h2 className="order-name">{nameOf(order)}</h2>
             <p className="order-facts">
               <Coins amount={order.cost} />
-              <span className={`order-status status-${order.status}`}>{statusText(order.status)}</span>
+              <span className={`order-status status-${order.status}`}>
+                <span className="visually-hidden">Status: </span>
+                {statusText(order.status)}
+              </span>
               <small className="muted">
                 Ordered <RelativeTime iso={order.created_at} />
               </small>

@@ -15,9 +15,9 @@ import { signOut } from "../../auth/account";
 import { Field } from "../../components/Field";
 import { Title } from "../../components/Title";
 
-/** "JBSWY3DPEHPK3PXP" → "JBSW Y3DP EHPK 3PXP": easier to read out and type. */
+/** "jbswy3dpehpk3pxp" → "JBSW Y3DP EHPK 3PXP": easier to read out and type (base32 ignores case). */
 function groupsOfFour(secret: string): string {
-  return (secret.replace(/\s+/g, "").match(/.{1,4}/g) ?? []).join(" ");
+  return (secret.replace(/\s+/g, "").toUpperCase().match(/.{1,4}/g) ?? []).join(" ");
 }
 
 export default function Security() {
@@ -35,7 +35,7 @@ export default function Security() {
         ) : start.data ? (
           <Enrol secret={start.data} verify={verify} />
         ) : (
-          <section className="card stack" aria-labelledby="mfa-intro">
+          <section className="card stack coins-card" aria-labelledby="mfa-intro">
             <h2 id="mfa-intro">Protect your account with a code</h2>
             <p>
               After your password, we'll ask for a 6-digit code from an authenticator app on your phone (Google
@@ -83,7 +83,7 @@ function Enrol({ secret, verify }: EnrolProps) {
   };
 
   return (
-    <section className="card stack" aria-labelledby="mfa-enrol">
+    <section className="card stack coins-card" aria-labelledby="mfa-enrol">
       <h2 id="mfa-enrol" ref={heading} tabIndex={-1}>
         Add your account to the app
       </h2>

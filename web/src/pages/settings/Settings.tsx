@@ -26,7 +26,7 @@ export default function Settings() {
             </li>
           ))}
         </ul>
-        <section aria-labelledby="session-heading" className="card stack">
+        <section aria-labelledby="session-heading" className="card stack coins-card">
           <h2 id="session-heading">This device</h2>
           {user && <p className="muted">You're signed in as @{user.username}.</p>}
           <div>
