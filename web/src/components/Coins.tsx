@@ -1,4 +1,6 @@
 /** An amount of coins, grouped by the reader's locale, with its unit for screen readers. */
+import { Icon } from "./Icon";
+
 const number = new Intl.NumberFormat();
 
 export function Coins({ amount, signed = false }: { amount: number; signed?: boolean }) {
@@ -6,7 +8,7 @@ export function Coins({ amount, signed = false }: { amount: number; signed?: boo
   return (
     <span className="coins">
       {text}
-      <span aria-hidden="true"> 🪙</span>
+      <Icon name="coin" size={16} />
       <span className="visually-hidden"> coins</span>
     </span>
   );

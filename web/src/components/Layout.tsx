@@ -6,6 +6,7 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect } from "react";
 import { NavLink, Outlet } from "react-router-dom";
 import { api } from "../api/client";
+import { Icon } from "./Icon";
 import { keys } from "../api/keys";
 import { signOut } from "../auth/account";
 import { useIsAdmin, useSession } from "../auth/useSession";
@@ -61,54 +62,54 @@ export function Layout() {
         </NavLink>
         <span className="topbar-links">
           <NavLink to="/explore" className={link}>
-            <span aria-hidden="true">🔥</span> <span className="nav-label">Explore</span>
+            <Icon name="explore" /> <span className="nav-label">Explore</span>
           </NavLink>
           <NavLink to="/wallet" className={link}>
-            <span aria-hidden="true">🪙</span> <span className="nav-label">Wallet</span>
+            <Icon name="coin" /> <span className="nav-label">Wallet</span>
           </NavLink>
           <NavLink to="/settings" className={link}>
-            <span aria-hidden="true">⚙️</span> <span className="nav-label">Settings</span>
+            <Icon name="settings" /> <span className="nav-label">Settings</span>
           </NavLink>
         </span>
       </header>
       <nav className="nav" aria-label="Main">
         <NavLink to="/" end className={link}>
-          <span aria-hidden="true">🏠</span> <span className="nav-label">Home</span>
+          <Icon name="home" /> <span className="nav-label">Home</span>
         </NavLink>
         <NavLink to="/search" className={link}>
-          <span aria-hidden="true">🔍</span> <span className="nav-label">Search</span>
+          <Icon name="search" /> <span className="nav-label">Search</span>
         </NavLink>
         <NavLink to="/explore" className={wide}>
-          <span aria-hidden="true">🔥</span> <span className="nav-label">Explore</span>
+          <Icon name="explore" /> <span className="nav-label">Explore</span>
         </NavLink>
         <NavLink to="/notifications" className={link}>
-          <span aria-hidden="true">🔔</span> <span className="nav-label">Notifications</span>
+          <Icon name="bell" /> <span className="nav-label">Notifications</span>
           <UnreadBadge />
         </NavLink>
         <NavLink to="/messages" className={link}>
-          <span aria-hidden="true">✉️</span> <span className="nav-label">Messages</span>
+          <Icon name="mail" /> <span className="nav-label">Messages</span>
         </NavLink>
         <NavLink to="/wallet" className={wide}>
-          <span aria-hidden="true">🪙</span> <span className="nav-label">Wallet</span>
+          <Icon name="coin" /> <span className="nav-label">Wallet</span>
         </NavLink>
         <NavLink to="/rewards" className={link}>
-          <span aria-hidden="true">🎁</span> <span className="nav-label">Rewards</span>
+          <Icon name="gift" /> <span className="nav-label">Rewards</span>
         </NavLink>
         {user && (
           <NavLink to={`/u/${user.username}`} className={link}>
-            <span aria-hidden="true">👤</span> <span className="nav-label">Profile</span>
+            <Icon name="user" /> <span className="nav-label">Profile</span>
           </NavLink>
         )}
         {admin && (
           <NavLink to="/admin" className={link}>
-            <span aria-hidden="true">🛠️</span> <span className="nav-label">Admin</span>
+            <Icon name="shield" /> <span className="nav-label">Admin</span>
           </NavLink>
         )}
         <NavLink to="/settings" className={wide}>
-          <span aria-hidden="true">⚙️</span> <span className="nav-label">Settings</span>
+          <Icon name="settings" /> <span className="nav-label">Settings</span>
         </NavLink>
         <button type="button" className="nav-link wide-only sign-out" onClick={() => void signOut()}>
-          <span aria-hidden="true">↩️</span> <span className="nav-label">Sign out</span>
+          <Icon name="signout" /> <span className="nav-label">Sign out</span>
         </button>
       </nav>
       <main id="main" className="content" tabIndex={-1}>

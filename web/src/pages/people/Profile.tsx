@@ -21,11 +21,12 @@ function Counts({ profile }: { profile: ProfileData }) {
   return (
     <ul className="profile-counts">
       <li>
-        <strong>{count.format(profile.posts_count)}</strong> posts
+        <strong>{count.format(profile.posts_count)}</strong> {profile.posts_count === 1 ? "post" : "posts"}
       </li>
       <li>
         <Link to={`${base}/followers`}>
-          <strong>{count.format(profile.followers_count)}</strong> followers
+          <strong>{count.format(profile.followers_count)}</strong>{" "}
+          {profile.followers_count === 1 ? "follower" : "followers"}
         </Link>
       </li>
       <li>
