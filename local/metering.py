@@ -7,11 +7,11 @@ key's plan. ``stacks/api.py`` renders those two in the contract's error shape (G
 ``admit`` here. Keys and plans are moto's (what ``CreateApiKey`` and ``CreateUsagePlanKey`` made), read from
 its in-process backend; the throttle (requests per second) is not enforced locally.
 
-moto stores usage plans but does not count usage, nor serve ``GetUsage``, and keeps a deleted key on its plans:
-``install()`` makes a deleted key leave its plans and adds ``GetUsage`` to moto, answering from these counts (process-wide, as moto's backends are), so the admin route's usage goes
-through the same boto3 call locally as in AWS. It must run before the platform's moto server first serves an
-API Gateway call (moto builds each service's URL map then): ``local.provision`` installs it before it creates
-the plans.
+moto stores usage plans but does not count usage, nor serve ``GetUsage``, and keeps a deleted key on its
+plans: ``install()`` makes a deleted key leave its plans and adds ``GetUsage`` to moto, answering from these
+counts (process-wide, as moto's backends are), so the admin route's usage goes through the same boto3 call
+locally as in AWS. It must run before the platform's moto server first serves an API Gateway call (moto
+builds each service's URL map then): ``local.provision`` installs it before it creates the plans.
 
 Usage::
 
@@ -154,5 +154,5 @@ def install() -> None:
 
         urls.url_paths["{0}/usageplans/(?P<usage_plan_id>[^/]+)/usage$"] = APIGatewayResponse.dispatch
         APIGatewayResponse.get_usage = get_usage  # type: ignore[attr-defined]
-        APIGatewayBackend.delete_api_key = delete_api_key_and_its_plan_keys  # type: ignore[method-assign]
+        APIGatewayBackend.delete_api_key = delete_api_key_and_its_plan_keys  # type: ignore[method-assign,assignment]
         _INSTALLED = True

@@ -25,6 +25,7 @@ Usage::
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ import pulumi
 import pulumi_aws as aws
 
 from chalicelib.core.declarations import UsagePlan
-from stacks.appgraph import AppPlan
+from stacks.appgraph import AppPlan, FunctionPlan
 from stacks.naming import Namer
 from stacks.policies import usage_plan_policy
 from stacks.settings import StackSettings
@@ -51,6 +52,10 @@ class IntegrationsArgs:
     plans: tuple[UsagePlan, ...] = ()  # the manifest's
     app_plan: AppPlan | None = None  # which functions manage keys (``manage_keys`` grants)
     roles: Mapping[str, aws.iam.Role] = field(default_factory=dict)  # the functions' roles, by planned name
+
+
+def _policy_json(function: FunctionPlan, plans: Mapping[str, str]) -> str:
+    return json.dumps(usage_plan_policy(function, plans))
 
 
 def usage_plan_name(namer: Namer, plan: UsagePlan) -> str:
@@ -78,8 +83,7 @@ class Integrations(pulumi.ComponentResource):
                 args.settings.namer.name(f"{function.name}-usage-plans", 128),
                 name=args.settings.namer.name(f"{function.name}-usage-plans", 128),
                 description=f"{function.name}: manage the keys of its usage plans",
-                policy=pulumi.Output.all(**used).apply(
-                    lambda resolved, f=function: json.dumps(usage_plan_policy(f, resolved))),
+                policy=pulumi.Output.all(**used).apply(functools.partial(_policy_json, function)),
                 tags=args.settings.namer.tags(component="integrations"),
                 opts=pulumi.ResourceOptions(parent=self),
             )

@@ -302,5 +302,6 @@ class Platform(pulumi.ComponentResource):
                       fanout_max_followers=settings.fanout_max_followers, timeline_days=settings.timeline_days,
                       backfill_posts=settings.backfill_posts, digest_segments=settings.digest_segments,
                       # Where users may turn TOTP on (prod: OPTIONAL), admins must have it.
-                      admin_mfa_required=settings.mfa != "OFF", cors_origins=settings.cors_origins)
+                      admin_mfa_required=settings.mfa != "OFF",
+                      cors_origins=settings.cors_origins or None)  # unset: none (CORS off)
         return dict(build_environment(manifest, physical, knobs))
