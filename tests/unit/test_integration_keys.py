@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 from chalicelib.integrations.cors import answer_headers, parse_origins, preflight_headers
@@ -45,3 +46,16 @@ def test_cors_headers_only_for_listed_origins() -> None:
         "https://partner.example")
     assert "Access-Control-Allow-Origin" not in preflight_headers("https://evil.example", origins, ["GET"])
     assert parse_origins(None) == parse_origins("") == ()
+
+
+def test_the_openapi_document_says_partner_routes_take_an_api_key() -> None:
+    from chalice.test import Client
+
+    from app import app
+
+    with Client(app) as client:
+        document = json.loads(client.http.get("/v1/openapi.json").body)
+    assert document["paths"]["/v1/integrations/posts/{post_id}"]["get"]["security"] == [{"api_key": []}]
+    assert document["paths"]["/v1/admin/integrations"]["post"]["security"] == [{"bearer": []}]
+    assert document["components"]["securitySchemes"]["api_key"] == {"type": "apiKey", "in": "header",
+                                                                    "name": "X-API-Key"}
