@@ -42,6 +42,7 @@ def test_an_admins_key_works_is_counted_runs_out_and_is_revoked(keyed: RunningPl
 
     made = admin.ok("POST", "/admin/integrations", 201, json={"name": "Acme", "description": "orders sync"})
     assert made["name"] == "Acme" and made["description"] == "orders sync" and made["enabled"] is True
+    assert made["created_at"] is not None
     assert made["quota"] == {"limit": QUOTA, "period": "DAY"}
     assert made["throttle"] == {"rate_limit": 10.0, "burst_limit": 20}
     key = made["key"]

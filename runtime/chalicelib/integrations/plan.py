@@ -23,25 +23,26 @@ from chalicelib.integrations.keys import PlanLimits
 from chalicelib.resources import INTEGRATIONS
 
 
+@functools.cache  # module-level: the local platform clears it with the runtime's other caches
+def plan_id_named(name: str) -> str:
+    """The id of the usage plan called ``name`` (the stack's own name, ``social-<stack>-integrations``)."""
+    for page in aws_client("apigateway").get_paginator("get_usage_plans").paginate():
+        for plan in page.get("items", []):
+            if plan.get("name") == name:
+                return str(plan["id"])
+    raise LookupError(f"no usage plan named {name!r}: is the stack's integrations plan deployed?")
+
+
 class UsagePlanKeys:
     """The API keys of one usage plan (by id)."""
 
     def __init__(self, plan_id: str) -> None:
         self.plan_id = plan_id
 
-    @staticmethod
-    @functools.cache
-    def _plan_id(name: str) -> str:
-        for page in aws_client("apigateway").get_paginator("get_usage_plans").paginate():
-            for plan in page.get("items", []):
-                if plan.get("name") == name:
-                    return str(plan["id"])
-        raise LookupError(f"no usage plan named {name!r}: is the stack's integrations plan deployed?")
-
     @classmethod
     def current(cls) -> UsagePlanKeys:
         """The stack's integrations plan."""
-        return cls(cls._plan_id(physical_name(INTEGRATIONS)))
+        return cls(plan_id_named(physical_name(INTEGRATIONS)))
 
     def limits(self) -> PlanLimits:
         return PlanLimits.of(aws_client("apigateway").get_usage_plan(usagePlanId=self.plan_id))
