@@ -7,8 +7,15 @@ the body as text or base64 for the app's binary types) and goes to the app as
 its Lambda entry point ``app.app`` would receive it. Unknown paths, and methods a
 path does not define (API Gateway answers both with MISSING_AUTHENTICATION_TOKEN),
 get the 404 that ``stacks/`` configures on API Gateway:
-``{"error": {"code": "not_found", "message": "..."}}``. An OPTIONS preflight on
-a path without an OPTIONS route gets the CORS answer API Gateway generates.
+``{"error": {"code": "not_found", "message": "..."}}``. OPTIONS on a path without
+an OPTIONS route is a 404 too, unless the stack's ``corsOrigins`` (``CORS_ORIGINS``)
+name origins: then it is the preflight answer of the OPTIONS mock integration
+``stacks/api.py`` adds to every path (``chalicelib.integrations.cors``).
+
+On a route that requires an API key (``Router.route(api_key=True)``), the
+``X-API-Key`` is checked and metered as API Gateway does (``local.metering``):
+403 ``invalid_api_key`` without a valid key, 429 ``quota_exceeded`` over its
+plan's quota, in the contract's error shape as ``stacks/api.py`` renders them.
 
 Each route runs as the planned function that serves it (``api_handler``,
 ``api_<database>``: ``stacks.appgraph.plan_app``), and with ``grants`` its AWS
@@ -47,6 +54,8 @@ from chalice.app import Chalice
 from chalice.local import LambdaContext, LocalChalice, RouteMatcher
 
 from chalicelib.core.settings import get_settings
+from chalicelib.integrations.cors import allowed_origins, preflight_headers
+from local import metering
 from local.aws import ACCOUNT_ID
 from local.cdn import LocalAnswers
 from local.grants import Grants
@@ -99,11 +108,20 @@ class ApiGateway:
         except ValueError:
             return not_found_response(method, path)
         routes = self.app.routes[match.route]
-        if method == "OPTIONS" and "OPTIONS" not in routes:
-            return self._preflight(routes)
+        if method == "OPTIONS" and "OPTIONS" not in routes and allowed_origins():
+            return self._preflight(routes, _header(headers, "origin"))
         if method not in routes:
             return not_found_response(method, path)
+        key_id = None
+        if routes[method].api_key_required:
+            try:
+                key_id = metering.admit(_header(headers, "x-api-key"), self.region)
+            except metering.Refusal as refusal:
+                return gateway_error(refusal.status, refusal.code, refusal.message)
         event = self.proxy_event(method, target, headers, body, match.route, match.captured, source_ip)
+        if key_id is not None:  # what API Gateway tells the function about the key it metered
+            event["requestContext"]["identity"]["apiKey"] = _header(headers, "x-api-key")
+            event["requestContext"]["identity"]["apiKeyId"] = key_id
         function = self.function_of(match.route, method)
         context = LambdaContext(f"{self.function_prefix}{function}", memory_size=512, max_runtime_ms=29_000)
         with self.grants.calling(function) if self.grants is not None else contextlib.nullcontext():
@@ -173,13 +191,10 @@ class ApiGateway:
             return base64.b64encode(body).decode("ascii"), True
 
     @staticmethod
-    def _preflight(routes: dict[str, Any]) -> dict[str, Any]:
-        methods = [m for m, entry in routes.items() if entry.cors is not None]
-        headers: dict[str, str] = {"Access-Control-Allow-Methods": "OPTIONS"}
-        if methods:
-            headers = dict(routes[methods[0]].cors.get_access_control_headers())
-            headers["Access-Control-Allow-Methods"] = ",".join([*methods, "OPTIONS"])
-        return {"statusCode": 200, "headers": headers, "multiValueHeaders": {}, "body": None}
+    def _preflight(routes: dict[str, Any], origin: str | None) -> dict[str, Any]:
+        headers = preflight_headers(origin, allowed_origins(), routes)
+        return {"statusCode": 200, "headers": {"Content-Type": "application/json", **headers},
+                "multiValueHeaders": {}, "body": None}
 
 
 class _Refused(Exception):
@@ -192,6 +207,12 @@ class _Refused(Exception):
 
 class _ClientGone(Exception):
     """The client closed the connection before sending the body it announced."""
+
+
+def _header(headers: list[tuple[str, str]], name: str) -> str | None:
+    """The last value of header ``name`` (any case), as API Gateway's single-value view keeps it."""
+    found = [value for key, value in headers if key.lower() == name]
+    return found[-1] if found else None
 
 
 def gateway_error(status: int, code: str, message: str) -> dict[str, Any]:

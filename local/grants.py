@@ -116,6 +116,8 @@ class Grants:
             mailers={n: MailerArns(identity=m.identity_arn, templates=m.template_arns)
                      for n, m in provisioned.mailers.items()},
             push_apps=provisioned.push_apps,
+            usage_plans={n: f"arn:aws:apigateway:{region}::/usageplans/{p.id}"
+                         for n, p in provisioned.usage_plans.items()},
         )
         # Lambda, not the function, uses the VPC statements; they only keep the document whole.
         vpc = VpcAccess(subnets=(f"arn:aws:ec2:{region}:{account}:subnet/local",),
@@ -422,13 +424,35 @@ def _management(operation: str, params: Mapping[str, Any], region: str, endpoint
              f"{params['ConnectionId']}")]
 
 
+_APIGATEWAY_METHODS = {"Create": "POST", "Delete": "DELETE", "Get": "GET", "Update": "PATCH"}
+
+
+def _apigateway(operation: str, params: Mapping[str, Any], region: str) -> list[Need] | None:
+    """``apigateway:<HTTP method>`` on the resource's path: the usage plan and API key operations the
+    integrations routes make (``CreateApiKey`` is POST on ``/apikeys``, ``GetUsage`` GET on
+    ``/usageplans/<id>/usage``...)."""
+    root = f"arn:aws:apigateway:{region}::"
+    plan = f"{root}/usageplans/{params.get('usagePlanId', '')}"
+    paths = {
+        "CreateApiKey": f"{root}/apikeys", "GetApiKey": f"{root}/apikeys/{params.get('apiKey', '')}",
+        "DeleteApiKey": f"{root}/apikeys/{params.get('apiKey', '')}",
+        "GetUsagePlans": f"{root}/usageplans", "GetUsagePlan": plan, "GetUsage": f"{plan}/usage",
+        "CreateUsagePlanKey": f"{plan}/keys", "GetUsagePlanKeys": f"{plan}/keys",
+        "GetUsagePlanKey": f"{plan}/keys/{params.get('keyId', '')}",
+    }
+    verb = next((m for prefix, m in _APIGATEWAY_METHODS.items() if operation.startswith(prefix)), None)
+    if operation not in paths or verb is None:
+        return None
+    return [(f"apigateway:{verb}", paths[operation])]
+
+
 def _sts(operation: str, params: Mapping[str, Any], region: str) -> list[Need] | None:
     return [] if operation == "GetCallerIdentity" else None  # needs no permission in AWS
 
 
 _MAPPERS: dict[str, Callable[[str, Mapping[str, Any], str], list[Need] | None]] = {
     "dynamodb": _dynamodb, "sqs": _sqs, "sns": _sns, "s3": _s3, "cognito-idp": _cognito,
-    "secretsmanager": _secrets, "sts": _sts, "sesv2": _ses,
+    "secretsmanager": _secrets, "sts": _sts, "sesv2": _ses, "apigateway": _apigateway,
 }
 
 

@@ -20,6 +20,7 @@ Usage::
 from __future__ import annotations
 
 import json
+import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ from chalicelib.core.declarations import (
     Subscription,
     Table,
     Topic,
+    UsagePlan,
     UserPool,
 )
 from chalicelib.core.environment import (
@@ -44,6 +46,7 @@ from chalicelib.core.environment import (
     TranscoderValues,
     build_environment,
 )
+from local import metering
 from local.aws import ACCOUNT_ID
 from local.channels import ProvisionedMailer, provision_channels
 from local.clients import Clients
@@ -52,6 +55,10 @@ from local.tables import create_table_request, enable_ttl
 DEFAULT_PREFIX = "social-local-"
 DEFAULT_CDN_URL = "http://127.0.0.1:8000/cdn"  # make dev's; the platform passes its own server's
 LOCAL_STAGE = "local"
+LOCAL_API_ID, LOCAL_API_STAGE = "local", "api"  # the local gateway's (local.gateway.API_ID, its stage)
+QUOTA_VARIABLE = "INTEGRATION_QUOTA_PER_DAY"
+# stacks/settings.py's defaults (integrationQuotaPerDay, integrationRateLimit, integrationBurstLimit)
+DEFAULT_QUOTA_PER_DAY, DEFAULT_RATE_LIMIT, DEFAULT_BURST_LIMIT = 10_000, 10.0, 20
 
 
 @dataclass(frozen=True)
@@ -115,6 +122,14 @@ class ProvisionedUserPool:
     issuer: str
 
 
+@dataclass(frozen=True)
+class ProvisionedUsagePlan:
+    declaration: UsagePlan
+    name: str
+    id: str
+    quota_per_day: int
+
+
 @dataclass
 class Provisioned:
     """What exists on moto for one manifest, by logical name, and the runtime's environment."""
@@ -130,6 +145,7 @@ class Provisioned:
     secrets: dict[str, ProvisionedSecret] = field(default_factory=dict)
     mailers: dict[str, ProvisionedMailer] = field(default_factory=dict)
     push_apps: dict[str, dict[str, str]] = field(default_factory=dict)  # push service -> platform -> app ARN
+    usage_plans: dict[str, ProvisionedUsagePlan] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)
 
     def describe(self) -> list[str]:
@@ -159,6 +175,9 @@ class Provisioned:
                          f"{', '.join(m.template_prefix + t.name for t in m.declaration.templates)}")
         for name, apps in self.push_apps.items():
             lines.append(f"push    {name:<16} " + ", ".join(f"{k} {v}" for k, v in apps.items()))
+        for up in self.usage_plans.values():
+            lines.append(f"keys    {up.declaration.name:<16} usage plan {up.id} ({up.name}), {up.quota_per_day} "
+                         f"calls a day per key (${QUOTA_VARIABLE})")
         if self.user_pool is not None:
             p = self.user_pool
             groups = ", ".join(p.declaration.groups) or "none"
@@ -196,8 +215,23 @@ def provision(manifest: Manifest, clients: Clients, *, prefix: str = DEFAULT_PRE
         pool = _user_pool(clients, manifest.user_pool, prefix + manifest.user_pool.name, function_prefix=prefix)
         result.user_pool = pool
     result.mailers, result.push_apps = provision_channels(manifest, clients, prefix=prefix)
+    for plan in manifest.usage_plans:
+        result.usage_plans[plan.name] = _usage_plan(clients, plan, prefix + plan.name)
     result.env = local_environment(manifest, result, cdn_url=cdn_url, api_url=api_url)
     return result
+
+
+def _usage_plan(clients: Clients, plan: UsagePlan, name: str) -> ProvisionedUsagePlan:
+    """The plan as ``stacks/integrations.py`` makes it, on the local gateway's stage; its quota from
+    ``$INTEGRATION_QUOTA_PER_DAY`` (tests make it small), the throttle as the stack's defaults (not enforced)."""
+    metering.install()  # GetUsage, before moto first serves API Gateway
+    quota = int(os.environ.get(QUOTA_VARIABLE) or DEFAULT_QUOTA_PER_DAY)
+    created = clients.client("apigateway").create_usage_plan(
+        name=name, description="integration keys: each key's own quota and throttle",
+        apiStages=[{"apiId": LOCAL_API_ID, "stage": LOCAL_API_STAGE}],
+        quota={"limit": quota, "period": "DAY"},
+        throttle={"rateLimit": DEFAULT_RATE_LIMIT, "burstLimit": DEFAULT_BURST_LIMIT})
+    return ProvisionedUsagePlan(plan, name, str(created["id"]), quota)
 
 
 def _secret(clients: Clients, name: str, value: str) -> str:
@@ -236,6 +270,7 @@ def local_environment(manifest: Manifest, provisioned: Provisioned, *,
                  for n, m in provisioned.mailers.items()},
         push_apps={n: json.dumps(apps, sort_keys=True) for n, apps in provisioned.push_apps.items()},
         public_api_url=api_url if manifest.mailers else None,  # links in mails; the stack gives it to mailers only
+        usage_plans={n: p.name for n, p in provisioned.usage_plans.items()},
     )
     return build_environment(manifest, physical, Knobs(stage=LOCAL_STAGE, auto_confirm_signup=True))
 

@@ -15,6 +15,8 @@ from chalicelib.events.handlers import events
 from chalicelib.feed.handlers import timelines
 from chalicelib.feed.routes import router as feed
 from chalicelib.flags.routes import router as flag_routes
+from chalicelib.integrations import cors
+from chalicelib.integrations.routes import router as integrations
 from chalicelib.ledger.handlers import ledger_events
 from chalicelib.ledger.routes import router as wallet
 from chalicelib.media.handlers import media_pipeline
@@ -36,7 +38,7 @@ install_tracing()
 app = Chalice(app_name="social")
 
 for router in (meta, auth, users, posts, feed, wallet, media, notification_routes, channel_routes, conversations,
-               flag_routes, search):
+               flag_routes, search, integrations):
     app.register_blueprint(router.blueprint, url_prefix="/v1")
 for handlers in (events, timelines, cleanup, ledger_events, sign_up_triggers, media_pipeline, notifications, channels,
                  sockets, search_indexer):
@@ -46,3 +48,5 @@ app.websocket_api = websocket_api
 
 # Every authenticated route checks that the token's account owns its username's profile.
 install(app, admit=admit, admit_uses=(USERS.read(),))
+# Third-party browser clients of the origins the stack configures (none by default: no CORS header at all).
+cors.install(app)

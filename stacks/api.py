@@ -29,6 +29,7 @@ import pulumi_aws as aws
 from chalice.app import Chalice
 from chalice.deploy.swagger import SwaggerGenerator
 
+from chalicelib.integrations import cors
 from stacks.appgraph import API_FUNCTION, AppPlan
 from stacks.settings import StackSettings
 
@@ -70,6 +71,46 @@ def gateway_responses() -> dict[str, Any]:
     return responses
 
 
+def _preflight_template(origins: tuple[str, ...]) -> str:
+    """VTL for a preflight's mock integration: ``Access-Control-Allow-Origin`` echoes the request's Origin when it
+    is listed, and is absent otherwise (settings check origins: no quote can reach the template)."""
+    listed = " || ".join(f'$origin == "{origin}"' for origin in origins)
+    expose = ",".join(cors.EXPOSE_HEADERS)
+    return ("#set($origin = $input.params().header.get('Origin'))\n"
+            "#if(\"$!origin\" == \"\")#set($origin = $input.params().header.get('origin'))#end\n"
+            f"#if({listed})\n"
+            "#set($context.responseOverride.header.Access-Control-Allow-Origin = $origin)\n"
+            f"#set($context.responseOverride.header.Access-Control-Expose-Headers = \"{expose}\")\n"
+            "#end\n")
+
+
+def add_preflights(swagger: dict[str, Any], origins: tuple[str, ...]) -> None:
+    """An OPTIONS method (a mock integration: no Lambda runs) on every path, answering CORS preflights as
+    ``chalicelib.integrations.cors.preflight_headers`` does; none without origins (OPTIONS stays a 404)."""
+    if not origins:
+        return
+    for operations in swagger["paths"].values():
+        methods = [m.upper() for m in operations if m != "options"]
+        static = cors.preflight_static(methods)
+        operations["options"] = {
+            "consumes": [_JSON], "produces": [_JSON],
+            "responses": {"200": {"description": "CORS preflight",
+                                  "headers": {name: {"type": "string"} for name in (
+                                      *static, "Access-Control-Allow-Origin", "Access-Control-Expose-Headers")}}},
+            "x-amazon-apigateway-integration": {
+                "type": "mock",
+                "passthroughBehavior": "when_no_match",
+                "requestTemplates": {_JSON: '{"statusCode": 200}'},
+                "responses": {"default": {
+                    "statusCode": "200",
+                    "responseParameters": {f"method.response.header.{name}": f"'{value}'"
+                                           for name, value in static.items()},
+                    "responseTemplates": {_JSON: _preflight_template(origins)},
+                }},
+            },
+        }
+
+
 class InvokeArnSwaggerGenerator(SwaggerGenerator):
     """Chalice's Swagger generator, with each route's integration pointing at its function's invoke ARN.
 
@@ -79,10 +120,12 @@ class InvokeArnSwaggerGenerator(SwaggerGenerator):
         body = InvokeArnSwaggerGenerator("us-east-1", plan, arns).render(app)
     """
 
-    def __init__(self, region: str, plan: AppPlan, invoke_arns: Mapping[str, str]) -> None:
+    def __init__(self, region: str, plan: AppPlan, invoke_arns: Mapping[str, str],
+                 cors_origins: tuple[str, ...] = ()) -> None:
         super().__init__(region, {})
         self._plan = plan
         self._invoke_arns = invoke_arns
+        self._cors_origins = cors_origins
 
     def _generate_apig_integ(self, view: Any) -> Any:
         # Chalice points every route at one 'api_handler'; here each route invokes the function the plan gave it.
@@ -98,6 +141,7 @@ class InvokeArnSwaggerGenerator(SwaggerGenerator):
         """The body as canonical JSON (sorted keys: the same app always hashes the same)."""
         swagger: dict[str, Any] = self.generate_swagger(app)
         swagger["x-amazon-apigateway-gateway-responses"] = gateway_responses()
+        add_preflights(swagger, self._cors_origins)
         return json.dumps(swagger, sort_keys=True)
 
 
@@ -127,8 +171,8 @@ class RestApi(pulumi.ComponentResource):
         apis = [f.name for f in args.plan.apis]
         invoke_arns = pulumi.Output.all(*(args.functions[name].invoke_arn for name in apis))
         self.body = invoke_arns.apply(
-            lambda arns: InvokeArnSwaggerGenerator(settings.region, args.plan, dict(zip(apis, arns, strict=True)))
-            .render(app))
+            lambda arns: InvokeArnSwaggerGenerator(settings.region, args.plan, dict(zip(apis, arns, strict=True)),
+                                                   settings.cors_origins).render(app))
         self.rest_api = aws.apigateway.RestApi(
             namer.name("api"),
             name=namer.name("api", 255),

@@ -33,7 +33,7 @@ from stacks.email import Email, EmailArgs
 from stacks.flags import FeatureFlags, FeatureFlagsArgs, FlagsRollout, FlagsRolloutArgs
 from stacks.functions import Functions, FunctionsArgs, ResourceArnInputs
 from stacks.identity import Federation, Identity, IdentityArgs, MailSender
-from stacks.integrations import Integrations, IntegrationsArgs
+from stacks.integrations import Integrations, IntegrationsArgs, usage_plan_name
 from stacks.messaging import Messaging, MessagingArgs
 from stacks.migrations import migrators, missing_migrators
 from stacks.network import Network, NetworkArgs, VpcPlacement, endpoint_services
@@ -179,7 +179,8 @@ class Platform(pulumi.ComponentResource):
         if api is not None:
             # The usage plan integration keys are metered by (each key its own quota); admins make the keys.
             Integrations(namer.name("integrations"),
-                         IntegrationsArgs(settings, api.rest_api.id, api.stage.stage_name), child)
+                         IntegrationsArgs(settings, api.rest_api.id, api.stage.stage_name, manifest.usage_plans,
+                                          self.plan, functions.roles), child)
         observability = Observability(namer.name("observability"), ObservabilityArgs(
             settings, functions.functions, {**messaging.dead_letters, **messaging.failure_queues},
             ledger=bool(args.manifest.databases)), child)
@@ -294,11 +295,13 @@ class Platform(pulumi.ComponentResource):
             # The stack's own indexes (social-dev-posts, social-preview-x-posts) in a domain it may share.
             search_endpoint=search[0] if search is not None else None,
             search_index_prefix=f"{settings.namer.prefix}-" if search is not None else None,
+            usage_plans={p.name: usage_plan_name(settings.namer, p) for p in manifest.usage_plans},
         )
         knobs = Knobs(stage=settings.stack, auto_confirm_signup=settings.auto_confirm_signup,
                       max_body_bytes=settings.max_body_bytes, tracing=settings.tracing, log_level=settings.log_level,
                       fanout_max_followers=settings.fanout_max_followers, timeline_days=settings.timeline_days,
                       backfill_posts=settings.backfill_posts, digest_segments=settings.digest_segments,
                       # Where users may turn TOTP on (prod: OPTIONAL), admins must have it.
-                      admin_mfa_required=settings.mfa != "OFF")
+                      admin_mfa_required=settings.mfa != "OFF",
+                      cors_origins=settings.cors_origins or None)  # unset: none (CORS off)
         return dict(build_environment(manifest, physical, knobs))

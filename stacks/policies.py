@@ -70,6 +70,13 @@ FLAGS_READ = ("appconfig:GetLatestConfiguration", "appconfig:StartConfigurationS
 # GET/HEAD/POST (_search takes its body by POST); indexing adds PUT (create an index) and DELETE.
 SEARCH_QUERY = ("es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPost")
 SEARCH_INDEX = (*SEARCH_QUERY, "es:ESHttpDelete", "es:ESHttpPut")
+# API Gateway's management API authorises apigateway:<HTTP method> on the path of the resource
+# (arn:aws:apigateway:<region>::/usageplans/<id>/keys ...). A usage plan's keys: find the plan by name
+# (GET /usageplans), read it and its keys and their usage, add keys to it; create keys, read and delete them.
+USAGE_PLAN_READ = ("apigateway:GET",)
+USAGE_PLAN_ADD_KEY = ("apigateway:POST",)
+API_KEY_CREATE = ("apigateway:POST",)
+API_KEY_MANAGE = ("apigateway:DELETE", "apigateway:GET")
 VPC_DESCRIBE = ("ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets")
 VPC_CREATE_INTERFACE = ("ec2:CreateNetworkInterface",)
 VPC_MANAGE_INTERFACES = ("ec2:AssignPrivateIpAddresses", "ec2:DeleteNetworkInterface", "ec2:UnassignPrivateIpAddresses")
@@ -92,6 +99,9 @@ class ResourceArns:
     mailers: Mapping[str, MailerArns] = field(default_factory=dict)
     push_apps: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # push service -> platform -> app ARN
     search_domain: str | None = None  # the OpenSearch domain's ARN (none locally: the embedded backend)
+    # arn:aws:apigateway:<region>::/usageplans/<id>, by logical name; absent where the plan comes after the
+    # function (the stack: the plan meters the API, which needs the functions) and is granted by ``usage_plan_policy``
+    usage_plans: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -248,6 +258,29 @@ def _websocket_statement(execution_arn: str) -> dict[str, Any]:
     return _statement("WebSocketConnections", WEBSOCKET_MANAGE, [f"{execution_arn}/*/*/@connections/*"])
 
 
+def usage_plan_statements(name: str, plan_arn: str) -> list[dict[str, Any]]:
+    """What a ``UsagePlan.manage_keys()`` grant allows: this plan and its keys' usage, and API keys.
+
+    Key ids are only known once an admin makes a key, so reading and deleting keys is on ``/apikeys/*``;
+    creating one is on ``/apikeys``. Nothing else of API Gateway (no API, stage or other plan's keys).
+    """
+    root = plan_arn.split("::/", 1)[0] + "::"
+    return [
+        _statement(_sid("usage plan", name, "read"), USAGE_PLAN_READ,
+                   [f"{root}/usageplans", plan_arn, f"{plan_arn}/keys", f"{plan_arn}/keys/*", f"{plan_arn}/usage"]),
+        _statement(_sid("usage plan", name, "add key"), USAGE_PLAN_ADD_KEY, [f"{plan_arn}/keys"]),
+        _statement(_sid("api keys", name, "create"), API_KEY_CREATE, [f"{root}/apikeys"]),
+        _statement(_sid("api keys", name, "manage"), API_KEY_MANAGE, [f"{root}/apikeys/*"]),
+    ]
+
+
+def usage_plan_policy(function: FunctionPlan, plans: Mapping[str, str]) -> dict[str, Any] | None:
+    """The policy of ``function``'s ``manage_keys`` grants on the plans (ARN by logical name); None without any."""
+    statements = [statement for plan in function.resources("usage_plan")
+                  for statement in usage_plan_statements(plan.name, plans[plan.name])]
+    return {"Version": "2012-10-17", "Statement": statements} if statements else None
+
+
 def vpc_statements(vpc: VpcAccess) -> list[dict[str, Any]]:
     """What Lambda needs, as the function's role, to create and remove the function's network interfaces."""
     return [
@@ -290,6 +323,10 @@ def function_policy(function: FunctionPlan, arns: ResourceArns, log_group_arn: s
         elif grant.resource.kind == "transcoder" and grant.access == "transcode":
             for statement in _transcode_statements(grant.resource.name, arns):
                 add(statement)
+        elif grant.resource.kind == "usage_plan" and grant.access == "manage_keys":
+            if grant.resource.name in arns.usage_plans:
+                for statement in usage_plan_statements(grant.resource.name, arns.usage_plans[grant.resource.name]):
+                    add(statement)
         elif grant.resource.kind == "websocket" and grant.access == "manage_connections":
             if websocket_execution_arn is None:
                 raise LookupError(f"function {function.name!r} manages WebSocket connections but no WebSocket API "

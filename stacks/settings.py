@@ -36,6 +36,7 @@ ACCOUNT_PREFIX = "account-"
 PREVIEW_NAME = re.compile(r"preview-[a-z0-9]+(?:-[a-z0-9]+)*")
 MAX_STACK_NAME = 32
 REGION_NAME = re.compile(r"[a-z]{2}(?:-gov)?-[a-z]+-[0-9]")
+CORS_ORIGIN = re.compile(r"https://[a-z0-9.-]+(:[0-9]{1,5})?|http://(localhost|127\.0\.0\.1)(:[0-9]{1,5})?")
 DEFAULT_PACKAGE = "build/chalice/deployment.zip"
 PREVIEW_TIMELINE_DAYS = 7
 # CloudWatch accepts only these retention periods.
@@ -166,6 +167,9 @@ class StackSettings:
     integration_quota_per_day: int = 10_000
     integration_rate_limit: float = 10.0
     integration_burst_limit: int = 20
+    # Browser origins of third-party clients the API answers with CORS (corsOrigins: a list); none by default:
+    # the app's own web client shares the API's origin (chalicelib/integrations/cors.py).
+    cors_origins: tuple[str, ...] = ()
     # Observability: prod refuses to render without someone to tell
     alarm_email: str | None = None
     # Feed (read by the runtime as FANOUT_MAX_FOLLOWERS, TIMELINE_DAYS, BACKFILL_POSTS)
@@ -320,6 +324,11 @@ class StackSettings:
         if self.integration_quota_per_day < 1 or self.integration_rate_limit <= 0 or self.integration_burst_limit < 1:
             raise SettingsError("integrationQuotaPerDay, integrationRateLimit and integrationBurstLimit must be "
                                 "positive")
+        for origin in self.cors_origins:
+            # An origin is scheme, host and port; it also lands in the preflight's VTL, so no quote or space.
+            if not isinstance(origin, str) or not CORS_ORIGIN.fullmatch(origin):
+                raise SettingsError(f"corsOrigins: {origin!r} must be an origin such as https://partner.example "
+                                    "(https, or http for localhost; no path)")
 
     @property
     def callback_urls(self) -> tuple[str, ...]:
@@ -361,8 +370,13 @@ class StackSettings:
             key = _camel(item.name)
             default = item.default
             try:
-                if isinstance(default, bool):
-                    value: object = config.get_bool(key)
+                if isinstance(default, tuple):  # a list in the stack's YAML
+                    listed = config.get_object(key)
+                    if listed is not None and not isinstance(listed, list):
+                        raise SettingsError(f"social:{key} must be a list")
+                    value: object = tuple(listed) if listed is not None else None
+                elif isinstance(default, bool):
+                    value = config.get_bool(key)
                 elif isinstance(default, int):
                     value = config.get_int(key)
                 elif isinstance(default, float):

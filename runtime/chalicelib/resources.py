@@ -23,6 +23,7 @@ from chalicelib.core.declarations import (
     Table,
     Topic,
     Transcoder,
+    UsagePlan,
     UserPool,
     WebSocket,
 )
@@ -128,6 +129,10 @@ NOTIFY_REALTIME = Queue(
 # Posts and people, indexed from the posts and users streams (chalicelib.search): OpenSearch in AWS.
 SEARCH = SearchDomain("search")
 
+# Integrations: partners call the key-required routes with an API key an admin made (chalicelib.integrations);
+# API Gateway meters each key against this plan's quota and throttle (stacks/integrations.py).
+INTEGRATIONS = UsagePlan("integrations")
+
 MANIFEST = Manifest(
     tables=(USERS, FOLLOWS, POSTS, INTERACTIONS, TIMELINE, IDEMPOTENCY, MEDIA, NOTIFICATIONS, NOTIFICATION_SETTINGS,
             DEVICES, CHANNEL_SENDS, CONNECTIONS, MESSAGES, CONVERSATIONS),
@@ -143,4 +148,5 @@ MANIFEST = Manifest(
     push_services=(PUSH,),
     search=SEARCH,
     websocket=WEBSOCKET,
+    usage_plans=(INTEGRATIONS,),
 )

@@ -162,11 +162,12 @@ def test_the_identity_pools_authenticated_role_may_only_upload_under_its_own_pre
     assert statement["Condition"]["ForAnyValue:StringLike"] == {"cognito-identity.amazonaws.com:amr": "authenticated"}
 
 
-def test_the_real_api_may_only_confirm_or_undo_sign_ups_in_the_user_pool(dev: Rendering) -> None:
-    # Registration deletes the account it just signed up when confirming it or storing its profile fails.
+def test_the_real_api_may_only_confirm_or_undo_sign_ups_and_read_an_admin_in_the_user_pool(dev: Rendering) -> None:
+    # Registration deletes the account it just signed up when confirming it or storing its profile fails; the
+    # integration keys' admin routes read the caller's account (has the admin TOTP on: auth/admins.py).
     document = policy_of(dev, function_named(dev, "api_handler"))
     cognito = {a for s in document["Statement"] for a in s["Action"] if a.startswith("cognito-idp:")}
-    assert cognito == {"cognito-idp:AdminConfirmSignUp", "cognito-idp:AdminDeleteUser"}
+    assert cognito == {"cognito-idp:AdminConfirmSignUp", "cognito-idp:AdminDeleteUser", "cognito-idp:AdminGetUser"}
 
 
 def test_the_real_routes_functions_hold_only_their_own_routes_rights(dev: Rendering) -> None:

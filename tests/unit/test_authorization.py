@@ -16,13 +16,17 @@ PUBLIC = {("GET", "/v1/health"), ("GET", "/v1/openapi.json"), ("POST", "/v1/auth
           # A sign-in half done: the password was right, the session and a TOTP code finish it.
           ("POST", "/v1/auth/mfa/challenge"),
           # One-click unsubscribe from a mail: the signed token in the link is the credential (RFC 8058).
-          ("GET", "/v1/notifications/unsubscribe"), ("POST", "/v1/notifications/unsubscribe")}
+          ("GET", "/v1/notifications/unsubscribe"), ("POST", "/v1/notifications/unsubscribe"),
+          # Partner routes: no user token, but API Gateway requires an integration key (X-API-Key) and meters it.
+          ("GET", "/v1/integrations/posts/{post_id}"), ("GET", "/v1/integrations/users/{username}")}
+KEYED = {("GET", "/v1/integrations/posts/{post_id}"), ("GET", "/v1/integrations/users/{username}")}
 ROUTES = sorted((method, path) for path, methods in app.routes.items() for method in methods)
 
 
 def test_exactly_the_intended_routes_are_public() -> None:
     public = {(m, p) for m, p in ROUTES if spec_of(app.routes[p][m].view_function).public}  # type: ignore[union-attr]
     assert public == PUBLIC
+    assert {(m, p) for m, p in ROUTES if app.routes[p][m].api_key_required} == KEYED
 
 
 @pytest.mark.parametrize(("method", "path"), [r for r in ROUTES if r not in PUBLIC])

@@ -34,6 +34,7 @@ def _physical(**overrides: object) -> Physical[str]:
         "mailers": {m.name: MailerValues(from_address="no-reply@example.org", template_prefix=f"social-dev-{m.name}-")
                     for m in MANIFEST.mailers},
         "push_apps": {p.name: '{"apns": "arn:sns:app/APNS/x"}' for p in MANIFEST.push_services},
+        "usage_plans": {p.name: f"social-dev-{p.name}" for p in MANIFEST.usage_plans},
         **overrides,
     }
     return Physical[str](**values)  # type: ignore[arg-type]
@@ -42,7 +43,7 @@ def _physical(**overrides: object) -> Physical[str]:
 def test_every_declared_resource_gets_its_variable_and_the_settings_reader_finds_them() -> None:
     variables = build_environment(MANIFEST, _physical(), Knobs(stage="dev", auto_confirm_signup=False, tracing=True))
     for resource in MANIFEST.resources():
-        if resource.kind in {"table", "queue", "topic", "bucket", "secret"}:
+        if resource.kind in {"table", "queue", "topic", "bucket", "secret", "usage_plan"}:
             assert variables[resource.env_var].endswith(resource.name)
     with mock.patch.dict(os.environ, variables, clear=True):
         settings = Settings.from_env()

@@ -53,6 +53,7 @@ Access = Literal[
     "push_register", "push",  # a push service (SNS mobile push): endpoints per device, and publishing to them
     "manage_connections",  # the WebSocket API's connections (post to, read, close)
     "search", "index",  # a search domain: query it; write documents and manage its indexes
+    "manage_keys",  # a usage plan: create, read and delete API keys on it, and read their usage
 ]
 
 GRANTS_ATTRIBUTE = "__platform_grants__"
@@ -385,6 +386,28 @@ class WebSocket(Resource):
 
 
 @dataclass(frozen=True)
+class UsagePlan(Resource):
+    """An API Gateway usage plan on the REST API's stage: API keys (``X-API-Key``) metered by it.
+
+    The stack creates the plan (``stacks/integrations.py``); the runtime finds it by the name it reads from
+    ``<NAME>_USAGE_PLAN`` (its id only exists once the API does, after the functions). ``manage_keys()``
+    creates keys on the plan, reads them and their usage, and deletes them.
+    """
+
+    kind: str = field(default="usage_plan", init=False)
+
+    def __post_init__(self) -> None:
+        _check_name(self.name)
+
+    @property
+    def env_var(self) -> str:
+        return resource_variable("usage_plan", self.name)
+
+    def manage_keys(self) -> Grant:
+        return self.grant("manage_keys")
+
+
+@dataclass(frozen=True)
 class Database(Resource):
     """A relational database (PostgreSQL on RDS behind RDS Proxy in AWS).
 
@@ -533,6 +556,7 @@ class Manifest:
     push_services: tuple[PushService, ...] = ()
     websocket: WebSocket | None = None
     search: SearchDomain | None = None
+    usage_plans: tuple[UsagePlan, ...] = ()
 
     def __post_init__(self) -> None:
         seen: set[tuple[str, str]] = set()
@@ -570,6 +594,7 @@ class Manifest:
             yield self.websocket
         if self.search is not None:
             yield self.search
+        yield from self.usage_plans
 
     def queue(self, name: str) -> Queue:
         return _find(self.queues, name, "queue")

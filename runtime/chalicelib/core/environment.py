@@ -17,6 +17,7 @@ Usage::
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Generic, TypeVar
@@ -66,6 +67,8 @@ SEARCH_INDEX_PREFIX = "SEARCH_INDEX_PREFIX"
 SEARCH_SQLITE_FILE = "SEARCH_SQLITE_FILE"
 # The WebSocket API's management endpoint.
 WEBSOCKET_ENDPOINT = "WEBSOCKET_ENDPOINT"
+# Browser origins of third-party clients the API answers with CORS headers: a JSON list; none by default.
+CORS_ORIGINS = "CORS_ORIGINS"
 # A database: a URL (local platform, tests), or the proxy and the credentials' secret (set per connecting function).
 DATABASE_URL = "DATABASE_URL"
 DATABASE_HOST = "DATABASE_HOST"
@@ -80,7 +83,8 @@ DATABASE_ADMIN_SECRET_ARN = "DATABASE_ADMIN_SECRET_ARN"
 _RESOURCE_SUFFIXES = {"table": "TABLE", "queue": "QUEUE_URL", "topic": "TOPIC_ARN", "bucket": "BUCKET",
                       "secret": "SECRET_ARN", "bucket_url": "BUCKET_URL", "transcoder_role": "TRANSCODER_ROLE_ARN",
                       "transcoder_queue": "TRANSCODER_QUEUE_ARN", "mailer_from": "MAILER_FROM",
-                      "mailer_templates": "MAILER_TEMPLATES", "push_apps": "PUSH_APPS"}
+                      "mailer_templates": "MAILER_TEMPLATES", "push_apps": "PUSH_APPS",
+                      "usage_plan": "USAGE_PLAN"}
 
 
 def resource_variable(kind: str, name: str) -> str:
@@ -146,6 +150,7 @@ class Physical(Generic[T]):
     flags: FlagsValues[T] | None = None  # AppConfig's identifiers (the local platform sets FLAGS_FILE instead)
     search_endpoint: T | None = None  # the OpenSearch domain's https URL (AWS)
     search_index_prefix: T | None = None  # the stack's own indexes in it (previews share dev's domain)
+    usage_plans: Mapping[str, T] = field(default_factory=dict)  # usage plan names (their ids come after the API)
 
 
 @dataclass(frozen=True)
@@ -162,6 +167,7 @@ class Knobs:
     backfill_posts: int | None = None
     digest_segments: int | None = None
     admin_mfa_required: bool | None = None
+    cors_origins: tuple[str, ...] | None = None
 
     def variables(self) -> dict[str, str]:
         values: dict[str, str | int | bool | None] = {
@@ -169,6 +175,7 @@ class Knobs:
             TRACING: self.tracing, LOG_LEVEL: self.log_level, FANOUT_MAX_FOLLOWERS: self.fanout_max_followers,
             TIMELINE_DAYS: self.timeline_days, BACKFILL_POSTS: self.backfill_posts,
             DIGEST_SEGMENTS: self.digest_segments, ADMIN_MFA_REQUIRED: self.admin_mfa_required,
+            CORS_ORIGINS: json.dumps(list(self.cors_origins)) if self.cors_origins is not None else None,
         }
         return {name: str(value).lower() if isinstance(value, bool) else str(value)
                 for name, value in values.items() if value is not None}
@@ -184,7 +191,7 @@ def build_environment(manifest: Manifest, physical: Physical[T], knobs: Knobs) -
     environment: dict[str, T | str] = dict(knobs.variables())
     values: dict[str, Mapping[str, T]] = {"table": physical.tables, "queue": physical.queues,
                                           "topic": physical.topics, "bucket": physical.buckets,
-                                          "secret": physical.secrets}
+                                          "secret": physical.secrets, "usage_plan": physical.usage_plans}
     for resource in manifest.resources():
         if resource.kind not in values:
             continue

@@ -51,6 +51,8 @@ def build_openapi(app: Chalice, *, title: str, version: str) -> dict[str, Any]:
             }
             if not spec.public:
                 operation["security"] = [{"bearer": []}]
+            elif spec.api_key:  # API Gateway checks and meters the key (chalicelib.integrations)
+                operation["security"] = [{"api_key": []}]
             if spec.body is not None:
                 operation["requestBody"] = {"required": True,
                                             "content": {"application/json": {"schema": ref(spec.body)}}}
@@ -70,5 +72,6 @@ def build_openapi(app: Chalice, *, title: str, version: str) -> dict[str, Any]:
         "info": {"title": title, "version": version},
         "paths": paths,
         "components": {"schemas": schemas,
-                       "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
+                       "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+                                           "api_key": {"type": "apiKey", "in": "header", "name": "X-API-Key"}}},
     }

@@ -75,6 +75,7 @@ class RouteSpec:
     idempotent: bool = False
     query: tuple[QueryParam, ...] = ()
     produces: tuple[str, ...] = ()  # media types besides JSON the route may answer with (``Reply.media_type``)
+    api_key: bool = False  # API Gateway requires and meters an X-API-Key on it (chalicelib.integrations)
 
 
 @dataclass(frozen=True)
@@ -263,14 +264,16 @@ class Router:
     def route(self, path: str, method: str, *, public: bool = False, body: type[BaseModel] | None = None,
               response: Any = None, status: int = 200, summary: str = "", errors: tuple[int, ...] = (),
               idempotent: bool = False, content_types: tuple[str, ...] = ("application/json",),
-              query: tuple[QueryParam, ...] = (), produces: tuple[str, ...] = (),
+              query: tuple[QueryParam, ...] = (), produces: tuple[str, ...] = (), api_key: bool = False,
               ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Register ``handler`` for ``method path``; ``idempotent`` honours ``Idempotency-Key``.
 
         ``content_types``: what Chalice lets through (anything else is a 415); routes with a ``body``
         still parse JSON only. ``query``: the query parameters the handler reads besides a list's
         ``limit`` and ``cursor`` (declared for every ``Page`` answer). ``produces``: text media types
-        the handler may answer with besides JSON (``Reply(text, media_type=...)``).
+        the handler may answer with besides JSON (``Reply(text, media_type=...)``). ``api_key``: API
+        Gateway answers 403 without a valid ``X-API-Key`` and meters each call against the key's usage plan
+        (Chalice's ``api_key_required``, which its Swagger renders as the method's ``apiKeyRequired``).
         """
 
         def register(handler: Callable[..., Any]) -> Callable[..., Any]:
@@ -280,12 +283,13 @@ class Router:
                              summary=summary or (handler.__doc__ or "").strip().split("\n")[0],
                              public=public, body=body, response=response, status=status, errors=declared,
                              idempotent=idempotent, query=(*(PAGE_QUERY if _paginates(response) else ()), *query),
-                             produces=produces)
+                             produces=produces, api_key=api_key)
             if _paginates(response):
                 # Lists sign and check cursors with the cursor-key secret: the grant follows the answer's type.
                 uses(CURSOR_KEY.read())(handler)
             view = _wrap(self.blueprint, handler, spec)
-            self.blueprint.route(path, methods=[spec.method], content_types=list(content_types))(view)
+            self.blueprint.route(path, methods=[spec.method], content_types=list(content_types),
+                                 api_key_required=api_key)(view)
             return handler
 
         return register
