@@ -14,7 +14,7 @@ from chalicelib.core.routes import spec_of
 PUBLIC = {("GET", "/v1/health"), ("GET", "/v1/openapi.json"), ("POST", "/v1/auth/register"),
           ("POST", "/v1/auth/confirm"), ("POST", "/v1/auth/login"), ("POST", "/v1/auth/refresh"),
           # A sign-in half done: the password was right, the session and a TOTP code finish it.
-          ("POST", "/v1/auth/mfa/challenge"),
+          ("POST", "/v1/auth/mfa/challenge"), ("POST", "/v1/auth/logout"),  # the access token may have expired
           # One-click unsubscribe from a mail: the signed token in the link is the credential (RFC 8058).
           ("GET", "/v1/notifications/unsubscribe"), ("POST", "/v1/notifications/unsubscribe"),
           # Partner routes: no user token, but API Gateway requires an integration key (X-API-Key) and meters it.

@@ -40,6 +40,9 @@ class FakeIdentity:
     def refresh(self, refresh_token: str) -> Tokens:
         raise NotImplementedError
 
+    def revoke(self, refresh_token: str) -> bool:
+        raise NotImplementedError
+
 
 def register(identity: FakeIdentity) -> UserModel:
     return registration.register(identity, USER_POOL.password_policy, username="ada_1", email="ada@example.org",

@@ -84,15 +84,15 @@ def revoke_integration(call: Call[None], integration_id: str) -> Reply:
 
 
 @router.route("/integrations/posts/{post_id}", "GET", public=True, api_key=True, response=Post, errors=(403, 404))
-@uses(POSTS.read(), MEDIA.read())
+@uses(POSTS.read(), MEDIA.read(), USERS.read())
 def partner_post(call: Call[None], post_id: str) -> Post:
-    """One post, as GET /v1/posts/{post_id} answers it (with an integration key)."""
-    return post_with_media(posts.get_post(post_id))
+    """One post, as GET /v1/posts/{post_id} answers it to nobody in particular (with an integration key)."""
+    return post_with_media(posts.get_post(post_id), viewer=None)
 
 
 @router.route("/integrations/users/{username}", "GET", public=True, api_key=True, response=Profile,
               errors=(403, 404))
 @uses(USERS.read())
 def partner_profile(call: Call[None], username: str) -> Profile:
-    """A public profile, as GET /v1/users/{username} answers it (with an integration key)."""
+    """A public profile, as GET /v1/users/{username} answers it to nobody in particular (with an integration key)."""
     return Profile.of(get_profile(username))
