@@ -1,0 +1,1 @@
+"""The Pulumi policy pack of the platform: ``pulumi preview --policy-pack policy`` (see PulumiPolicy.yaml)."""
