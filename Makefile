@@ -56,7 +56,7 @@ bench: $(STAMP) ## benchmarks; they print their figures
 
 lint: $(STAMP)  ## ruff and mypy (strict)
 	$(BIN)/ruff check .
-	$(BIN)/mypy runtime/app.py runtime/chalicelib stacks tools local benchmarks tests __main__.py
+	$(BIN)/mypy runtime/app.py runtime/chalicelib stacks tools local benchmarks tests policy __main__.py
 
 plan: $(STAMP)  ## offline table of every resource of STACK (dev, prod, preview-*)
 	$(BIN)/python -m tools.plan --stack $(STACK)

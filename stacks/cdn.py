@@ -35,6 +35,7 @@ class CdnArgs:
     settings: StackSettings
     name: str
     bucket: aws.s3.Bucket
+    web_acl_arn: pulumi.Input[str] | None = None  # the edge web ACL (CLOUDFRONT scope), where WAF is on
 
 
 def origin_access_control(name: str, description: str,
@@ -75,6 +76,7 @@ class Cdn(pulumi.ComponentResource):
             enabled=True,
             is_ipv6_enabled=True,
             http_version="http2and3",
+            web_acl_id=args.web_acl_arn,
             price_class=ALL_EDGES_PRICE_CLASS if settings.stack == "prod" else CHEAPEST_PRICE_CLASS,
             origins=[aws.cloudfront.DistributionOriginArgs(
                 origin_id=origin_id,

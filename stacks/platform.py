@@ -90,7 +90,12 @@ class Platform(pulumi.ComponentResource):
         mail = (None if settings.auto_confirm_signup
                 else MailSender(source_arn=account.mail_identity_arn, from_address=account.mail_from))
         # The declared buckets and the stack's code bucket (not the app's: no variable, no grant names it).
-        storage = Storage(namer.name("storage"), StorageArgs(settings, (*manifest.buckets, CODE_BUCKET)), child)
+        # The media CDN is a public endpoint too: the edge web ACL guards it, but WAF is made later (it needs
+        # the API), so the distribution gets the ACL's ARN through a deferred output, resolved below.
+        edge_acl: tuple[pulumi.Output[str], Callable[[pulumi.Output[str]], None]] = pulumi.deferred_output()
+        edge_acl_arn, resolve_edge_acl = edge_acl
+        storage = Storage(namer.name("storage"), StorageArgs(
+            settings, (*manifest.buckets, CODE_BUCKET), web_acl_arn=edge_acl_arn if settings.waf else None), child)
         code = LambdaCode(namer.name("lambda-code"), LambdaCodeArgs(settings, args.package,
                                                                     storage.buckets[CODE_BUCKET.name]), child)
         # Buckets whose uploads are processed (they notify a queue) are the ones clients upload to.
@@ -176,6 +181,8 @@ class Platform(pulumi.ComponentResource):
         # has an API to protect and WAF is on (previews leave it off: it costs by the month).
         waf = (Waf(namer.name("waf"), WafArgs(settings, api.rest_api.id, api.stage.stage_name), child)
                if api is not None and settings.waf else None)
+        # Resolved whatever happens (an unresolved deferred output leaves the program waiting forever).
+        resolve_edge_acl(waf.edge_acl_arn if waf is not None else pulumi.Output.from_input(""))
         if api is not None:
             # The usage plan integration keys are metered by (each key its own quota); admins make the keys.
             Integrations(namer.name("integrations"),

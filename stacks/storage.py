@@ -72,6 +72,7 @@ class StorageArgs:
 
     settings: StackSettings
     buckets: tuple[Bucket, ...]
+    web_acl_arn: pulumi.Input[str] | None = None  # guards the cdn buckets' distributions (WAF's edge ACL)
 
 
 class Storage(pulumi.ComponentResource):
@@ -102,7 +103,8 @@ class Storage(pulumi.ComponentResource):
             block = make_private(bucket, functools.partial("{}-{}".format, resource_name), child)
             distributions: list[pulumi.Output[str]] = []
             if declared.cdn:
-                cdn = Cdn(f"{resource_name}-delivery", CdnArgs(settings, declared.name, bucket), child)
+                cdn = Cdn(f"{resource_name}-delivery",
+                          CdnArgs(settings, declared.name, bucket, web_acl_arn=args.web_acl_arn), child)
                 self.cdns[declared.name] = cdn
                 self.urls[declared.name] = cdn.url
                 distributions.append(cdn.distribution.arn)

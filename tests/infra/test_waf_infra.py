@@ -174,14 +174,14 @@ def test_no_route_of_the_app_takes_a_body_on_a_method_the_waf_refuses_bodies_on(
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
-def test_the_sites_distribution_is_guarded_by_the_edge_acl(stack: str, request: pytest.FixtureRequest) -> None:
+def test_every_distribution_is_guarded_by_the_edge_acl(stack: str, request: pytest.FixtureRequest) -> None:
     rendering: Rendering = request.getfixturevalue(stack)
     edge = _acls(rendering)["CLOUDFRONT"]
-    distributions = [d for d in rendering.of_type("aws:cloudfront/distribution:Distribution")
-                     if d.inputs.get("webAclId") is not None]
-    assert [d.inputs["webAclId"] for d in distributions] == [edge.outputs["arn"]]
-    assert any(o.get("originPath") == "/api" or "execute-api" in str(o.get("domainName"))
-               for o in distributions[0].inputs["origins"])  # the site's distribution (it routes the API)
+    distributions = rendering.of_type("aws:cloudfront/distribution:Distribution")
+    # The site's (it routes the API) and each media CDN's: every public endpoint is behind WAF.
+    prefix = f"social-{rendering.stack}"
+    assert {d.name for d in distributions} >= {f"{prefix}-site-cdn", f"{prefix}-media-cdn"}
+    assert [d.inputs.get("webAclId") for d in distributions] == [edge.outputs["arn"]] * len(distributions)
 
 
 def test_a_previews_distribution_has_no_web_acl(preview: Rendering) -> None:
