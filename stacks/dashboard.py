@@ -363,7 +363,8 @@ class Dashboard(pulumi.ComponentResource):
         super().__init__("social:dashboard:Dashboard", name, None, opts)
         settings = args.settings
         groups = [(group.title, [f.name for f in functions]) for group, functions in function_groups(args.plan)]
-        consumers = [(f.trigger.table.name, f.name) for f in args.plan.functions if isinstance(f.trigger, StreamTrigger)]
+        consumers = [(f.trigger.table.name, f.name) for f in args.plan.functions
+                     if isinstance(f.trigger, StreamTrigger)]
         # Every name the body needs, resolved together: the body is written once they are all known.
         names: dict[str, pulumi.Input[str]] = {f"function:{n}": args.functions[n].name
                                                for _, members in groups for n in members}

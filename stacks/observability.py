@@ -137,9 +137,10 @@ class Observability(pulumi.ComponentResource):
             return
         for logical, function in args.functions.items():
             self._any(f"{logical}-errors", f"Function {logical} raised errors (invocations that failed). Runbook: "
-                      f"open the log group /aws/lambda/{namer.name(logical, 64)} in Logs Insights (filter level=ERROR), "
-                      "and its X-Ray traces; a bad deploy or flag: roll back (make deploy of the last good "
-                      "commit, or the flag); a failing dependency: see its own alarm.",
+                      f"open the log group /aws/lambda/{namer.name(logical, 64)} in Logs Insights (filter "
+                      "level=\"ERROR\") and its X-Ray traces; after a deploy or a flag change: roll back (make "
+                      "package and pulumi up of the last good commit, or the flag's previous value); a failing "
+                      "dependency: see its own alarm.",
                       namespace="AWS/Lambda", metric="Errors", statistic="Sum",
                       dimensions={"FunctionName": function.name})
         for logical, queue in args.dead_letters.items():
