@@ -247,11 +247,11 @@ def _table_rows(watched: Watched, grid: _Grid) -> None:
         _per_name(watched, grid, label, "AWS/DynamoDB", metric, "TableName", watched.tables, width=6)
     # SystemErrors is reported per TableName and Operation: a search finds every operation of these tables.
     searches = [{"expression": f"SEARCH('{{AWS/DynamoDB,Operation,TableName}} MetricName=\"SystemErrors\" "
-                               f"{clause}', 'Sum', {PERIOD})", "id": f"errors{index}", "label": ""}
+                               f"{clause}', 'Sum', {PERIOD})", "id": f"errors{index}"}
                 for index, clause in enumerate(_search_or("TableName", watched.tables))]
     grid.add(_graph(watched, "System errors (by table and operation)", [[s] for s in searches]), width=12)
     searches = [{"expression": f"SEARCH('{{AWS/DynamoDB,Operation,TableName}} MetricName=\"SuccessfulRequestLatency\""
-                               f" {clause}', 'Average', {PERIOD})", "id": f"latency{index}", "label": ""}
+                               f" {clause}', 'Average', {PERIOD})", "id": f"latency{index}"}
                 for index, clause in enumerate(_search_or("TableName", watched.tables))]
     grid.add(_graph(watched, "Request latency (ms, by table and operation)", [[s] for s in searches]), width=12)
 
@@ -306,7 +306,7 @@ def dashboard_body(watched: Watched) -> dict[str, Any]:
                 "\"Operating the stack\".")
     for index, part in enumerate(_chunks(watched.alarms, MAX_ALARMS_PER_WIDGET) if watched.alarms else []):
         grid.add({"title": "Alarms" + (f" ({index + 1})" if index else ""), "alarms": list(part),
-                  "sortBy": "stateUpdatedTimestamp", "states": []}, width=GRID_WIDTH, height=4, kind="alarm")
+                  "sortBy": "stateUpdatedTimestamp"}, width=GRID_WIDTH, height=4, kind="alarm")
     _api_rows(watched, grid)
     _function_rows(watched, grid)
     _queue_rows(watched, grid)
