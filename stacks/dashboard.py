@@ -306,7 +306,7 @@ def dashboard_body(watched: Watched) -> dict[str, Any]:
                 "\"Operating the stack\".")
     for index, part in enumerate(_chunks(watched.alarms, MAX_ALARMS_PER_WIDGET) if watched.alarms else []):
         grid.add({"title": "Alarms" + (f" ({index + 1})" if index else ""), "alarms": list(part),
-                  "sortBy": "stateUpdatedTimestamp"}, width=GRID_WIDTH, height=4, kind="alarm")
+                  "sortBy": "stateUpdatedTimestamp"}, width=GRID_WIDTH, height=HEIGHT, kind="alarm")
     _api_rows(watched, grid)
     _function_rows(watched, grid)
     _queue_rows(watched, grid)
