@@ -33,6 +33,7 @@ import pulumi
 import pulumi_aws as aws
 
 from chalicelib.core.declarations import Database
+from stacks.audit import Audit, AuditArgs
 from stacks.database import Databases, DatabasesArgs
 from stacks.network import Network, NetworkArgs
 from stacks.search import Search, SearchArgs
@@ -149,4 +150,6 @@ class Account(pulumi.ComponentResource):
             "database": {"host": server.host, "port": server.port, "adminSecretArn": server.secret_arn},
             "search": {"endpoint": self.search.endpoint, "domainArn": self.search.arn},
         }
+        if settings.audit_trail:  # the account's CloudTrail trail (multi-region: one account stack holds it)
+            self.outputs["audit"] = Audit(namer.name("audit"), AuditArgs(settings), child).outputs
         self.register_outputs(self.outputs)

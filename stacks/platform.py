@@ -27,6 +27,7 @@ from stacks.account_ref import AccountReference
 from stacks.api import RestApi, RestApiArgs
 from stacks.appgraph import AppPlan, plan_app
 from stacks.code import CODE_BUCKET, LambdaCode, LambdaCodeArgs
+from stacks.dashboard import Dashboard, DashboardArgs
 from stacks.data import Data, DataArgs
 from stacks.database import DatabaseEndpoint, Databases, DatabasesArgs, SharedDatabases, SharedDatabasesArgs
 from stacks.email import Email, EmailArgs
@@ -37,7 +38,7 @@ from stacks.integrations import Integrations, IntegrationsArgs, usage_plan_name
 from stacks.messaging import Messaging, MessagingArgs
 from stacks.migrations import migrators, missing_migrators
 from stacks.network import Network, NetworkArgs, VpcPlacement, endpoint_services
-from stacks.observability import Observability, ObservabilityArgs
+from stacks.observability import Observability, ObservabilityArgs, WatchedDatabase
 from stacks.package import LambdaPackage
 from stacks.push import Push, PushArgs, PushCredentials
 from stacks.search import Search, SearchArgs
@@ -188,9 +189,18 @@ class Platform(pulumi.ComponentResource):
             Integrations(namer.name("integrations"),
                          IntegrationsArgs(settings, api.rest_api.id, api.stage.stage_name, manifest.usage_plans,
                                           self.plan, functions.roles), child)
+        own = self._own_databases
         observability = Observability(namer.name("observability"), ObservabilityArgs(
             settings, functions.functions, {**messaging.dead_letters, **messaging.failure_queues},
-            ledger=bool(args.manifest.databases)), child)
+            ledger=bool(args.manifest.databases), plan=self.plan,
+            rest_api=(api.rest_api.name, api.stage.stage_name) if api is not None else None, tables=data.tables,
+            # Only a server of the stack's own: the account's shared one is dev's and every preview's at once.
+            databases={n: WatchedDatabase(i, settings.db_instance_class, settings.db_allocated_storage_gb,
+                                          own.proxies.get(n)) for n, i in own.instances.items()}
+            if own is not None else {}), child)
+        if settings.dashboard:
+            self._dashboard(settings, manifest, account, functions, messaging, data, api, websocket, observability,
+                            child)
         # A flags change that makes the API's functions fail is rolled back (where the rollout is gradual).
         api_alarms = ([observability.errors_alarm(f.name).arn for f in self.plan.functions if f.trigger.kind == "api"]
                       if settings.alarms else [])
@@ -235,11 +245,36 @@ class Platform(pulumi.ComponentResource):
         }
         return {key: value for key, value in outputs.items() if value is not None}
 
+    def _dashboard(self, settings: StackSettings, manifest: Manifest, account: AccountReference, functions: Functions,
+                   messaging: Messaging, data: Data, api: RestApi | None, websocket: WebSocketApi | None,
+                   observability: Observability, child: pulumi.ResourceOptions) -> None:
+        """The stack's dashboard: every function, queue, dead letter, table and database the stack has."""
+        own = self._own_databases
+        databases: dict[str, pulumi.Input[str]] = {}
+        if own is not None:
+            databases = {logical: instance.identifier for logical, instance in own.instances.items()}
+        elif manifest.databases:
+            # The account's shared server (dev, previews): its identifier is the first label of its host name.
+            databases = {"the account's shared server": account.database_host.apply(lambda host: host.split(".")[0])}
+        Dashboard(settings.namer.name("dashboard"), DashboardArgs(
+            settings, self.plan, functions.functions,
+            queues=messaging.queues,
+            dead_letters={**{f"{n}-dlq": q for n, q in messaging.dead_letters.items()},
+                          **{f"{n}-failures": q for n, q in messaging.failure_queues.items()}},
+            tables=data.tables,
+            rest_api=(api.rest_api.name, api.stage.stage_name) if api is not None else None,
+            websocket=(websocket.api.id, websocket.stage.name) if websocket is not None else None,
+            databases=databases,
+            proxies=[p.name for p in own.proxies.values()] if own is not None else [],
+            channels=tuple(sorted({c for q in manifest.queues for s in q.subscriptions for c in s.channels})),
+            alarms=observability.arns), child)
+
     def _databases(self, settings: StackSettings, manifest: Manifest, account: AccountReference,
                    child: pulumi.ResourceOptions
                    ) -> tuple[VpcPlacement | None, dict[str, DatabaseEndpoint], Network | None]:
         """Where the database and search functions run, how they reach each database (shared or the stack's own),
         and the stack's own network (None where it shares the account's, or needs none)."""
+        self._own_databases: Databases | None = None
         if not manifest.databases and manifest.search is None:
             return None, {}, None
         namer = settings.namer
@@ -256,7 +291,8 @@ class Platform(pulumi.ComponentResource):
         network = Network(namer.name("network"), NetworkArgs(settings, services, proxy=settings.db_proxy), child)
         if not manifest.databases:
             return network.placement(), {}, network
-        databases = Databases(namer.name("databases"), DatabasesArgs(settings, manifest.databases, network), child)
+        databases = self._own_databases = Databases(namer.name("databases"),
+                                                    DatabasesArgs(settings, manifest.databases, network), child)
         return network.placement(), databases.endpoints, network
 
     def _search(self, settings: StackSettings, manifest: Manifest, account: AccountReference,

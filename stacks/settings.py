@@ -161,6 +161,12 @@ class StackSettings:
     # CloudWatch alarms (stacks/observability.py) on every function's errors and every dead-letter queue:
     # $0.10 each a month. Previews have none: a disposable stack pages nobody.
     alarms: bool = True
+    # The stack's CloudWatch dashboard (stacks/dashboard.py): $3 a month beyond an account's first 3. Previews
+    # have none, as they have no alarms.
+    dashboard: bool = True
+    # The account's CloudTrail trail (stacks/audit.py), in the account stack: it is multi-region, so only one
+    # account stack of an account holds it (set social:auditTrail false in the others' config).
+    audit_trail: bool = True
     waf_user_requests_per_second: int = 1000
     waf_ip_requests_per_second: int = 2000
     # Integration keys (stacks/integrations.py): each key's own quota and throttle, in the usage plan.
@@ -422,6 +428,7 @@ class StackSettings:
             flags_rollout_minutes=0,  # nobody to protect: a flag change applies at once
             flags_bake_minutes=0,
             waf=False,  # two web ACLs and their rules are ~$22 a month whatever the traffic: not for a preview
+            dashboard=False,  # $3 a month, for a stack nobody watches
             alarms=False,  # 56 alarms were $5.60 of a preview's $10.12 idle, and notify nobody there
         )
 

@@ -12,7 +12,7 @@ from stacks.mocks import RecordedResource, Rendering, render
 from tools.cost import main
 from tools.pricing import IDLE, LAUNCH, PriceTable, PriceTableError, estimate_cost, unpriced_types
 from tools.pricing.inventory import Inventory, runs_per_month
-from tools.pricing.kinds import MODELS
+from tools.pricing.kinds import MODELS, alarm_metrics
 from tools.pricing.load import HOURS_PER_MONTH
 
 PRICES = PriceTable.load()
@@ -127,8 +127,12 @@ def test_idle_is_the_hourly_and_monthly_fixed_costs_only(prod: Rendering) -> Non
     assert line(prod, "ec2:NatGateway") == pytest.approx(2 * HOURS_PER_MONTH * 0.045, abs=0.01)
     assert line(prod, "ec2:Eip") == pytest.approx(2 * HOURS_PER_MONTH * 0.005)
     assert line(prod, "apigateway:RestApi") == 0.0 and line(prod, "cognito:UserPool") == 0.0
-    assert line(prod, "cloudwatch:MetricAlarm") == pytest.approx(0.10 * len(prod.of_type(
-        "aws:cloudwatch/metricAlarm:MetricAlarm")))
+    # An alarm is billed per metric it reads: a metric math alarm over ten metrics as ten.
+    alarms = prod.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+    assert line(prod, "cloudwatch:MetricAlarm") == pytest.approx(0.10 * sum(alarm_metrics(a) for a in alarms))
+    assert sum(alarm_metrics(a) for a in alarms) > len(alarms)
+    assert line(prod, "cloudwatch:CompositeAlarm") == pytest.approx(0.50)
+    assert line(prod, "cloudwatch:Dashboard") == pytest.approx(3.00)
 
 
 def test_multi_az_doubles_the_database_instance_and_storage() -> None:

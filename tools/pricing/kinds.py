@@ -185,12 +185,20 @@ def sns_topic(ctx: Context, topics: Sequence[Resource]) -> list[Charge | Unprice
                    f"{_million(publishes)} publishes; deliveries to SQS/Lambda free")]
 
 
+def alarm_metrics(alarm: Resource) -> int:
+    """How many metrics an alarm is billed for: one, or each metric its metric math reads (not the expressions)."""
+    queries = alarm.inputs.get("metricQueries") or []
+    return sum(1 for q in queries if q.get("metric")) or 1
+
+
 def metric_alarm(ctx: Context, alarms: Sequence[Resource]) -> list[Charge | Unpriced]:
-    high = [a for a in alarms if float(a.inputs.get("period") or 60) < 60]
-    usd = (ctx.prices.cost("cloudwatch_standard_alarm_month", len(alarms) - len(high))
-           + ctx.prices.cost("cloudwatch_high_resolution_alarm_month", len(high)))
+    # CloudWatch bills an alarm per metric it watches: a metric math alarm over ten metrics is ten alarm-metrics.
+    high = sum(alarm_metrics(a) for a in alarms if float(a.inputs.get("period") or 60) < 60)
+    standard = sum(alarm_metrics(a) for a in alarms) - high
+    usd = (ctx.prices.cost("cloudwatch_standard_alarm_month", standard)
+           + ctx.prices.cost("cloudwatch_high_resolution_alarm_month", high))
     charges: list[Charge | Unpriced] = [Charge("cloudwatch:MetricAlarm", len(alarms), usd,
-                                               f"{len(alarms) - len(high)} standard, {len(high)} high-resolution")]
+                                               f"{standard} standard, {high} high-resolution alarm-metrics")]
     custom = {(a.inputs.get("namespace"), a.inputs.get("metricName"),
                str(sorted((a.inputs.get("dimensions") or {}).items())))
               for a in alarms if not str(a.inputs.get("namespace") or "AWS/").startswith("AWS/")}
@@ -199,6 +207,18 @@ def metric_alarm(ctx: Context, alarms: Sequence[Resource]) -> list[Charge | Unpr
                               ctx.prices.cost("cloudwatch_custom_metric_month", len(custom)),
                               f"{len(custom)} custom metrics the alarms watch"))
     return charges
+
+
+def composite_alarm(ctx: Context, alarms: Sequence[Resource]) -> list[Charge | Unpriced]:
+    return [Charge("cloudwatch:CompositeAlarm", len(alarms), ctx.prices.cost("cloudwatch_composite_alarm_month",
+                                                                            len(alarms)),
+                   f"{len(alarms)} composite alarms")]
+
+
+def dashboard(ctx: Context, dashboards: Sequence[Resource]) -> list[Charge | Unpriced]:
+    return [Charge("cloudwatch:Dashboard", len(dashboards), ctx.prices.cost("cloudwatch_dashboard_month",
+                                                                           len(dashboards)),
+                   f"{len(dashboards)} dashboards (the account's 3 free ones not subtracted)")]
 
 
 def log_group(ctx: Context, groups: Sequence[Resource]) -> list[Charge | Unpriced]:
@@ -463,6 +483,7 @@ def opensearch_domain(ctx: Context, domains: Sequence[Resource]) -> list[Charge 
 MODELS: dict[str, Model] = {
     "lambda_function": lambda_function, "rest_api": rest_api, "websocket_api": websocket_api,
     "dynamodb_table": dynamodb_table, "sqs_queue": sqs_queue, "sns_topic": sns_topic, "metric_alarm": metric_alarm,
+    "composite_alarm": composite_alarm, "dashboard": dashboard,
     "log_group": log_group, "user_pool": user_pool, "rds_instance": rds_instance, "rds_proxy": rds_proxy,
     "nat_gateway": nat_gateway, "vpc_endpoint": vpc_endpoint, "public_ipv4": public_ipv4, "secret": secret,
     "kms_key": kms_key, "s3_bucket": s3_bucket, "waf_web_acl": waf_web_acl,
