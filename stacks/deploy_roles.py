@@ -141,12 +141,14 @@ def deploy_policy(target: DeployTarget, project: str, account: str, region: str)
         "mediaconvert:DescribeEndpoints", "logs:DescribeLogGroups", "wafv2:AssociateWebACL",
         "wafv2:DisassociateWebACL", "wafv2:GetWebACLForResource",
         *(("ec2:*", "rds:*") if target.own_network else ())], "Resource": "*"}
-    statements: list[dict[str, Any]] = [by_name, by_id, _reads()]
+    # AWS makes each service's role on first use, in the caller's name: Cognito's for sending through SES (every
+    # user pool mails through the account's identity), RDS's and OpenSearch's for a stack's own server and domain.
+    services = ["email.cognito-idp.amazonaws.com"]
     if target.own_network:
-        statements.append({"Sid": "ServiceLinkedRoles", "Effect": "Allow", "Action": "iam:CreateServiceLinkedRole",
-                           "Resource": "*", "Condition": {"StringEquals": {"iam:AWSServiceName": [
-                               "rds.amazonaws.com", "opensearchservice.amazonaws.com"]}}})
-    return {"Version": "2012-10-17", "Statement": statements}
+        services += ["rds.amazonaws.com", "opensearchservice.amazonaws.com"]
+    linked = {"Sid": "ServiceLinkedRoles", "Effect": "Allow", "Action": "iam:CreateServiceLinkedRole",
+              "Resource": "*", "Condition": {"StringEquals": {"iam:AWSServiceName": services}}}
+    return {"Version": "2012-10-17", "Statement": [by_name, by_id, _reads(), linked]}
 
 
 def _reads() -> dict[str, Any]:
