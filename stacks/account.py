@@ -10,7 +10,11 @@
   role in that server (through its migrate function) and drops them when destroyed;
 - the OpenSearch domain (dev's size, in that network) the same stacks search in, each through
   indexes of its own prefix (``social-dev-posts``, ``social-preview-x-posts``): no preview has a
-  domain of its own.
+  domain of its own;
+- CI's way in, once ``social:githubRepository`` (``owner/name``) is set: GitHub's OIDC provider (or the
+  account's existing one, ``social:githubOidcProviderArn``) and the deploy roles of the workflows in
+  ``.github/workflows/``, each trusting exactly that repository and the branch, event or environment it
+  serves (``stacks/deploy_roles.py``). The account stack itself is deployed by a person, never by CI.
 
 Every resource here is retained on delete: ``pulumi destroy`` of this stack removes it from the
 state and leaves it running, so that no other stack breaks; delete them by hand once nothing
@@ -26,6 +30,7 @@ Usage::
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +40,7 @@ import pulumi_aws as aws
 from chalicelib.core.declarations import Database
 from stacks.audit import Audit, AuditArgs
 from stacks.database import Databases, DatabasesArgs
+from stacks.deploy_roles import DeployRoles, DeployRolesArgs, check_repository
 from stacks.network import Network, NetworkArgs
 from stacks.search import Search, SearchArgs
 from stacks.settings import PLACEHOLDER_DOMAIN, SettingsError, StackSettings
@@ -51,6 +57,8 @@ class AccountArgs:
     settings: StackSettings
     ses_identity: str
     mail_from: str | None = None  # default: no-reply@<domain>, or the identity when it is an address
+    github_repository: str | None = None  # owner/name: CI's deploy roles trust it (none without)
+    github_oidc_provider_arn: str | None = None  # the account's existing GitHub OIDC provider; None creates one
 
     @classmethod
     def from_config(cls, settings: StackSettings, config: pulumi.Config | None = None) -> AccountArgs:
@@ -61,7 +69,14 @@ class AccountArgs:
                                 "Cognito and the platform send mail from")
         if PLACEHOLDER_DOMAIN.search(identity) and not pulumi.runtime.is_dry_run():
             raise SettingsError(f"social:sesIdentity {identity!r} is a placeholder: set your own domain first")
-        return cls(settings, identity, config.get("mailFrom"))
+        repository = config.get("githubRepository")
+        provider = config.get("githubOidcProviderArn")
+        if provider is not None and not re.fullmatch(r"arn:aws[a-z-]*:iam::[0-9]{12}:oidc-provider/"
+                                                     r"token\.actions\.githubusercontent\.com", provider):
+            raise SettingsError(f"social:githubOidcProviderArn {provider!r} must be the ARN of the account's "
+                                "token.actions.githubusercontent.com OIDC provider")
+        return cls(settings, identity, config.get("mailFrom"),
+                   check_repository(repository) if repository is not None else None, provider)
 
     @property
     def sender(self) -> str:
@@ -80,6 +95,7 @@ class Account(pulumi.ComponentResource):
     network: Network
     databases: Databases
     search: Search
+    deploy_roles: DeployRoles | None
     outputs: dict[str, Any]
 
     def __init__(self, name: str, args: AccountArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -134,6 +150,10 @@ class Account(pulumi.ComponentResource):
         self.search.allow([pulumi.Output.concat("arn:aws:iam::", account_id, ":root")],
                           principal_arn_like=pulumi.Output.concat("arn:aws:iam::", account_id, ":role/",
                                                                   settings.project, "-*"))
+        self.deploy_roles = None
+        if args.github_repository is not None:
+            self.deploy_roles = DeployRoles(namer.name("deploy"), DeployRolesArgs(
+                settings, args.github_repository, account_id, args.github_oidc_provider_arn), child)
         server = self.databases.endpoints[SHARED_SERVER.name]
         subnets = self.network.private_subnets
         self.outputs = {
@@ -152,4 +172,8 @@ class Account(pulumi.ComponentResource):
         }
         if settings.audit_trail:  # the account's CloudTrail trail (multi-region: one account stack holds it)
             self.outputs["audit"] = Audit(namer.name("audit"), AuditArgs(settings), child).outputs
+        if self.deploy_roles is not None:
+            # The workflows' repository variables (README, "Previews and releases").
+            self.outputs["deployRoles"] = {"oidcProviderArn": self.deploy_roles.provider_arn,
+                                           **self.deploy_roles.role_arns}
         self.register_outputs(self.outputs)
