@@ -91,12 +91,13 @@ class Platform(pulumi.ComponentResource):
         mail = (None if settings.auto_confirm_signup
                 else MailSender(source_arn=account.mail_identity_arn, from_address=account.mail_from))
         # The declared buckets and the stack's code bucket (not the app's: no variable, no grant names it).
-        # The media CDN is a public endpoint too: the edge web ACL guards it, but WAF is made later (it needs
-        # the API), so the distribution gets the ACL's ARN through a deferred output, resolved below.
-        edge_acl: tuple[pulumi.Output[str], Callable[[pulumi.Output[str]], None]] = pulumi.deferred_output()
-        edge_acl_arn, resolve_edge_acl = edge_acl
+        # Both web ACLs where the stack has an API to protect and WAF is on (previews leave it off: it costs by
+        # the month). Made first: every distribution (the media CDN's here, the site's below) takes the edge one;
+        # the regional one is associated with the API's stage once that exists.
+        waf = Waf(namer.name("waf"), WafArgs(settings), child) if self.plan.apis and settings.waf else None
         storage = Storage(namer.name("storage"), StorageArgs(
-            settings, (*manifest.buckets, CODE_BUCKET), web_acl_arn=edge_acl_arn if settings.waf else None), child)
+            settings, (*manifest.buckets, CODE_BUCKET), web_acl_arn=waf.edge_acl_arn if waf is not None else None),
+            child)
         code = LambdaCode(namer.name("lambda-code"), LambdaCodeArgs(settings, args.package,
                                                                     storage.buckets[CODE_BUCKET.name]), child)
         # Buckets whose uploads are processed (they notify a queue) are the ones clients upload to.
@@ -178,12 +179,8 @@ class Platform(pulumi.ComponentResource):
                            child) if self.plan.apis else None)
         finally:
             resolve_public_url(api.url if api is not None else pulumi.Output.from_input(""))
-        # Both web ACLs (the edge one for the site's distribution: stacks/web.py's web_acl_arn) where the stack
-        # has an API to protect and WAF is on (previews leave it off: it costs by the month).
-        waf = (Waf(namer.name("waf"), WafArgs(settings, api.rest_api.id, api.stage.stage_name), child)
-               if api is not None and settings.waf else None)
-        # Resolved whatever happens (an unresolved deferred output leaves the program waiting forever).
-        resolve_edge_acl(waf.edge_acl_arn if waf is not None else pulumi.Output.from_input(""))
+        if waf is not None and api is not None:
+            waf.protect(api.rest_api.id, api.stage.stage_name)
         if api is not None:
             # The usage plan integration keys are metered by (each key its own quota); admins make the keys.
             Integrations(namer.name("integrations"),

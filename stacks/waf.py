@@ -39,8 +39,9 @@ per-IP rule is the edge ACL's; the regional one guards callers that reach execut
 
 Usage::
 
-    waf = Waf("social-dev-waf", WafArgs(settings, api.rest_api.id, api.stage.stage_name), opts)
-    waf.edge_acl_arn  # for the distribution's web_acl_id
+    waf = Waf("social-dev-waf", WafArgs(settings), opts)   # before the distributions that need the edge ACL
+    waf.edge_acl_arn                                         # for each distribution's web_acl_id
+    waf.protect(api.rest_api.id, api.stage.stage_name)       # once the API exists: the regional association
 """
 
 from __future__ import annotations
@@ -134,11 +135,9 @@ def rules(settings: StackSettings, metric_prefix: str) -> list[aws.wafv2.WebAclR
 
 @dataclass(frozen=True)
 class WafArgs:
-    """The environment and the REST API stage the regional ACL protects."""
+    """The environment (the REST API stage the regional ACL protects comes later: ``Waf.protect``)."""
 
     settings: StackSettings
-    rest_api_id: pulumi.Input[str]
-    stage_name: pulumi.Input[str]
 
 
 class Waf(pulumi.ComponentResource):
@@ -146,23 +145,30 @@ class Waf(pulumi.ComponentResource):
 
     edge: aws.wafv2.WebAcl
     api: aws.wafv2.WebAcl
-    association: aws.wafv2.WebAclAssociation
+    association: aws.wafv2.WebAclAssociation | None
     edge_acl_arn: pulumi.Output[str]
 
     def __init__(self, name: str, args: WafArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("social:waf:Waf", name, None, opts)
-        settings, namer = args.settings, args.settings.namer
+        settings = args.settings
         child = pulumi.ResourceOptions(parent=self)
         self.edge = self._acl(settings, "edge", "CLOUDFRONT", child)
         self.api = self._acl(settings, "api", "REGIONAL", child)
-        self.association = aws.wafv2.WebAclAssociation(
-            namer.name("api-waf"),
-            resource_arn=stage_arn(settings.region, args.rest_api_id, args.stage_name),
-            web_acl_arn=self.api.arn,
-            opts=child,
-        )
+        self.association = None
         self.edge_acl_arn = self.edge.arn
+        self._settings = settings
         self.register_outputs({"edgeWebAclArn": self.edge.arn, "apiWebAclArn": self.api.arn})
+
+    def protect(self, rest_api_id: pulumi.Input[str], stage_name: pulumi.Input[str]) -> aws.wafv2.WebAclAssociation:
+        """Associate the regional ACL with the API's stage. The ACLs exist before the API (the distributions made
+        earlier need the edge one), so the association comes once the stage does."""
+        self.association = aws.wafv2.WebAclAssociation(
+            self._settings.namer.name("api-waf"),
+            resource_arn=stage_arn(self._settings.region, rest_api_id, stage_name),
+            web_acl_arn=self.api.arn,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return self.association
 
     @staticmethod
     def _acl(settings: StackSettings, role: str, scope: Scope, child: pulumi.ResourceOptions) -> aws.wafv2.WebAcl:
