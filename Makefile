@@ -48,15 +48,16 @@ dev: $(STAMP) web ## run the whole platform locally on 127.0.0.1:$(PORT), the we
 reindex:        ## rebuild the local search index from the tables (with make dev running on $(PORT))
 	curl -fsS -XPOST http://127.0.0.1:$(PORT)/local/search/reindex; echo
 
-test: $(STAMP)  ## every test: unit, contract, infrastructure (Pulumi mocks), end to end; files spread over the cores
+test: $(STAMP) web  ## every test: unit, contract, infrastructure (Pulumi mocks), end to end, the web client in Chromium (tests/web); files spread over the cores
 	$(BIN)/python -m pytest -n auto --dist loadfile
 
 bench: $(STAMP) ## benchmarks; they print their figures
 	$(BIN)/python -m benchmarks
 
-lint: $(STAMP)  ## ruff and mypy (strict)
+lint: $(STAMP) web/src/api/schema.d.ts ## ruff and mypy (strict); the web client's TypeScript (strict) against the API's types
 	$(BIN)/ruff check .
 	$(BIN)/mypy runtime/app.py runtime/chalicelib stacks tools local benchmarks tests __main__.py
+	cd web && npx --no-install tsc --noEmit
 
 plan: $(STAMP)  ## offline table of every resource of STACK (dev, prod, preview-*)
 	$(BIN)/python -m tools.plan --stack $(STACK)
