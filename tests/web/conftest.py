@@ -12,7 +12,6 @@ installs it) and FAIL when it is missing, so a CI machine without it never passe
 from __future__ import annotations
 
 import re
-import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -24,17 +23,14 @@ import requests
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Error, Page, Playwright, sync_playwright
 
 from local.platform import LocalPlatform
+from tests.web.browser import CHROMIUM_ARGS, DIST, INSTALL_HINT, ROOT, chromium_executable, web_platform
 
-ROOT = Path(__file__).resolve().parents[2]
-DIST = ROOT / "web" / "dist"
 AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "build" / "screenshots" / "web"
 ADMIN_PASSWORD = "Web-tests-admin-42"
 PASSWORD = "Correct-horse-42"
 PHONE = {"width": 375, "height": 800}
 DESKTOP = {"width": 1280, "height": 900}
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--disable-quic", "--no-first-run"]
 # Chromium reports a CSP refusal on the console; the init script below reports it too, with the directive.
 CSP_CONSOLE = re.compile(r"Content Security Policy|securitypolicyviolation", re.I)
 CSP_LISTENER = """
@@ -47,10 +43,9 @@ SERIOUS = ("serious", "critical")
 
 
 def chromium_path() -> str:
-    found = shutil.which("chromium") or (("/usr/bin/chromium") if Path("/usr/bin/chromium").exists() else None)
+    found = chromium_executable()
     if found is None:
-        pytest.fail("Chromium is missing: the browser tests need Debian's Chromium; "
-                    "install it with `apt-get install -y chromium` (.ci/run does)", pytrace=False)
+        pytest.fail(f"Chromium is missing: the browser tests need Debian's Chromium; {INSTALL_HINT}", pytrace=False)
     return found
 
 
@@ -76,11 +71,7 @@ class Site:
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """The local platform serving web/dist, for one module (other modules in this worker start their own)."""
     dist = require_dist()
-    files = tmp_path_factory.mktemp("web-platform")
-    # database_url="": SQLite of its own even when DATABASE_URL points the ledger's tests at PostgreSQL.
-    platform = LocalPlatform(port=0, websocket_port=0, prefix="webtests-", web_dist=dist, database_url="",
-                             sqlite_file=files / "ledger.db", search_file=files / "search.db",
-                             admin_password=ADMIN_PASSWORD, visibility_timeout=2, idle_interval=0.25)
+    platform = web_platform(tmp_path_factory.mktemp("web-platform"), admin_password=ADMIN_PASSWORD, dist=dist)
     with platform:
         yield Site(platform.url, platform)
 
@@ -138,8 +129,7 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     try:
         launched = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
     except Error as exc:
-        pytest.fail(f"Chromium at {executable} did not start ({exc}); reinstall it: `apt-get install -y chromium`",
-                    pytrace=False)
+        pytest.fail(f"Chromium at {executable} did not start ({exc}); {INSTALL_HINT}", pytrace=False)
     yield launched
     launched.close()
 

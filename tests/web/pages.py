@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from playwright.sync_api import Page, expect
 
 from tests.web.conftest import Account
@@ -27,3 +30,13 @@ def sign_up(page: Page, account: Account, display_name: str) -> Account:
     page.get_by_role("button", name="Create account").click()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     return account
+
+
+@contextmanager
+def step(name: str) -> Iterator[None]:
+    """A step of a scenario: its failure says which step (a missing page fails at the first step needing it)."""
+    try:
+        yield
+    except BaseException as failure:
+        failure.add_note(f"in scenario step {name}")
+        raise
