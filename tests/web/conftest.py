@@ -239,7 +239,8 @@ def phone_width(page: Page, name: str) -> None:
 
 @pytest.fixture
 def check(problems: PageProblems, request: pytest.FixtureRequest) -> Callable[..., None]:
-    """``check(page, "step", phone=False)``: screenshot, no CSP or page errors so far, axe, the 375 px check."""
+    """``check(page, "step", phone=False)``: screenshot, no CSP or page errors so far, one <h1> and a title
+    (WEB.md: every page has its Title), axe, the 375 px check."""
     test = re.sub(r"^test_", "", request.node.name)
 
     def run(page: Page, step: str, *, phone: bool = False) -> None:
@@ -247,6 +248,9 @@ def check(problems: PageProblems, request: pytest.FixtureRequest) -> Callable[..
         page.wait_for_load_state("load")
         screenshot(page, name)
         problems.assert_none(name)
+        headings = page.locator("h1").all_inner_texts()
+        assert len(headings) == 1, f"{name}: a page has one <h1>; {page.url} has {headings}"
+        assert page.title().strip(), f"{name}: {page.url} has no document title"
         axe(page, name)
         if phone:
             phone_width(page, name)
