@@ -117,13 +117,14 @@ def login(site: Site, account: Account) -> Account:
 # --- the browser ------------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
+# Module-scoped like the platform: other test files in this xdist worker never run beside Playwright's driver.
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as running:
         yield running
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     executable = chromium_path()
     try:
