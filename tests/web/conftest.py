@@ -247,6 +247,7 @@ def check(problems: PageProblems, request: pytest.FixtureRequest) -> Callable[..
     def run(page: Page, step: str, *, phone: bool = False) -> None:
         name = f"{test}-{step}"
         page.wait_for_load_state("load")
+        page.locator("h1").first.wait_for()  # a lazy page's chunk has arrived (its Suspense fallback has none)
         screenshot(page, name)
         problems.assert_none(name)
         headings = page.locator("h1").all_inner_texts()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.web.conftest import Account
 
@@ -40,3 +40,8 @@ def step(name: str) -> Iterator[None]:
     except BaseException as failure:
         failure.add_note(f"in scenario step {name}")
         raise
+
+
+def nav(page: Page, name: str) -> Locator:
+    """A link of the navigation (WEB.md section 1); pages may have links of the same name in their content."""
+    return page.get_by_role("navigation").get_by_role("link", name=name).first
