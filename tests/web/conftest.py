@@ -191,11 +191,11 @@ def page(browser_context: NewContext) -> Page:
 # --- what every step checks ------------------------------------------------------------------------------------
 
 
-def screenshot(page: Page, name: str) -> Path:
-    """A PNG of the whole page under build/screenshots/web/ (named by the step)."""
+def screenshot(page: Page, name: str, *, full_page: bool = True) -> Path:
+    """A PNG of the whole page (or the viewport) under build/screenshots/web/ (named by the step)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{re.sub(r'[^A-Za-z0-9_.-]+', '-', name)}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     return path
 
 
@@ -231,7 +231,8 @@ def phone_width(page: Page, name: str) -> None:
     try:
         page.wait_for_timeout(150)  # the layout settles (media queries, images)
         width = page.evaluate("() => document.documentElement.scrollWidth")
-        screenshot(page, f"{name}-375")
+        # The phone's screen as a person sees it (a full-page capture paints fixed bars mid-page once scrolled).
+        screenshot(page, f"{name}-375", full_page=False)
         assert width <= PHONE["width"], f"{name}: {width} px wide at 375 px (horizontal scroll) on {page.url}"
     finally:
         if before:
