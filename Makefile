@@ -42,6 +42,10 @@ web/dist/index.html: $(WEB_NPM) web/src/api/schema.d.ts $(WEB_SOURCES)
 
 web: web/dist/index.html ## build the web client (web/dist)
 
+.PHONY: web-types
+web-types: web/src/api/schema.d.ts ## type-check the web client (strict) against the API's generated types
+	cd web && npx --no-install tsc --noEmit
+
 dev: $(STAMP) web ## run the whole platform locally on 127.0.0.1:$(PORT), the web client at /
 	$(BIN)/python -m local --port $(PORT)
 
@@ -54,10 +58,9 @@ test: $(STAMP) web  ## every test: unit, contract, infrastructure (Pulumi mocks)
 bench: $(STAMP) ## benchmarks; they print their figures
 	$(BIN)/python -m benchmarks
 
-lint: $(STAMP) web/src/api/schema.d.ts ## ruff and mypy (strict); the web client's TypeScript (strict) against the API's types
+lint: $(STAMP) web-types ## ruff and mypy (strict), and the web client's TypeScript (web-types)
 	$(BIN)/ruff check .
 	$(BIN)/mypy runtime/app.py runtime/chalicelib stacks tools local benchmarks tests __main__.py
-	cd web && npx --no-install tsc --noEmit
 
 plan: $(STAMP)  ## offline table of every resource of STACK (dev, prod, preview-*)
 	$(BIN)/python -m tools.plan --stack $(STACK)
