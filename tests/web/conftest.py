@@ -11,6 +11,7 @@ installs it) and FAIL when it is missing, so a CI machine without it never passe
 
 from __future__ import annotations
 
+import os
 import re
 import uuid
 from collections.abc import Callable, Iterator
@@ -23,7 +24,7 @@ import requests
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Error, Page, Playwright, sync_playwright
 
 from local.platform import LocalPlatform
-from tests.web.browser import CHROMIUM_ARGS, DIST, INSTALL_HINT, ROOT, chromium_executable, web_platform
+from tests.web.browser import CHROMIUM_ARGS, DIST, INSTALL_HINT, PATH_VARIABLE, ROOT, chromium_executable, web_platform
 
 AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "build" / "screenshots" / "web"
@@ -45,7 +46,9 @@ SERIOUS = ("serious", "critical")
 def chromium_path() -> str:
     found = chromium_executable()
     if found is None:
-        pytest.fail(f"Chromium is missing: the browser tests need Debian's Chromium; {INSTALL_HINT}", pytrace=False)
+        given = os.environ.get(PATH_VARIABLE)
+        where = f"{PATH_VARIABLE}={given} does not exist" if given else "no `chromium` on the PATH"
+        pytest.fail(f"Chromium is missing ({where}): the browser tests need it; {INSTALL_HINT}", pytrace=False)
     return found
 
 
