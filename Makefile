@@ -42,19 +42,23 @@ web/dist/index.html: $(WEB_NPM) web/src/api/schema.d.ts $(WEB_SOURCES)
 
 web: web/dist/index.html ## build the web client (web/dist)
 
+.PHONY: web-types
+web-types: web/src/api/schema.d.ts ## type-check the web client (strict) against the API's generated types
+	cd web && npx --no-install tsc --noEmit
+
 dev: $(STAMP) web ## run the whole platform locally on 127.0.0.1:$(PORT), the web client at /
 	$(BIN)/python -m local --port $(PORT)
 
 reindex:        ## rebuild the local search index from the tables (with make dev running on $(PORT))
 	curl -fsS -XPOST http://127.0.0.1:$(PORT)/local/search/reindex; echo
 
-test: $(STAMP)  ## every test: unit, contract, infrastructure (Pulumi mocks), end to end; files spread over the cores
+test: $(STAMP) web  ## every test: unit, contract, infrastructure (Pulumi mocks), end to end, the web client in Chromium (tests/web); files spread over the cores
 	$(BIN)/python -m pytest -n auto --dist loadfile
 
 bench: $(STAMP) ## benchmarks; they print their figures
 	$(BIN)/python -m benchmarks
 
-lint: $(STAMP)  ## ruff and mypy (strict)
+lint: $(STAMP) web-types ## ruff and mypy (strict), and the web client's TypeScript (web-types)
 	$(BIN)/ruff check .
 	$(BIN)/mypy runtime/app.py runtime/chalicelib stacks tools local benchmarks tests policy __main__.py
 

@@ -14,10 +14,11 @@ from benchmarks import (
     media,
     realtime,
     search,
+    web_client,
 )
 
 if __name__ == "__main__":
     for benchmark in (cold_start, local_startup, connections, hops, feed, ledger, media, realtime,
-                      live_notifications, search, coin_report):
+                      live_notifications, search, coin_report, web_client):
         print(f"== {benchmark.__name__}")
         benchmark.main()
