@@ -55,7 +55,7 @@ reindex:        ## rebuild the local search index from the tables (with make dev
 test: $(STAMP) web  ## every test: unit, contract, infrastructure (Pulumi mocks), end to end, the web client in Chromium (tests/web); files spread over the cores
 	$(BIN)/python -m pytest -n auto --dist loadfile
 
-bench: $(STAMP) ## benchmarks; they print their figures
+bench: $(STAMP) web ## benchmarks; they print their figures (the web client's among them: built first)
 	$(BIN)/python -m benchmarks
 
 lint: $(STAMP) web-types ## ruff and mypy (strict), and the web client's TypeScript (web-types)
