@@ -15,7 +15,7 @@ import { keys } from "../api/keys";
 import type { LikeState, Post } from "../api/types";
 import { useSession } from "../auth/useSession";
 import { Avatar } from "./Avatar";
-import { ConfirmDialog } from "./compose/ConfirmDialog";
+import { ConfirmDialog } from "./Dialog";
 import { InlineEditor } from "./compose/InlineEditor";
 import { patchPost, removePost } from "./compose/postCache";
 import { MediaGrid } from "./media/MediaGrid";
@@ -172,7 +172,8 @@ export function PostCard({ post, onDeleted }: { post: Post; onDeleted?: () => vo
         <ConfirmDialog
           open={confirming}
           title="Delete post?"
-          confirm="Delete"
+          confirmLabel="Delete"
+          tone="danger"
           pending={deleting.isPending}
           error={deleting.error}
           onConfirm={() => deleting.mutate()}

@@ -12,7 +12,7 @@ import type { Comment, Page, Post } from "../../api/types";
 import { useSession } from "../../auth/useSession";
 import { Avatar } from "../../components/Avatar";
 import { CharCount, length } from "../../components/compose/CharCount";
-import { ConfirmDialog } from "../../components/compose/ConfirmDialog";
+import { ConfirmDialog } from "../../components/Dialog";
 import { InlineEditor } from "../../components/compose/InlineEditor";
 import { findPost, patchPost } from "../../components/compose/postCache";
 import { PagedList } from "../../components/PagedList";
@@ -122,7 +122,8 @@ function CommentItem({ comment }: { comment: Comment }) {
         <ConfirmDialog
           open={confirming}
           title="Delete comment?"
-          confirm="Delete"
+          confirmLabel="Delete"
+          tone="danger"
           pending={deleting.isPending}
           error={deleting.error}
           onConfirm={() => deleting.mutate()}
