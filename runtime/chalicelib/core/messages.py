@@ -18,7 +18,7 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from chalicelib.core.logs import get_logger
+from chalicelib.core.logs import correlation, current_correlation_id, get_logger
 
 log = get_logger(__name__)
 
@@ -32,7 +32,10 @@ def each_message(event: Iterable[Any], handle: Callable[[dict[str, Any]], None])
             message = json.loads(record.body)
             if not isinstance(message, dict):
                 raise ValueError("the message is not a JSON object")
-            handle(message)
+            with correlation(_message_correlation(raw, message) or current_correlation_id() or message_id):
+                handle(message)
+                log.info("message handled", extra={"message_id": message_id, "event_type": message.get("type"),
+                                                   "event_id": message.get("id")})
         except Exception:
             log.exception("message failed", extra={"message_id": message_id})
             failures.append({"itemIdentifier": message_id})
@@ -43,8 +46,27 @@ def each_record(event: Iterable[Any], handle: Callable[[Any], None]) -> dict[str
     """Stream records in order; on the first failure, report it and stop (order matters in a shard)."""
     for record in event:
         try:
-            handle(record)
+            with correlation(_row_correlation(record) or current_correlation_id() or record.event_id):
+                handle(record)
         except Exception:
             log.exception("stream record failed", extra={"event_id": record.event_id})
             return {"batchItemFailures": [{"itemIdentifier": record.sequence_number}]}
     return {"batchItemFailures": []}
+
+
+CORRELATION_ATTRIBUTE = "correlation_id"  # the rows that start events, the events and their messages carry it
+
+
+def _message_correlation(raw: dict[str, Any], message: dict[str, Any]) -> str | None:
+    """The id the publisher set as a message attribute, else the one in the event itself (the ledger's outbox)."""
+    attribute = (raw.get("messageAttributes") or {}).get(CORRELATION_ATTRIBUTE) or {}
+    carried = attribute.get("stringValue") or message.get(CORRELATION_ATTRIBUTE)
+    return carried if isinstance(carried, str) and carried else None
+
+
+def _row_correlation(record: Any) -> str | None:
+    """The id of the request that wrote the row: on a new or changed row only (a removal is not its creator's)."""
+    if getattr(record, "event_name", None) == "REMOVE":
+        return None
+    value = ((getattr(record, "new_image", None) or {}).get(CORRELATION_ATTRIBUTE) or {}).get("S")
+    return value if isinstance(value, str) and value else None
