@@ -4,12 +4,12 @@
 Lambda request id and the cold-start marker on each log line (``chalicelib.core.logs``), logs one
 line per HTTP request, and flushes the invocation's business metrics (``chalicelib.core.metrics``).
 
-Lambda's active tracing records each invocation without any SDK. The X-Ray SDK
-adds a subsegment per AWS call and per SQL statement but costs about 300 ms of cold start to import,
-so it is patched in only when ``TRACING`` is on and the code runs in Lambda,
-and only for botocore and SQLAlchemy (what we call), never ``patch_all()``. ``traced_step(name)``
-names the domain step (``award``, ``redeem``, ``fanout``) those subsegments hang under; it does
-nothing while tracing is off.
+Lambda's active tracing records each invocation without any SDK. The X-Ray SDK adds a subsegment
+per AWS call and per SQL statement but costs about 300 ms of cold start to import, so it is patched
+in only when ``TRACING`` is on and the code runs in Lambda, and only for botocore and (once the
+ledger connects, ``trace_sql``) SQLAlchemy, never ``patch_all()``. ``traced_step(name)`` names the
+domain step (``award``, ``redeem``, ``fanout``) those subsegments hang under; it does nothing while
+tracing is off.
 """
 
 from __future__ import annotations
@@ -28,14 +28,25 @@ _installed = False
 
 
 def install_tracing() -> bool:
-    """Patch botocore and SQLAlchemy for X-Ray when enabled; returns whether it did."""
+    """Patch botocore for X-Ray when enabled; returns whether it did (then ``trace_sql`` patches SQLAlchemy)."""
     global _installed
     if not get_settings().tracing or "AWS_LAMBDA_FUNCTION_NAME" not in os.environ:
         return False
     from aws_xray_sdk.core import patch
 
-    patch(["botocore", "sqlalchemy_core"])  # sqlalchemy_core: a subsegment per statement the ledger runs
+    patch(["botocore"])
     _installed = True
+    return True
+
+
+def trace_sql() -> bool:
+    """Where tracing is installed, a subsegment per SQL statement; called as the ledger makes its engine, so a
+    function that never runs SQL never imports SQLAlchemy for it (about 250 ms). Returns whether it patched."""
+    if not _installed:
+        return False
+    from aws_xray_sdk.core import patch
+
+    patch(["sqlalchemy_core"])  # the SDK patches a module once, however often it is asked
     return True
 
 
