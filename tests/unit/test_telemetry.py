@@ -6,13 +6,15 @@ import io
 import json
 import logging
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 from chalicelib.core import metric_names as m
 from chalicelib.core import metrics
-from chalicelib.core.logs import JsonFormatter, correlation, invocation
+from chalicelib.core.logs import JsonFormatter, correlation, current_correlation_id, invocation
+from chalicelib.core.messages import each_message, each_record
 from chalicelib.core.settings import get_settings
 
 
@@ -87,3 +89,38 @@ def test_a_metric_name_or_channel_outside_the_contract_is_refused() -> None:
         metrics.count(m.NOTIFICATIONS_SENT)
     with pytest.raises(ValueError, match="channel"):
         metrics.count(m.LIKES_ADDED, channel="email")
+
+
+@dataclass
+class _Row:
+    event_name: str
+    new_image: dict[str, Any] | None
+    old_image: dict[str, Any] | None
+    event_id: str = "stream-event-1"
+    sequence_number: str = "1"
+
+
+@dataclass
+class _Message:
+    body: str
+    attributes: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"messageId": "msg-1", "messageAttributes": self.attributes}
+
+
+def test_stream_records_and_messages_restore_the_id_they_carry() -> None:
+    seen: list[str | None] = []
+
+    def note(_: Any) -> None:
+        seen.append(current_correlation_id())
+
+    like = {"correlation_id": {"S": "api-req-1"}}
+    each_record([_Row("INSERT", like, None)], note)
+    each_record([_Row("MODIFY", like, like)], note)  # a counter moved: not the creator's request any more
+    each_record([_Row("MODIFY", {"correlation_id": {"S": "api-req-2"}}, like)], note)
+    each_record([_Row("REMOVE", None, like)], note)
+    attribute = {"correlation_id": {"dataType": "String", "stringValue": "api-req-3"}}
+    each_message([_Message('{"type": "like.created"}', attribute)], note)
+    each_message([_Message('{"type": "like.created"}', {})], note)
+    assert seen == ["api-req-1", "stream-event-1", "api-req-2", "stream-event-1", "api-req-3", "msg-1"]
