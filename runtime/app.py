@@ -10,7 +10,7 @@ from chalicelib.auth.triggers import sign_up_triggers
 from chalicelib.channels.handlers import channels
 from chalicelib.channels.routes import router as channel_routes
 from chalicelib.core.routes import install
-from chalicelib.core.tracing import install_tracing
+from chalicelib.core.tracing import install_telemetry, install_tracing
 from chalicelib.events.handlers import events
 from chalicelib.feed.handlers import timelines
 from chalicelib.feed.routes import router as feed
@@ -36,6 +36,7 @@ from chalicelib.users.routes import router as users
 
 install_tracing()
 app = Chalice(app_name="social")
+install_telemetry(app)  # log keys of the invocation, metrics flushed per invocation
 
 for router in (meta, auth, users, posts, feed, wallet, media, notification_routes, channel_routes, conversations,
                flag_routes, search, integrations):

@@ -24,6 +24,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from chalicelib.core import metric_names
 from chalicelib.core.declarations import Database
 from chalicelib.core.environment import DATABASE_ADMIN_SECRET_ARN, DATABASE_VARIABLES, database_environment
 from stacks.appgraph import ApiTrigger, AppGraphError, AppPlan, FunctionPlan, SqsTrigger
@@ -35,6 +36,12 @@ from stacks.policies import MailerArns, ResourceArns, TranscoderArns, VpcAccess,
 from stacks.settings import StackSettings
 
 # Lambda sets these itself and refuses a function that tries to.
+# Powertools' own settings (chalicelib.core.logs, chalicelib.core.metrics): the service on every log line, the
+# business metrics' namespace.
+POWERTOOLS_ENVIRONMENT: Mapping[str, str] = {"POWERTOOLS_SERVICE_NAME": "social",
+                                             "POWERTOOLS_METRICS_NAMESPACE": metric_names.NAMESPACE}
+# The stack's log level (Python's names) as Lambda's application log level names it.
+LAMBDA_LOG_LEVELS: Mapping[str, str] = {"DEBUG": "DEBUG", "INFO": "INFO", "WARNING": "WARN", "ERROR": "ERROR"}
 RESERVED_ENVIRONMENT = frozenset({
     "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
     "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION",
@@ -225,7 +232,8 @@ class Functions(pulumi.ComponentResource):
         )
         self.log_groups[function.name] = log_group
         self.roles[function.name] = role
-        environment = dict(args.environment) | dict(args.function_environment.get(function.name, {}))
+        environment: dict[str, pulumi.Input[str]] = {**POWERTOOLS_ENVIRONMENT, **args.environment,
+                                                     **args.function_environment.get(function.name, {})}
         vpc_config = None
         depends_on: list[pulumi.Resource] = [policy, log_group]
         if in_vpc and placement is not None:
@@ -261,7 +269,10 @@ class Functions(pulumi.ComponentResource):
             memory_size=settings.lambda_memory_mb if function.trigger.kind == "api" else settings.worker_memory_mb,
             timeout=timeout_of(function, settings, migrator),
             tracing_config=aws.lambda_.FunctionTracingConfigArgs(mode="Active" if settings.tracing else "PassThrough"),
-            logging_config=aws.lambda_.FunctionLoggingConfigArgs(log_format="Text", log_group=log_group.name),
+            # JSON: Lambda's own lines (START, REPORT) are JSON like ours, and it filters ours by their "level".
+            logging_config=aws.lambda_.FunctionLoggingConfigArgs(
+                log_format="JSON", log_group=log_group.name, system_log_level="WARN",
+                application_log_level=LAMBDA_LOG_LEVELS[settings.log_level]),
             environment=aws.lambda_.FunctionEnvironmentArgs(variables=environment),
             vpc_config=vpc_config,
             tags=tags,

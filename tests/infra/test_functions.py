@@ -65,6 +65,19 @@ def test_functions_run_python_with_active_tracing_and_their_own_log_group(any_re
     assert len(owners) == len(set(owners)), "two functions share a log group"
 
 
+def test_every_function_logs_json_with_powertools_settings(any_rendering: Rendering) -> None:
+    # JSON: Lambda's own lines and ours are one format, and Lambda filters ours by level (INFO in every stack).
+    functions = any_rendering.of_type(FUNCTION)
+    assert functions
+    for function in functions:
+        logging_config = function.inputs["loggingConfig"]
+        assert logging_config["logFormat"] == "JSON", function.name
+        assert logging_config["applicationLogLevel"] == "INFO" and logging_config["systemLogLevel"] == "WARN"
+        variables = function.inputs["environment"]["variables"]
+        assert variables["POWERTOOLS_SERVICE_NAME"] == "social"
+        assert variables["POWERTOOLS_METRICS_NAMESPACE"] == "Social"
+
+
 def test_each_function_has_its_own_role(fixture_dev: Rendering) -> None:
     roles = [f.inputs["role"] for f in fixture_dev.of_type(FUNCTION)]
     assert len(roles) == len(set(roles)) == 13  # twelve handlers, the routes in two functions

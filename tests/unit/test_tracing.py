@@ -1,4 +1,4 @@
-"""X-Ray patching happens only in Lambda with tracing on, and only for botocore."""
+"""X-Ray patching happens only in Lambda with tracing on, for botocore (SQLAlchemy once the ledger connects)."""
 
 from __future__ import annotations
 

@@ -19,7 +19,9 @@ from chalicelib.channels.mail import send_templated
 from chalicelib.channels.sends import once
 from chalicelib.channels.templates import NOTIFICATION
 from chalicelib.channels.unsubscribe import unsubscribe_url
+from chalicelib.core import metric_names as m
 from chalicelib.core.logs import get_logger
+from chalicelib.core.metrics import count
 from chalicelib.users.models import UserModel
 
 log = get_logger(__name__)
@@ -43,3 +45,4 @@ def handle_email(message: dict[str, Any]) -> None:
                 "summary": content.summary(notification),
                 "detail": content.detail(notification),
             }, unsubscribe_url(recipient))
+            count(m.NOTIFICATIONS_SENT, channel="email")

@@ -19,8 +19,10 @@ from botocore.exceptions import ClientError
 
 from chalicelib.channels import content, devices
 from chalicelib.channels.models import DeviceModel
+from chalicelib.core import metric_names as m
 from chalicelib.core.clients import aws_client
 from chalicelib.core.logs import get_logger
+from chalicelib.core.metrics import count
 
 log = get_logger(__name__)
 
@@ -41,7 +43,8 @@ def handle_push(message: dict[str, Any]) -> None:
         raise ValueError("the notification is not an object")
     body = payload(notification)
     for device in devices.devices_of(str(message["recipient"])):
-        send(device, body)
+        if send(device, body):
+            count(m.NOTIFICATIONS_SENT, channel="push")
 
 
 def send(device: DeviceModel, body: str) -> bool:

@@ -18,7 +18,7 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from chalicelib.core.logs import get_logger
+from chalicelib.core.logs import correlation, current_correlation_id, get_logger
 
 log = get_logger(__name__)
 
@@ -28,23 +28,55 @@ def each_message(event: Iterable[Any], handle: Callable[[dict[str, Any]], None])
     for record in event:
         raw = record.to_dict()
         message_id = raw.get("messageId", "")
-        try:
-            message = json.loads(record.body)
-            if not isinstance(message, dict):
-                raise ValueError("the message is not a JSON object")
-            handle(message)
-        except Exception:
-            log.exception("message failed", extra={"message_id": message_id})
-            failures.append({"itemIdentifier": message_id})
+        # Failures too are logged with the id of the request that caused the message.
+        with correlation(_message_correlation(raw) or current_correlation_id() or message_id):
+            try:
+                message = json.loads(record.body)
+                if not isinstance(message, dict):
+                    raise ValueError("the message is not a JSON object")
+                handle(message)
+                log.info("message handled", extra={"message_id": message_id, "event_type": message.get("type"),
+                                                   "event_id": message.get("id")})
+            except Exception:
+                log.exception("message failed", extra={"message_id": message_id})
+                failures.append({"itemIdentifier": message_id})
     return {"batchItemFailures": failures}
 
 
 def each_record(event: Iterable[Any], handle: Callable[[Any], None]) -> dict[str, Any]:
     """Stream records in order; on the first failure, report it and stop (order matters in a shard)."""
     for record in event:
-        try:
-            handle(record)
-        except Exception:
-            log.exception("stream record failed", extra={"event_id": record.event_id})
-            return {"batchItemFailures": [{"itemIdentifier": record.sequence_number}]}
+        with correlation(_row_correlation(record) or current_correlation_id() or record.event_id):
+            try:
+                handle(record)
+            except Exception:
+                log.exception("stream record failed", extra={"event_id": record.event_id})
+                return {"batchItemFailures": [{"itemIdentifier": record.sequence_number}]}
     return {"batchItemFailures": []}
+
+
+CORRELATION_ATTRIBUTE = "correlation_id"  # the rows that start events, the events and their messages carry it
+
+
+def _message_correlation(raw: dict[str, Any]) -> str | None:
+    """The id the publisher set as a message attribute (``chalicelib.events.publisher``, the feed's continuations)."""
+    attribute = (raw.get("messageAttributes") or {}).get(CORRELATION_ATTRIBUTE) or {}
+    carried = attribute.get("stringValue")
+    return carried if isinstance(carried, str) and carried else None
+
+
+def _row_correlation(record: Any) -> str | None:
+    """The id of the request that wrote the row; only if this change wrote it: an update that did not set it
+    (a counter, an edit) leaves the creator's, and a removal is not its creator's either."""
+    if getattr(record, "event_name", None) == "REMOVE":
+        return None
+    carried = _image_correlation(getattr(record, "new_image", None))
+    if getattr(record, "event_name", None) == "MODIFY" and carried == _image_correlation(
+            getattr(record, "old_image", None)):
+        return None
+    return carried
+
+
+def _image_correlation(image: Any) -> str | None:
+    value = ((image or {}).get(CORRELATION_ATTRIBUTE) or {}).get("S")
+    return value if isinstance(value, str) and value else None

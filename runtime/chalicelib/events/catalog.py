@@ -58,9 +58,14 @@ class DomainEvent:
     occurred_at: str
     actor: str
     data: dict[str, Any] = field(default_factory=dict)
+    # The request that caused it (chalicelib.core.logs), for the logs of whoever handles it; absent if unknown.
+    correlation_id: str | None = None
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), separators=(",", ":"), sort_keys=True)
+        document = asdict(self)
+        if document["correlation_id"] is None:
+            del document["correlation_id"]
+        return json.dumps(document, separators=(",", ":"), sort_keys=True)
 
 
 def _image(record: StreamRecord) -> Any:

@@ -20,11 +20,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chalicelib import flags
+from chalicelib.core import metric_names as m
 from chalicelib.core.clients import aws_client
 from chalicelib.core.declarations import physical_name
 from chalicelib.core.ids import new_id
-from chalicelib.core.logs import get_logger
+from chalicelib.core.logs import current_correlation_id, get_logger
+from chalicelib.core.messages import CORRELATION_ATTRIBUTE
+from chalicelib.core.metrics import count
 from chalicelib.core.settings import get_settings
+from chalicelib.core.tracing import traced_step
 from chalicelib.core.transactions import Cancelled, Check, Update, transact
 from chalicelib.feed import timeline
 from chalicelib.feed.models import STARS, TimelineModel
@@ -61,11 +65,17 @@ def handle(message: dict[str, Any]) -> None:
 
 def fan_out(post_id: str, author: str, *, after: str | None, remove: bool) -> int:
     """Add (or remove) ``post_id`` in the timelines of one page of ``author``'s followers."""
+    with traced_step("fanout"):
+        return _fan_out(post_id, author, after=after, remove=remove)
+
+
+def _fan_out(post_id: str, author: str, *, after: str | None, remove: bool) -> int:
     if after is None:
         if remove:  # the author's own timeline first: authors see their posts at once
             timeline.remove_entries([(author, post_id)])
         else:
             timeline.add_entries([author], post_id, author)
+        count(m.FANOUT_WRITES)
         try:
             profile = UserModel.get(author)
         except UserModel.DoesNotExist:
@@ -81,6 +91,8 @@ def fan_out(post_id: str, author: str, *, after: str | None, remove: bool) -> in
         timeline.remove_entries((follower, post_id) for follower in followers)
     else:
         timeline.add_entries(followers, post_id, author)
+    if followers:
+        count(m.FANOUT_WRITES, len(followers))
     if last:
         _continue({"type": CONTINUE, "post_id": post_id, "author": author, "after": last, "remove": remove})
     return len(followers)
@@ -106,7 +118,10 @@ def star(author: str, *, after: str | None) -> int:
 
 
 def _continue(message: dict[str, Any]) -> None:
-    aws_client("sqs").send_message(QueueUrl=physical_name(TIMELINE_UPDATES), MessageBody=json.dumps(message))
+    carried = current_correlation_id()  # the next page's logs keep the post's correlation id
+    aws_client("sqs").send_message(QueueUrl=physical_name(TIMELINE_UPDATES), MessageBody=json.dumps(message),
+                                   **({"MessageAttributes": {CORRELATION_ATTRIBUTE: {
+                                       "DataType": "String", "StringValue": carried}}} if carried else {}))
 
 
 def backfill(follower: str, followee: str) -> int:

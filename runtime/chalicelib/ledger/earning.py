@@ -17,6 +17,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from chalicelib.core import metric_names as m
+from chalicelib.core.logs import get_logger
+from chalicelib.core.metrics import count
+from chalicelib.core.tracing import traced_step
 from chalicelib.ledger.accounts import (
     POOL,
     balance,
@@ -30,6 +34,8 @@ from chalicelib.ledger.events import coins_awarded
 from chalicelib.ledger.models import DailyEarning, Transfer
 from chalicelib.ledger.outbox import record
 from chalicelib.ledger.rules import Award, Rules, award_for, capped_amount, event_time
+
+log = get_logger(__name__)
 
 
 def apply_award(session: Session, award: Award, cap: int) -> int:
@@ -60,8 +66,12 @@ def apply_event(event: dict[str, Any], rules: Rules, url: str | None = None) -> 
     award = award_for(event, rules)
     paid = 0
     if award is not None:
-        with transaction(url) as session:
+        with traced_step("award"), transaction(url) as session:
             paid = apply_award(session, award, rules.daily_cap)
+        if paid:  # committed: counted and logged once, here
+            count(m.COINS_AWARDED, paid)
+            log.info("coins awarded", extra={"user": award.username, "amount": paid, "reason": award.reason,
+                                             "transfer_id": award.transfer_id})
     actor = event.get("actor")
     if isinstance(actor, str) and actor:
         with transaction(url) as session:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.core.logs import current_correlation_id
 from chalicelib.events.catalog import DomainEvent
 from chalicelib.ledger.models import Order, Transfer
 
@@ -31,11 +32,12 @@ def coins_awarded(transfer: Transfer, username: str, balance: int, source: str |
     if source is not None:
         data["from"] = source
     return DomainEvent(f"{COINS_AWARDED}:{transfer.id}", COINS_AWARDED, transfer.created_at.isoformat(),
-                       source or username, data)
+                       source or username, data, current_correlation_id())
 
 
 def order_event(order: Order, username: str, reward_name: str) -> DomainEvent:
     """``username`` placed ``order`` for the reward named ``reward_name``."""
     data = {"order_id": order.id, "user": username, "reward_id": order.reward_id, "reward_name": reward_name,
             "cost": int(order.cost), "status": order.status}
-    return DomainEvent(f"{ORDER_CREATED}:{order.id}", ORDER_CREATED, order.created_at.isoformat(), username, data)
+    return DomainEvent(f"{ORDER_CREATED}:{order.id}", ORDER_CREATED, order.created_at.isoformat(), username, data,
+                       current_correlation_id())

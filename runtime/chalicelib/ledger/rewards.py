@@ -16,8 +16,11 @@ from datetime import UTC, datetime
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from chalicelib.core import metric_names as m
 from chalicelib.core.errors import Conflict, NotFound, Unprocessable
 from chalicelib.core.ids import is_id, new_id
+from chalicelib.core.metrics import count
+from chalicelib.core.tracing import traced_step
 from chalicelib.ledger.accounts import REDEMPTIONS, Overdraft, ensure_user, system_account, transfer, user_account
 from chalicelib.ledger.db import transaction
 from chalicelib.ledger.events import order_event
@@ -84,7 +87,7 @@ def _same_reward(order: Order, reward_id: str) -> Order:
 def _redeem(username: str, reward_id: str, key: str | None, url: str | None) -> tuple[Order, bool]:
     if not is_id(reward_id):
         raise NotFound("reward_not_found", "no such reward")
-    with transaction(url) as session:
+    with traced_step("redeem"), transaction(url) as session:
         account = ensure_user(session, username)
         if key is not None:
             existing = session.scalars(select(Order).where(Order.account_id == account,
@@ -107,6 +110,8 @@ def _redeem(username: str, reward_id: str, key: str | None, url: str | None) -> 
                       transfer_id=f"order:{order_id}", idempotency_key=key, created_at=datetime.now(UTC))
         session.add(order)
         record(session, order_event(order, username, reward.name))
+    count(m.ORDERS_PLACED)  # committed
+    count(m.COINS_REDEEMED, int(order.cost))
     return order, False
 
 

@@ -31,9 +31,11 @@ from urllib.parse import unquote_plus
 
 from pynamodb.exceptions import DeleteError
 
+from chalicelib.core import metric_names as m
 from chalicelib.core.clients import aws_client
 from chalicelib.core.declarations import physical_name
 from chalicelib.core.logs import get_logger
+from chalicelib.core.metrics import count
 from chalicelib.media import service
 from chalicelib.media.models import UNATTACHED, MediaModel
 from chalicelib.media.signatures import HEAD_BYTES
@@ -158,12 +160,14 @@ def mark_ready(media_id: str, variants: dict[str, Any], width: int | None, heigh
     if blurhash is not None:
         actions.append(MediaModel.blurhash.set(blurhash))
     MediaModel(media_id).update(actions=actions, condition=MediaModel.media_id.exists())
+    count(m.MEDIA_PROCESSED)
 
 
 def mark_failed(media_id: str, code: str) -> None:
     MediaModel(media_id).update(actions=[MediaModel.status.set("failed"), MediaModel.failure.set(code),
                                          MediaModel.updated_at.set(_now())],
                                 condition=MediaModel.media_id.exists())
+    count(m.MEDIA_FAILED)
 
 
 def handle_transcoded(event: dict[str, Any]) -> None:

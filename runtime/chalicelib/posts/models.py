@@ -11,6 +11,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib.core.declarations import aws_region, table_name_for
+from chalicelib.core.logs import current_correlation_id
 
 
 class ByAuthorIndex(GlobalSecondaryIndex["PostModel"]):  # type: ignore[no-untyped-call]
@@ -42,6 +43,8 @@ class PostModel(Model):
     created_at = UTCDateTimeAttribute()
     edited_at = UTCDateTimeAttribute(null=True)
     by_author = ByAuthorIndex()
+    # The request that wrote the row: its stream record carries it to the events' logs (chalicelib.core.messages).
+    correlation_id = UnicodeAttribute(null=True, default=current_correlation_id)  # type: ignore[arg-type]  # None: unset
 
 
 LIKE = "like#"
@@ -63,3 +66,5 @@ class InteractionModel(Model):
     content = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     edited_at = UTCDateTimeAttribute(null=True)
+    # The request that wrote the row: its stream record carries it to the events' logs (chalicelib.core.messages).
+    correlation_id = UnicodeAttribute(null=True, default=current_correlation_id)  # type: ignore[arg-type]  # None: unset

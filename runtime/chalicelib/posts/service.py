@@ -14,9 +14,11 @@ from datetime import UTC, datetime
 from pynamodb.attributes import NumberAttribute
 from pynamodb.exceptions import UpdateError
 
+from chalicelib.core import metric_names as m
 from chalicelib.core.batches import get_many
 from chalicelib.core.errors import Conflict, Forbidden, NotFound, Unprocessable
 from chalicelib.core.ids import is_id, new_id
+from chalicelib.core.metrics import count
 from chalicelib.core.pagination import split_page
 from chalicelib.core.tokens import Principal
 from chalicelib.core.transactions import Cancelled, Delete, Operation, Put, Update, transact
@@ -78,6 +80,7 @@ def create_post(principal: Principal, content: str, media_ids: list[str]) -> Pos
             raise Unprocessable("invalid_media", "a media changed meanwhile: it failed or is attached already",
                                 details=[{"field": "media_ids", "problem": "no longer attachable"}]) from cancelled
         raise
+    count(m.POSTS_CREATED)
     return post
 
 
@@ -146,7 +149,8 @@ def like(principal: Principal, post_id: str) -> int:
     post = get_post(post_id)
     row = InteractionModel(post_id, f"{LIKE}{principal.username}", author=principal.username,
                            post_author=post.author, created_at=_now())
-    _with_post_counter(Put(row, condition=InteractionModel.sk.does_not_exist()), post_id, PostModel.likes_count, 1)
+    if _with_post_counter(Put(row, condition=InteractionModel.sk.does_not_exist()), post_id, PostModel.likes_count, 1):
+        count(m.LIKES_ADDED)
     return int(get_post(post_id).likes_count)
 
 
@@ -167,6 +171,7 @@ def add_comment(principal: Principal, post_id: str, content: str) -> Interaction
     if not _with_post_counter(Put(comment, condition=InteractionModel.sk.does_not_exist()), post_id,
                               PostModel.comments_count, 1):
         raise Conflict("comment_id_clash", "try again")
+    count(m.COMMENTS_ADDED)
     return comment
 
 

@@ -14,10 +14,12 @@ from typing import Any
 
 from chalice.app import Blueprint, DynamoDBEvent, Response, SQSEvent, WebsocketAPI, WebsocketEvent
 
+from chalicelib.core import metric_names as m
 from chalicelib.core.declarations import uses
 from chalicelib.core.errors import ApiError, Unauthorized
 from chalicelib.core.logs import get_logger
 from chalicelib.core.messages import each_message, each_record
+from chalicelib.core.metrics import count
 from chalicelib.core.routes import verify_token
 from chalicelib.events.catalog import DomainEvent
 from chalicelib.events.publisher import publish
@@ -110,7 +112,9 @@ def push_notifications(event: SQSEvent) -> dict[str, Any]:
 
 
 def _push_notification(message: dict[str, Any]) -> None:
-    push_to_users([message["recipient"]], {"type": "notification", "data": message["notification"]})
+    report = push_to_users([message["recipient"]], {"type": "notification", "data": message["notification"]})
+    if report.delivered:
+        count(m.NOTIFICATIONS_SENT, report.delivered, channel="realtime")
 
 
 @sockets.on_dynamodb_record(stream_arn=MESSAGES.name, batch_size=100, starting_position="TRIM_HORIZON")

@@ -15,9 +15,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Literal, TypeVar, cast, get_args
 
+from chalicelib.core import metric_names as m
 from chalicelib.core.batches import get_many
 from chalicelib.core.errors import Unavailable, Unprocessable
 from chalicelib.core.logs import get_logger
+from chalicelib.core.metrics import count
 from chalicelib.posts.models import PostModel
 from chalicelib.search.backends import backend
 from chalicelib.search.port import SearchBackend, Trend, tag_of
@@ -70,6 +72,7 @@ def _guarded(ask: Callable[[SearchBackend], T]) -> T:
 
 def search_posts(query: str, limit: int, after: Position) -> tuple[list[PostModel], Position]:
     """Posts best first, and the next page's position (None: no more)."""
+    count(m.SEARCH_QUERIES)  # what a user typed, answered or not
     page = _guarded(lambda engine: engine.search_posts(query, limit=limit, after=after, now=datetime.now(UTC)))
     found = get_many(PostModel, [hit.doc_id for hit in page.hits])
     return [found[hit.doc_id] for hit in page.hits if hit.doc_id in found], page.after
@@ -77,6 +80,7 @@ def search_posts(query: str, limit: int, after: Position) -> tuple[list[PostMode
 
 def search_users(query: str, limit: int, after: Position) -> tuple[list[UserModel], Position]:
     """Profiles: exact username, then username prefix, then display-name word; the next position."""
+    count(m.SEARCH_QUERIES)  # what a user typed, answered or not
     page = _guarded(lambda engine: engine.search_users(query, limit=limit, after=after))
     found = get_many(UserModel, [hit.doc_id for hit in page.hits])
     return [found[hit.doc_id] for hit in page.hits if hit.doc_id in found], page.after
@@ -84,6 +88,7 @@ def search_users(query: str, limit: int, after: Position) -> tuple[list[UserMode
 
 def search_hashtags(query: str, limit: int, offset: int) -> tuple[list[tuple[str, int]], int | None]:
     """``(tag, uses in the last 24 hours)`` by prefix, most used first; the next offset (None: no more)."""
+    count(m.SEARCH_QUERIES)  # what a user typed, answered or not
     if offset >= MAX_TAG_OFFSET:
         return [], None
     hits = _guarded(lambda engine: engine.search_hashtags(query, limit=offset + limit + 1, now=datetime.now(UTC)))

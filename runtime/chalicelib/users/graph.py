@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from chalicelib.core import metric_names as m
 from chalicelib.core.batches import get_many, get_many_pairs
 from chalicelib.core.errors import NotFound, Unprocessable
+from chalicelib.core.metrics import count
 from chalicelib.core.pagination import split_page
 from chalicelib.core.tokens import Principal
 from chalicelib.core.transactions import Cancelled, Delete, Put, Update, transact
@@ -41,23 +43,28 @@ def follow(principal: Principal, username: str) -> UserModel:
 
     try:
         change()
+        count(m.FOLLOWS)
     except Cancelled as cancelled:
         if cancelled.failed(2):
             raise NotFound("user_not_found", f"no user named {username!r}") from cancelled
         if cancelled.failed(1):
             get_or_create_profile(principal.username, principal.user_id)
-            _ignore_existing(change)
+            if _ignore_existing(change):
+                count(m.FOLLOWS)
         elif not cancelled.failed(0):
             raise
     return get_profile(username)
 
 
-def _ignore_existing(change: Callable[[], None]) -> None:
+def _ignore_existing(change: Callable[[], None]) -> bool:
+    """Whether ``change`` changed something (False: it was done already)."""
     try:
         change()
     except Cancelled as cancelled:
         if not cancelled.failed(0):
             raise
+        return False
+    return True
 
 
 def unfollow(principal: Principal, username: str) -> UserModel:

@@ -9,6 +9,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib.core.declarations import aws_region, table_name_for
+from chalicelib.core.logs import current_correlation_id
 
 
 def _now() -> datetime:
@@ -60,3 +61,5 @@ class FollowModel(Model):
     followee = UnicodeAttribute(range_key=True)
     created_at = UTCDateTimeAttribute(default=_now)
     followers = FollowersIndex()
+    # The request that wrote the row: its stream record carries it to the events' logs (chalicelib.core.messages).
+    correlation_id = UnicodeAttribute(null=True, default=current_correlation_id)  # type: ignore[arg-type]  # None: unset
