@@ -24,7 +24,6 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from chalicelib.core import metric_names
 from chalicelib.core.declarations import Database
 from chalicelib.core.environment import DATABASE_ADMIN_SECRET_ARN, DATABASE_VARIABLES, database_environment
 from stacks.appgraph import ApiTrigger, AppGraphError, AppPlan, FunctionPlan, SqsTrigger
@@ -35,13 +34,9 @@ from stacks.network import VpcPlacement
 from stacks.policies import MailerArns, ResourceArns, TranscoderArns, VpcAccess, function_policy
 from stacks.settings import StackSettings
 
-# Lambda sets these itself and refuses a function that tries to.
-# Powertools' own settings (chalicelib.core.logs, chalicelib.core.metrics): the service on every log line, the
-# business metrics' namespace.
-POWERTOOLS_ENVIRONMENT: Mapping[str, str] = {"POWERTOOLS_SERVICE_NAME": "social",
-                                             "POWERTOOLS_METRICS_NAMESPACE": metric_names.NAMESPACE}
 # The stack's log level (Python's names) as Lambda's application log level names it.
 LAMBDA_LOG_LEVELS: Mapping[str, str] = {"DEBUG": "DEBUG", "INFO": "INFO", "WARNING": "WARN", "ERROR": "ERROR"}
+# Lambda sets these itself and refuses a function that tries to.
 RESERVED_ENVIRONMENT = frozenset({
     "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
     "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION",
@@ -232,7 +227,7 @@ class Functions(pulumi.ComponentResource):
         )
         self.log_groups[function.name] = log_group
         self.roles[function.name] = role
-        environment: dict[str, pulumi.Input[str]] = {**POWERTOOLS_ENVIRONMENT, **args.environment,
+        environment: dict[str, pulumi.Input[str]] = {**args.environment,
                                                      **args.function_environment.get(function.name, {})}
         vpc_config = None
         depends_on: list[pulumi.Resource] = [policy, log_group]

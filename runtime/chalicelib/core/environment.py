@@ -22,6 +22,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Generic, TypeVar
 
+from chalicelib.core.metric_names import NAMESPACE
+
 if TYPE_CHECKING:  # the declarations import this module for the names
     from chalicelib.core.declarations import Manifest
 
@@ -181,6 +183,11 @@ class Knobs:
                 for name, value in values.items() if value is not None}
 
 
+# Powertools' own settings (chalicelib.core.logs, chalicelib.core.metrics): the service on every log line and the
+# business metrics' namespace; the same for the stack's functions and the local platform.
+POWERTOOLS: Mapping[str, str] = {"POWERTOOLS_SERVICE_NAME": "social", "POWERTOOLS_METRICS_NAMESPACE": NAMESPACE}
+
+
 def build_environment(manifest: Manifest, physical: Physical[T], knobs: Knobs) -> dict[str, T | str]:
     """Every variable the runtime reads, for every function (per-function ones: ``database_environment``).
 
@@ -188,7 +195,7 @@ def build_environment(manifest: Manifest, physical: Physical[T], knobs: Knobs) -
     a ``cdn`` bucket no public URL (``Physical.bucket_urls``), or a transcoder no role and queue
     (``Physical.transcoders``): every platform, the stack and the local one, provides them.
     """
-    environment: dict[str, T | str] = dict(knobs.variables())
+    environment: dict[str, T | str] = {**POWERTOOLS, **knobs.variables()}
     values: dict[str, Mapping[str, T]] = {"table": physical.tables, "queue": physical.queues,
                                           "topic": physical.topics, "bucket": physical.buckets,
                                           "secret": physical.secrets, "usage_plan": physical.usage_plans}
