@@ -116,7 +116,9 @@ def test_two_people_and_an_admin(browser_context: NewContext, site: Site, check:
     with step("5. Home shows her post; he likes it."):
         nav(b, "Home").click()
         card = post_card(b, text)
-        expect(card).to_be_visible()
+        # Following copies her recent posts into his timeline asynchronously (the follow's backfill); his empty
+        # feed looks again every few seconds, so the post arrives without a reload.
+        expect(card).to_be_visible(timeout=PROCESSING_MS)
         expect(card.get_by_role("img", name=alt)).to_be_visible()
         like = card.get_by_role("button", name="Like")
         expect(like).to_have_attribute("aria-pressed", "false")

@@ -25,10 +25,12 @@ interface Props<T> {
   pageSize?: number;
   onFirstRender?: () => void;
   renderError?: (error: unknown, retry: () => void) => ReactNode;
+  /** Poll this often while the list is empty: what fills it may be on its way (a follow's backfill). */
+  pollWhileEmptyMs?: number;
 }
 
 export function PagedList<T>({
-  queryKey, path, query, render, itemKey, empty, label, pageSize = 20, onFirstRender, renderError,
+  queryKey, path, query, render, itemKey, empty, label, pageSize = 20, onFirstRender, renderError, pollWhileEmptyMs,
 }: Props<T>) {
   const list = useInfiniteQuery({
     queryKey,
@@ -36,6 +38,8 @@ export function PagedList<T>({
       api.get<Page<T>>(path, { ...query, limit: pageSize, cursor: pageParam ?? undefined }, signal),
     initialPageParam: null as string | null,
     getNextPageParam: (last) => last.next_cursor,
+    refetchInterval: (current) =>
+      pollWhileEmptyMs && current.state.data?.pages.every((page) => page.items.length === 0) ? pollWhileEmptyMs : false,
   });
   const sentinel = useRef<HTMLDivElement>(null);
   const { hasNextPage, isFetchingNextPage, fetchNextPage, isFetchNextPageError, error } = list;

@@ -37,6 +37,9 @@ export default function Home() {
         label="Your feed"
         render={renderPost}
         onFirstRender={markFirstRender}
+        // Someone just followed (or was followed by) their first people: the backfill of those people's
+        // posts is on its way (asynchronously), so an empty feed looks again every few seconds.
+        pollWhileEmptyMs={4000}
         empty={
           <p>
             Your feed is empty. Write your first post above, or find people to follow in{" "}
