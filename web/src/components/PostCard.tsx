@@ -15,7 +15,7 @@ import { keys } from "../api/keys";
 import type { LikeState, Post } from "../api/types";
 import { useSession } from "../auth/useSession";
 import { Avatar } from "./Avatar";
-import { ConfirmDialog } from "./Dialog";
+import { OwnerActions } from "./OwnerActions";
 import { InlineEditor } from "./compose/InlineEditor";
 import { patchPost, removePost } from "./compose/postCache";
 import { MediaGrid } from "./media/MediaGrid";
@@ -102,7 +102,6 @@ export function PostCard({ post, onDeleted }: { post: Post; onDeleted?: () => vo
   const user = useSession();
   const mine = user?.username === post.author;
   const [editing, setEditing] = useState(false);
-  const [confirming, setConfirming] = useState(false);
 
   const saving = useMutation({
     mutationFn: (content: string) => api.patch<Post>(`/posts/${post.id}`, { content }),
@@ -116,7 +115,7 @@ export function PostCard({ post, onDeleted }: { post: Post; onDeleted?: () => vo
   const deleting = useMutation({
     mutationFn: () => api.del(`/posts/${post.id}`),
     onSuccess: () => {
-      setConfirming(false);
+      // The card (or comment) leaves the list, and its dialog with it.
       onDeleted?.();
       removePost(client, post.id);
       if (user) {
@@ -151,37 +150,14 @@ export function PostCard({ post, onDeleted }: { post: Post; onDeleted?: () => vo
           {post.comments_count} {post.comments_count === 1 ? "comment" : "comments"}
         </Link>
         {mine && !editing && (
-          <span className="owner-actions">
-            <button type="button" className="link" onClick={() => setEditing(true)}>
-              Edit post
-            </button>
-            <button
-              type="button"
-              className="link danger-link"
-              onClick={() => {
-                deleting.reset();
-                setConfirming(true);
-              }}
-            >
-              Delete post
-            </button>
-          </span>
+          <OwnerActions
+            noun="post"
+            onEdit={() => setEditing(true)}
+            deleting={deleting}
+            warning="The post, its likes and comments go for good. This can't be undone."
+          />
         )}
       </footer>
-      {mine && (
-        <ConfirmDialog
-          open={confirming}
-          title="Delete post?"
-          confirmLabel="Delete"
-          tone="danger"
-          pending={deleting.isPending}
-          error={deleting.error}
-          onConfirm={() => deleting.mutate()}
-          onClose={() => setConfirming(false)}
-        >
-          <p>The post, its likes and comments go for good. This can't be undone.</p>
-        </ConfirmDialog>
-      )}
     </article>
   );
 }

@@ -12,7 +12,7 @@ import type { Comment, Page, Post } from "../../api/types";
 import { useSession } from "../../auth/useSession";
 import { Avatar } from "../../components/Avatar";
 import { CharCount, length } from "../../components/compose/CharCount";
-import { ConfirmDialog } from "../../components/Dialog";
+import { OwnerActions } from "../../components/OwnerActions";
 import { InlineEditor } from "../../components/compose/InlineEditor";
 import { findPost, patchPost } from "../../components/compose/postCache";
 import { PagedList } from "../../components/PagedList";
@@ -36,7 +36,6 @@ function CommentItem({ comment }: { comment: Comment }) {
   const bump = useCommentCount(comment.post_id);
   const mine = user?.username === comment.author;
   const [editing, setEditing] = useState(false);
-  const [confirming, setConfirming] = useState(false);
   const key = keys.comments(comment.post_id);
   const path = `/posts/${comment.post_id}/comments/${comment.id}`;
 
@@ -65,7 +64,7 @@ function CommentItem({ comment }: { comment: Comment }) {
   const deleting = useMutation({
     mutationFn: () => api.del(path),
     onSuccess: () => {
-      setConfirming(false);
+      // The card (or comment) leaves the list, and its dialog with it.
       replace(() => null);
       bump(-1);
     },
@@ -101,37 +100,10 @@ function CommentItem({ comment }: { comment: Comment }) {
           <RichText text={comment.content} className="comment-text" />
         )}
         {mine && !editing && (
-          <div className="owner-actions">
-            <button type="button" className="link" onClick={() => setEditing(true)}>
-              Edit comment
-            </button>
-            <button
-              type="button"
-              className="link danger-link"
-              onClick={() => {
-                deleting.reset();
-                setConfirming(true);
-              }}
-            >
-              Delete comment
-            </button>
-          </div>
+          <OwnerActions noun="comment" onEdit={() => setEditing(true)} deleting={deleting}
+                        warning="This can't be undone." />
         )}
       </div>
-      {mine && (
-        <ConfirmDialog
-          open={confirming}
-          title="Delete comment?"
-          confirmLabel="Delete"
-          tone="danger"
-          pending={deleting.isPending}
-          error={deleting.error}
-          onConfirm={() => deleting.mutate()}
-          onClose={() => setConfirming(false)}
-        >
-          <p>This can't be undone.</p>
-        </ConfirmDialog>
-      )}
     </article>
   );
 }
