@@ -27,10 +27,9 @@ from urllib.parse import unquote, urlsplit
 from stacks.webfiles import (
     CONFIG_KEY,
     CONTENT_SECURITY_POLICY,
-    HASHED,
-    IMMUTABLE,
     NO_CACHE,
     app_config,
+    cache_control,
     content_type,
     is_client_route,
     security_headers,
@@ -71,8 +70,8 @@ class LocalSite:
         file = (self._dist / path.lstrip("/")).resolve()
         if not file.is_relative_to(self._dist) or not file.is_file():
             return self._file(b"not found", "text/plain; charset=utf-8", NO_CACHE, status=404)
-        hashed = file.parent.name == "assets" and HASHED.search(file.name) is not None
-        return self._file(file.read_bytes(), content_type(file.name), IMMUTABLE if hashed else NO_CACHE)
+        key = file.relative_to(self._dist).as_posix()
+        return self._file(file.read_bytes(), content_type(file.name), cache_control(key))
 
     def _file(self, data: bytes, kind: str, cache: str, status: int = 200) -> dict[str, Any]:
         headers = {**self._headers, "Content-Type": kind, "Cache-Control": cache}

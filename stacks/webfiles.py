@@ -81,13 +81,18 @@ def content_type(name: str) -> str:
     return guessed
 
 
+def cache_control(key: str) -> str:
+    """A build file's Cache-Control by its key: a content-hashed asset a year, anything else never."""
+    hashed = key.startswith(ASSETS_PATH.strip("/*") + "/") and HASHED.search(key.rsplit("/", 1)[-1]) is not None
+    return IMMUTABLE if hashed else NO_CACHE
+
+
 def site_files(dist: Path) -> list[SiteFile]:
     """Every file under ``dist``, sorted by key: hashed assets immutable for a year, anything else never cached."""
     files = []
     for path in sorted(p for p in dist.rglob("*") if p.is_file()):
         key = path.relative_to(dist).as_posix()
-        hashed = key.startswith(ASSETS_PATH.strip("/*") + "/") and HASHED.search(path.name) is not None
-        files.append(SiteFile(key, path, content_type(path.name), IMMUTABLE if hashed else NO_CACHE))
+        files.append(SiteFile(key, path, content_type(path.name), cache_control(key)))
     return files
 
 
