@@ -10,8 +10,8 @@
  */
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { useEffect, useRef, type ReactNode } from "react";
-import { api, type Query } from "../api/client";
-import type { Page } from "../api/types";
+import { type Query } from "../api/client";
+import { cursorPages } from "../api/paging";
 import { Empty, ErrorNotice, Loading } from "./States";
 
 interface Props<T> {
@@ -33,11 +33,7 @@ export function PagedList<T>({
   queryKey, path, query, render, itemKey, empty, label, pageSize = 20, onFirstRender, renderError, pollWhileEmptyMs,
 }: Props<T>) {
   const list = useInfiniteQuery({
-    queryKey,
-    queryFn: ({ pageParam, signal }) =>
-      api.get<Page<T>>(path, { ...query, limit: pageSize, cursor: pageParam ?? undefined }, signal),
-    initialPageParam: null as string | null,
-    getNextPageParam: (last) => last.next_cursor,
+    ...cursorPages<T>(queryKey, path, query, pageSize),
     refetchInterval: (current) =>
       pollWhileEmptyMs && current.state.data?.pages.every((page) => page.items.length === 0) ? pollWhileEmptyMs : false,
   });

@@ -6,7 +6,8 @@ import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { useEffect } from "react";
 import { api } from "../../api/client";
 import { keys } from "../../api/keys";
-import type { Page, Reward, Wallet } from "../../api/types";
+import { cursorPages } from "../../api/paging";
+import type { Reward, Wallet } from "../../api/types";
 
 export function useWallet() {
   return useQuery({
@@ -22,13 +23,7 @@ export const CATALOG_PAGE = 50;
 
 /** Reward names by id from the cached catalog, loading every page (a catalog is a few dozen rewards). */
 export function useRewardNames(): { names: Map<string, string>; complete: boolean } {
-  const catalog = useInfiniteQuery({
-    queryKey: keys.rewards,
-    queryFn: ({ pageParam, signal }) =>
-      api.get<Page<Reward>>("/rewards", { limit: CATALOG_PAGE, cursor: pageParam ?? undefined }, signal),
-    initialPageParam: null as string | null,
-    getNextPageParam: (last) => last.next_cursor,
-  });
+  const catalog = useInfiniteQuery(cursorPages<Reward>(keys.rewards, "/rewards", {}, CATALOG_PAGE));
   const { hasNextPage, isFetchingNextPage, fetchNextPage } = catalog;
   const failed = catalog.isError;
   useEffect(() => {

@@ -7,6 +7,7 @@ import { useEffect, useRef, useState } from "react";
 import { Link } from "react-router-dom";
 import { api } from "../../api/client";
 import { keys } from "../../api/keys";
+import { cursorPages } from "../../api/paging";
 import type { Notification, Page } from "../../api/types";
 import { useSession } from "../../auth/useSession";
 import { Avatar } from "../../components/Avatar";
@@ -68,13 +69,7 @@ function useMarkRead() {
 export default function Notifications() {
   const me = useSession()?.username ?? "";
   const [announcement, setAnnouncement] = useState("");
-  const list = useInfiniteQuery({
-    queryKey: keys.notifications,
-    queryFn: ({ pageParam, signal }) =>
-      api.get<Page<Notification>>("/notifications", { limit: 20, cursor: pageParam ?? undefined }, signal),
-    initialPageParam: null as string | null,
-    getNextPageParam: (last) => last.next_cursor,
-  });
+  const list = useInfiniteQuery(cursorPages<Notification>(keys.notifications, "/notifications"));
   const markRead = useMarkRead();
   const { mutate } = markRead;
 
