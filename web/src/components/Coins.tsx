@@ -1,13 +1,13 @@
-/** An amount of coins, grouped by the reader's locale, with its unit for screen readers. */
+/** An amount of coins, grouped by the reader's locale, with its unit for screen readers (signed ledger amounts:
+ * coins/Amount.tsx). */
 import { Icon } from "./Icon";
 
 const number = new Intl.NumberFormat();
 
-export function Coins({ amount, signed = false }: { amount: number; signed?: boolean }) {
-  const text = `${signed && amount > 0 ? "+" : ""}${number.format(amount)}`;
+export function Coins({ amount }: { amount: number }) {
   return (
     <span className="coins">
-      {text}
+      {number.format(amount)}
       <Icon name="coin" size={16} />
       <span className="visually-hidden"> coins</span>
     </span>

@@ -27,7 +27,7 @@ const MAX_POST = 2000;
 function LikeButton({ post }: { post: Post }) {
   const client = useQueryClient();
   const id = useId();
-  const liked = post.liked ?? false;
+  const liked = post.liked;
   const like = useMutation({
     mutationFn: (want: boolean) =>
       want ? api.put<LikeState>(`/posts/${post.id}/like`) : api.del<LikeState>(`/posts/${post.id}/like`),

@@ -20,7 +20,7 @@ export function PersonRow({ person }: { person: Profile }) {
       {person.bio && <p className="person-bio muted">{person.bio}</p>}
       {me && me !== person.username && (
         <div className="person-action">
-          <FollowButton username={person.username} following={person.following ?? false} named />
+          <FollowButton username={person.username} following={person.following} named />
         </div>
       )}
     </div>

@@ -49,7 +49,7 @@ function Actions({ profile }: { profile: ProfileData }) {
   }
   return (
     <div className="row">
-      <FollowButton username={profile.username} following={profile.following ?? false} />
+      <FollowButton username={profile.username} following={profile.following} />
       <Link to={`/messages/${profile.username}`} className="button secondary">
         Message
       </Link>
