@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
-from pydantic import Field, RootModel
+from pydantic import Field
 
 from chalicelib.auth.identity import Challenge, CognitoIdentity, Tokens
-from chalicelib.auth.registration import register as register_user
 from chalicelib.core.declarations import uses
 from chalicelib.core.errors import Unauthorized
+from chalicelib.core.lazy import lazy_module
 from chalicelib.core.routes import Call, Reply, Router
-from chalicelib.core.schema import RequestBody, ResponseBody
+from chalicelib.core.schema import OneOf, RequestBody, ResponseBody
 from chalicelib.core.settings import get_settings
 from chalicelib.resources import USER_POOL, USERS
 from chalicelib.users.views import DisplayName, Profile
+
+if TYPE_CHECKING:
+    from chalicelib.auth import registration
+else:
+    registration = lazy_module("chalicelib.auth.registration")
 
 router = Router(__name__, tag="auth")
 
@@ -66,8 +71,8 @@ class MfaChallenge(ResponseBody):
     session: str
 
 
-class LoginAnswer(RootModel[TokenPair | MfaChallenge]):
-    """Tokens, or for users with TOTP on, the challenge to answer first."""
+LOGIN_ANSWER = OneOf("LoginAnswer", (TokenPair, MfaChallenge),
+                     "Tokens, or for users with TOTP on, the challenge to answer first.")
 
 
 Code = Field(min_length=6, max_length=6, pattern=r"^[0-9]{6}$")
@@ -123,7 +128,7 @@ def identity() -> CognitoIdentity:
 def register(call: Call[RegisterRequest]) -> Profile:
     """Create an account; on the local platform and preview stacks it is confirmed at once."""
     body = call.body
-    user = register_user(identity(), USER_POOL.password_policy, username=body.username, email=body.email,
+    user = registration.register(identity(), USER_POOL.password_policy, username=body.username, email=body.email,
                          password=body.password, display_name=body.display_name,
                          auto_confirm=get_settings().auto_confirm)
     return Profile.of(user)
@@ -137,7 +142,7 @@ def confirm(call: Call[ConfirmRequest]) -> Confirmed:
     return Confirmed(confirmed=True)
 
 
-@router.route("/auth/login", "POST", public=True, body=LoginRequest, response=LoginAnswer)
+@router.route("/auth/login", "POST", public=True, body=LoginRequest, response=LOGIN_ANSWER)
 @uses(USER_POOL.sign_up())
 def login(call: Call[LoginRequest]) -> TokenPair | MfaChallenge:
     """Exchange a username and password for tokens, or for a TOTP challenge where the user turned TOTP on."""

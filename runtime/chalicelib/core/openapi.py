@@ -13,6 +13,7 @@ from chalice.app import Chalice
 from pydantic import BaseModel
 
 from chalicelib.core.routes import spec_of
+from chalicelib.core.schema import OneOf
 
 _REASONS = {200: "OK", 201: "Created", 204: "No content", 400: "Malformed request", 401: "Missing or bad token",
             403: "Not yours", 404: "Not found", 409: "Conflict", 413: "Too large", 415: "Unsupported media type",
@@ -28,7 +29,11 @@ def build_openapi(app: Chalice, *, title: str, version: str) -> dict[str, Any]:
     schemas: dict[str, Any] = {"Error": _ERROR_SCHEMA}
     paths: dict[str, dict[str, Any]] = {}
 
-    def ref(model: type[BaseModel]) -> dict[str, str]:
+    def ref(model: type[BaseModel] | OneOf) -> dict[str, str]:
+        if isinstance(model, OneOf):  # as pydantic documents a RootModel of the union
+            schemas[model.name] = {"anyOf": [ref(member) for member in model.models], "title": model.name,
+                                   **({"description": model.description} if model.description else {})}
+            return {"$ref": f"#/components/schemas/{model.name}"}
         # Component names allow [a-zA-Z0-9._-]: ``Page[Post]`` becomes ``Page_Post_``.
         name = re.sub(r"[^a-zA-Z0-9._-]", "_", model.__name__)
         document = model.model_json_schema(ref_template="#/components/schemas/{model}")
