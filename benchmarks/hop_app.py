@@ -50,7 +50,7 @@ class PostModel(Model):
     pk = UnicodeAttribute(hash_key=True)
 
 
-POSTS = Table(PostModel, stream="NEW_AND_OLD_IMAGES")
+POSTS = Table.of(PostModel, stream="NEW_AND_OLD_IMAGES")
 EVENTS = Topic("hop-events")
 TIMELINE = Queue("hop-timeline", subscriptions=(Subscription(EVENTS, types=("post.created",)),))
 MANIFEST = Manifest(tables=(POSTS,), queues=(TIMELINE,), topics=(EVENTS,))

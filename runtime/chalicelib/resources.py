@@ -6,7 +6,6 @@ and both provide it.
 
 from __future__ import annotations
 
-from chalicelib.channels.models import DeviceModel, SentModel
 from chalicelib.channels.templates import TEMPLATES
 from chalicelib.channels.unsubscribe import UNSUBSCRIBE_KEY
 from chalicelib.core.declarations import (
@@ -27,25 +26,18 @@ from chalicelib.core.declarations import (
     UserPool,
     WebSocket,
 )
-from chalicelib.core.idempotency_model import IdempotencyModel
 from chalicelib.core.pagination import CURSOR_KEY
-from chalicelib.feed.models import TimelineModel
-from chalicelib.media.models import MediaModel
-from chalicelib.notifications.models import NotificationModel, PreferencesModel
-from chalicelib.posts.models import InteractionModel, PostModel
-from chalicelib.realtime.models import ConnectionModel, ConversationModel, MessageModel
-from chalicelib.users.models import FollowModel, UserModel
 
 # Its stream feeds the search indexer (profiles found by name as soon as they exist).
-USERS = Table(UserModel, stream="NEW_AND_OLD_IMAGES")
+USERS = Table("users", "chalicelib.users.models:UserModel", stream="NEW_AND_OLD_IMAGES")
 # The streams of what users do are the outbox of domain events: a change that
 # committed is published, at least once, even if the request died right after.
-FOLLOWS = Table(FollowModel, stream="NEW_AND_OLD_IMAGES")
-POSTS = Table(PostModel, stream="NEW_AND_OLD_IMAGES")
-INTERACTIONS = Table(InteractionModel, stream="NEW_AND_OLD_IMAGES")
-TIMELINE = Table(TimelineModel, ttl_attribute="expires_at")
-MEDIA = Table(MediaModel, ttl_attribute="expires_at")
-IDEMPOTENCY = Table(IdempotencyModel, ttl_attribute="expires_at")
+FOLLOWS = Table("follows", "chalicelib.users.models:FollowModel", stream="NEW_AND_OLD_IMAGES")
+POSTS = Table("posts", "chalicelib.posts.models:PostModel", stream="NEW_AND_OLD_IMAGES")
+INTERACTIONS = Table("interactions", "chalicelib.posts.models:InteractionModel", stream="NEW_AND_OLD_IMAGES")
+TIMELINE = Table("timeline", "chalicelib.feed.models:TimelineModel", ttl_attribute="expires_at")
+MEDIA = Table("media", "chalicelib.media.models:MediaModel", ttl_attribute="expires_at")
+IDEMPOTENCY = Table("idempotency", "chalicelib.core.idempotency_model:IdempotencyModel", ttl_attribute="expires_at")
 
 # Domain events (post.created, like.created, follow.deleted, ...), with a
 # ``type`` message attribute that subscribers filter on.
@@ -89,8 +81,8 @@ USER_POOL = UserPool(
 # Notifications: the notifications queue turns domain events into per-recipient notifications
 # (newest first, grouped, kept 90 days) and publishes each on the notifications topic with a
 # ``channels`` attribute that each delivery channel's queue subscribes to (Subscription(channels=...)).
-NOTIFICATIONS = Table(NotificationModel, ttl_attribute="expires_at")
-NOTIFICATION_SETTINGS = Table(PreferencesModel)
+NOTIFICATIONS = Table("notifications", "chalicelib.notifications.models:NotificationModel", ttl_attribute="expires_at")
+NOTIFICATION_SETTINGS = Table("notification-settings", "chalicelib.notifications.models:PreferencesModel")
 NOTIFICATIONS_TOPIC = Topic("notifications")
 NOTIFICATION_INTAKE = Queue(
     "notifications", visibility_timeout=60, max_receives=5,
@@ -106,17 +98,17 @@ NOTIFY_PUSH = Queue("notify-push", visibility_timeout=60, max_receives=5,
                     subscriptions=(Subscription(NOTIFICATIONS_TOPIC, channels=("push",)),))
 # One message per leg of a digest segment; its consumer runs up to the workers' 5 minutes (a sixth of this).
 DIGEST_PAGES = Queue("digest-pages", visibility_timeout=1800, max_receives=3)
-DEVICES = Table(DeviceModel)
-CHANNEL_SENDS = Table(SentModel, ttl_attribute="expires_at")
+DEVICES = Table("devices", "chalicelib.channels.models:DeviceModel")
+CHANNEL_SENDS = Table("channel-sends", "chalicelib.channels.models:SentModel", ttl_attribute="expires_at")
 MAIL = Mailer("mail", templates=TEMPLATES)
 PUSH = PushService("push")
 
 # Real time: the WebSocket API (derived from the app's on_ws_* handlers), who is connected, direct
 # messages (whose stream publishes message.created), and the pushes of new posts and notifications.
 WEBSOCKET = WebSocket("websocket")
-CONNECTIONS = Table(ConnectionModel, ttl_attribute="expires_at")
-MESSAGES = Table(MessageModel, stream="NEW_AND_OLD_IMAGES")
-CONVERSATIONS = Table(ConversationModel)
+CONNECTIONS = Table("connections", "chalicelib.realtime.models:ConnectionModel", ttl_attribute="expires_at")
+MESSAGES = Table("messages", "chalicelib.realtime.models:MessageModel", stream="NEW_AND_OLD_IMAGES")
+CONVERSATIONS = Table("conversations", "chalicelib.realtime.models:ConversationModel")
 FEED_PUSH = Queue(
     "feed-push", visibility_timeout=60, max_receives=5,
     subscriptions=(Subscription(DOMAIN_EVENTS, types=("post.created",)),),

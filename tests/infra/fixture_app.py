@@ -74,8 +74,8 @@ class AuditModel(Model):
     entry = UnicodeAttribute(hash_key=True)
 
 
-THINGS = Table(ThingModel, stream="NEW_AND_OLD_IMAGES", ttl_attribute="expires")
-AUDIT = Table(AuditModel)
+THINGS = Table.of(ThingModel, stream="NEW_AND_OLD_IMAGES", ttl_attribute="expires")
+AUDIT = Table.of(AuditModel)
 EVENTS = Topic("events")
 ALERTS = Topic("alerts")
 # Filtered on one topic, everything from the other: one queue policy names both.

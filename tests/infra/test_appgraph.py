@@ -167,4 +167,4 @@ def test_a_queue_named_by_arn_is_refused() -> None:
     app = Chalice(app_name="broken")
     app.on_sqs_message(queue_arn="arn:aws:sqs:us-east-1:1:q")(lambda event: None)
     with pytest.raises(AppGraphError, match="logical queue name"):
-        plan_app(app, Manifest(tables=(Table(fixture_app.AuditModel),)))
+        plan_app(app, Manifest(tables=(Table.of(fixture_app.AuditModel),)))

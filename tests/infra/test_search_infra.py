@@ -39,7 +39,7 @@ class NoteModel(Model):
     note_id = UnicodeAttribute(hash_key=True)
 
 
-NOTES = Table(NoteModel, stream="NEW_AND_OLD_IMAGES")
+NOTES = Table.of(NoteModel, stream="NEW_AND_OLD_IMAGES")
 SEARCH = SearchDomain("search")
 MANIFEST = Manifest(tables=(NOTES,), search=SEARCH)
 app = Chalice(app_name="searchy")

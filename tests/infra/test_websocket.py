@@ -99,7 +99,8 @@ def test_the_realtime_tables_and_queues(dev: Rendering) -> None:
 def test_managing_connections_without_websocket_handlers_is_refused() -> None:
     socket = WebSocket("websocket")
     jobs = Queue("jobs", subscriptions=(Subscription(Topic("events")),))
-    manifest = Manifest(tables=(Table(ConnectionModel),), queues=(jobs,), topics=(Topic("events"),), websocket=socket)
+    manifest = Manifest(tables=(Table.of(ConnectionModel),), queues=(jobs,), topics=(Topic("events"),),
+                        websocket=socket)
     app = Chalice("no-sockets")
 
     @app.on_sqs_message(queue="jobs")

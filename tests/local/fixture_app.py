@@ -80,7 +80,7 @@ class ItemModel(Model):
     value = NumberAttribute(default=0)
 
 
-ITEMS = Table(ItemModel, stream="NEW_AND_OLD_IMAGES")
+ITEMS = Table.of(ItemModel, stream="NEW_AND_OLD_IMAGES")
 JOBS = Queue("jobs", visibility_timeout=30)
 FLAKY = Queue("flaky", visibility_timeout=30, max_receives=3)
 PARTIAL = Queue("partial", visibility_timeout=30, max_receives=5)
@@ -105,7 +105,7 @@ class GuardedModel(Model):
     pk = UnicodeAttribute(hash_key=True)
 
 
-GUARDED = Table(GuardedModel)
+GUARDED = Table.of(GuardedModel)
 ALERTS = Topic("alerts")  # no subscribers: publishing to it wakes no handler
 ALARMS = Queue("alarms", visibility_timeout=30, max_receives=1)  # its handler publishes without the grant
 NOTICES = Queue("notices", visibility_timeout=30, max_receives=1)  # its handler publishes with the grant

@@ -7,7 +7,7 @@ names are derived here, so both sides agree without repeating themselves.
 
 Usage::
 
-    USERS = Table(UserModel)                    # key schema read from the model
+    USERS = Table("users", "chalicelib.users.models:UserModel")  # key schema read from the model
     FANOUT = Queue("fanout", visibility_timeout=60, max_receives=5)
 
     @bp.on_sqs_message(queue=FANOUT.name, batch_size=10)
@@ -21,13 +21,13 @@ function, which Chalice keeps as ``handler_map[name].func`` (or the route's
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-import chalicelib.core.dynamodb_sessions  # noqa: F401  (every model imports this module: one botocore loader)
 from chalicelib.core.environment import (
     DATABASE_URL,
     SEARCH_ENDPOINT,
@@ -110,18 +110,37 @@ class _ReadWrite:
 class Table(Resource, _ReadWrite):
     """A DynamoDB table whose schema is its PynamoDB model's.
 
-    ``stream`` names the stream view type (``NEW_AND_OLD_IMAGES`` …) when a
-    handler reads the table's stream; ``ttl_attribute`` turns on expiry.
+    The model is named (``"package.module:Class"``), not imported: declaring the manifest must not
+    load PynamoDB and botocore into every function's cold start. ``model`` imports it and checks that
+    its ``Meta.logical_name`` is the table's name. ``stream`` names the stream view type
+    (``NEW_AND_OLD_IMAGES`` …) when a handler reads the table's stream; ``ttl_attribute`` turns on expiry.
     """
 
-    name: str = field(init=False)
-    model: type[Model]
+    model_path: str = ""
     stream: str | None = None
     ttl_attribute: str | None = None
     kind: str = field(default="table", init=False)
 
+    @classmethod
+    def of(cls, model: type[Model], *, stream: str | None = None, ttl_attribute: str | None = None) -> Table:
+        """The table of an imported model (named by its ``Meta.logical_name``): for code that holds the model
+        anyway, such as tests and benchmarks; the runtime's manifest names its models instead."""
+        return cls(model.Meta.logical_name, f"{model.__module__}:{model.__qualname__}",  # type: ignore[attr-defined]
+                   stream=stream, ttl_attribute=ttl_attribute)
+
     def __post_init__(self) -> None:
-        object.__setattr__(self, "name", _check_name(self.model.Meta.logical_name))  # type: ignore[attr-defined]
+        _check_name(self.name)
+        if ":" not in self.model_path:
+            raise ValueError(f"table {self.name!r}: model_path must be 'package.module:Class', not {self.model_path!r}")
+
+    @property
+    def model(self) -> type[Model]:
+        module, _, attribute = self.model_path.partition(":")
+        model: type[Model] = getattr(importlib.import_module(module), attribute)
+        declared = getattr(model.Meta, "logical_name", None)
+        if declared != self.name:
+            raise ValueError(f"table {self.name!r}: {self.model_path}.Meta.logical_name is {declared!r}")
+        return model
 
     @property
     def env_var(self) -> str:
@@ -133,8 +152,9 @@ class Table(Resource, _ReadWrite):
         Models read their table name at import; a process that provisions
         tables after importing them (the local platform, tests) rebinds here.
         """
-        self.model.Meta.table_name = table_name_for(self.name)
-        self.model._connection = None  # pynamodb caches the endpoint with the connection
+        model = self.model
+        model.Meta.table_name = table_name_for(self.name)
+        model._connection = None  # pynamodb caches the endpoint with the connection
 
 
 @dataclass(frozen=True)
@@ -649,6 +669,8 @@ def table_name_for(logical_name: str) -> str:
                 table_name = table_name_for(logical_name)
                 region = aws_region()
     """
+    import chalicelib.core.dynamodb_sessions  # noqa: F401  (every model calls this: one botocore loader for all)
+
     return os.environ.get(resource_variable("table", _check_name(logical_name)), logical_name)
 
 
