@@ -32,12 +32,25 @@ def test_tracing_stays_off_when_disabled(monkeypatch: pytest.MonkeyPatch) -> Non
     assert install_tracing() is False
 
 
-def test_tracing_patches_botocore_only_in_lambda() -> None:
+def test_tracing_patches_botocore_only_in_lambda_once_botocore_loads() -> None:
     # In a child process: patching botocore is process-wide and must not leak into other tests.
+    # Importing the app loads neither the X-Ray SDK nor botocore; the first client made is traced.
     probe = (
+        "import sys\n"
         "from chalicelib.core.tracing import install_tracing\n"
-        "from aws_xray_sdk.core import patcher\n"
         "assert install_tracing() is True\n"
+        "import app\n"
+        "assert not {'aws_xray_sdk', 'botocore'} & set(sys.modules), sorted(sys.modules)\n"
+        "import boto3, botocore.config, botocore.exceptions\n"
+        "client = boto3.client('s3', region_name='us-east-1', endpoint_url='http://127.0.0.1:9',\n"
+        "                      config=botocore.config.Config(retries={'total_max_attempts': 1}, connect_timeout=1))\n"
+        "assert 'aws_xray_sdk' not in sys.modules  # a client made is not yet a call\n"
+        "try:\n"
+        "    client.list_buckets()\n"
+        "except botocore.exceptions.BotoCoreError:\n"
+        "    pass\n"
+        "assert hasattr(type(client)._make_api_call, '__wrapped__')  # X-Ray's wrapper, for this call on\n"
+        "from aws_xray_sdk.core import patcher\n"
         "print(sorted(patcher._PATCHED_MODULES))\n"
     )
     env = {**os.environ, "TRACING": "true", "AWS_LAMBDA_FUNCTION_NAME": "social-api",

@@ -6,17 +6,23 @@ line per HTTP request, and flushes the invocation's business metrics (``chalicel
 
 Lambda's active tracing records each invocation without any SDK. The X-Ray SDK adds a subsegment
 per AWS call and per SQL statement but costs about 300 ms of cold start to import, so it is patched
-in only when ``TRACING`` is on and the code runs in Lambda, and only for botocore and (once the
-ledger connects, ``trace_sql``) SQLAlchemy, never ``patch_all()``. ``traced_step(name)`` names the
+in only when ``TRACING`` is on and the code runs in Lambda, and only for botocore (on the first AWS
+call: a request that calls AWS pays for the SDK, the import of the app does not) and (once the ledger
+connects, ``trace_sql``) SQLAlchemy, never ``patch_all()``. ``traced_step(name)`` names the
 domain step (``award``, ``redeem``, ``fanout``) those subsegments hang under; it does nothing while
 tracing is off.
 """
 
 from __future__ import annotations
 
+import importlib.abc
+import importlib.machinery
+import importlib.util
 import os
-from collections.abc import Callable, Iterator
+import sys
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from types import ModuleType
 from typing import Any
 
 from chalicelib.core import metrics
@@ -28,15 +34,78 @@ _installed = False
 
 
 def install_tracing() -> bool:
-    """Patch botocore for X-Ray when enabled; returns whether it did (then ``trace_sql`` patches SQLAlchemy)."""
+    """Have botocore patched for X-Ray when enabled, once it is imported; returns whether it will be (then
+    ``trace_sql`` patches SQLAlchemy)."""
     global _installed
     if not get_settings().tracing or "AWS_LAMBDA_FUNCTION_NAME" not in os.environ:
         return False
-    from aws_xray_sdk.core import patch
-
-    patch(["botocore"])
+    _after_import("botocore.client", _patch_on_first_call)
     _installed = True
     return True
+
+
+def _patch_on_first_call(client_module: ModuleType) -> None:
+    """The first API call of any client patches botocore for X-Ray, then goes through the patched method.
+
+    Not at the import of ``botocore.client``: the SDK makes a botocore session as it loads, and
+    ``botocore.session`` may be the module still importing ``botocore.client`` (a circular import).
+    Two threads' first calls may both patch: the SDK patches a module once.
+    """
+    client_class = client_module.BaseClient
+    original = client_class._make_api_call
+
+    def first_call(self: Any, operation_name: str, api_params: Any) -> Any:
+        client_class._make_api_call = original
+        from aws_xray_sdk.core import patch
+
+        patch(["botocore"])  # wraps BaseClient._make_api_call (and Endpoint.prepare_request: the trace header)
+        return client_class._make_api_call(self, operation_name, api_params)
+
+    client_class._make_api_call = first_call
+
+
+class _AfterImport(importlib.abc.MetaPathFinder):
+    """Finds module ``name`` as the other finders would, and runs ``callback`` once it has executed."""
+
+    def __init__(self, name: str, callback: Callable[[ModuleType], None]) -> None:
+        self.name, self.callback = name, callback
+
+    def find_spec(self, fullname: str, path: Sequence[str] | None,
+                  target: ModuleType | None = None) -> importlib.machinery.ModuleSpec | None:
+        if fullname != self.name:
+            return None
+        sys.meta_path.remove(self)  # once; and the search below must not find this finder again
+        spec = importlib.util.find_spec(fullname)
+        if spec is not None and spec.loader is not None:
+            spec.loader = _ThenCall(spec.loader, self.callback)
+        return spec
+
+
+class _ThenCall(importlib.abc.Loader):
+    """The module's own loader, then ``callback(module)``; anything else asked of it (source for tracebacks)
+    goes to the real loader."""
+
+    def __init__(self, loader: importlib.abc.Loader, callback: Callable[[ModuleType], None]) -> None:
+        self.loader, self.callback = loader, callback
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module: ModuleType) -> None:
+        self.loader.exec_module(module)
+        self.callback(module)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.loader, name)
+
+
+def _after_import(name: str, callback: Callable[[ModuleType], None]) -> None:
+    """``callback(module)`` as soon as module ``name`` is imported: now if it already is. (wrapt's post-import
+    hooks do this too, but importing wrapt costs 80 ms here: asyncio and importlib.metadata.)"""
+    if name in sys.modules:
+        callback(sys.modules[name])
+    else:
+        sys.meta_path.insert(0, _AfterImport(name, callback))
 
 
 def trace_sql() -> bool:
