@@ -5,11 +5,14 @@
 architecture the functions run on (chalice's packager downloads the ``manylinux_*_aarch64``
 wheels when ``lambda_architecture`` is ``arm64``), and writes ``package.json`` beside it: that
 runtime, the architecture of the archive's compiled modules (read from their ELF headers, not
-assumed) and a SHA-256 of every source file of ``runtime/``. A real ``pulumi up`` refuses a
-package whose sources differ from ``runtime/`` (an archive older than the code: functions would
-run yesterday's handlers under today's routes and grants) or that was built for another runtime
-or architecture (its extension modules would not load); ``pulumi preview`` and the offline plan
-only warn, and render with a placeholder when nothing was built yet.
+assumed) and a SHA-256 of every source file of ``runtime/``. It also adds the archive's bytecode
+(``precompile``): chalice's packager unpacks wheels without it and Lambda's file system is
+read-only, so every cold start would otherwise compile each module it imports from source.
+
+A real ``pulumi up`` refuses a package whose sources differ from ``runtime/`` (an archive older
+than the code: functions would run yesterday's handlers under today's routes and grants) or that was
+built for another runtime or architecture (its extension modules would not load); ``pulumi preview``
+and the offline plan only warn, and render with a placeholder when nothing was built yet.
 
 Usage::
 
@@ -26,6 +29,7 @@ import hashlib
 import json
 import subprocess
 import sys
+import tempfile
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -188,6 +192,32 @@ def _problem(path: Path, runtime_name: str, architecture: str, runtime: Path) ->
     return None
 
 
+def precompile(zip_path: Path, python: str) -> int:
+    """Add the bytecode of every module in the archive, compiled by ``python`` (Lambda's version), and
+    return how many files were added.
+
+    Unchecked-hash bytecode (PEP 552): the interpreter loads it without comparing it with the source (no
+    timestamps to go wrong after unzipping), and the archive's sources never change apart from it. (The
+    paths compiled in need no rewriting: the import system points them at the file it loaded.)
+    """
+    with tempfile.TemporaryDirectory() as scratch, zipfile.ZipFile(zip_path, "a", zipfile.ZIP_DEFLATED) as archive:
+        root = Path(scratch)
+        sources = [info for info in archive.infolist() if info.filename.endswith(".py") and not info.is_dir()]
+        for info in sources:
+            archive.extract(info, root)
+        subprocess.run([python, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash",
+                        str(root)], check=True)
+        compiled = sorted(path for path in root.rglob("*.pyc"))
+        present = set(archive.namelist())
+        added = 0
+        for path in compiled:
+            name = path.relative_to(root).as_posix()
+            if name not in present:
+                archive.write(path, name)
+                added += 1
+    return added
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m stacks.package ZIP --python PY``: write ZIP's manifest (Python, machine, sources)."""
     parser = argparse.ArgumentParser(prog="python -m stacks.package", description=main.__doc__)
@@ -205,8 +235,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if architecture != chalice_architecture():
         parser.error(f"{args.zip} holds {architecture} modules, but chalice was to build for "
                      f"{chalice_architecture()} (runtime/.chalice/config.json lambda_architecture): rebuild it")
+    compiled = precompile(args.zip, args.python)
     manifest = write_manifest(args.zip, version, architecture)
-    print(f"{manifest}: {version} on {architecture}, sources {sources_hash()[:12]}")
+    print(f"{manifest}: {version} on {architecture}, sources {sources_hash()[:12]}, {compiled} modules precompiled")
     return 0
 
 

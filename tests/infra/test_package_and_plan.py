@@ -22,6 +22,7 @@ from stacks.package import (
     PackageError,
     chalice_architecture,
     compiled_machines,
+    precompile,
     write_manifest,
 )
 from stacks.package import main as package_main
@@ -173,6 +174,32 @@ def test_the_manifest_records_the_machine_of_the_compiled_modules(tmp_path: Path
     with pytest.raises(SystemExit):
         package_main([str(mixed)])
     assert "['arm64', 'x86_64']" in capsys.readouterr().err and not mixed.with_name(MANIFEST_NAME).exists()
+
+
+def test_the_package_carries_bytecode_that_loads_without_its_source_check(tmp_path: Path) -> None:
+    """Lambda unpacks the archive read-only: without bytecode in it, each cold start compiles every module."""
+    archive = _package(tmp_path, manifest=False)
+    with zipfile.ZipFile(archive, "a") as package:
+        package.writestr("chalicelib/__init__.py", "")
+        package.writestr("chalicelib/greeting.py", "def hello() -> str:\n    raise ValueError('hello')\n")
+    sources = [name for name in zipfile.ZipFile(archive).namelist() if name.endswith(".py")]
+    assert precompile(archive, sys.executable) == len(sources) >= 3  # one module each, migrations included
+    tag = sys.implementation.cache_tag
+    with zipfile.ZipFile(archive) as package:
+        names = set(package.namelist())
+        bytecode = package.read(f"chalicelib/__pycache__/greeting.{tag}.pyc")
+        assert f"__pycache__/app.{tag}.pyc" in names
+    assert int.from_bytes(bytecode[4:8], "little") == 0b01  # PEP 552: hash-based, source not checked
+    # As Lambda runs it, unpacked and unwritable: the bytecode is what runs, never compared with its source
+    # (a source edited afterwards, which no deploy does, shows it: the packaged code still runs).
+    unpacked = tmp_path / "task"
+    zipfile.ZipFile(archive).extractall(unpacked)
+    (unpacked / "chalicelib" / "greeting.py").write_text("def hello() -> str:\n    return 'edited'\n")
+    probe = "import chalicelib.greeting as g\ntry:\n    print(g.hello())\nexcept ValueError as e:\n    print(e)"
+    done = subprocess.run([sys.executable, "-c", probe], cwd=unpacked, capture_output=True, text=True, check=True,
+                          env={"PYTHONDONTWRITEBYTECODE": "1", "PATH": "/usr/bin:/bin"})
+    assert done.stdout.strip() == "hello"
+    assert precompile(archive, sys.executable) == 0  # once: a second run adds nothing
 
 
 def test_chalice_builds_for_the_functions_architecture_and_picks_aarch64_wheels() -> None:
