@@ -1,7 +1,11 @@
 """The Chalice app: one blueprint per domain, all routes under ``/v1``.
 
-Every route runs in one Lambda (``app.app``); each event handler gets its own.
+Every route runs in one Lambda (``app.app``); each event handler gets its own. Importing this module
+loads no AWS client, table model or token library: each route group loads its domain on first use
+(``chalicelib.core.lazy``), so a function's cold start pays only for what its first request needs.
 """
+
+from typing import TYPE_CHECKING
 
 from chalice.app import Chalice
 
@@ -9,6 +13,7 @@ from chalicelib.auth.routes import router as auth
 from chalicelib.auth.triggers import sign_up_triggers
 from chalicelib.channels.handlers import channels
 from chalicelib.channels.routes import router as channel_routes
+from chalicelib.core.lazy import lazy_module
 from chalicelib.core.routes import install
 from chalicelib.core.tracing import install_telemetry, install_tracing
 from chalicelib.events.handlers import events
@@ -31,8 +36,12 @@ from chalicelib.realtime.routes import router as conversations
 from chalicelib.resources import USERS
 from chalicelib.search.handlers import search_indexer
 from chalicelib.search.routes import router as search
-from chalicelib.users.profiles import admit
 from chalicelib.users.routes import router as users
+
+if TYPE_CHECKING:
+    from chalicelib.users import profiles
+else:
+    profiles = lazy_module("chalicelib.users.profiles")
 
 install_tracing()
 app = Chalice(app_name="social")
@@ -48,6 +57,6 @@ for handlers in (events, timelines, cleanup, ledger_events, sign_up_triggers, me
 app.websocket_api = websocket_api
 
 # Every authenticated route checks that the token's account owns its username's profile.
-install(app, admit=admit, admit_uses=(USERS.read(),))
+install(app, admit=lambda principal: profiles.admit(principal), admit_uses=(USERS.read(),))
 # Third-party browser clients of the origins the stack configures (none by default: no CORS header at all).
 cors.install(app)

@@ -19,8 +19,9 @@ Usage::
     def me(call): return profiles.get_or_create(call.principal)   # imported here, on first request
 
 The proxy reads every attribute from the real module each time (no copy), so a test that patches the
-module (or the proxy: writes are passed on) patches what the route sees. ``importlib.util.LazyLoader`` was not used: before Python 3.12.3
-two threads touching a half-loaded module could see it empty (the local platform serves threads).
+module (or the proxy: writes are passed on) patches what the route sees. ``importlib.util.LazyLoader``
+was not used: before Python 3.12.3 two threads touching a half-loaded module could see it empty (the
+local platform serves threads).
 """
 
 from __future__ import annotations

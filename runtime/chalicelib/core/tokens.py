@@ -15,12 +15,16 @@ Usage::
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
-
-import jwt
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.auth.rules import federated_username
 from chalicelib.core.errors import Unauthorized, Unavailable
+from chalicelib.core.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import jwt
+else:
+    jwt = lazy_module("jwt")  # PyJWT and cryptography: about 60 ms, paid by the first verified request
 
 
 @dataclass(frozen=True)

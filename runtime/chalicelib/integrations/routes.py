@@ -8,20 +8,27 @@ the app's own routes, through the same domain functions.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from chalicelib.auth.admins import require_admin
 from chalicelib.core.declarations import uses
+from chalicelib.core.lazy import lazy_module
 from chalicelib.core.pagination import Page, next_cursor
 from chalicelib.core.routes import Call, Reply, Router
 from chalicelib.core.tokens import Principal
 from chalicelib.integrations.keys import Integration, Usage, page_after
 from chalicelib.integrations.plan import UsagePlanKeys
 from chalicelib.integrations.views import IntegrationView, NewIntegration, NewIntegrationView
-from chalicelib.posts import service as posts
 from chalicelib.posts.views import Post, post_with_media
 from chalicelib.resources import INTEGRATIONS, MEDIA, POSTS, USER_POOL, USERS
-from chalicelib.users.profiles import get_profile
 from chalicelib.users.views import Profile
+
+if TYPE_CHECKING:
+    from chalicelib.posts import service as posts
+    from chalicelib.users import profiles
+else:
+    posts = lazy_module("chalicelib.posts.service")
+    profiles = lazy_module("chalicelib.users.profiles")
 
 router = Router(__name__, tag="integrations")
 _SCOPE = "integrations"
@@ -95,4 +102,4 @@ def partner_post(call: Call[None], post_id: str) -> Post:
 @uses(USERS.read())
 def partner_profile(call: Call[None], username: str) -> Profile:
     """A public profile, as GET /v1/users/{username} answers it to nobody in particular (with an integration key)."""
-    return Profile.of(get_profile(username))
+    return Profile.of(profiles.get_profile(username))

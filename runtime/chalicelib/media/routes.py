@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalicelib.core.declarations import uses
+from chalicelib.core.lazy import lazy_module
 from chalicelib.core.routes import Call, Router
-from chalicelib.media import service
 from chalicelib.media.views import CreatedMedia, Media, MediaChange, NewMedia, UploadForm
 from chalicelib.resources import MEDIA, UPLOADS
+
+if TYPE_CHECKING:
+    from chalicelib.media import service
+else:
+    service = lazy_module("chalicelib.media.service")
 
 router = Router(__name__, tag="media")
 

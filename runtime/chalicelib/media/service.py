@@ -15,7 +15,6 @@ Usage::
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -32,7 +31,7 @@ from chalicelib.core.ids import is_id, new_id
 from chalicelib.core.transactions import Update
 from chalicelib.media import signatures
 from chalicelib.media.models import UNATTACHED, MediaModel
-from chalicelib.resources import MEDIA_FILES, UPLOADS
+from chalicelib.resources import UPLOADS
 
 MAX_ATTACHED = 4  # media per post
 UPLOAD_SECONDS = 600  # the presigned POST's lifetime
@@ -231,12 +230,6 @@ def release_avatar(owner: str, key: str | None) -> None:
     except UpdateError as error:
         if error.cause_response_code != "ConditionalCheckFailedException":
             raise
-
-
-def media_url(key: str) -> str:
-    """The public URL of a media-bucket key, on the CDN."""
-    base = os.environ.get(MEDIA_FILES.url_env_var, "").rstrip("/")
-    return f"{base}/{key}"
 
 
 def avatar_key(media: MediaModel) -> str:

@@ -7,16 +7,25 @@ Usage::
 
 from __future__ import annotations
 
-from typing import Any
+import os
+from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
 from chalicelib.core.schema import RequestBody, ResponseBody
 from chalicelib.core.usertext import MultiLineText
-from chalicelib.media.models import MediaModel
-from chalicelib.media.service import media_url
+from chalicelib.resources import MEDIA_FILES
+
+if TYPE_CHECKING:
+    from chalicelib.media.models import MediaModel
 
 MAX_DESCRIPTION = 1500
+
+
+def media_url(key: str) -> str:
+    """The public URL of a media-bucket key, on the CDN."""
+    base = os.environ.get(MEDIA_FILES.url_env_var, "").rstrip("/")
+    return f"{base}/{key}"
 
 
 class Focus(RequestBody):

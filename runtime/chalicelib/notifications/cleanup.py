@@ -16,11 +16,20 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from chalicelib.core.batches import delete_many, get_many
-from chalicelib.notifications.models import CONTRIBUTION, ENTRY, NotificationModel
-from chalicelib.posts.models import PostModel
+from chalicelib.core.lazy import lazy_module
 from chalicelib.resources import NOTIFICATIONS, POSTS
+
+if TYPE_CHECKING:
+    from chalicelib.core import batches
+    from chalicelib.notifications import models
+    from chalicelib.notifications.models import NotificationModel
+    from chalicelib.posts import models as post_models
+else:
+    batches = lazy_module("chalicelib.core.batches")
+    models = lazy_module("chalicelib.notifications.models")
+    post_models = lazy_module("chalicelib.posts.models")
 
 SWEEP_USES = (NOTIFICATIONS.read_write(), POSTS.read())
 PAGE = 500
@@ -28,30 +37,31 @@ ABOUT_POSTS = frozenset({"like", "comment", "mention"})
 
 
 def _group_of(row: NotificationModel) -> str:
-    if row.sk.startswith(ENTRY):
-        return row.sk.removeprefix(ENTRY)
-    return row.sk.removeprefix(CONTRIBUTION).rsplit("#", 1)[0]
+    if row.sk.startswith(models.ENTRY):
+        return row.sk.removeprefix(models.ENTRY)
+    return row.sk.removeprefix(models.CONTRIBUTION).rsplit("#", 1)[0]
 
 
 def _sweep_page(rows: Sequence[NotificationModel], now: datetime) -> int:
     doomed = {(r.recipient, r.sk): r for r in rows if r.expires_at is not None and r.expires_at <= now}
     live = [r for r in rows if (r.recipient, r.sk) not in doomed]
-    posts = get_many(PostModel, {r.post_id for r in live if r.sk.startswith(ENTRY) and r.kind in ABOUT_POSTS
-                                 and r.post_id})
+    about_posts = {r.post_id for r in live if r.sk.startswith(models.ENTRY) and r.kind in ABOUT_POSTS and r.post_id}
+    posts = batches.get_many(post_models.PostModel, about_posts)
     gone = {(r.recipient, _group_of(r)) for r in live
-            if r.sk.startswith(ENTRY) and r.kind in ABOUT_POSTS and r.post_id and r.post_id not in posts}
-    contributions = [r for r in live if r.sk.startswith(CONTRIBUTION)]
-    wanted = list({(r.recipient, f"{ENTRY}{_group_of(r)}") for r in contributions})
-    entries = {(e.recipient, e.sk) for e in NotificationModel.batch_get(wanted)} if wanted else set()
+            if r.sk.startswith(models.ENTRY) and r.kind in ABOUT_POSTS and r.post_id and r.post_id not in posts}
+    contributions = [r for r in live if r.sk.startswith(models.CONTRIBUTION)]
+    wanted = list({(r.recipient, f"{models.ENTRY}{_group_of(r)}") for r in contributions})
+    entries = {(e.recipient, e.sk) for e in models.NotificationModel.batch_get(wanted)} if wanted else set()
     for row in live:
         group = _group_of(row)
-        orphan = row.sk.startswith(CONTRIBUTION) and (row.recipient, f"{ENTRY}{group}") not in entries
+        orphan = row.sk.startswith(models.CONTRIBUTION) and (row.recipient, f"{models.ENTRY}{group}") not in entries
         if (row.recipient, group) in gone or orphan:
             doomed[(row.recipient, row.sk)] = row
     for recipient, group in gone:  # the contributions of a gone post's entry, wherever the scan put them
-        for row in NotificationModel.query(recipient, NotificationModel.sk.startswith(f"{CONTRIBUTION}{group}#")):
+        prefix = f"{models.CONTRIBUTION}{group}#"
+        for row in models.NotificationModel.query(recipient, models.NotificationModel.sk.startswith(prefix)):
             doomed[(row.recipient, row.sk)] = row
-    delete_many(list(doomed.values()))
+    batches.delete_many(list(doomed.values()))
     return len(doomed)
 
 
@@ -60,7 +70,7 @@ def sweep(now: datetime, *, budget_seconds: float = 600.0) -> int:
     started = time.monotonic()
     removed = 0
     page: list[NotificationModel] = []
-    for row in NotificationModel.scan(page_size=PAGE):
+    for row in models.NotificationModel.scan(page_size=PAGE):
         page.append(row)
         if len(page) >= PAGE:
             removed += _sweep_page(page, now)

@@ -16,8 +16,15 @@ Usage::
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from chalicelib.notifications.models import PreferencesModel
+from chalicelib.core.lazy import lazy_module
+
+if TYPE_CHECKING:  # the names below are read where routes are declared: the table only when asked
+    from chalicelib.notifications import models
+    from chalicelib.notifications.models import PreferencesModel
+else:
+    models = lazy_module("chalicelib.notifications.models")
 
 TYPES = ("like", "comment", "follow", "mention", "coins", "order", "message")
 CHANNELS = ("in_app", "email", "push", "realtime")
@@ -36,8 +43,8 @@ def _pair(kind: str, channel: str) -> str:
 
 def _row(username: str) -> PreferencesModel | None:
     try:
-        return PreferencesModel.get(username, consistent_read=True)
-    except PreferencesModel.DoesNotExist:
+        return models.PreferencesModel.get(username, consistent_read=True)
+    except models.PreferencesModel.DoesNotExist:
         return None
 
 
@@ -79,7 +86,7 @@ def update(username: str, types: Mapping[str, Mapping[str, bool]], digest: bool 
         digest = False
     if not on and not off and digest is None:
         return
-    row = _row(username) or PreferencesModel(username)
+    row = _row(username) or models.PreferencesModel(username)
     # One item, rewritten whole: DynamoDB refuses ADD and DELETE of one set in one update, and two
     # changes by the same user at the same moment are the only race (the later one wins).
     row.on = ((row.on or set()) - off) | on or None

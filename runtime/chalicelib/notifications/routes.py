@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalicelib.core.declarations import uses
 from chalicelib.core.errors import Unprocessable
+from chalicelib.core.lazy import lazy_module
 from chalicelib.core.pagination import Page, next_cursor
 from chalicelib.core.routes import Call, QueryParam, Router
-from chalicelib.notifications import preferences, service
 from chalicelib.notifications.views import (
     Marked,
     MarkRead,
@@ -16,6 +18,12 @@ from chalicelib.notifications.views import (
     UnreadCount,
 )
 from chalicelib.resources import NOTIFICATION_SETTINGS, NOTIFICATIONS
+
+if TYPE_CHECKING:
+    from chalicelib.notifications import preferences, service
+else:
+    preferences = lazy_module("chalicelib.notifications.preferences")
+    service = lazy_module("chalicelib.notifications.service")
 
 router = Router(__name__, tag="notifications")
 

@@ -10,11 +10,18 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from pydantic import Field
 
+from chalicelib.core.lazy import lazy_module
 from chalicelib.core.schema import RequestBody, ResponseBody
-from chalicelib.notifications.models import ENTRY, NotificationModel
+
+if TYPE_CHECKING:
+    from chalicelib.notifications import models
+    from chalicelib.notifications.models import NotificationModel
+else:
+    models = lazy_module("chalicelib.notifications.models")
 
 
 def notification_id(recipient: str, group: str) -> str:
@@ -58,7 +65,7 @@ class Notification(ResponseBody):
     def of(cls, row: NotificationModel) -> Notification:
         actors = list(row.actors or [])
         assert row.created_at is not None and row.updated_at is not None
-        return cls(id=notification_id(row.recipient, row.sk.removeprefix(ENTRY)), type=str(row.kind),
+        return cls(id=notification_id(row.recipient, row.sk.removeprefix(models.ENTRY)), type=str(row.kind),
                    actor=actors[0] if actors else None, actors=actors, count=int(row.total or 0),
                    post_id=row.post_id, comment_id=row.comment_id,
                    amount=int(row.amount) if row.amount is not None else None, order_id=row.order_id,

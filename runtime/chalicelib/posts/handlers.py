@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint, SQSEvent
 
 from chalicelib.core.declarations import uses
+from chalicelib.core.lazy import lazy_module
 from chalicelib.core.messages import each_message
-from chalicelib.posts.cleanup import handle
 from chalicelib.resources import INTERACTIONS, MEDIA, MEDIA_FILES, POST_CLEANUP, UPLOADS
+
+if TYPE_CHECKING:
+    from chalicelib.posts import cleanup as post_cleanup
+else:
+    post_cleanup = lazy_module("chalicelib.posts.cleanup")
 
 cleanup = Blueprint(__name__)
 
@@ -18,4 +23,4 @@ cleanup = Blueprint(__name__)
 @uses(INTERACTIONS.read_write(), POST_CLEANUP.consume(), MEDIA.read_write(), MEDIA_FILES.write(), UPLOADS.write())
 def clean_up_posts(event: SQSEvent) -> dict[str, Any]:
     """Delete the likes, comments and media of deleted posts."""
-    return each_message(event, handle)
+    return each_message(event, post_cleanup.handle)

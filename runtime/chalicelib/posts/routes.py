@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalicelib.core.declarations import uses
+from chalicelib.core.lazy import lazy_module
 from chalicelib.core.pagination import Page, next_cursor
 from chalicelib.core.routes import Call, Reply, Router
-from chalicelib.posts import service
 from chalicelib.posts.views import Comment, LikeState, NewComment, NewPost, Post, PostEdit, post_with_media
 from chalicelib.resources import IDEMPOTENCY, INTERACTIONS, MEDIA, POSTS, USERS
+
+if TYPE_CHECKING:
+    from chalicelib.posts import service
+else:
+    service = lazy_module("chalicelib.posts.service")
 
 router = Router(__name__, tag="posts")
 

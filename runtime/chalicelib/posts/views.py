@@ -4,17 +4,29 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from pydantic import Field
 
-from chalicelib.core.batches import get_many, get_many_pairs
+from chalicelib.core.lazy import lazy_module
 from chalicelib.core.schema import RequestBody, ResponseBody
 from chalicelib.core.usertext import MultiLineText
-from chalicelib.media.models import MediaModel
 from chalicelib.media.views import Media
-from chalicelib.posts.models import COMMENT, LIKE, InteractionModel, PostModel
-from chalicelib.users.models import UserModel
 from chalicelib.users.views import avatar_url
+
+if TYPE_CHECKING:
+    from chalicelib.core import batches
+    from chalicelib.media import models as media_models
+    from chalicelib.media.models import MediaModel
+    from chalicelib.posts import models as post_models
+    from chalicelib.posts.models import InteractionModel, PostModel
+    from chalicelib.users import models as user_models
+    from chalicelib.users.models import UserModel
+else:
+    batches = lazy_module("chalicelib.core.batches")
+    media_models = lazy_module("chalicelib.media.models")
+    post_models = lazy_module("chalicelib.posts.models")
+    user_models = lazy_module("chalicelib.users.models")
 
 MAX_CONTENT = 2000
 
@@ -70,10 +82,10 @@ def posts_with_media(posts: Sequence[PostModel], *, viewer: str | None) -> list[
     """
     if not posts:
         return []
-    media = get_many(MediaModel, [m for post in posts for m in post.media_ids or []])
-    authors = get_many(UserModel, [post.author for post in posts])
-    liked = {like.post_id for like in get_many_pairs(InteractionModel, [(p.post_id, LIKE + viewer) for p in posts])
-             } if viewer else set()
+    media = batches.get_many(media_models.MediaModel, [m for post in posts for m in post.media_ids or []])
+    authors = batches.get_many(user_models.UserModel, [post.author for post in posts])
+    likes = [(p.post_id, post_models.LIKE + viewer) for p in posts] if viewer else []
+    liked = {like.post_id for like in batches.get_many_pairs(post_models.InteractionModel, likes)} if viewer else set()
     return [Post.of(post, media, authors.get(post.author), post.post_id in liked) for post in posts]
 
 
@@ -91,7 +103,7 @@ class Comment(ResponseBody):
 
     @classmethod
     def of(cls, comment: InteractionModel) -> Comment:
-        return cls(id=comment.sk.removeprefix(COMMENT), post_id=comment.post_id, author=comment.author,
+        return cls(id=comment.sk.removeprefix(post_models.COMMENT), post_id=comment.post_id, author=comment.author,
                    content=comment.content or "", created_at=comment.created_at, edited_at=comment.edited_at)
 
 

@@ -13,12 +13,19 @@ Usage::
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from pynamodb.exceptions import DeleteError
-
-from chalicelib.realtime.connections import drop
-from chalicelib.realtime.models import CONNECTION, ConnectionModel
+from chalicelib.core.lazy import lazy_module
 from chalicelib.resources import CONNECTIONS
+
+if TYPE_CHECKING:
+    import pynamodb.exceptions as pynamodb_errors
+
+    from chalicelib.realtime import connections, models
+else:
+    pynamodb_errors = lazy_module("pynamodb.exceptions")
+    connections = lazy_module("chalicelib.realtime.connections")
+    models = lazy_module("chalicelib.realtime.models")
 
 SWEEP_USES = (CONNECTIONS.read_write(),)
 
@@ -26,12 +33,12 @@ SWEEP_USES = (CONNECTIONS.read_write(),)
 def sweep(now: datetime) -> int:
     """Remove connection rows past their two hours (and their ids from presence), and expired presence rows."""
     removed = 0
-    for row in ConnectionModel.scan(ConnectionModel.expires_at <= now):
-        if row.key.startswith(CONNECTION) and row.username:
-            drop(row.username, {row.key.removeprefix(CONNECTION)})
+    for row in models.ConnectionModel.scan(models.ConnectionModel.expires_at <= now):
+        if row.key.startswith(models.CONNECTION) and row.username:
+            connections.drop(row.username, {row.key.removeprefix(models.CONNECTION)})
         try:  # unless a connect renewed it meanwhile
-            row.delete(condition=ConnectionModel.expires_at <= now)
+            row.delete(condition=models.ConnectionModel.expires_at <= now)
             removed += 1
-        except DeleteError:
+        except pynamodb_errors.DeleteError:
             pass
     return removed

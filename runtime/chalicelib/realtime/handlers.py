@@ -10,23 +10,18 @@ blueprint carries one of its own, and ``app.py`` makes it the app's, so that
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint, DynamoDBEvent, Response, SQSEvent, WebsocketAPI, WebsocketEvent
 
 from chalicelib.core import metric_names as m
 from chalicelib.core.declarations import uses
 from chalicelib.core.errors import ApiError, Unauthorized
+from chalicelib.core.lazy import lazy_module
 from chalicelib.core.logs import get_logger
 from chalicelib.core.messages import each_message, each_record
 from chalicelib.core.metrics import count
 from chalicelib.core.routes import verify_token
-from chalicelib.events.catalog import DomainEvent
-from chalicelib.events.publisher import publish
-from chalicelib.realtime import connections, feed, protocol
-from chalicelib.realtime.conversations import PREVIEW
-from chalicelib.realtime.models import MessageModel
-from chalicelib.realtime.push import push_to_users, send
 from chalicelib.resources import (
     CONNECTIONS,
     CONVERSATIONS,
@@ -40,7 +35,23 @@ from chalicelib.resources import (
     USERS,
     WEBSOCKET,
 )
-from chalicelib.users.profiles import admit
+
+# The domain loads on first use: the API function imports this module too (one app), and never runs it.
+if TYPE_CHECKING:
+    from chalicelib.events import catalog, publisher
+    from chalicelib.events.catalog import DomainEvent
+    from chalicelib.realtime import connections, conversations, feed, models, protocol, push
+    from chalicelib.users import profiles
+else:
+    catalog = lazy_module("chalicelib.events.catalog")
+    publisher = lazy_module("chalicelib.events.publisher")
+    connections = lazy_module("chalicelib.realtime.connections")
+    conversations = lazy_module("chalicelib.realtime.conversations")
+    feed = lazy_module("chalicelib.realtime.feed")
+    models = lazy_module("chalicelib.realtime.models")
+    protocol = lazy_module("chalicelib.realtime.protocol")
+    push = lazy_module("chalicelib.realtime.push")
+    profiles = lazy_module("chalicelib.users.profiles")
 
 log = get_logger(__name__)
 
@@ -59,7 +70,7 @@ def on_ws_connect(event: WebsocketEvent) -> Any:
         if not token:
             raise Unauthorized("missing_token", "connect with ?token=<access token>")
         principal = verify_token(str(token))
-        admit(principal)
+        profiles.admit(principal)
     except ApiError as error:
         # A non-2xx answer to $connect refuses the handshake with that status.
         return Response(body=json.dumps(error.body()), status_code=error.status,
@@ -85,7 +96,7 @@ def on_ws_message(event: WebsocketEvent) -> Any:
         log.exception("WebSocket frame failed", extra={"connection_id": connection_id})
         reply = protocol.error_frame(ApiError("internal_error", "something went wrong on our side"))
     if reply is not None:
-        send(connection_id, reply)
+        push.send(connection_id, reply)
     return _OK
 
 
@@ -112,7 +123,7 @@ def push_notifications(event: SQSEvent) -> dict[str, Any]:
 
 
 def _push_notification(message: dict[str, Any]) -> None:
-    report = push_to_users([message["recipient"]], {"type": "notification", "data": message["notification"]})
+    report = push.push_to_users([message["recipient"]], {"type": "notification", "data": message["notification"]})
     if report.delivered:
         count(m.NOTIFICATIONS_SENT, report.delivered, channel="realtime")
 
@@ -121,15 +132,15 @@ def _push_notification(message: dict[str, Any]) -> None:
 @uses(DOMAIN_EVENTS.publish())
 def publish_message_events(event: DynamoDBEvent) -> dict[str, Any]:
     """Each stored direct message becomes ``message.created`` (what notifications are made from)."""
-    return each_record(event, lambda record: publish(message_events(record)))
+    return each_record(event, lambda record: publisher.publish(message_events(record)))
 
 
 def message_events(record: Any) -> list[DomainEvent]:
     """``message.created`` for a new message row; its id is the message's, so a replay repeats it."""
     if record.event_name != "INSERT":
         return []
-    row = MessageModel.from_raw_data(record.new_image)
-    return [DomainEvent(f"message.created:{row.message_id}", "message.created", row.created_at.isoformat(),
+    row = models.MessageModel.from_raw_data(record.new_image)
+    return [catalog.DomainEvent(f"message.created:{row.message_id}", "message.created", row.created_at.isoformat(),
                         row.sender, {"conversation_id": row.conversation_id, "message_id": row.message_id,
                                      "sender": row.sender, "recipient": row.recipient,
-                                     "preview": row.text[:PREVIEW]})]
+                                     "preview": row.text[:conversations.PREVIEW]})]

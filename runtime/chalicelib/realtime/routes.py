@@ -5,12 +5,19 @@ Messages are sent over the WebSocket (``sendMessage``); these routes list them.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalicelib.core.declarations import uses
+from chalicelib.core.lazy import lazy_module
 from chalicelib.core.pagination import Page, next_cursor
 from chalicelib.core.routes import Call, Router
-from chalicelib.realtime.conversations import conversations_of, messages_of
 from chalicelib.realtime.views import Conversation, DirectMessage
 from chalicelib.resources import CONVERSATIONS, MESSAGES
+
+if TYPE_CHECKING:
+    from chalicelib.realtime import conversations as store
+else:
+    store = lazy_module("chalicelib.realtime.conversations")
 
 router = Router(__name__, tag="conversations")
 
@@ -22,7 +29,7 @@ def conversations(call: Call[None]) -> Page[Conversation]:
     owner = call.principal.username
     scope = f"conversations:{owner}"
     limit, position = call.page_request(scope)
-    rows, last = conversations_of(owner, limit, position.get("before"))
+    rows, last = store.conversations_of(owner, limit, position.get("before"))
     return Page[Conversation](items=[Conversation.of(r) for r in rows],
                               next_cursor=next_cursor(scope, {"before": last} if last else None))
 
@@ -34,6 +41,6 @@ def messages(call: Call[None], conversation_id: str) -> Page[DirectMessage]:
     reader = call.principal.username
     scope = f"messages:{reader}:{conversation_id}"
     limit, position = call.page_request(scope)
-    rows, last = messages_of(reader, conversation_id, limit, position.get("before"))
+    rows, last = store.messages_of(reader, conversation_id, limit, position.get("before"))
     return Page[DirectMessage](items=[DirectMessage.of(m) for m in rows],
                                next_cursor=next_cursor(scope, {"before": last} if last else None))

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from chalicelib.core.schema import ResponseBody
-from chalicelib.realtime.conversations import Message
-from chalicelib.realtime.models import ConversationModel
+
+if TYPE_CHECKING:
+    from chalicelib.realtime.conversations import Message
+    from chalicelib.realtime.models import ConversationModel
 
 
 class LastMessage(ResponseBody):

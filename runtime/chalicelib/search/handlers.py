@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint, DynamoDBEvent
 
 from chalicelib.core.declarations import uses
+from chalicelib.core.lazy import lazy_module
 from chalicelib.resources import POSTS, SEARCH, USERS
-from chalicelib.search.backends import backend
-from chalicelib.search.indexer import index_records, post_operation, user_operation
-from chalicelib.search.port import INDEXES
+
+if TYPE_CHECKING:
+    from chalicelib.search import backends, indexer, port
+else:
+    port = lazy_module("chalicelib.search.port")
+    backends = lazy_module("chalicelib.search.backends")
+    indexer = lazy_module("chalicelib.search.indexer")
 
 search_indexer = Blueprint(__name__)
 
@@ -19,14 +24,14 @@ search_indexer = Blueprint(__name__)
 @uses(SEARCH.index())
 def index_posts(event: DynamoDBEvent) -> dict[str, Any]:
     """Posts created, edited, liked, commented or deleted -> the posts index."""
-    return index_records(event, post_operation, backend())
+    return indexer.index_records(event, indexer.post_operation, backends.backend())
 
 
 @search_indexer.on_dynamodb_record(stream_arn=USERS.name, batch_size=100, starting_position="TRIM_HORIZON")
 @uses(SEARCH.index())
 def index_users(event: DynamoDBEvent) -> dict[str, Any]:
     """Profiles created, renamed, followed or deleted -> the users index."""
-    return index_records(event, user_operation, backend())
+    return indexer.index_records(event, indexer.user_operation, backends.backend())
 
 
 @search_indexer.lambda_function(name="reindex_search")
@@ -41,8 +46,8 @@ def reindex_search(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """
     from chalicelib.search.reindex import rebuild_index
 
-    wanted = (event or {}).get("indexes") or list(INDEXES)
-    unknown = sorted(set(wanted) - set(INDEXES))
+    wanted = (event or {}).get("indexes") or list(port.INDEXES)
+    unknown = sorted(set(wanted) - set(port.INDEXES))
     if unknown:
-        raise ValueError(f"unknown indexes {unknown}; known: {list(INDEXES)}")
-    return {"rebuilt": [rebuild_index(backend(), index) for index in INDEXES if index in wanted]}
+        raise ValueError(f"unknown indexes {unknown}; known: {list(port.INDEXES)}")
+    return {"rebuilt": [rebuild_index(backends.backend(), index) for index in port.INDEXES if index in wanted]}

@@ -6,16 +6,23 @@ results or a 4xx, never a 5xx. Results are read back from the tables, so deleted
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalicelib import flags
 from chalicelib.core.declarations import uses
 from chalicelib.core.errors import Forbidden
+from chalicelib.core.lazy import lazy_module
 from chalicelib.core.pagination import Page, next_cursor, parse_limit
 from chalicelib.core.routes import Call, QueryParam, Router
 from chalicelib.posts.views import Post, posts_with_media
 from chalicelib.resources import FOLLOWS, INTERACTIONS, MEDIA, POSTS, SEARCH, USERS
-from chalicelib.search import service
 from chalicelib.search.views import Hashtag, TrendingTag, TrendingTags
 from chalicelib.users.views import Profile, profiles_for
+
+if TYPE_CHECKING:
+    from chalicelib.search import service
+else:
+    service = lazy_module("chalicelib.search.service")
 
 router = Router(__name__, tag="search")
 

@@ -13,17 +13,28 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Literal, TypeVar, cast, get_args
+from typing import TYPE_CHECKING, Literal, TypeVar, cast, get_args
 
 from chalicelib.core import metric_names as m
-from chalicelib.core.batches import get_many
 from chalicelib.core.errors import Unavailable, Unprocessable
+from chalicelib.core.lazy import lazy_module
 from chalicelib.core.logs import get_logger
 from chalicelib.core.metrics import count
-from chalicelib.posts.models import PostModel
-from chalicelib.search.backends import backend
 from chalicelib.search.port import SearchBackend, Trend, tag_of
-from chalicelib.users.models import UserModel
+
+# The query limits and kinds are read where the routes are declared; the tables and backend when searched.
+if TYPE_CHECKING:
+    from chalicelib.core import batches
+    from chalicelib.posts import models as post_models
+    from chalicelib.posts.models import PostModel
+    from chalicelib.search import backends
+    from chalicelib.users import models as user_models
+    from chalicelib.users.models import UserModel
+else:
+    batches = lazy_module("chalicelib.core.batches")
+    post_models = lazy_module("chalicelib.posts.models")
+    backends = lazy_module("chalicelib.search.backends")
+    user_models = lazy_module("chalicelib.users.models")
 
 log = get_logger(__name__)
 T = TypeVar("T")
@@ -64,7 +75,7 @@ def checked_tag(raw: str) -> str:
 def _guarded(ask: Callable[[SearchBackend], T]) -> T:
     """``ask`` the process's backend; an engine that is not configured or fails is a 503 (retry later)."""
     try:
-        return ask(backend())
+        return ask(backends.backend())
     except Exception as error:
         log.exception("search backend failed")
         raise Unavailable("search_unavailable", "search is unavailable; try again later") from error
@@ -74,7 +85,7 @@ def search_posts(query: str, limit: int, after: Position) -> tuple[list[PostMode
     """Posts best first, and the next page's position (None: no more)."""
     count(m.SEARCH_QUERIES)  # what a user typed, answered or not
     page = _guarded(lambda engine: engine.search_posts(query, limit=limit, after=after, now=datetime.now(UTC)))
-    found = get_many(PostModel, [hit.doc_id for hit in page.hits])
+    found = batches.get_many(post_models.PostModel, [hit.doc_id for hit in page.hits])
     return [found[hit.doc_id] for hit in page.hits if hit.doc_id in found], page.after
 
 
@@ -82,7 +93,7 @@ def search_users(query: str, limit: int, after: Position) -> tuple[list[UserMode
     """Profiles: exact username, then username prefix, then display-name word; the next position."""
     count(m.SEARCH_QUERIES)  # what a user typed, answered or not
     page = _guarded(lambda engine: engine.search_users(query, limit=limit, after=after))
-    found = get_many(UserModel, [hit.doc_id for hit in page.hits])
+    found = batches.get_many(user_models.UserModel, [hit.doc_id for hit in page.hits])
     return [found[hit.doc_id] for hit in page.hits if hit.doc_id in found], page.after
 
 
@@ -101,7 +112,7 @@ def tag_posts(tag: str, limit: int, before: str | None) -> tuple[list[PostModel]
     ids = _guarded(lambda engine: engine.tag_timeline(tag, limit=limit + 1, before=before))
     more = len(ids) > limit
     ids = ids[:limit]
-    found = get_many(PostModel, ids)
+    found = batches.get_many(post_models.PostModel, ids)
     return [found[i] for i in ids if i in found], (ids[-1] if more else None)
 
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalicelib.core.schema import ResponseBody
-from chalicelib.search.port import Trend
+
+if TYPE_CHECKING:
+    from chalicelib.search.port import Trend
 
 
 class Hashtag(ResponseBody):

@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pydantic import Field
 
 from chalicelib.core.declarations import uses
 from chalicelib.core.errors import Unprocessable
+from chalicelib.core.lazy import lazy_module
 from chalicelib.core.pagination import Page, next_cursor
 from chalicelib.core.routes import Call, Router
 from chalicelib.core.schema import RequestBody, ResponseBody
 from chalicelib.core.usertext import MultiLineText
-from chalicelib.posts import service as posts
 from chalicelib.posts.views import Post, posts_with_media
 from chalicelib.resources import FOLLOWS, INTERACTIONS, MEDIA, POSTS, TIMELINE, USERS
-from chalicelib.users import graph
-from chalicelib.users.models import UserModel
-from chalicelib.users.profiles import KEEP, ProfileUpdate, get_or_create_profile, get_profile, update_profile
 from chalicelib.users.views import DisplayName, Profile, profile_for, profiles_for
+
+if TYPE_CHECKING:
+    from chalicelib.posts import service as posts
+    from chalicelib.users import graph, profiles
+    from chalicelib.users.models import UserModel
+else:
+    posts = lazy_module("chalicelib.posts.service")
+    graph = lazy_module("chalicelib.users.graph")
+    profiles = lazy_module("chalicelib.users.profiles")
 
 router = Router(__name__, tag="users")
 
@@ -38,7 +46,7 @@ class FollowState(ResponseBody):
 def me(call: Call[None]) -> Profile:
     """The caller's own profile."""
     principal = call.principal
-    return Profile.of(get_or_create_profile(principal.username, principal.user_id))
+    return Profile.of(profiles.get_or_create_profile(principal.username, principal.user_id))
 
 
 @router.route("/users/me", "PATCH", body=ProfileChange, response=Profile)
@@ -50,16 +58,16 @@ def change_me(call: Call[ProfileChange]) -> Profile:
         raise Unprocessable("validation_failed", "send at least one of display_name, bio, avatar_media_id")
     if any(name in given and getattr(body, name) is None for name in ("display_name", "bio")):
         raise Unprocessable("validation_failed", "display_name and bio cannot be null")
-    change = ProfileUpdate(display_name=body.display_name, bio=body.bio,
-                           avatar=body.avatar_media_id if "avatar_media_id" in given else KEEP)
-    return Profile.of(update_profile(call.principal.username, call.principal.user_id, change))
+    change = profiles.ProfileUpdate(display_name=body.display_name, bio=body.bio,
+                           avatar=body.avatar_media_id if "avatar_media_id" in given else profiles.KEEP)
+    return Profile.of(profiles.update_profile(call.principal.username, call.principal.user_id, change))
 
 
 @router.route("/users/{username}", "GET", response=Profile, errors=(404,))
 @uses(USERS.read(), FOLLOWS.read())
 def profile(call: Call[None], username: str) -> Profile:
     """Anyone's public profile, with whether you follow each other."""
-    return profile_for(get_profile(username), call.principal.username)
+    return profile_for(profiles.get_profile(username), call.principal.username)
 
 
 def _follow_state(user: UserModel, following: bool) -> FollowState:
@@ -105,7 +113,7 @@ def following(call: Call[None], username: str) -> Page[Profile]:
 @uses(USERS.read(), POSTS.read(), MEDIA.read(), INTERACTIONS.read())
 def user_posts(call: Call[None], username: str) -> Page[Post]:
     """A user's posts, newest first."""
-    get_profile(username)
+    profiles.get_profile(username)
     scope = f"posts:{username}"
     limit, position = call.page_request(scope)
     page, last = posts.posts_by(username, limit, position.get("before"))

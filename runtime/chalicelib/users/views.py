@@ -4,15 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field
 
+from chalicelib.core.lazy import lazy_module
 from chalicelib.core.schema import ResponseBody
 from chalicelib.core.usertext import SingleLineText
-from chalicelib.media.service import media_url
-from chalicelib.users.graph import Relation, relations
-from chalicelib.users.models import UserModel
+from chalicelib.media.views import media_url
+
+if TYPE_CHECKING:
+    from chalicelib.users import graph
+    from chalicelib.users.graph import Relation
+    from chalicelib.users.models import UserModel
+else:
+    graph = lazy_module("chalicelib.users.graph")
 
 # One display-name rule for registration and profile changes: one line, 1-50 characters, not blank.
 DisplayName = Annotated[SingleLineText, Field(min_length=1, max_length=50)]
@@ -39,7 +45,7 @@ class Profile(ResponseBody):
 
     @classmethod
     def of(cls, user: UserModel, relation: Relation | None = None) -> Profile:
-        relation = relation or Relation()
+        relation = relation or graph.Relation()
         return cls(username=user.username, display_name=user.display_name, bio=user.bio or "",
                    avatar=avatar_url(user), followers_count=int(user.followers_count),
                    following_count=int(user.following_count), posts_count=int(user.posts_count),
@@ -48,7 +54,7 @@ class Profile(ResponseBody):
 
 def profiles_for(users: Sequence[UserModel], viewer: str) -> list[Profile]:
     """A page of profiles as ``viewer`` sees them: one batch read of the follow rows both ways, whatever the size."""
-    known = relations(viewer, [user.username for user in users])
+    known = graph.relations(viewer, [user.username for user in users])
     return [Profile.of(user, known.get(user.username)) for user in users]
 
 

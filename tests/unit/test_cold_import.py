@@ -1,0 +1,37 @@
+"""Cold start: importing the app (every route and handler) loads no heavy library; each loads on first use.
+
+The API function imports every route group and every event handler to know them, but a request needs one
+route group's domain: AWS clients, table models, token checks, the database, image and video codecs,
+telemetry and X-Ray come with the first call that uses them (``chalicelib.core.lazy``). `make bench`
+times the import; this says what it must not pull in, in Lambda with tracing on as the stack runs it.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+RUNTIME = Path(__file__).resolve().parents[2] / "runtime"
+LOADED_ON_FIRST_USE = (
+    "boto3", "botocore", "pynamodb", "jwt", "cryptography",  # AWS clients, table models, token checks
+    "sqlalchemy", "alembic", "psycopg",  # the ledger's database
+    "PIL", "av", "pillow_heif", "blurhash",  # media processing
+    "aws_xray_sdk", "aws_lambda_powertools", "wrapt",  # telemetry and tracing
+    "opensearchpy",  # the search engine's client
+)
+
+
+@pytest.mark.parametrize("environment", [
+    {},
+    {"TRACING": "true", "AWS_LAMBDA_FUNCTION_NAME": "social-dev-api_handler", "POWERTOOLS_SERVICE_NAME": "social"},
+], ids=["plain", "lambda-traced"])
+def test_importing_the_app_loads_no_heavy_library(environment: dict[str, str]) -> None:
+    probe = ("import sys, app; "
+             f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({LOADED_ON_FIRST_USE!r})))")
+    loaded = subprocess.run([sys.executable, "-c", probe], cwd=RUNTIME, capture_output=True, text=True, timeout=60,
+                            env={"PATH": "/usr/bin:/bin", "AWS_DEFAULT_REGION": "us-east-1", **environment})
+    assert loaded.returncode == 0, loaded.stderr
+    assert loaded.stdout.strip() == "[]", loaded.stdout
