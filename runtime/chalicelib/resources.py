@@ -30,6 +30,7 @@ from chalicelib.core.declarations import (
 from chalicelib.core.idempotency_model import IdempotencyModel
 from chalicelib.core.pagination import CURSOR_KEY
 from chalicelib.feed.models import TimelineModel
+from chalicelib.mastodon.models import MastodonAppModel, MastodonCodeModel, MastodonTokenModel
 from chalicelib.media.models import MediaModel
 from chalicelib.notifications.models import NotificationModel, PreferencesModel
 from chalicelib.posts.models import InteractionModel, PostModel
@@ -46,6 +47,12 @@ INTERACTIONS = Table(InteractionModel, stream="NEW_AND_OLD_IMAGES")
 TIMELINE = Table(TimelineModel, ttl_attribute="expires_at")
 MEDIA = Table(MediaModel, ttl_attribute="expires_at")
 IDEMPOTENCY = Table(IdempotencyModel, ttl_attribute="expires_at")
+
+# The Mastodon face's OAuth (chalicelib.mastodon): registered apps, one-time codes (10 minutes), and tokens,
+# each read and counted (rate limit) by one UpdateItem per request; revoked tokens expire a week later.
+MASTODON_APPS = Table(MastodonAppModel)
+MASTODON_CODES = Table(MastodonCodeModel, ttl_attribute="expires_at")
+MASTODON_TOKENS = Table(MastodonTokenModel, ttl_attribute="expires_at")
 
 # Domain events (post.created, like.created, follow.deleted, ...), with a
 # ``type`` message attribute that subscribers filter on.
@@ -135,7 +142,8 @@ INTEGRATIONS = UsagePlan("integrations")
 
 MANIFEST = Manifest(
     tables=(USERS, FOLLOWS, POSTS, INTERACTIONS, TIMELINE, IDEMPOTENCY, MEDIA, NOTIFICATIONS, NOTIFICATION_SETTINGS,
-            DEVICES, CHANNEL_SENDS, CONNECTIONS, MESSAGES, CONVERSATIONS),
+            DEVICES, CHANNEL_SENDS, CONNECTIONS, MESSAGES, CONVERSATIONS, MASTODON_APPS, MASTODON_CODES,
+            MASTODON_TOKENS),
     queues=(TIMELINE_UPDATES, POST_CLEANUP, COIN_AWARDS, MEDIA_UPLOADS, NOTIFICATION_INTAKE, NOTIFY_EMAIL, NOTIFY_PUSH,
             DIGEST_PAGES, FEED_PUSH, NOTIFY_REALTIME),
     buckets=(UPLOADS, MEDIA_FILES),
