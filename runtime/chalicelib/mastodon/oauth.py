@@ -30,7 +30,7 @@ from dataclasses import dataclass, field, replace
 from typing import Protocol
 from urllib.parse import urlsplit
 
-from chalicelib.auth.identity import Challenge, IdentityProvider, Tokens
+from chalicelib.auth.identity import Challenge, Tokens
 from chalicelib.core import errors
 from chalicelib.core.tokens import Principal
 from chalicelib.mastodon import scopes as scope_rules
@@ -166,6 +166,14 @@ class Issued:
         return answer
 
 
+class SignIn(Protocol):
+    """What the OAuth server needs of the identity provider (``chalicelib.auth.identity.CognitoIdentity``)."""
+
+    def login(self, username: str, password: str) -> Tokens | Challenge: ...
+
+    def refresh(self, refresh_token: str) -> Tokens: ...
+
+
 class OAuthStore(Protocol):
     def put_app(self, app: App) -> None: ...
 
@@ -260,7 +268,7 @@ def valid_redirect_uri(uri: str) -> bool:
 class Authority:
     """The OAuth server's rules over a store, the identity provider and a clock."""
 
-    def __init__(self, store: OAuthStore, identity: IdentityProvider, *, verify: Callable[[str], Principal],
+    def __init__(self, store: OAuthStore, identity: SignIn, *, verify: Callable[[str], Principal],
                  clock: Callable[[], float] = time.time) -> None:
         self._store, self._identity, self._clock = store, identity, clock
         # Who a Cognito access token names (the route layer's JWT verification): at sign-in and after a refresh.

@@ -254,6 +254,7 @@ def _wrap(blueprint: Blueprint, handler: Callable[..., Any], spec: MastodonRoute
         with correlation(ids.server, caller=ids.caller):
             try:
                 admission = _admit(request, spec)
+                _check(admission, spec)
                 status, text, headers = _serve(request, handler, spec, ids.server, path_params, admission)
             except (MastodonError, OAuthError) as error:
                 return error_response(error, ids, rate_headers(admission) if admission else {})
@@ -281,13 +282,20 @@ def _admit(request: Request, spec: MastodonRoute) -> Admission | None:
     admission = authority().admit(token) if token else None
     if admission is None:
         raise MastodonError(401)
+    return admission
+
+
+def _check(admission: Admission | None, spec: MastodonRoute) -> None:
+    """Refuse an admitted token past its rate limit (429), without the route's scope (403), or without a user
+    where the route needs one (422); the answer still carries the rate-limit headers."""
+    if admission is None:
+        return
     if admission.exceeded:
         raise MastodonError(429)
     if spec.scope is not None and not scope_rules.allows(admission.token.scopes, spec.scope):
         raise MastodonError(403)
     if spec.user and admission.token.user is None:
         raise MastodonError(422, "This method requires an authenticated user")
-    return admission
 
 
 def _params(request: Request, spec: MastodonRoute) -> tuple[Any, Mapping[str, Upload]]:
