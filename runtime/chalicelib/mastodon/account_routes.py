@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.core.declarations import uses
+from chalicelib.core.lazy import lazy_module
 from chalicelib.mastodon.entities import Account, credential_account
 from chalicelib.mastodon.routing import MastodonCall, MastodonRouter
 from chalicelib.resources import USERS
+
+if TYPE_CHECKING:
+    from chalicelib.users import profiles
+else:
+    profiles = lazy_module("chalicelib.users.profiles")
 
 router = MastodonRouter(__name__)
 
@@ -16,10 +22,8 @@ router = MastodonRouter(__name__)
 @uses(USERS.read_write())
 def verify_credentials(call: MastodonCall[Any]) -> Account:
     """The caller's own account, with ``source``."""
-    from chalicelib.users.profiles import get_or_create_profile
-
     principal = call.principal
-    return credential_account(get_or_create_profile(principal.username, principal.user_id), call.base_url)
+    return credential_account(profiles.get_or_create_profile(principal.username, principal.user_id), call.base_url)
 
 
 @router.route("/api/v1/preferences", "GET", scope="read:accounts")

@@ -22,8 +22,13 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
+from chalicelib.core.lazy import lazy_module
+
 if TYPE_CHECKING:
+    from chalicelib.users import views as user_views
     from chalicelib.users.models import UserModel
+else:
+    user_views = lazy_module("chalicelib.users.views")
 
 MISSING_AVATAR = "/avatars/original/missing.png"  # Mastodon's own placeholder paths: never null
 MISSING_HEADER = "/headers/original/missing.png"
@@ -92,9 +97,7 @@ class Account(Entity):
 
 def account(user: UserModel, base_url: str) -> Account:
     """The Account entity of a profile (``acct`` is the bare username: every account is local)."""
-    from chalicelib.users.views import avatar_url
-
-    avatar = avatar_url(user) or base_url + MISSING_AVATAR
+    avatar = user_views.avatar_url(user) or base_url + MISSING_AVATAR
     return Account(
         id=user.username, username=user.username, acct=user.username, display_name=user.display_name,
         locked=False, bot=False, discoverable=True, indexable=False, group=False, created_at=day(user.created_at),

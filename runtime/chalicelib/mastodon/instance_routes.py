@@ -10,13 +10,31 @@ kept an hour in the process.
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.core.declarations import uses
+from chalicelib.core.lazy import lazy_module
 from chalicelib.core.logs import get_logger
 from chalicelib.mastodon import scopes as scope_rules
 from chalicelib.mastodon.routing import MastodonCall, MastodonRouter
 from chalicelib.resources import POSTS, USERS
+
+if TYPE_CHECKING:
+    from chalicelib.mastodon import oauth
+    from chalicelib.media import service as media_service
+    from chalicelib.media import signatures
+    from chalicelib.media import views as media_views
+    from chalicelib.posts import models as post_models
+    from chalicelib.posts import views as post_views
+    from chalicelib.users import models as user_models
+else:
+    oauth = lazy_module("chalicelib.mastodon.oauth")
+    media_service = lazy_module("chalicelib.media.service")
+    signatures = lazy_module("chalicelib.media.signatures")
+    media_views = lazy_module("chalicelib.media.views")
+    post_models = lazy_module("chalicelib.posts.models")
+    post_views = lazy_module("chalicelib.posts.views")
+    user_models = lazy_module("chalicelib.users.models")
 
 router = MastodonRouter(__name__)
 log = get_logger(__name__)
@@ -39,12 +57,10 @@ def stats() -> dict[str, int]:
     global _stats
     if _stats is not None and time.monotonic() - _stats[0] < STATS_SECONDS:
         return _stats[1]
-    from chalicelib.posts.models import PostModel
-    from chalicelib.users.models import UserModel
-
     try:
-        counted = {"user_count": int(UserModel.describe_table().get("ItemCount", 0)),
-                   "status_count": int(PostModel.describe_table().get("ItemCount", 0)), "domain_count": 0}
+        counted = {"user_count": int(user_models.UserModel.describe_table().get("ItemCount", 0)),
+                   "status_count": int(post_models.PostModel.describe_table().get("ItemCount", 0)),
+                   "domain_count": 0}
     except Exception:  # the figures are decoration: the instance must answer without them (clients start here)
         log.warning("instance statistics unavailable", exc_info=True)
         return {"user_count": 0, "status_count": 0, "domain_count": 0}
@@ -53,24 +69,15 @@ def stats() -> dict[str, int]:
 
 
 def _media() -> dict[str, Any]:
-    from chalicelib.media.signatures import ALLOWED_TYPES, MAX_BYTES
-
-    return {"supported_mime_types": sorted(ALLOWED_TYPES), "image_size_limit": MAX_BYTES["image"],
-            "image_matrix_limit": 16_777_216, "video_size_limit": MAX_BYTES["video"], "video_frame_rate_limit": 60,
-            "video_matrix_limit": 8_294_400, "description_limit": _description_limit()}
-
-
-def _description_limit() -> int:
-    from chalicelib.media.views import MAX_DESCRIPTION
-
-    return MAX_DESCRIPTION
+    limits = signatures.MAX_BYTES
+    return {"supported_mime_types": sorted(signatures.ALLOWED_TYPES), "image_size_limit": limits["image"],
+            "image_matrix_limit": 16_777_216, "video_size_limit": limits["video"], "video_frame_rate_limit": 60,
+            "video_matrix_limit": 8_294_400, "description_limit": media_views.MAX_DESCRIPTION}
 
 
 def _statuses() -> dict[str, int]:
-    from chalicelib.media.service import MAX_ATTACHED
-    from chalicelib.posts.views import MAX_CONTENT
-
-    return {"max_characters": MAX_CONTENT, "max_media_attachments": MAX_ATTACHED, "characters_reserved_per_url": 23}
+    return {"max_characters": post_views.MAX_CONTENT, "max_media_attachments": media_service.MAX_ATTACHED,
+            "characters_reserved_per_url": 23}
 
 
 def _host(call: MastodonCall[Any]) -> str:
@@ -144,8 +151,6 @@ def nodeinfo(call: MastodonCall[Any]) -> dict[str, Any]:
 @router.route("/.well-known/oauth-authorization-server", "GET", public=True)
 def oauth_metadata(call: MastodonCall[Any]) -> dict[str, Any]:
     """RFC 8414: the OAuth server's endpoints, grants, scopes and PKCE methods."""
-    from chalicelib.mastodon.oauth import GRANT_TYPES
-
     base = call.base_url
     return {
         "issuer": base + "/", "service_documentation": "https://docs.joinmastodon.org/",
@@ -153,6 +158,6 @@ def oauth_metadata(call: MastodonCall[Any]) -> dict[str, Any]:
         "revocation_endpoint": f"{base}/oauth/revoke", "app_registration_endpoint": f"{base}/api/v1/apps",
         "scopes_supported": sorted(scope_rules.KNOWN), "response_types_supported": ["code"],
         "response_modes_supported": ["query"], "code_challenge_methods_supported": ["S256", "plain"],
-        "grant_types_supported": list(GRANT_TYPES),
+        "grant_types_supported": list(oauth.GRANT_TYPES),
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
     }

@@ -55,8 +55,9 @@ from pydantic import BaseModel, ValidationError
 from chalicelib.core import errors
 from chalicelib.core.declarations import uses
 from chalicelib.core.idempotency import StoredAnswer, check_key, request_hash
+from chalicelib.core.lazy import lazy_module
 from chalicelib.core.logs import correlation, get_logger
-from chalicelib.core.routes import FACE_ATTRIBUTE, Reply, RequestIds, idempotency_store, request_ids
+from chalicelib.core.routes import FACE_ATTRIBUTE, Reply, RequestIds, idempotency_store, request_ids, verify_token
 from chalicelib.core.settings import get_settings
 from chalicelib.mastodon import scopes as scope_rules
 from chalicelib.mastodon.errors import MastodonError, OAuthError, unprocessable
@@ -64,8 +65,14 @@ from chalicelib.mastodon.params import BadParams, Upload, collect, raw_body
 from chalicelib.resources import MASTODON_TOKENS, USER_POOL
 
 if TYPE_CHECKING:
+    from chalicelib.auth import routes as auth_routes
     from chalicelib.core.tokens import Principal
+    from chalicelib.mastodon import oauth, store
     from chalicelib.mastodon.oauth import Admission, Authority
+else:
+    auth_routes = lazy_module("chalicelib.auth.routes")
+    oauth = lazy_module("chalicelib.mastodon.oauth")
+    store = lazy_module("chalicelib.mastodon.store")
 
 log = get_logger(__name__)
 
@@ -153,12 +160,7 @@ def authority() -> Authority:
     """The OAuth server over DynamoDB and Cognito; tests may swap in another (``use_authority``)."""
     global _authority
     if _authority is None:
-        from chalicelib.auth.routes import identity
-        from chalicelib.core.routes import verify_token
-        from chalicelib.mastodon.oauth import Authority
-        from chalicelib.mastodon.store import DynamoOAuthStore
-
-        _authority = Authority(DynamoOAuthStore(), identity(), verify=verify_token)
+        _authority = oauth.Authority(store.DynamoOAuthStore(), auth_routes.identity(), verify=verify_token)
     return _authority
 
 
