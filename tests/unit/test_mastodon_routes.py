@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -198,3 +199,16 @@ def test_the_link_header_pages_by_max_id_and_min_id_keeping_other_parameters() -
     assert header == ('<https://social.example/api/v1/timelines/home?limit=5&only_media=true&max_id=42>; rel="next", '
                       '<https://social.example/api/v1/timelines/home?limit=5&only_media=true&min_id=99>; rel="prev"')
     assert routing.link_header(call, next_max_id=None, prev_min_id=None) == {}
+
+
+def test_an_out_of_band_app_is_shown_the_code_and_it_buys_a_token(client: Client) -> None:
+    app_ = _app(client)
+    form = (f"client_id={app_['client_id']}&response_type=code&redirect_uri=urn%3Aietf%3Awg%3Aoauth%3A2.0%3Aoob"
+            "&scope=read&username=ada&password=Correct-horse-1")
+    page = _post(client, "/oauth/authorize", form)
+    assert page.status_code == 200 and "Location" not in page.headers
+    [code] = re.findall(r"<code>([^<]+)</code>", page.body.decode())
+    token = _post(client, "/oauth/token", f"grant_type=authorization_code&code={code}"
+                  f"&redirect_uri=urn:ietf:wg:oauth:2.0:oob&client_id={app_['client_id']}"
+                  f"&client_secret={app_['client_secret']}")
+    assert token.status_code == 200 and json.loads(token.body)["scope"] == "read"
