@@ -36,7 +36,7 @@ from stacks.webfiles import (
 )
 
 # What the API and the platform's own routes own; the site answers everything else.
-NOT_THE_SITE = ("/v1/", "/cdn/", "/local/")
+NOT_THE_SITE = ("/v1/", "/cdn/", "/local/", "/api/", "/oauth/", "/.well-known/", "/nodeinfo/")
 LOCAL_CSP = CONTENT_SECURITY_POLICY.replace("connect-src 'self' https: wss:",
                                             "connect-src 'self' http: https: ws: wss:")
 NO_BUILD = """<!doctype html><html lang="en"><meta charset="utf-8"><title>No web build</title>

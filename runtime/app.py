@@ -24,6 +24,9 @@ from chalicelib.integrations import cors
 from chalicelib.integrations.routes import router as integrations
 from chalicelib.ledger.handlers import ledger_events
 from chalicelib.ledger.routes import router as wallet
+from chalicelib.mastodon import account_routes, instance_routes, oauth_routes
+from chalicelib.mastodon.routing import FACE as MASTODON
+from chalicelib.mastodon.routing import render_chalice_error
 from chalicelib.media.handlers import media_pipeline
 from chalicelib.media.routes import router as media
 from chalicelib.meta.routes import router as meta
@@ -50,6 +53,11 @@ install_telemetry(app)  # log keys of the invocation, metrics flushed per invoca
 for router in (meta, auth, users, posts, feed, wallet, media, notification_routes, channel_routes, conversations,
                flag_routes, search, integrations):
     app.register_blueprint(router.blueprint, url_prefix="/v1")
+# The Mastodon face (chalicelib.mastodon): Mastodon's own paths, /api/v1, /api/v2, /oauth, /.well-known, /nodeinfo.
+for mastodon_routes in (oauth_routes, instance_routes, account_routes):
+    app.register_blueprint(mastodon_routes.router.blueprint, url_prefix="")
+# Mastodon clients upload media as multipart forms: API Gateway must pass those bodies through as binary.
+app.api.binary_types.append("multipart/form-data")
 for handlers in (events, timelines, cleanup, ledger_events, sign_up_triggers, media_pipeline, notifications, channels,
                  sockets, search_indexer):
     app.register_blueprint(handlers)
@@ -57,6 +65,8 @@ for handlers in (events, timelines, cleanup, ledger_events, sign_up_triggers, me
 app.websocket_api = websocket_api
 
 # Every authenticated route checks that the token's account owns its username's profile.
-install(app, admit=lambda principal: profiles.admit(principal), admit_uses=(USERS.read(),))
+# Mastodon's routes prove their own tokens instead (chalicelib.mastodon.routing explains why no admit there).
+install(app, admit=lambda principal: profiles.admit(principal), admit_uses=(USERS.read(),),
+        faces={MASTODON: render_chalice_error})
 # Third-party browser clients of the origins the stack configures (none by default: no CORS header at all).
 cors.install(app)

@@ -71,6 +71,9 @@ from stacks.websocket import STAGE as WEBSOCKET_STAGE
 from stacks.websocket import WebSocketApi
 
 API_PATH = "/v1/*"
+# The Mastodon face's paths (chalicelib.mastodon), also served by the REST API. Not "/api/*": the exact path
+# "/api" is the WebSocket's behaviour, and only Mastodon's versioned prefixes belong to the REST API.
+MASTODON_PATHS = ("/api/v1/*", "/api/v2/*", "/oauth/*", "/.well-known/*", "/nodeinfo/*")
 WEBSOCKET_PATH = f"/{WEBSOCKET_STAGE}"  # the stage's own path: API Gateway routes a WebSocket on it alone
 CACHING_DISABLED = "Managed-CachingDisabled"
 ALL_VIEWER_EXCEPT_HOST = "Managed-AllViewerExceptHostHeader"
@@ -196,7 +199,8 @@ class WebSite(pulumi.ComponentResource):
                 path_pattern=ASSETS_PATH, target_origin_id="site", viewer_protocol_policy="redirect-to-https",
                 allowed_methods=["GET", "HEAD"], cached_methods=["GET", "HEAD"], compress=True,
                 cache_policy_id=site_cache.id, response_headers_policy_id=headers.id),
-            api_behaviour(API_PATH, "api", ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"]),
+            *(api_behaviour(path, "api", ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"])
+              for path in (API_PATH, *MASTODON_PATHS)),
         ]
         if args.websocket is not None:
             origins.append(api_origin("websocket", args.websocket.api.id, None))

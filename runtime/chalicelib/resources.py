@@ -39,6 +39,13 @@ TIMELINE = Table("timeline", "chalicelib.feed.models:TimelineModel", ttl_attribu
 MEDIA = Table("media", "chalicelib.media.models:MediaModel", ttl_attribute="expires_at")
 IDEMPOTENCY = Table("idempotency", "chalicelib.core.idempotency_model:IdempotencyModel", ttl_attribute="expires_at")
 
+# The Mastodon face's OAuth (chalicelib.mastodon): registered apps, one-time codes (10 minutes), and tokens,
+# each read and counted (rate limit) by one UpdateItem per request; revoked tokens expire a week later.
+MASTODON_APPS = Table("mastodon-apps", "chalicelib.mastodon.models:MastodonAppModel")
+MASTODON_CODES = Table("mastodon-codes", "chalicelib.mastodon.models:MastodonCodeModel", ttl_attribute="expires_at")
+MASTODON_TOKENS = Table("mastodon-tokens", "chalicelib.mastodon.models:MastodonTokenModel",
+                        ttl_attribute="expires_at")
+
 # Domain events (post.created, like.created, follow.deleted, ...), with a
 # ``type`` message attribute that subscribers filter on.
 DOMAIN_EVENTS = Topic("domain-events")
@@ -127,7 +134,8 @@ INTEGRATIONS = UsagePlan("integrations")
 
 MANIFEST = Manifest(
     tables=(USERS, FOLLOWS, POSTS, INTERACTIONS, TIMELINE, IDEMPOTENCY, MEDIA, NOTIFICATIONS, NOTIFICATION_SETTINGS,
-            DEVICES, CHANNEL_SENDS, CONNECTIONS, MESSAGES, CONVERSATIONS),
+            DEVICES, CHANNEL_SENDS, CONNECTIONS, MESSAGES, CONVERSATIONS, MASTODON_APPS, MASTODON_CODES,
+            MASTODON_TOKENS),
     queues=(TIMELINE_UPDATES, POST_CLEANUP, COIN_AWARDS, MEDIA_UPLOADS, NOTIFICATION_INTAKE, NOTIFY_EMAIL, NOTIFY_PUSH,
             DIGEST_PAGES, FEED_PUSH, NOTIFY_REALTIME),
     buckets=(UPLOADS, MEDIA_FILES),

@@ -120,3 +120,10 @@ def test_exports_name_the_endpoints(dev: Rendering) -> None:
     # One entry per declared table, whatever the manifest declares today.
     assert dev.exports["tableNames"] == {t.name: f"social-dev-{t.name}" for t in MANIFEST.tables}
     assert len(dev.exports["tableNames"]) == len(dev.of_type(TABLE))
+
+
+def test_multipart_bodies_reach_the_function_intact(dev: Rendering) -> None:
+    # Mastodon clients upload media as multipart forms: as a binary media type, API Gateway passes the bytes
+    # base64-encoded instead of decoding them as UTF-8 text.
+    assert "multipart/form-data" in _body(dev)["x-amazon-apigateway-binary-media-types"]
+    assert "/api/v1/apps" in _body(dev)["paths"] and "/oauth/token" in _body(dev)["paths"]

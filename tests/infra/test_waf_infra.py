@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 import app as runtime_app
-from chalicelib.core.routes import spec_of
+from chalicelib.core.routes import face_of, spec_of
 from stacks.mocks import RecordedResource, Rendering, render
 from stacks.settings import SettingsError, StackSettings
 from stacks.waf import BODYLESS_METHODS, MANAGED_GROUPS, window_limit
@@ -166,7 +166,8 @@ def test_an_integration_quota_comes_from_config() -> None:
 
 def test_no_route_of_the_app_takes_a_body_on_a_method_the_waf_refuses_bodies_on() -> None:
     # The edge refuses bodies on these methods; a route that read one there would never get it.
-    specs = [spec_of(entry.view_function) for methods in runtime_app.app.routes.values() for entry in methods.values()]
+    specs = [spec_of(entry.view_function) for methods in runtime_app.app.routes.values() for entry in methods.values()
+             if face_of(entry.view_function) is None]  # the Mastodon face's routes take no JSON model bodies
     assert specs and all(spec is not None for spec in specs)  # every route declares what it takes
     assert [f"{s.method} {s.path}" for s in specs if s is not None and s.body is not None
             and s.method in BODYLESS_METHODS] == []

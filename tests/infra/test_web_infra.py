@@ -91,6 +91,16 @@ def test_viewers_are_on_https_only(dev: Rendering) -> None:
     assert "aliases" not in site(dev)
 
 
+def test_the_mastodon_face_reaches_the_rest_api_and_the_websocket_keeps_its_exact_path(dev: Rendering) -> None:
+    # Mastodon clients call /api/v1/..., /oauth/..., /.well-known/... on the site's own origin.
+    for path in ("/api/v1/*", "/api/v2/*", "/oauth/*", "/.well-known/*", "/nodeinfo/*"):
+        found = behaviour(dev, path)
+        assert (found["targetOriginId"], found["viewerProtocolPolicy"]) == ("api", "https-only"), path
+        assert "POST" in found["allowedMethods"], path
+    assert behaviour(dev, web.WEBSOCKET_PATH)["targetOriginId"] == "websocket"
+    assert not [b for b in site(dev)["orderedCacheBehaviors"] if b["pathPattern"] in ("/api/*", "/*")]
+
+
 def test_a_custom_domain_gets_a_us_east_1_certificate_and_tls_1_2(custom_domain: Rendering) -> None:
     [certificate] = custom_domain.of_type(CERTIFICATE)
     # The stack is in eu-west-1; CloudFront reads certificates from us-east-1 only.
@@ -298,7 +308,8 @@ def test_the_web_resources_are_priced_and_the_distribution_carries_the_api_reque
 def test_the_plan_shows_the_sites_routes_domain_and_caching(custom_domain: Rendering, built: Rendering) -> None:
     distribution = key_settings(custom_domain.named("social-prod-site-cdn"))
     assert "aliases=app.example.org" in distribution and "tls=TLSv1.2_2021" in distribution
-    assert distribution.endswith("/assets/*->site /v1/*->api /api->websocket")
+    assert distribution.endswith("/assets/*->site /v1/*->api /api/v1/*->api /api/v2/*->api /oauth/*->api "
+                                 "/.well-known/*->api /nodeinfo/*->api /api->websocket")
     assert key_settings(custom_domain.named("social-prod-site-cache")) == (
         "minTtl=0, defaultTtl=86400, maxTtl=31536000")
     assert key_settings(custom_domain.of_type(CERTIFICATE)[0]) == (

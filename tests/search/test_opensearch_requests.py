@@ -492,11 +492,11 @@ def test_the_reindex_function_fills_a_new_index_from_the_table_then_swaps(
     # reindex_search (the function an operator invokes in AWS) over moto's users table, with this backend.
     from moto import mock_aws
 
-    from chalicelib.search import handlers
+    from chalicelib.search import backends, handlers
     from chalicelib.users.models import UserModel
 
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    monkeypatch.setattr(handlers.backends, "backend", lambda: backend)
+    monkeypatch.setattr(backends, "backend", lambda: backend)
     with mock_aws():
         UserModel._connection = None  # a connection made before mock_aws would bypass it
         UserModel.create_table(read_capacity_units=1, write_capacity_units=1)

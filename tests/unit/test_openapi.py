@@ -18,7 +18,9 @@ def test_the_document_is_valid_and_lists_every_route() -> None:
     validate(document)
     served = {(path, method.upper()) for path, ops in document["paths"].items() for method in ops}
     routed = {(path, method) for path, methods in app.routes.items() for method in methods}
-    assert served == routed
+    # Every route of the contract; none of the Mastodon face's, whose reference is Mastodon's own documentation.
+    assert served == {(path, method) for path, method in routed if path.startswith("/v1/")}
+    assert any(path.startswith("/api/v1/") for path, _ in routed)
 
 
 def test_protected_routes_declare_the_bearer_scheme_and_public_ones_do_not() -> None:

@@ -52,6 +52,12 @@ log = get_logger(__name__)
 B = TypeVar("B")
 SPEC_ATTRIBUTE = "__route_spec__"
 ADMIT_ATTRIBUTE = "__route_admit__"
+# Set on the views of another face's router (the Mastodon face: chalicelib.mastodon.routing), which does its own
+# authentication and error bodies: ``install`` accepts them, gives them no ``admit``, and the OpenAPI document of
+# the contract leaves them out.
+FACE_ATTRIBUTE = "__route_face__"
+# Renders Chalice's own errors (405, 415) for one face's routes.
+ErrorRenderer = Callable[[errors.ApiError, Request], Response]
 # Checks a verified principal against the app's own records (raises ApiError to refuse it).
 Admit = Callable[[Principal], None]
 _CORRELATION_HEADER = "X-Correlation-Id"
@@ -175,7 +181,8 @@ class RequestIds:
         return self.caller or self.server
 
 
-def _request_ids(request: Request | None) -> RequestIds:
+def request_ids(request: Request | None) -> RequestIds:
+    """The request's ids (each face's router answers with them)."""
     context = (request.context if request is not None else None) or {}
     server = str(context.get("requestId") or uuid.uuid4())
     supplied = request.headers.get(_CORRELATION_HEADER.lower()) if request is not None else None
@@ -303,7 +310,7 @@ def _wrap(blueprint: Blueprint, handler: Callable[..., Any], spec: RouteSpec) ->
     @functools.wraps(handler)
     def view(**path_params: str) -> Response:
         request = blueprint.current_request
-        ids = _request_ids(request)
+        ids = request_ids(request)
         with correlation(ids.server, caller=ids.caller):
             try:
                 status, text, headers = _serve(request, handler, spec, ids.server, path_params,
@@ -366,17 +373,26 @@ def spec_of(view: Callable[..., Any]) -> RouteSpec | None:
     return getattr(view, SPEC_ATTRIBUTE, None)
 
 
-def install(app: Chalice, *, admit: Admit | None = None, admit_uses: tuple[Grant, ...] = ()) -> None:
+def face_of(view: Callable[..., Any]) -> str | None:
+    """The face (``"mastodon"``) whose router made the view; None for the contract's own routes."""
+    return getattr(view, FACE_ATTRIBUTE, None)
+
+
+def install(app: Chalice, *, admit: Admit | None = None, admit_uses: tuple[Grant, ...] = (),
+            faces: Mapping[str, ErrorRenderer] | None = None) -> None:
     """Refuse routes that bypass the route layer, and map Chalice's own errors to the contract.
 
     ``admit`` runs after the token is verified on every authenticated route (the one place
     to refuse a valid token the app's records disown); ``admit_uses`` are the grants it needs,
-    added to each of those routes.
+    added to each of those routes. ``faces``: how each other face renders Chalice's own errors on its routes.
     """
+    renderers = dict(faces or {})
     bare = [f"{m} {p}" for p, methods in app.routes.items() for m, e in methods.items()
-            if spec_of(e.view_function) is None]
+            if spec_of(e.view_function) is None and face_of(e.view_function) not in renderers]
     if bare:
         raise RuntimeError(f"routes registered without Router.route: {', '.join(bare)}")
+    face_of_path = {path: face for path, methods in app.routes.items() for entry in methods.values()
+                    if (face := face_of(entry.view_function)) is not None}
     for methods in app.routes.values():
         for entry in methods.values():
             spec = spec_of(entry.view_function)
@@ -392,5 +408,8 @@ def install(app: Chalice, *, admit: Admit | None = None, admit_uses: tuple[Grant
             error_class = errors.STATUS_CODES.get(response.status_code, errors.ApiError)
             code = re.sub(r"(?<!^)(?=[A-Z])", "_", str(body["Code"])).lower().removesuffix("_error")
             error = error_class(code, str(body.get("Message", "")))
-            return error_response(error, _request_ids(event))
+            face = face_of_path.get(str(getattr(event, "path", "") or ""))
+            if face is not None:
+                return renderers[face](error, event)
+            return error_response(error, request_ids(event))
         return response

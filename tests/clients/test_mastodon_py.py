@@ -1,0 +1,87 @@
+"""Mastodon.py 2.3.3, unchanged, against the Mastodon face of the local platform."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+from mastodon import Mastodon
+from mastodon.errors import MastodonIllegalArgumentError, MastodonUnauthorizedError
+
+from tests.e2e.conftest import RunningPlatform, register_and_login
+
+REDIRECT = "https://client.example/callback"
+
+
+class _Form(HTMLParser):
+    """The consent page's form: its action and its hidden fields."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.action, self.fields = "", dict[str, str]()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "form":
+            self.action = found.get("action") or ""
+        if tag == "input" and found.get("type") == "hidden" and found.get("name"):
+            self.fields[str(found["name"])] = found.get("value") or ""
+
+
+def test_an_app_signs_in_with_a_password_reads_the_instance_and_loses_access_once_revoked(
+        platform: RunningPlatform) -> None:
+    user = register_and_login(platform, "masto")
+    client_id, client_secret = Mastodon.create_app("pytest", api_base_url=platform.url)
+    api = Mastodon(client_id=client_id, client_secret=client_secret, api_base_url=platform.url)
+    token = api.log_in(user.username, user.password, allow_http=True)
+    assert token
+
+    me = api.account_verify_credentials()
+    assert (me["username"], me["acct"], me["statuses_count"]) == (user.username, user.username, 0)
+    assert me["source"]["privacy"] == "public"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT00:00:00(\.000)?(Z|\+00:00)?", str(me["created_at"]).replace(" ", "T")) \
+        or me["created_at"].hour == 0
+    assert api.ratelimit_limit == 300 and api.ratelimit_remaining < 300
+
+    instance = api.instance()
+    assert instance["version"].startswith("4.3.0 (compatible; Social")
+    assert instance["configuration"]["statuses"]["max_characters"] == 2000
+    assert instance["api_versions"]["mastodon"] == 2
+
+    api.revoke_access_token(allow_http=True)
+    with pytest.raises(MastodonUnauthorizedError):
+        Mastodon(access_token=token, api_base_url=platform.url).account_verify_credentials()
+
+
+def test_the_authorization_code_flow_through_the_consent_page(platform: RunningPlatform) -> None:
+    user = register_and_login(platform, "maco")
+    client_id, client_secret = Mastodon.create_app("pytest-code", api_base_url=platform.url,
+                                                   redirect_uris=REDIRECT)
+    api = Mastodon(client_id=client_id, client_secret=client_secret, api_base_url=platform.url)
+    url = api.auth_request_url(redirect_uris=REDIRECT, state="xyz", allow_http=True)
+    page = requests.get(url, timeout=10)
+    assert page.status_code == 200 and "pytest-code" in page.text
+    assert "default-src 'none'" in page.headers["Content-Security-Policy"]
+    form = _Form()
+    form.feed(page.text)
+    answer = requests.post(platform.url + form.action, timeout=10, allow_redirects=False,
+                           data={**form.fields, "username": user.username, "password": user.password})
+    assert answer.status_code == 302, answer.text
+    location = urlsplit(answer.headers["Location"])
+    assert f"{location.scheme}://{location.netloc}{location.path}" == REDIRECT
+    query = parse_qs(location.query)
+    assert query["state"] == ["xyz"]
+
+    api.log_in(code=query["code"][0], redirect_uri=REDIRECT, allow_http=True)
+    assert api.account_verify_credentials()["username"] == user.username
+    with pytest.raises(MastodonIllegalArgumentError, match="invalid_grant"):  # a code works once
+        Mastodon(client_id=client_id, client_secret=client_secret, api_base_url=platform.url).log_in(
+            code=query["code"][0], redirect_uri=REDIRECT, allow_http=True)
+
+    requests.post(platform.url + "/oauth/revoke", timeout=10,
+                  data={"client_id": client_id, "client_secret": client_secret, "token": api.access_token})
+    with pytest.raises(MastodonUnauthorizedError):
+        api.account_verify_credentials()
