@@ -63,6 +63,9 @@ class Source(Entity):
     sensitive: bool
     language: str | None
     follow_requests_count: int
+    hide_collections: bool | None  # Mastodon 4.3's CredentialAccount answers these three too
+    discoverable: bool | None
+    indexable: bool
 
 
 class Account(Entity):
@@ -112,5 +115,6 @@ def credential_account(user: UserModel, base_url: str) -> Account:
     """The Account with ``source`` (the raw note and posting defaults), as verify_credentials answers."""
     entity = account(user, base_url)
     entity.source = Source(note=user.bio or "", fields=[], privacy="public", sensitive=False, language=None,
-                           follow_requests_count=0)
+                           follow_requests_count=0, hide_collections=entity.hide_collections,
+                           discoverable=entity.discoverable, indexable=entity.indexable)
     return entity

@@ -2,9 +2,9 @@
 the OAuth server metadata (RFC 8414) that Mastodon.py reads before signing in.
 
 The limits are the platform's own: the post length (``posts.views.MAX_CONTENT``), media per post
-(``media.service.MAX_ATTACHED``), types and sizes (``media.signatures``). Polls do not exist here, so their
-configuration is absent. Statistics come from DynamoDB's item counts (refreshed by AWS every few hours),
-kept an hour in the process.
+(``media.service.MAX_ATTACHED``), types and sizes (``media.signatures``). Polls do not exist here: their
+configuration, which Mastodon's entity requires, allows none (zero options). Statistics come from DynamoDB's
+item counts (refreshed by AWS every few hours), kept an hour in the process.
 """
 
 from __future__ import annotations
@@ -80,6 +80,10 @@ def _statuses() -> dict[str, int]:
             "characters_reserved_per_url": 23}
 
 
+# Polls turned off: Mastodon's Instance always carries this object, and clients read it before offering a poll.
+NO_POLLS = {"max_options": 0, "max_characters_per_option": 0, "min_expiration": 0, "max_expiration": 0}
+
+
 def _host(call: MastodonCall[Any]) -> str:
     return call.base_url.split("://", 1)[1]
 
@@ -98,7 +102,7 @@ def instance_v1(call: MastodonCall[Any]) -> dict[str, Any]:
         "thumbnail": None, "languages": ["en"], "registrations": True, "approval_required": False,
         "invites_enabled": False,
         "configuration": {"accounts": {"max_featured_tags": 0}, "statuses": _statuses(),
-                          "media_attachments": _media()},
+                          "media_attachments": _media(), "polls": NO_POLLS},
         "contact_account": None, "rules": [],
     }
 
@@ -108,14 +112,15 @@ def instance_v1(call: MastodonCall[Any]) -> dict[str, Any]:
 def instance_v2(call: MastodonCall[Any]) -> dict[str, Any]:
     """The instance (Mastodon's v2 entity)."""
     return {
-        "domain": _host(call), "title": TITLE, "version": VERSION, "source_url": "", "description": DESCRIPTION,
+        "domain": _host(call), "title": TITLE, "version": VERSION, "source_url": call.base_url,
+        "description": DESCRIPTION,
         "usage": {"users": {"active_month": stats()["user_count"]}},
         "thumbnail": {"url": call.base_url + "/favicon.ico"}, "icon": [], "languages": ["en"],
         "configuration": {
             "urls": {"streaming": _streaming(call), "status": None},
             "vapid": {"public_key": ""},
             "accounts": {"max_featured_tags": 0, "max_pinned_statuses": 0},
-            "statuses": _statuses(), "media_attachments": _media(),
+            "statuses": _statuses(), "media_attachments": _media(), "polls": NO_POLLS,
             "translation": {"enabled": False},
         },
         "registrations": {"enabled": True, "approval_required": False, "message": None, "url": None},
