@@ -77,6 +77,8 @@ else:
 log = get_logger(__name__)
 
 FACE = "mastodon"
+# Set on each view: its ``MastodonRoute``, read by the face's OpenAPI document (``chalicelib.mastodon.openapi``).
+SPEC_ATTRIBUTE = "__mastodon_route__"
 P = TypeVar("P")
 # What Mastodon clients send: forms above all (Mastodon.py), JSON, multipart for media.
 CONTENT_TYPES = ("application/json", "application/x-www-form-urlencoded", "multipart/form-data")
@@ -273,7 +275,14 @@ def _wrap(blueprint: Blueprint, handler: Callable[..., Any], spec: MastodonRoute
             return Response(body=text, status_code=status, headers=_headers(ids, headers))
 
     setattr(view, FACE_ATTRIBUTE, FACE)
+    setattr(view, SPEC_ATTRIBUTE, spec)
     return view
+
+
+def route_of(view: Callable[..., Any]) -> MastodonRoute | None:
+    """The ``MastodonRoute`` a view of the face was registered with (None for any other view)."""
+    spec = getattr(view, SPEC_ATTRIBUTE, None)
+    return spec if isinstance(spec, MastodonRoute) else None
 
 
 def _admit(request: Request, spec: MastodonRoute) -> Admission | None:
