@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from chalicelib.core.ids import new_id
+from chalicelib.posts.models import PostModel
 from chalicelib.search.port import Put, UserDocument
 from tests.unit.mastodon_world import World, dynamodb, world
 
@@ -129,3 +132,43 @@ def test_features_the_platform_lacks_answer_empty_or_refuse_plainly(world: World
     assert status == 200 and (body["id"], body["blocking"]) == ("bob", False)
     assert world.call("GET", "/api/v1/accounts/familiar_followers?id[]=bob", as_user="ada") == (
         200, [{"id": "bob", "accounts": []}])
+
+
+def _posts(author: str, count: int) -> list[str]:
+    """``count`` posts a minute apart, their ids oldest first."""
+    start = datetime(2026, 11, 30, 9, tzinfo=UTC)
+    made = []
+    for n in range(count):
+        at = start + timedelta(minutes=n)
+        post_id = new_id(at)
+        PostModel(post_id, author=author, content=f"post {n} #tea" if n % 2 else f"post {n}",
+                  hashtags=["tea"] if n % 2 else [], media_ids=[], created_at=at).save()
+        made.append(post_id)
+    return made
+
+
+def test_account_statuses_page_by_max_id_and_min_id_with_link_headers(world: World) -> None:
+    world.user("ada"), world.user("bob")
+    ids = _posts("bob", 5)
+    newest = ids[::-1]
+    first = world.request("GET", "/api/v1/accounts/bob/statuses?limit=2", as_user="ada")
+    body = _json(first)
+    assert first.status_code == 200 and [s["id"] for s in body] == newest[:2]
+    assert body[0]["account"]["id"] == "bob" and body[0]["favourited"] is False
+    second = world.request("GET", _path(_links(first)["next"]), as_user="ada")
+    assert [s["id"] for s in _json(second)] == newest[2:4]
+    third = world.request("GET", _path(_links(second)["next"]), as_user="ada")
+    assert [s["id"] for s in _json(third)] == newest[4:] and "next" not in _links(third)
+    back = world.request("GET", _path(_links(third)["prev"]), as_user="ada")
+    assert [s["id"] for s in _json(back)] == newest[2:4]
+    since = world.call("GET", f"/api/v1/accounts/bob/statuses?since_id={ids[1]}&limit=2", as_user="ada")[1]
+    assert [s["id"] for s in since] == newest[:2]
+    between = world.call("GET", f"/api/v1/accounts/bob/statuses?max_id={ids[4]}&since_id={ids[1]}",
+                         as_user="ada")[1]
+    assert [s["id"] for s in between] == [ids[3], ids[2]]
+    tagged = world.call("GET", "/api/v1/accounts/bob/statuses?tagged=%23Tea", as_user="ada")[1]
+    assert [s["id"] for s in tagged] == [ids[3], ids[1]]
+    assert world.call("GET", "/api/v1/accounts/bob/statuses?pinned=true", as_user="ada") == (200, [])
+    assert world.call("GET", "/api/v1/accounts/bob/statuses?only_media=true", as_user="ada") == (200, [])
+    assert world.call("GET", "/api/v1/accounts/ghost/statuses", as_user="ada")[0] == 404
+    assert world.call("GET", "/api/v1/accounts/bob/statuses?only_media=maybe", as_user="ada")[0] == 422

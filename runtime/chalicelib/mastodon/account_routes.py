@@ -24,20 +24,24 @@ from chalicelib.core.routes import Reply
 from chalicelib.core.usertext import MultiLineText
 from chalicelib.mastodon.entities import Account, account, credential_account
 from chalicelib.mastodon.errors import MastodonError, unprocessable
-from chalicelib.mastodon.paging import PageParams
+from chalicelib.mastodon.paging import PageParams, window_links
 from chalicelib.mastodon.relationships import Relationship, relationship, relationships
 from chalicelib.mastodon.routing import MastodonCall, MastodonRouter, link_header
-from chalicelib.resources import FOLLOWS, SEARCH, TIMELINE, USERS
+from chalicelib.resources import FOLLOWS, INTERACTIONS, MEDIA, POSTS, SEARCH, TIMELINE, USERS
 from chalicelib.users.views import DisplayName
 
 if TYPE_CHECKING:
     from chalicelib.core import batches
+    from chalicelib.mastodon import statuses
+    from chalicelib.posts import service as posts
     from chalicelib.search import service as search
     from chalicelib.users import graph, profiles
     from chalicelib.users import models as user_models
     from chalicelib.users.models import UserModel
 else:
     batches = lazy_module("chalicelib.core.batches")
+    posts = lazy_module("chalicelib.posts.service")
+    statuses = lazy_module("chalicelib.mastodon.statuses")
     graph = lazy_module("chalicelib.users.graph")
     user_models = lazy_module("chalicelib.users.models")
     profiles = lazy_module("chalicelib.users.profiles")
@@ -183,6 +187,36 @@ def followers(call: MastodonCall[PageParams], id: str) -> Reply:
 def following(call: MastodonCall[PageParams], id: str) -> Reply:
     """Whom the account follows, by username."""
     return _account_page(call, graph.following_of, id)
+
+
+class AccountStatusesParams(PageParams):
+    only_media: bool = False
+    exclude_replies: bool = False  # a post is never a reply here (comments are not listed with posts)
+    exclude_reblogs: bool = False  # no boosts
+    pinned: bool = False  # no pins: the pinned list is empty
+    tagged: str | None = Field(None, max_length=100)
+
+
+@router.route("/api/v1/accounts/{id}/statuses", "GET", scope="read:statuses", params=AccountStatusesParams,
+              user=False)
+@uses(USERS.read(), POSTS.read(), MEDIA.read(), INTERACTIONS.read())
+def account_statuses(call: MastodonCall[AccountStatusesParams], id: str) -> Reply:
+    """The account's posts, newest first (``/v1``'s user posts); ``only_media`` and ``tagged`` filter a page
+    (it may come back shorter than ``limit``, its Link header still leads on)."""
+    params = call.params
+    profile_of(id)
+    if params.pinned:
+        return Reply(body=[])
+    limit, window = params.clamped(default=20, maximum=40), params.window()
+    rows, last = posts.posts_by(id, limit, window.before, after=window.after, oldest_first=window.oldest_first)
+    rows = window.newest_first(rows)
+    links = window_links(call, [row.post_id for row in rows], more=last is not None, window=window)
+    tag = params.tagged.removeprefix("#").lower() if params.tagged else None
+    shown = [row for row in rows if (not params.only_media or row.media_ids)
+             and (tag is None or tag in {t.lower() for t in row.hashtags or []})]
+    viewer = call.principal_or_none
+    return Reply(body=statuses.render_statuses(shown, viewer=viewer.username if viewer else None,
+                                               base_url=call.base_url), headers=links)
 
 
 class FollowOptions(BaseModel):
