@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import html
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, SerializerFunctionWrapHandler, model_serializer
 
 from chalicelib.core.lazy import lazy_module
 
@@ -53,7 +53,22 @@ def html_text(text: str) -> str:
 
 
 class Entity(BaseModel):
-    """Base of every entity: answered as it is dumped (``model_dump(mode="json")``)."""
+    """Base of every entity: answered as it is dumped (``model_dump(mode="json")``).
+
+    ``OMIT_IF_NONE``: attributes Mastodon leaves out rather than sending null (``Account.source`` exists on the
+    CredentialAccount only; a null where clients expect an object breaks the strictly typed ones).
+    """
+
+    OMIT_IF_NONE: ClassVar[frozenset[str]] = frozenset()
+
+    @model_serializer(mode="wrap")
+    def _omit_absent(self, handler: SerializerFunctionWrapHandler) -> Any:
+        dumped = handler(self)
+        if self.OMIT_IF_NONE and isinstance(dumped, dict):
+            for name in self.OMIT_IF_NONE:
+                if dumped.get(name, "") is None:
+                    del dumped[name]
+        return dumped
 
 
 class Source(Entity):
@@ -69,6 +84,8 @@ class Source(Entity):
 
 
 class Account(Entity):
+    OMIT_IF_NONE = frozenset({"source"})
+
     id: str
     username: str
     acct: str
