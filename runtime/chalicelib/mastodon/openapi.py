@@ -35,17 +35,25 @@ def _error(description: str) -> dict[str, Any]:
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 
 
+def _array_branch(schema: dict[str, Any]) -> dict[str, Any] | None:
+    """The list form of a parameter (``list[str]``, ``list[str] | None``, ``list[str] | str``), if it has one."""
+    if schema.get("type") == "array":
+        return schema
+    return next((branch for branch in schema.get("anyOf", []) if branch.get("type") == "array"), None)
+
+
 def _query_parameter(name: str, schema: dict[str, Any], required: bool) -> dict[str, Any]:
+    listed = _array_branch(schema)
+    if listed is not None:  # Rails' a[]=1&a[]=2, as Mastodon.py sends lists
+        return {"name": f"{name}[]", "in": "query", "required": required, "schema": listed, "style": "form",
+                "explode": True}
     parameter: dict[str, Any] = {"name": name, "in": "query", "required": required, "schema": schema}
-    kind = schema.get("type")
-    if kind == "array":  # Rails' a[]=1&a[]=2, as Mastodon.py sends lists
-        parameter.update(name=f"{name}[]", style="form", explode=True)
-    elif kind == "object" or "$ref" in schema:
+    if schema.get("type") == "object" or "$ref" in schema:
         parameter.update(style="deepObject", explode=True)
     return parameter
 
 
-def _operation(path: str, spec: MastodonRoute, view_name: str, schemas: dict[str, Any]) -> dict[str, Any]:
+def _operation(path: str, spec: MastodonRoute, schemas: dict[str, Any]) -> dict[str, Any]:
     parameters: list[dict[str, Any]] = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
                                         for name in re.findall(r"{(\w+)}", path)]
     body: dict[str, Any] | None = None
@@ -57,7 +65,9 @@ def _operation(path: str, spec: MastodonRoute, view_name: str, schemas: dict[str
             body = document
         else:
             parameters += [_query_parameter(name, schema, name in required) for name, schema in properties.items()]
-    operation: dict[str, Any] = {"operationId": view_name, "parameters": parameters,
+    # One handler may serve two paths (v1 and v2 twins): the id names the method and path, unique by construction.
+    operation_id = re.sub(r"[^a-zA-Z0-9]+", "_", f"{spec.method.lower()}_{path}").strip("_")
+    operation: dict[str, Any] = {"operationId": operation_id, "parameters": parameters,
                                  "responses": {str(spec.status): {"description": "Mastodon's answer"}}}
     scope = spec.scope if isinstance(spec.scope, str) or spec.scope is None else " or ".join(spec.scope)
     operation["summary"] = f"{spec.method} {path}" + (f" (scope {scope})" if scope else "")
@@ -98,7 +108,7 @@ def build_mastodon_openapi(app: Chalice, *, prefixes: tuple[str, ...] = ("/",), 
         for method, entry in sorted(methods.items()):
             spec = route_of(entry.view_function)
             if spec is not None:
-                paths.setdefault(path, {})[method.lower()] = _operation(path, spec, entry.view_name, schemas)
+                paths.setdefault(path, {})[method.lower()] = _operation(path, spec, schemas)
     return {
         "openapi": "3.1.0",
         "info": {"title": title, "version": version},
