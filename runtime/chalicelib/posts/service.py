@@ -237,3 +237,13 @@ def posts_by(author: str, limit: int, before: str | None, *, after: str | None =
     fetched = list(itertools.islice((p for p in rows if inside(p.post_id, before, after)), limit + 1))
     page, last = split_page(fetched, limit)
     return page, last.post_id if last else None
+
+
+def likers(post_id: str, limit: int, after: str | None) -> tuple[list[str], str | None]:
+    """Who liked a post, by username (the like rows' key order); the page and the last username if more follow."""
+    get_post(post_id)
+    # 'like#' rows sort after 'comment#' ones and nothing sorts after them: "greater than" stays among likes.
+    condition = InteractionModel.sk > f"{LIKE}{after}" if after else InteractionModel.sk.startswith(LIKE)
+    fetched = list(InteractionModel.query(post_id, condition, limit=limit + 1))
+    page, last = split_page(fetched, limit)
+    return [row.author for row in page], last.author if last else None
