@@ -99,6 +99,12 @@ def test_update_credentials_changes_name_and_note_under_the_platforms_rules(worl
                       form={"display_name": "x" * 51})[0] == 422
     assert world.call("PATCH", "/api/v1/accounts/update_credentials", as_user="ada",
                       form={"display_name": "  "})[0] == 422
+    boundary = "b0undary"
+    multipart = (f'--{boundary}\r\nContent-Disposition: form-data; name="avatar"; filename="a.png"\r\n'
+                 f"Content-Type: image/png\r\n\r\n\x89PNG\r\n--{boundary}--\r\n").encode()
+    status, body = world.call("PATCH", "/api/v1/accounts/update_credentials", as_user="ada", body=multipart,
+                              headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    assert status == 422 and "avatar" in body["error"]
     assert world.call("PATCH", "/api/v1/accounts/update_credentials", as_user="ada", scopes="read",
                       form={"note": "x"})[0] == 403
 
@@ -168,6 +174,7 @@ def test_account_statuses_page_by_max_id_and_min_id_with_link_headers(world: Wor
     assert [s["id"] for s in between] == [ids[3], ids[2]]
     tagged = world.call("GET", "/api/v1/accounts/bob/statuses?tagged=%23Tea", as_user="ada")[1]
     assert [s["id"] for s in tagged] == [ids[3], ids[1]]
+    assert [s["id"] for s in world.call("GET", "/api/v1/accounts/bob/statuses?limit=1")[1]] == newest[:1]
     assert world.call("GET", "/api/v1/accounts/bob/statuses?pinned=true", as_user="ada") == (200, [])
     assert world.call("GET", "/api/v1/accounts/bob/statuses?only_media=true", as_user="ada") == (200, [])
     assert world.call("GET", "/api/v1/accounts/ghost/statuses", as_user="ada")[0] == 404

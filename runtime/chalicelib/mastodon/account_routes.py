@@ -5,10 +5,11 @@ relationships go through ``chalicelib.users.graph`` as ``/v1`` does. Blocks, mut
 follow requests do not exist: their lists are empty, undoing them changes nothing (the Relationship comes back),
 and asking for one is a 422 that says so, as a client must not believe it happened.
 
-``update_credentials`` changes ``display_name`` and ``note`` (the bio) under ``/v1``'s rules; ``avatar`` and
-``header`` files, ``locked``, ``bot``, ``discoverable``, ``fields_attributes`` and ``source[...]`` are
-accepted and ignored (no header images, no profile fields here; every account is public and unlocked), so a
-client that sends its whole profile form still saves the name and bio.
+``update_credentials`` changes ``display_name`` and ``note`` (the bio) under ``/v1``'s rules; a ``header`` file,
+``locked``, ``bot``, ``discoverable``, ``fields_attributes`` and ``source[...]`` are accepted and ignored (no
+header images, no profile fields here; every account is public and unlocked), so a client that sends its whole
+profile form still saves the name and bio. An ``avatar`` file is a 422: ``/v1``'s avatar must be a processed
+image, and the pipeline processes an upload after the request has answered.
 """
 
 from __future__ import annotations
@@ -80,6 +81,8 @@ class CredentialsChange(BaseModel):
 def update_credentials(call: MastodonCall[CredentialsChange]) -> Account:
     """Change the display name and the note; other fields are accepted and ignored (see the module)."""
     principal, params = call.principal, call.params
+    if "avatar" in call.files:  # the media pipeline makes an image ready later than this answer
+        raise unprocessable("avatar uploads are not available here yet; change the avatar in the app")
     change = profiles.ProfileUpdate(display_name=params.display_name, bio=params.note)
     return credential_account(profiles.update_profile(principal.username, principal.user_id, change), call.base_url)
 
@@ -198,7 +201,7 @@ class AccountStatusesParams(PageParams):
 
 
 @router.route("/api/v1/accounts/{id}/statuses", "GET", scope="read:statuses", params=AccountStatusesParams,
-              user=False)
+              optional=True)  # public; a token sent says what its user favourited
 @uses(USERS.read(), POSTS.read(), MEDIA.read(), INTERACTIONS.read())
 def account_statuses(call: MastodonCall[AccountStatusesParams], id: str) -> Reply:
     """The account's posts, newest first (``/v1``'s user posts); ``only_media`` and ``tagged`` filter a page
