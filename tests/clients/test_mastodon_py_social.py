@@ -64,7 +64,7 @@ def test_follow_favourite_and_read_the_notifications_search_and_trends(platform:
     second = bob_api.fetch_next(first)
     assert second is not None and len(second) == 1
     back = bob_api.fetch_previous(second)
-    assert [a["id"] for a in back] == [a["id"] for a in first]
+    assert back is not None and [a["id"] for a in back] == [a["id"] for a in first]
 
     results = _eventually(lambda: bob_api.search_v2(ann.username, result_type="accounts"),
                           lambda found: found["accounts"])
