@@ -14,16 +14,22 @@ from chalicelib.core.declarations import uses
 from chalicelib.core.lazy import lazy_module
 from chalicelib.core.routes import Reply
 from chalicelib.mastodon import notifications as views
+from chalicelib.mastodon.entities import Account, account
 from chalicelib.mastodon.errors import MastodonError
 from chalicelib.mastodon.paging import PageParams, Window, window_links
 from chalicelib.mastodon.routing import MastodonCall, MastodonRouter
 from chalicelib.resources import INTERACTIONS, MEDIA, NOTIFICATIONS, POSTS, USERS
 
 if TYPE_CHECKING:
-    from chalicelib.notifications import service
+    from chalicelib.core import batches
+    from chalicelib.notifications import service, store
     from chalicelib.notifications.models import NotificationModel
+    from chalicelib.users import models as user_models
 else:
     service = lazy_module("chalicelib.notifications.service")
+    store = lazy_module("chalicelib.notifications.store")
+    batches = lazy_module("chalicelib.core.batches")
+    user_models = lazy_module("chalicelib.users.models")
 
 router = MastodonRouter(__name__)
 
@@ -127,4 +133,44 @@ def dismiss(call: MastodonCall[Any], id: str) -> dict[str, Any]:
 def clear(call: MastodonCall[Any]) -> dict[str, Any]:
     """Take every notification out of the list."""
     service.dismiss(call.principal.username)
+    return {}
+
+
+def _group(call: MastodonCall[Any], group_key: str) -> NotificationModel:
+    """The caller's shown entry a v2 ``group_key`` names; 404 otherwise."""
+    group, position = views.parse_group_key(group_key)
+    if position is not None:
+        return _entry(call, position)
+    row = store.get_row(call.principal.username, store.entry_key(group)) if group else None
+    if row is None or row.position is None or row.kind not in views.SHOWN:
+        raise MastodonError(404)
+    return row
+
+
+@router.route("/api/v2/notifications/{group_key}", "GET", scope=READ)
+@uses(NOTIFICATIONS.read(), *RENDERING)
+def get_group(call: MastodonCall[Any], group_key: str) -> views.GroupedNotifications:
+    """One group, with its accounts and status."""
+    row = _group(call, group_key)
+    page = views.render([row], viewer=call.principal.username, base_url=call.base_url)
+    if not views.shown(row, page):
+        raise MastodonError(404)
+    return views.grouped([row], page)
+
+
+@router.route("/api/v2/notifications/{group_key}/accounts", "GET", scope=READ)
+@uses(NOTIFICATIONS.read(), USERS.read())
+def group_accounts(call: MastodonCall[Any], group_key: str) -> list[Account]:
+    """The group's latest accounts (the platform keeps the latest few)."""
+    row = _group(call, group_key)
+    found = batches.get_many(user_models.UserModel, list(row.actors or []))
+    return [account(found[name], call.base_url) for name in row.actors or [] if name in found]
+
+
+@router.route("/api/v2/notifications/{group_key}/dismiss", "POST", scope=WRITE)
+@uses(NOTIFICATIONS.read_write())
+def dismiss_group(call: MastodonCall[Any], group_key: str) -> dict[str, Any]:
+    """Take the group out of the list."""
+    row = _group(call, group_key)
+    service.dismiss(call.principal.username, row.position)
     return {}
