@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
+from chalicelib.auth.rules import is_username
 from chalicelib.core.declarations import uses
 from chalicelib.core.lazy import lazy_module
 from chalicelib.core.routes import Reply
@@ -112,7 +113,7 @@ class Ids(BaseModel):
 @uses(USERS.read(), FOLLOWS.read())
 def account_relationships(call: MastodonCall[Ids]) -> list[Relationship]:
     """How each ``id[]`` stands to the caller; ids of no account are left out, as Mastodon does."""
-    names = call.params.names()[:ACCOUNT_LIST_MAX]
+    names = [name for name in call.params.names()[:ACCOUNT_LIST_MAX] if is_username(name)]  # else no account
     existing = set(batches.get_many(user_models.UserModel, names)) if names else set()
     return relationships(call.principal.username, [name for name in names if name in existing])
 

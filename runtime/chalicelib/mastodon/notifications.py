@@ -130,6 +130,7 @@ def shown(row: NotificationModel, page: Rendered) -> bool:
 
 
 UNGROUPED = "ungrouped-"
+MAX_GROUP_KEY = 100
 
 
 def group_key(row: NotificationModel) -> str:
@@ -141,6 +142,8 @@ def group_key(row: NotificationModel) -> str:
 
 def parse_group_key(key: str) -> tuple[str | None, str | None]:
     """``(platform group, None)`` or ``(None, position)`` for an ungrouped key; ``(None, None)``: not a key."""
+    if len(key) > MAX_GROUP_KEY:  # DynamoDB refuses keys over 1024 bytes; ours are far shorter
+        return None, None
     if key.startswith(UNGROUPED):
         return None, key.removeprefix(UNGROUPED) or None
     kind, dash, rest = key.partition("-")
