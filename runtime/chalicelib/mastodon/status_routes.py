@@ -182,6 +182,7 @@ def _status_of(call: MastodonCall[Any], status_id: str) -> Status:
 def _post_only(status_id: str) -> str:
     post_id, comment_id = _ids(status_id)
     if comment_id is not None:
+        service.get_comment(post_id, comment_id)  # an unknown one is a 404 still
         raise unprocessable("comments cannot be favourited")
     return post_id
 
