@@ -260,6 +260,8 @@ def test_favourites_count_and_show_who_liked(world: World) -> None:
     assert following is not None and "max_id=bob" in following.group(1)
     rest = world.client.http.get(following.group(1).removeprefix("http://localhost"))
     assert [a["username"] for a in _body(rest)] == ["celeb"] and "Link" not in rest.headers
+    hostile = world.client.http.get(f"/api/v1/statuses/{post['id']}/favourited_by?max_id={'z' * 2000}")
+    assert hostile.status_code == 422
     undone = world.client.http.post(f"/api/v1/statuses/{post['id']}/unfavourite", headers=world.token("bob"))
     assert _body(undone)["favourited"] is False and _body(undone)["favourites_count"] == 1
     wrong_scope = world.client.http.post(f"/api/v1/statuses/{post['id']}/favourite",
@@ -365,6 +367,8 @@ def test_home_pages_forward_and_back_with_link_headers(world: World) -> None:
     assert _body(newer) == [] and "Link" not in newer.headers
     since = world.client.http.get(f"/api/v1/timelines/home?since_id={ids[2]}", headers=bob)
     assert [s["id"] for s in _body(since)] == ids[:2]
+    hostile = world.client.http.get(f"/api/v1/timelines/home?max_id={'Z' * 2000}&min_id=%00", headers=bob)
+    assert hostile.status_code == 200 and [s["id"] for s in _body(hostile)] == ids[:3 * 3][:20]
     for bad in ("limit=0", "limit=41", "limit=x"):
         assert world.client.http.get(f"/api/v1/timelines/home?{bad}", headers=bob).status_code == 422
     assert world.client.http.get("/api/v1/timelines/home").status_code == 401

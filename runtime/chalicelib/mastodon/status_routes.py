@@ -89,9 +89,9 @@ class StatusEdit(BaseModel):
 
 class PageParams(BaseModel):
     limit: int = Field(40, ge=1, le=80)
-    max_id: str | None = None
-    since_id: str | None = None
-    min_id: str | None = None
+    max_id: str | None = Field(None, max_length=64)  # a key bound: DynamoDB refuses long ones
+    since_id: str | None = Field(None, max_length=64)
+    min_id: str | None = Field(None, max_length=64)
 
 
 class Context(Entity):
