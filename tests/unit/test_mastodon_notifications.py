@@ -166,3 +166,21 @@ def test_v2_one_group_its_accounts_and_dismissing_it(world: World) -> None:
     assert [g["type"] for g in world.call("GET", "/api/v2/notifications", as_user="ada")[1][
         "notification_groups"]] == ["mention", "favourite"]
     assert world.call("GET", f"/api/v2/notifications/{follow}", as_user="ada")[0] == 404
+
+
+def test_the_notifications_marker_moves_the_platforms_read_state(world: World) -> None:
+    _scenario(world)
+    _, (mention, follow, favourite) = world.call("GET", "/api/v1/notifications", as_user="ada")
+    assert world.call("GET", "/api/v1/markers?timeline[]=notifications", as_user="ada") == (200, {})
+    status, saved = world.call("POST", "/api/v1/markers", as_user="ada",
+                               form={"notifications[last_read_id]": follow["id"], "home[last_read_id]": "x"})
+    assert status == 200 and saved["notifications"]["last_read_id"] == follow["id"]
+    assert world.call("GET", "/api/v1/notifications/unread_count", as_user="ada")[1] == {"count": 1}
+    marker = world.call("GET", "/api/v1/markers?timeline[]=notifications&timeline[]=home", as_user="ada")[1]
+    assert set(marker) == {"notifications"} and marker["notifications"]["last_read_id"] == follow["id"]
+    assert marker["notifications"]["updated_at"].endswith("Z")
+    assert world.call("POST", "/api/v1/markers", as_user="ada", scopes="read",
+                      form={"notifications[last_read_id]": mention["id"]})[0] == 403
+    assert world.call("POST", "/api/v1/markers", as_user="ada",
+                      form={"notifications[last_read_id]": "x" * 200})[0] == 422
+    assert favourite["type"] == "favourite"
