@@ -39,6 +39,9 @@ def test_lookup_and_get_find_an_account_by_username_and_know_nobody_else(world: 
                  "/api/v1/accounts/nobody", "/api/v1/accounts/..%2F..", "/api/v1/accounts/nobody/followers"):
         assert world.call("GET", path) == (404, {"error": "Record not found"}), path
     assert world.call("GET", "/api/v1/accounts/lookup")[0] == 422
+    world.user("cyn")
+    assert [a["id"] for a in world.call("GET", "/api/v1/accounts?id[]=cyn&id[]=ghost&id[]=bob&id[]=..")[1]] == [
+        "cyn", "bob"]
 
 
 def test_follow_and_unfollow_answer_the_relationship_and_move_the_counts(world: World) -> None:
@@ -129,7 +132,8 @@ def test_account_search_finds_by_name_and_pages_by_offset(world: World) -> None:
 def test_features_the_platform_lacks_answer_empty_or_refuse_plainly(world: World) -> None:
     world.user("ada"), world.user("bob")
     for path in ("/api/v1/blocks", "/api/v1/mutes", "/api/v1/follow_requests", "/api/v1/endorsements",
-                 "/api/v1/domain_blocks", "/api/v1/accounts/bob/featured_tags", "/api/v1/accounts/bob/lists"):
+                 "/api/v1/domain_blocks", "/api/v1/accounts/bob/featured_tags", "/api/v1/accounts/bob/lists",
+                 "/api/v2/suggestions"):
         assert world.call("GET", path, as_user="ada") == (200, []), path
     status, body = world.call("POST", "/api/v1/accounts/bob/block", as_user="ada")
     assert status == 422 and "blocking" in body["error"]

@@ -118,6 +118,15 @@ def account_relationships(call: MastodonCall[Ids]) -> list[Relationship]:
     return relationships(call.principal.username, [name for name in names if name in existing])
 
 
+@router.route("/api/v1/accounts", "GET", public=True, params=Ids)
+@uses(USERS.read())
+def many_accounts(call: MastodonCall[Ids]) -> list[Account]:
+    """The accounts of ``id[]`` (Mastodon 4.3), in the order asked; unknown ids are left out."""
+    names = list(dict.fromkeys(name for name in call.params.names()[:ACCOUNT_LIST_MAX] if is_username(name)))
+    found = batches.get_many(user_models.UserModel, names) if names else {}
+    return [account(found[name], call.base_url) for name in names if name in found]
+
+
 @router.route("/api/v1/accounts/familiar_followers", "GET", scope=("read:follows", "read:accounts"), params=Ids)
 def familiar_followers(call: MastodonCall[Ids]) -> list[dict[str, Any]]:
     """Not computed here: no familiar followers for anyone."""
@@ -307,6 +316,8 @@ for _path, _scope, _name in (
         ("/api/v1/domain_blocks", ("read:blocks", "follow"), "domain_blocks"),
         ("/api/v1/endorsements", "read:accounts", "endorsements"),
         ("/api/v1/follow_requests", ("read:follows", "follow"), "follow_requests"),
+        ("/api/v1/suggestions", "read", "suggestions"),  # no suggestions are computed here
+        ("/api/v2/suggestions", "read", "suggestions_v2"),
         ("/api/v1/accounts/{id}/featured_tags", "read:accounts", "account_featured_tags"),
         ("/api/v1/accounts/{id}/lists", "read:lists", "account_lists"),
         ("/api/v1/accounts/{id}/identity_proofs", "read:accounts", "account_identity_proofs"),
