@@ -439,3 +439,35 @@ def test_a_tag_timeline_pages_the_search_index_and_needs_no_token(world: World, 
         assert world.client.http.get("/api/v1/timelines/tag/" + "x" * 60).status_code == 422
     finally:
         backends.backend.cache_clear()
+
+
+def test_hostile_requests_get_mastodons_4xx_never_a_5xx(world: World) -> None:
+    post = _body(_post_status(world, "status=target"))
+    token = world.token()
+    json_headers = {"Content-Type": "application/json", **token}
+    requests: list[tuple[str, str, bytes, dict[str, str]]] = [
+        ("POST", "/api/v1/statuses", b'{"status": 5}', json_headers),
+        ("POST", "/api/v1/statuses", b'{"status": "x", "media_ids": "abc"}', json_headers),
+        ("POST", "/api/v1/statuses", b'{"status": "x", "media_ids": [{"a": 1}]}', json_headers),
+        ("POST", "/api/v1/statuses", b'{"status": "x", "sensitive": "maybe"}', json_headers),
+        ("POST", "/api/v1/statuses", b'{"status": "x", "in_reply_to_id": "../../etc"}', json_headers),
+        ("POST", "/api/v1/statuses", b"[1, 2]", json_headers),
+        ("POST", "/api/v1/statuses", b"{not json", json_headers),
+        ("POST", "/api/v1/statuses", b"status=a\x00b", {**FORM, **token}),
+        ("POST", "/api/v1/statuses", b"status=x&media_ids[][]=1", {**FORM, **token}),
+        ("PUT", f"/api/v1/statuses/{post['id']}", b'{"status": ""}', json_headers),
+        ("PUT", f"/api/v1/statuses/{post['id']}", b'{"status": "x", "media_ids": ["a"]}', json_headers),
+        ("PUT", "/api/v1/media/%00", b"description=x", {**FORM, **token}),
+        ("PUT", f"/api/v1/media/{new_id()}", b"focus=a,b", {**FORM, **token}),
+        ("GET", "/api/v1/media/..%2F..", b"", token),
+        ("GET", "/api/v1/timelines/home?max_id=%F0%9F%98%80&since_id=-1&min_id=", b"", token),
+        ("GET", "/api/v1/timelines/tag/%23?limit=-5", b"", {}),
+        ("GET", f"/api/v1/statuses/{post['id']}/favourited_by?limit=1000", b"", {}),
+        ("POST", "/api/v2/media", b"x" * 100, {"Content-Type": "multipart/form-data", **token}),
+        ("POST", "/api/v2/media", b"--b\r\nContent-Disposition: form-data\r\n\r\nx\r\n--b--\r\n",
+         {"Content-Type": "multipart/form-data; boundary=b", **token}),
+    ]
+    for method, path, body, headers in requests:
+        answer = world.client.http.request(method, path, body=body, headers=headers)
+        assert 400 <= answer.status_code < 500 or answer.status_code == 200, (method, path, body, answer.body)
+        assert answer.status_code == 200 or "error" in _body(answer), (method, path, answer.body)
