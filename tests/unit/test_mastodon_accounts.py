@@ -39,6 +39,9 @@ def test_lookup_and_get_find_an_account_by_username_and_know_nobody_else(world: 
                  "/api/v1/accounts/nobody", "/api/v1/accounts/..%2F..", "/api/v1/accounts/nobody/followers"):
         assert world.call("GET", path) == (404, {"error": "Record not found"}), path
     assert world.call("GET", "/api/v1/accounts/lookup")[0] == 422
+    world.user("cyn")
+    assert [a["id"] for a in world.call("GET", "/api/v1/accounts?id[]=cyn&id[]=ghost&id[]=bob&id[]=..")[1]] == [
+        "cyn", "bob"]
 
 
 def test_follow_and_unfollow_answer_the_relationship_and_move_the_counts(world: World) -> None:
@@ -99,6 +102,12 @@ def test_update_credentials_changes_name_and_note_under_the_platforms_rules(worl
                       form={"display_name": "x" * 51})[0] == 422
     assert world.call("PATCH", "/api/v1/accounts/update_credentials", as_user="ada",
                       form={"display_name": "  "})[0] == 422
+    boundary = "b0undary"
+    multipart = (f'--{boundary}\r\nContent-Disposition: form-data; name="avatar"; filename="a.png"\r\n'
+                 f"Content-Type: image/png\r\n\r\n\x89PNG\r\n--{boundary}--\r\n").encode()
+    status, body = world.call("PATCH", "/api/v1/accounts/update_credentials", as_user="ada", body=multipart,
+                              headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    assert status == 422 and "avatar" in body["error"]
     assert world.call("PATCH", "/api/v1/accounts/update_credentials", as_user="ada", scopes="read",
                       form={"note": "x"})[0] == 403
 
@@ -123,7 +132,8 @@ def test_account_search_finds_by_name_and_pages_by_offset(world: World) -> None:
 def test_features_the_platform_lacks_answer_empty_or_refuse_plainly(world: World) -> None:
     world.user("ada"), world.user("bob")
     for path in ("/api/v1/blocks", "/api/v1/mutes", "/api/v1/follow_requests", "/api/v1/endorsements",
-                 "/api/v1/domain_blocks", "/api/v1/accounts/bob/featured_tags", "/api/v1/accounts/bob/lists"):
+                 "/api/v1/domain_blocks", "/api/v1/accounts/bob/featured_tags", "/api/v1/accounts/bob/lists",
+                 "/api/v2/suggestions"):
         assert world.call("GET", path, as_user="ada") == (200, []), path
     status, body = world.call("POST", "/api/v1/accounts/bob/block", as_user="ada")
     assert status == 422 and "blocking" in body["error"]
@@ -168,6 +178,7 @@ def test_account_statuses_page_by_max_id_and_min_id_with_link_headers(world: Wor
     assert [s["id"] for s in between] == [ids[3], ids[2]]
     tagged = world.call("GET", "/api/v1/accounts/bob/statuses?tagged=%23Tea", as_user="ada")[1]
     assert [s["id"] for s in tagged] == [ids[3], ids[1]]
+    assert [s["id"] for s in world.call("GET", "/api/v1/accounts/bob/statuses?limit=1")[1]] == newest[:1]
     assert world.call("GET", "/api/v1/accounts/bob/statuses?pinned=true", as_user="ada") == (200, [])
     assert world.call("GET", "/api/v1/accounts/bob/statuses?only_media=true", as_user="ada") == (200, [])
     assert world.call("GET", "/api/v1/accounts/ghost/statuses", as_user="ada")[0] == 404

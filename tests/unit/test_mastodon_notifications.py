@@ -138,10 +138,49 @@ def test_v2_groups_carry_counts_samples_and_each_account_and_status_once(world: 
     favourite = groups[2]
     assert (favourite["notifications_count"], favourite["sample_account_ids"], favourite["status_id"]) == (
         2, ["cy", "bob"], ids["post"])
-    assert favourite["group_key"] == f"like#{ids['post']}" and groups[0]["group_key"].startswith("ungrouped-")
+    assert favourite["group_key"] == f"like-{ids['post']}" and groups[0]["group_key"].startswith("ungrouped-")
     assert set(favourite) == {"group_key", "notifications_count", "type", "most_recent_notification_id",
                               "page_min_id", "page_max_id", "latest_page_notification_at", "sample_account_ids",
                               "status_id"}
     assert sorted(a["id"] for a in body["accounts"]) == ["bob", "cy"]
     assert sorted(s["id"] for s in body["statuses"]) == sorted([ids["post"], ids["comment"]])
     assert world.call("GET", "/api/v2/notifications/unread_count", as_user="ada") == (200, {"count": 3})
+
+
+
+def test_v2_one_group_its_accounts_and_dismissing_it(world: World) -> None:
+    ids = _scenario(world)
+    groups = world.call("GET", "/api/v2/notifications", as_user="ada")[1]["notification_groups"]
+    mention, follow, favourite = (g["group_key"] for g in groups)
+    status, one = world.call("GET", f"/api/v2/notifications/{favourite}", as_user="ada")
+    assert status == 200 and one["notification_groups"][0]["status_id"] == ids["post"]
+    assert [s["id"] for s in one["statuses"]] == [ids["post"]]
+    assert world.call("GET", f"/api/v2/notifications/{mention}", as_user="ada")[1]["notification_groups"][0][
+        "type"] == "mention"
+    assert [a["id"] for a in world.call("GET", f"/api/v2/notifications/{favourite}/accounts",
+                                        as_user="ada")[1]] == ["cy", "bob"]
+    for missing in (f"{favourite}x", "ungrouped-", "coins-2026-11-30", "nonsense"):
+        assert world.call("GET", f"/api/v2/notifications/{missing}", as_user="ada")[0] == 404, missing
+    assert world.call("GET", f"/api/v2/notifications/{favourite}", as_user="bob")[0] == 404
+    assert world.call("POST", f"/api/v2/notifications/{follow}/dismiss", as_user="ada") == (200, {})
+    assert [g["type"] for g in world.call("GET", "/api/v2/notifications", as_user="ada")[1][
+        "notification_groups"]] == ["mention", "favourite"]
+    assert world.call("GET", f"/api/v2/notifications/{follow}", as_user="ada")[0] == 404
+
+
+def test_the_notifications_marker_moves_the_platforms_read_state(world: World) -> None:
+    _scenario(world)
+    _, (mention, follow, favourite) = world.call("GET", "/api/v1/notifications", as_user="ada")
+    assert world.call("GET", "/api/v1/markers?timeline[]=notifications", as_user="ada") == (200, {})
+    status, saved = world.call("POST", "/api/v1/markers", as_user="ada",
+                               form={"notifications[last_read_id]": follow["id"], "home[last_read_id]": "x"})
+    assert status == 200 and saved["notifications"]["last_read_id"] == follow["id"]
+    assert world.call("GET", "/api/v1/notifications/unread_count", as_user="ada")[1] == {"count": 1}
+    marker = world.call("GET", "/api/v1/markers?timeline[]=notifications&timeline[]=home", as_user="ada")[1]
+    assert set(marker) == {"notifications"} and marker["notifications"]["last_read_id"] == follow["id"]
+    assert marker["notifications"]["updated_at"].endswith("Z")
+    assert world.call("POST", "/api/v1/markers", as_user="ada", scopes="read",
+                      form={"notifications[last_read_id]": mention["id"]})[0] == 403
+    assert world.call("POST", "/api/v1/markers", as_user="ada",
+                      form={"notifications[last_read_id]": "x" * 200})[0] == 422
+    assert favourite["type"] == "favourite"

@@ -5,10 +5,11 @@ relationships go through ``chalicelib.users.graph`` as ``/v1`` does. Blocks, mut
 follow requests do not exist: their lists are empty, undoing them changes nothing (the Relationship comes back),
 and asking for one is a 422 that says so, as a client must not believe it happened.
 
-``update_credentials`` changes ``display_name`` and ``note`` (the bio) under ``/v1``'s rules; ``avatar`` and
-``header`` files, ``locked``, ``bot``, ``discoverable``, ``fields_attributes`` and ``source[...]`` are
-accepted and ignored (no header images, no profile fields here; every account is public and unlocked), so a
-client that sends its whole profile form still saves the name and bio.
+``update_credentials`` changes ``display_name`` and ``note`` (the bio) under ``/v1``'s rules; a ``header`` file,
+``locked``, ``bot``, ``discoverable``, ``fields_attributes`` and ``source[...]`` are accepted and ignored (no
+header images, no profile fields here; every account is public and unlocked), so a client that sends its whole
+profile form still saves the name and bio. An ``avatar`` file is a 422: ``/v1``'s avatar must be a processed
+image, and the pipeline processes an upload after the request has answered.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
+from chalicelib.auth.rules import is_username
 from chalicelib.core.declarations import uses
 from chalicelib.core.lazy import lazy_module
 from chalicelib.core.routes import Reply
@@ -80,6 +82,8 @@ class CredentialsChange(BaseModel):
 def update_credentials(call: MastodonCall[CredentialsChange]) -> Account:
     """Change the display name and the note; other fields are accepted and ignored (see the module)."""
     principal, params = call.principal, call.params
+    if "avatar" in call.files:  # the media pipeline makes an image ready later than this answer
+        raise unprocessable("avatar uploads are not available here yet; change the avatar in the app")
     change = profiles.ProfileUpdate(display_name=params.display_name, bio=params.note)
     return credential_account(profiles.update_profile(principal.username, principal.user_id, change), call.base_url)
 
@@ -109,9 +113,18 @@ class Ids(BaseModel):
 @uses(USERS.read(), FOLLOWS.read())
 def account_relationships(call: MastodonCall[Ids]) -> list[Relationship]:
     """How each ``id[]`` stands to the caller; ids of no account are left out, as Mastodon does."""
-    names = call.params.names()[:ACCOUNT_LIST_MAX]
+    names = [name for name in call.params.names()[:ACCOUNT_LIST_MAX] if is_username(name)]  # else no account
     existing = set(batches.get_many(user_models.UserModel, names)) if names else set()
     return relationships(call.principal.username, [name for name in names if name in existing])
+
+
+@router.route("/api/v1/accounts", "GET", public=True, params=Ids)
+@uses(USERS.read())
+def many_accounts(call: MastodonCall[Ids]) -> list[Account]:
+    """The accounts of ``id[]`` (Mastodon 4.3), in the order asked; unknown ids are left out."""
+    names = list(dict.fromkeys(name for name in call.params.names()[:ACCOUNT_LIST_MAX] if is_username(name)))
+    found = batches.get_many(user_models.UserModel, names) if names else {}
+    return [account(found[name], call.base_url) for name in names if name in found]
 
 
 @router.route("/api/v1/accounts/familiar_followers", "GET", scope=("read:follows", "read:accounts"), params=Ids)
@@ -198,7 +211,7 @@ class AccountStatusesParams(PageParams):
 
 
 @router.route("/api/v1/accounts/{id}/statuses", "GET", scope="read:statuses", params=AccountStatusesParams,
-              user=False)
+              optional=True)  # public; a token sent says what its user favourited
 @uses(USERS.read(), POSTS.read(), MEDIA.read(), INTERACTIONS.read())
 def account_statuses(call: MastodonCall[AccountStatusesParams], id: str) -> Reply:
     """The account's posts, newest first (``/v1``'s user posts); ``only_media`` and ``tagged`` filter a page
@@ -303,6 +316,8 @@ for _path, _scope, _name in (
         ("/api/v1/domain_blocks", ("read:blocks", "follow"), "domain_blocks"),
         ("/api/v1/endorsements", "read:accounts", "endorsements"),
         ("/api/v1/follow_requests", ("read:follows", "follow"), "follow_requests"),
+        ("/api/v1/suggestions", "read", "suggestions"),  # no suggestions are computed here
+        ("/api/v2/suggestions", "read", "suggestions_v2"),
         ("/api/v1/accounts/{id}/featured_tags", "read:accounts", "account_featured_tags"),
         ("/api/v1/accounts/{id}/lists", "read:lists", "account_lists"),
         ("/api/v1/accounts/{id}/identity_proofs", "read:accounts", "account_identity_proofs"),

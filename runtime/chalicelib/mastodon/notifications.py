@@ -17,7 +17,7 @@ Ids: an entry's ``position`` (a ULID of its latest activity, the key of its ``ne
 time as Mastodon's do and ``max_id``/``min_id`` are key ranges. News in a group gives it a new position: in v1
 it comes back as a new notification (its latest actor, its latest time) at the top, as Mastodon shows a new
 favourite. v2 shows the group whole: ``notifications_count`` and the latest actors as ``sample_account_ids``;
-``group_key`` is the platform's group (``like#<post>``, ``follow#<day>``), ``ungrouped-<id>`` for mentions.
+``group_key`` is the platform's group (``like-<post>``, ``follow-<day>``), ``ungrouped-<id>`` for mentions.
 
 Reads per page: the page's query, then one batch each for the accounts, the posts (and their media, authors
 and likes: ``render_statuses``) and the comments, whatever the page's size.
@@ -129,9 +129,25 @@ def shown(row: NotificationModel, page: Rendered) -> bool:
     return bool(actors) and actors[0] in page.accounts and (key is None or key in page.statuses)
 
 
+UNGROUPED = "ungrouped-"
+MAX_GROUP_KEY = 100
+
+
 def group_key(row: NotificationModel) -> str:
+    """``like-<post>``, ``follow-<day>`` (the platform's group, ``#`` being no character for a URL path), or
+    ``ungrouped-<id>`` for what stands alone."""
     group = row.sk.removeprefix("n#")
-    return group if row.kind in GROUPED else f"ungrouped-{row.position}"
+    return group.replace("#", "-", 1) if row.kind in GROUPED else f"{UNGROUPED}{row.position}"
+
+
+def parse_group_key(key: str) -> tuple[str | None, str | None]:
+    """``(platform group, None)`` or ``(None, position)`` for an ungrouped key; ``(None, None)``: not a key."""
+    if len(key) > MAX_GROUP_KEY:  # DynamoDB refuses keys over 1024 bytes; ours are far shorter
+        return None, None
+    if key.startswith(UNGROUPED):
+        return None, key.removeprefix(UNGROUPED) or None
+    kind, dash, rest = key.partition("-")
+    return (f"{kind}#{rest}", None) if dash and rest and kind in GROUPED else (None, None)
 
 
 def notification(row: NotificationModel, page: Rendered) -> Notification:

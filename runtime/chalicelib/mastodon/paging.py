@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from chalicelib.mastodon.routing import MastodonCall
 
 T = TypeVar("T")
-MAX_ID_LENGTH = 400  # longer than any id of ours: a longer one can only be a mistake
+MAX_ID_LENGTH = 100  # longer than any id of ours (a comment's status id is 53): a longer one can only be a mistake
 
 
 class PageParams(BaseModel):

@@ -89,9 +89,9 @@ class StatusEdit(BaseModel):
 
 class PageParams(BaseModel):
     limit: int = Field(40, ge=1, le=80)
-    max_id: str | None = None
-    since_id: str | None = None
-    min_id: str | None = None
+    max_id: str | None = Field(None, max_length=64)  # a key bound: DynamoDB refuses long ones
+    since_id: str | None = Field(None, max_length=64)
+    min_id: str | None = Field(None, max_length=64)
 
 
 class Context(Entity):
@@ -182,6 +182,7 @@ def _status_of(call: MastodonCall[Any], status_id: str) -> Status:
 def _post_only(status_id: str) -> str:
     post_id, comment_id = _ids(status_id)
     if comment_id is not None:
+        service.get_comment(post_id, comment_id)  # an unknown one is a 404 still
         raise unprocessable("comments cannot be favourited")
     return post_id
 

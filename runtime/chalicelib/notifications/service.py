@@ -63,6 +63,12 @@ def unread_count(username: str, types: frozenset[str] | None = None) -> int:
     return int(NotificationModel.unread.count(username, filter_condition=condition))
 
 
+def last_read(username: str, within: int = 100) -> NotificationModel | None:
+    """The newest shown entry that is read, among the newest ``within`` (None: all of those are unread)."""
+    rows = NotificationModel.newest.query(username, scan_index_forward=False, limit=within, page_size=within)
+    return next((row for row in rows if row.unread_position is None), None)
+
+
 def find(username: str, position: str) -> NotificationModel | None:
     """The shown entry at ``position`` (the newest index's key), or None."""
     if not position or len(position) > 64:
@@ -130,8 +136,9 @@ def _read(rows: Iterable[NotificationModel], now: datetime) -> int:
 
 
 def mark_read(username: str, ids: Sequence[str] | None = None, up_to: str | None = None,
-              now: datetime | None = None) -> int:
-    """Mark entries read: ``ids``; or ``up_to`` and everything older; or all. Returns how many were unread.
+              now: datetime | None = None, *, up_to_position: str | None = None) -> int:
+    """Mark entries read: ``ids``; or ``up_to`` and everything older; or everything at or before the position
+    ``up_to_position`` (a Mastodon marker); or all. Returns how many were unread.
 
     Unknown ids are a 404 and foreign ones a 403, and then nothing is marked.
     """
@@ -149,5 +156,7 @@ def mark_read(username: str, ids: Sequence[str] | None = None, up_to: str | None
         if anchor is None or anchor.position is None:
             raise NotFound("notification_not_found", "no such notification")
         condition = NotificationModel.unread_position <= anchor.position
+    elif up_to_position is not None:
+        condition = NotificationModel.unread_position <= up_to_position
     # One pass over the unread index (pages of _BATCH); what turns unread meanwhile is news, left unread.
     return _read(NotificationModel.unread.query(username, condition, scan_index_forward=False, page_size=_BATCH), now)
