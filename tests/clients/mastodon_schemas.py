@@ -5,7 +5,9 @@ platform's own pydantic models: the point is to catch where our answers differ f
 What is required: every attribute the documentation lists without ``{{%optional%}}`` that Mastodon 4.3.0 (the
 version the instance announces) already had; attributes added later (``quotes_count``, ``quote``,
 ``avatar_description``...) are not required but, when present, must have their documented type.
-``{{<nullable>}}`` attributes accept null. Extra attributes are allowed, as clients ignore them.
+``{{<nullable>}}`` attributes accept null; an optional attribute is absent or of its type, never null unless
+it is also nullable (Mastodon leaves ``Status.application`` or ``Notification.status`` out, it does not send
+null). Extra attributes are allowed, as clients ignore them.
 
 Usage::
 
@@ -116,6 +118,15 @@ DEFS: dict[str, Schema] = {
          "quote_approval": {"type": "object"}}),
     # A status as a signed-in user sees it: Mastodon adds the viewer's flags.
     "ViewerStatus": {"allOf": [ref("Status"), {"required": ["favourited", "reblogged", "muted", "bookmarked"]}]},
+    "StatusEdit": entity(
+        {"content": STRING, "spoiler_text": STRING, "sensitive": BOOLEAN, "created_at": DATETIME,
+         "account": ref("Account"), "media_attachments": array(ref("MediaAttachment")),
+         "emojis": array(ref("CustomEmoji"))},
+        {"poll": {"type": "object"}, "quote": nullable({"type": "object"})}),
+    "StatusSource": entity({"id": ID, "text": STRING, "spoiler_text": STRING}),
+    "Marker": entity({"last_read_id": ID, "version": INTEGER, "updated_at": DATETIME}),
+    "Markers": {"type": "object", "properties": {"home": ref("Marker"), "notifications": ref("Marker")},
+                "additionalProperties": False},
     "Context": entity({"ancestors": array(ref("Status")), "descendants": array(ref("Status"))}),
     "Relationship": entity(
         {"id": ID, "following": BOOLEAN, "showing_reblogs": BOOLEAN, "notifying": BOOLEAN,

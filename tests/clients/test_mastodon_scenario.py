@@ -240,3 +240,50 @@ def test_a_revoked_token_is_refused(ada: Client) -> None:
             call()
         assert recorder.answers[-1][2] == 401
         assert_entity("Error", recorder.answers[-1][3])
+
+
+def test_every_read_a_client_makes_answers_mastodon_entities(ada: Client, bob: Client) -> None:
+    """Beyond the scenario: each other read route, through Mastodon.py, against the entity it documents."""
+    tag = f"tag{uuid.uuid4().hex[:8]}"
+    bob_id = bob.api.account_verify_credentials()["id"]
+    ada.api.account_follow(bob_id)
+    post = bob.api.status_post(f"about #{tag}")
+    reply = ada.api.status_post("a reply", in_reply_to_id=post["id"])
+    assert_entity("ViewerStatus", ada.last_json())
+    ada.api.status_favourite(post["id"])
+    bob.api.status_update(post["id"], status=f"about #{tag}, edited")
+
+    reads: list[tuple[str, Client, Callable[[], Any]]] = [
+        ("Account", ada, lambda: ada.api.account(bob_id)),
+        ("Account[]", ada, lambda: ada.api.accounts([bob_id])),
+        ("ViewerStatus[]", ada, lambda: ada.api.account_statuses(bob_id)),
+        ("Account[]", ada, lambda: ada.api.account_followers(bob_id)),
+        ("Account[]", ada, lambda: ada.api.account_following(ada.api.account_verify_credentials()["id"])),
+        ("Account[]", ada, lambda: ada.api.account_search(bob.user.username[:8])),
+        ("Context", ada, lambda: ada.api.status_context(post["id"])),
+        ("Context", ada, lambda: ada.api.status_context(reply["id"])),
+        ("Account[]", ada, lambda: ada.api.status_favourited_by(post["id"])),
+        ("StatusEdit[]", ada, lambda: ada.api.status_history(post["id"])),
+        ("StatusSource", bob, lambda: bob.api.status_source(post["id"])),
+        ("Tag", ada, lambda: ada.api.tag(tag)),
+        ("Tag[]", ada, lambda: ada.api.trending_tags()),
+        ("ViewerStatus[]", ada, lambda: ada.api.timeline_hashtag(tag)),
+        ("ViewerStatus[]", ada, lambda: ada.api.timeline_public()),
+        ("Relationship", ada, lambda: ada.api.account_unmute(bob_id)),
+        ("Markers", bob, lambda: bob.api.markers_get(["notifications"])),
+    ]
+    for kind, client, read in reads:
+        read()
+        assert_entity(kind, client.last_json())
+
+    notifications = eventually(bob.api.notifications, lambda page: len(page) >= 3)
+    one = bob.api.notifications(id=notifications[0]["id"])
+    assert_entity("Notification", bob.last_json())
+    assert one["id"] == notifications[0]["id"]
+    groups = bob.api.grouped_notifications()["notification_groups"]
+    bob.api.grouped_notification(groups[0]["group_key"])
+    assert_entity("GroupedNotificationsResults", bob.last_json())
+    bob.api.grouped_notification_accounts(groups[0]["group_key"])
+    assert_entity("Account[]", bob.last_json())
+    bob.api.markers_set(["notifications"], [notifications[0]["id"]])
+    assert_entity("Markers", bob.last_json())
