@@ -287,3 +287,37 @@ def test_every_read_a_client_makes_answers_mastodon_entities(ada: Client, bob: C
     assert_entity("Account[]", bob.last_json())
     bob.api.markers_set(["notifications"], [notifications[0]["id"]])
     assert_entity("Markers", bob.last_json())
+
+
+def _pages_forth_and_back(api: Mastodon, first: Any, expected: list[str], size: int) -> None:
+    """``first`` is a page of ``size``: ``fetch_next`` walks ``expected`` to its end, then ``fetch_previous`` walks
+    back from the last page to the first, through the same pages."""
+    pages = [first]
+    while (page := api.fetch_next(pages[-1])):
+        pages.append(page)
+    assert [ids(page) for page in pages] == [expected[at:at + size] for at in range(0, len(expected), size)]
+    back = [pages[-1]]
+    while len(back) < len(pages) and (page := api.fetch_previous(back[-1])):
+        back.append(page)
+    assert [ids(page) for page in reversed(back)] == [ids(page) for page in pages]
+
+
+def test_account_statuses_followers_and_notifications_page_with_link_headers(platform: RunningPlatform, ada: Client,
+                                                                            bob: Client) -> None:
+    bob_id = bob.api.account_verify_credentials()["id"]
+    posted = [str(bob.api.status_post(f"page {n}")["id"]) for n in range(7)]
+    _pages_forth_and_back(ada.api, ada.api.account_statuses(bob_id, limit=3), sorted(posted, reverse=True), 3)
+
+    fans = [sign_in(platform, register_and_login(platform, f"fan{n}")) for n in range(3)]
+    for fan in [*fans, ada]:
+        fan.api.account_follow(bob_id)
+    followers = ids(ada.api.account_followers(bob_id, limit=40))
+    assert sorted(followers) == sorted([ada.user.username, *(fan.user.username for fan in fans)])
+    _pages_forth_and_back(ada.api, ada.api.account_followers(bob_id, limit=2), followers, 2)
+
+    for post in posted:
+        ada.api.status_favourite(post)
+    favourites = eventually(lambda: bob.api.notifications(types=["favourite"], limit=40),
+                            lambda page: len(page) >= len(posted))
+    assert sorted(str(n["status"]["id"]) for n in favourites) == sorted(posted)
+    _pages_forth_and_back(bob.api, bob.api.notifications(types=["favourite"], limit=3), ids(favourites), 3)
