@@ -321,3 +321,12 @@ def test_account_statuses_followers_and_notifications_page_with_link_headers(pla
                             lambda page: len(page) >= len(posted))
     assert sorted(str(n["status"]["id"]) for n in favourites) == sorted(posted)
     _pages_forth_and_back(bob.api, bob.api.notifications(types=["favourite"], limit=3), ids(favourites), 3)
+
+
+def test_a_retried_post_with_the_same_idempotency_key_posts_once(ada: Client) -> None:
+    key = uuid.uuid4().hex
+    first = ada.api.status_post("only once", idempotency_key=key)
+    again = ada.api.status_post("only once", idempotency_key=key)
+    assert again["id"] == first["id"]
+    assert ada.api.status_post("only once", idempotency_key=uuid.uuid4().hex)["id"] != first["id"]
+    assert_entity("ViewerStatus", ada.last_json())
