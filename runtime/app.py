@@ -24,7 +24,14 @@ from chalicelib.integrations import cors
 from chalicelib.integrations.routes import router as integrations
 from chalicelib.ledger.handlers import ledger_events
 from chalicelib.ledger.routes import router as wallet
-from chalicelib.mastodon import account_routes, instance_routes, oauth_routes
+from chalicelib.mastodon import (
+    account_routes,
+    instance_routes,
+    media_routes,
+    oauth_routes,
+    status_routes,
+    timeline_routes,
+)
 from chalicelib.mastodon.routing import FACE as MASTODON
 from chalicelib.mastodon.routing import render_chalice_error
 from chalicelib.media.handlers import media_pipeline
@@ -54,7 +61,7 @@ for router in (meta, auth, users, posts, feed, wallet, media, notification_route
                flag_routes, search, integrations):
     app.register_blueprint(router.blueprint, url_prefix="/v1")
 # The Mastodon face (chalicelib.mastodon): Mastodon's own paths, /api/v1, /api/v2, /oauth, /.well-known, /nodeinfo.
-for mastodon_routes in (oauth_routes, instance_routes, account_routes):
+for mastodon_routes in (oauth_routes, instance_routes, account_routes, status_routes, media_routes, timeline_routes):
     app.register_blueprint(mastodon_routes.router.blueprint, url_prefix="")
 # Mastodon clients upload media as multipart forms: API Gateway must pass those bodies through as binary.
 app.api.binary_types.append("multipart/form-data")

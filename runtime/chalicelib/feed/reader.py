@@ -49,3 +49,29 @@ def feed_page(reader: str, limit: int, before: str | None, stars: list[str] | No
     posts = get_many(PostModel, page_ids)
     # A post deleted a moment ago may still have timeline entries: it is simply left out.
     return FeedPage([posts[post_id] for post_id in page_ids if post_id in posts], last, stars)
+
+
+def stars_of(reader: str) -> list[str]:
+    """The celebrities ``reader`` follows (their STARS row, one GetItem), as ``feed_page`` merges them in: for
+    a face whose later pages carry no cursor to bring them back (Mastodon's ``max_id``)."""
+    try:
+        row = TimelineModel.get(reader, STARS)
+    except TimelineModel.DoesNotExist:
+        return []
+    return sorted(row.stars or [])[:MAX_STARS]
+
+
+def feed_page_after(reader: str, limit: int, after: str, stars: list[str]) -> FeedPage:
+    """The ``limit`` posts of the feed just newer than ``after`` (the page before it, as Mastodon's ``min_id``
+    asks), newest first. ``last`` is the oldest post's id when the page is not empty (older ones exist: the
+    posts up to ``after``), None otherwise. One timeline query (ascending from ``after``), one per celebrity,
+    one batch read of the posts: as ``feed_page``."""
+    rows = TimelineModel.query(reader, TimelineModel.post_id > after, scan_index_forward=True, limit=limit + 1)
+    ids = [row.post_id for row in rows if row.post_id != STARS]
+    for star in stars:
+        ids += [post.post_id for post in PostModel.by_author.query(
+            star, PostModel.post_id > after, scan_index_forward=True, limit=limit + 1, attributes_to_get=["post_id"])]
+    page_ids = sorted(set(ids))[:limit][::-1]
+    posts = get_many(PostModel, page_ids)
+    kept = [posts[post_id] for post_id in page_ids if post_id in posts]
+    return FeedPage(kept, page_ids[-1] if page_ids else None, stars)

@@ -32,7 +32,9 @@ Usage::
         page = ...
         return Reply(body=[...], headers=link_header(call, next_max_id=..., prev_min_id=...))
 
-``public=True``: no token needed (a token that is sent is ignored). ``scope=None``: any valid token.
+``public=True``: no token needed (a token that is sent is ignored). ``optional=True``: no token needed, but one
+that is sent is proved, counted and scope-checked like any (a wrong one is a 401, as Mastodon answers), so the
+answer can be the caller's (a status's ``favourited``). ``scope=None``: any valid token.
 ``user=False``: app tokens (``client_credentials``, no user) are accepted too; by default a route needs a user
 (422 "This method requires an authenticated user", as Mastodon answers). A handler returns a pydantic model,
 dict, list or None (JSON), or a ``chalicelib.core.routes.Reply`` for another status, headers (``Link``), a
@@ -188,6 +190,7 @@ class MastodonRoute:
     status: int
     idempotent: bool
     max_body_bytes: int | None
+    optional: bool = False
 
 
 class MastodonRouter:
@@ -199,7 +202,7 @@ class MastodonRouter:
     def route(self, path: str, method: str, *, scope: str | tuple[str, ...] | None = None, public: bool = False,
               user: bool = True, params: type[BaseModel] | None = None, status: int = 200, idempotent: bool = False,
               max_body_bytes: int | None = None, content_types: tuple[str, ...] = CONTENT_TYPES,
-              ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+              optional: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Register ``handler(call: MastodonCall[params], **path_params)`` for ``method path``.
 
         ``scope``: the scope the token needs (or a tuple of alternatives); ``params``: the pydantic model of the
@@ -212,9 +215,10 @@ class MastodonRouter:
                     raise ValueError(f"{method} {path}: unknown scope {name!r}")
 
         def register(handler: Callable[..., Any]) -> Callable[..., Any]:
-            spec = MastodonRoute(path, method.upper(), public, scope, user and not public, params, status,
-                                 idempotent, max_body_bytes)
-            if not public:  # the token's UpdateItem, and Cognito's refresh of the session behind it
+            public_ = public or optional
+            spec = MastodonRoute(path, method.upper(), public_, scope, user and not public_, params, status,
+                                 idempotent, max_body_bytes, optional)
+            if not public_ or optional:  # the token's UpdateItem, and Cognito's refresh of the session behind it
                 uses(MASTODON_TOKENS.read_write(), USER_POOL.sign_up())(handler)
             view = _wrap(self.blueprint, handler, spec)
             self.blueprint.route(path, methods=[spec.method], content_types=list(content_types))(view)
@@ -278,9 +282,9 @@ def _wrap(blueprint: Blueprint, handler: Callable[..., Any], spec: MastodonRoute
 
 def _admit(request: Request, spec: MastodonRoute) -> Admission | None:
     """The caller's token, proved and counted (None on public routes); 401, 403, 422 or 429 otherwise."""
-    if spec.public:
-        return None
     token = bearer(request)
+    if spec.public and not (spec.optional and token):
+        return None
     admission = authority().admit(token) if token else None
     if admission is None:
         raise MastodonError(401)

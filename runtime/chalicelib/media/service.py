@@ -97,9 +97,9 @@ def _refuse(code: str, field: str, problem: str) -> Unprocessable:
     return Unprocessable(code, f"{field} {problem}", details=[{"field": field, "problem": problem}])
 
 
-def create_media(owner: str, content_type: str, size: int, *, description: str | None = None,
-                 focus: tuple[float, float] = (0.0, 0.0), client: Any = None) -> tuple[MediaModel, Upload]:
-    """A pending media and its upload slot; a type not allowed or a size over the limit is a 422."""
+def _new_media(owner: str, content_type: str, size: int, description: str | None,
+               focus: tuple[float, float]) -> MediaModel:
+    """A pending media row, checked (type allowed, size within the kind's limit), not saved yet."""
     kind = kind_of(content_type)
     if kind is None:
         raise _refuse("unsupported_media_type", "content_type",
@@ -113,14 +113,41 @@ def create_media(owner: str, content_type: str, size: int, *, description: str |
                       f"must be within 1..{limit} bytes for {kind}")
     now = _now()
     media_id = new_id(now)
-    key = upload_key(owner, media_id)
-    media = MediaModel(media_id, owner=owner, kind=kind, content_type=content_type, declared_size=size,
-                       status="pending", upload_key=key, description=description, focus_x=focus[0],
-                       focus_y=focus[1], created_at=now, updated_at=now, unattached=UNATTACHED,
-                       expires_at=int((now + UNATTACHED_TTL).timestamp()))
-    upload = presign_upload(key, content_type, size_limit(kind, size), client=client)
+    return MediaModel(media_id, owner=owner, kind=kind, content_type=content_type, declared_size=size,
+                      status="pending", upload_key=upload_key(owner, media_id), description=description,
+                      focus_x=focus[0], focus_y=focus[1], created_at=now, updated_at=now, unattached=UNATTACHED,
+                      expires_at=int((now + UNATTACHED_TTL).timestamp()))
+
+
+def create_media(owner: str, content_type: str, size: int, *, description: str | None = None,
+                 focus: tuple[float, float] = (0.0, 0.0), client: Any = None) -> tuple[MediaModel, Upload]:
+    """A pending media and its upload slot; a type not allowed or a size over the limit is a 422."""
+    media = _new_media(owner, content_type, size, description, focus)
+    upload = presign_upload(media.upload_key, content_type, size_limit(media.kind, size), client=client)
     media.save(condition=MediaModel.media_id.does_not_exist())
     return media, upload
+
+
+def receive_upload(owner: str, content_type: str, data: bytes, *, description: str | None = None,
+                   focus: tuple[float, float] = (0.0, 0.0), client: Any = None) -> MediaModel:
+    """A media whose bytes came with the request (Mastodon's upload): the same row and checks as
+    ``create_media``, and the bytes put at the key its presigned POST would have used, so the bucket's
+    notification starts the same processing (``media.pipeline.handle_upload``).
+
+    A declared type that is not allowed (``application/octet-stream`` from a client that did not guess) is
+    replaced by what the bytes' signature says; the processor checks the bytes again either way.
+    """
+    if kind_of(content_type) is None:
+        detected = signatures.sniff(data[:signatures.HEAD_BYTES])
+        content_type = detected.content_type if detected is not None else content_type
+    media = _new_media(owner, content_type, len(data), description, focus)
+    media.save(condition=MediaModel.media_id.does_not_exist())
+    if client is None:
+        from chalicelib.core.clients import aws_client
+
+        client = aws_client("s3")
+    client.put_object(Bucket=physical_name(UPLOADS), Key=media.upload_key, Body=data, ContentType=content_type)
+    return media
 
 
 def find_media(media_id: str) -> MediaModel | None:

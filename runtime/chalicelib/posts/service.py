@@ -233,3 +233,13 @@ def posts_by(author: str, limit: int, before: str | None) -> tuple[list[PostMode
     fetched = list(PostModel.by_author.query(author, condition, scan_index_forward=False, limit=limit + 1))
     page, last = split_page(fetched, limit)
     return page, last.post_id if last else None
+
+
+def likers(post_id: str, limit: int, after: str | None) -> tuple[list[str], str | None]:
+    """Who liked a post, by username (the like rows' key order); the page and the last username if more follow."""
+    get_post(post_id)
+    # 'like#' rows sort after 'comment#' ones and nothing sorts after them: "greater than" stays among likes.
+    condition = InteractionModel.sk > f"{LIKE}{after}" if after else InteractionModel.sk.startswith(LIKE)
+    fetched = list(InteractionModel.query(post_id, condition, limit=limit + 1))
+    page, last = split_page(fetched, limit)
+    return [row.author for row in page], last.author if last else None

@@ -13,6 +13,9 @@ import re
 MAX_TAGS = 30
 _HASHTAG = re.compile(r"(?<![\w#&])#(\w{1,50})(?!\w)")
 _MENTION = re.compile(r"(?<![\w@.])@([a-z0-9_]{3,30})(?![\w@])", re.IGNORECASE)
+# The same patterns for renderers that mark tags and mentions up where they stand (mastodon.statuses).
+HASHTAG_PATTERN = _HASHTAG
+MENTION_PATTERN = _MENTION
 
 
 def _unique(found: list[str]) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -73,20 +74,36 @@ class Post(ResponseBody):
                    author_avatar=avatar_url(author) if author else None, liked=liked)
 
 
-def posts_with_media(posts: Sequence[PostModel], *, viewer: str | None) -> list[Post]:
-    """The wire form of a page of posts, as ``viewer`` (None: nobody in particular) sees them.
+@dataclass(frozen=True)
+class PageRows:
+    """What a page of posts needs besides the posts: their media, their authors, the viewer's likes."""
 
-    A fixed number of reads whatever the page size (pages hold at most 100 posts, one BatchGetItem's worth):
-    one for all their media (none when they have none), one for their distinct authors, and one for the
-    viewer's likes of them (none without a viewer).
-    """
+    media: Mapping[str, MediaModel]
+    authors: Mapping[str, UserModel]
+    liked: frozenset[str]  # ids of the page's posts the viewer likes
+
+
+def page_rows(posts: Sequence[PostModel], *, viewer: str | None, more_users: Sequence[str] = ()) -> PageRows:
+    """The rows a page of posts is shown with, in a fixed number of reads whatever the page size (pages hold
+    at most 100 posts, one BatchGetItem's worth): one for all their media (none when they have none), one for
+    their distinct authors (and ``more_users``, in the same batch), one for the viewer's likes of them (none
+    without a viewer). Both faces render from these rows (``posts_with_media``, ``mastodon.statuses``)."""
+    if not posts and not more_users:
+        return PageRows({}, {}, frozenset())
+    media = batches.get_many(media_models.MediaModel, [m for post in posts for m in post.media_ids or []])
+    authors = batches.get_many(user_models.UserModel, [*(post.author for post in posts), *more_users])
+    likes = [(p.post_id, post_models.LIKE + viewer) for p in posts] if viewer else []
+    liked = frozenset(like.post_id for like in batches.get_many_pairs(post_models.InteractionModel, likes)
+                      ) if likes else frozenset[str]()
+    return PageRows(media, authors, liked)
+
+
+def posts_with_media(posts: Sequence[PostModel], *, viewer: str | None) -> list[Post]:
+    """The wire form of a page of posts, as ``viewer`` (None: nobody in particular) sees them (``page_rows``)."""
     if not posts:
         return []
-    media = batches.get_many(media_models.MediaModel, [m for post in posts for m in post.media_ids or []])
-    authors = batches.get_many(user_models.UserModel, [post.author for post in posts])
-    likes = [(p.post_id, post_models.LIKE + viewer) for p in posts] if viewer else []
-    liked = {like.post_id for like in batches.get_many_pairs(post_models.InteractionModel, likes)} if viewer else set()
-    return [Post.of(post, media, authors.get(post.author), post.post_id in liked) for post in posts]
+    rows = page_rows(posts, viewer=viewer)
+    return [Post.of(post, rows.media, rows.authors.get(post.author), post.post_id in rows.liked) for post in posts]
 
 
 def post_with_media(post: PostModel, *, viewer: str | None) -> Post:
