@@ -32,6 +32,8 @@ from chalicelib.mastodon import (
     status_routes,
     timeline_routes,
 )
+from chalicelib.mastodon import notification_routes as mastodon_notifications
+from chalicelib.mastodon import search_routes as mastodon_search
 from chalicelib.mastodon.routing import FACE as MASTODON
 from chalicelib.mastodon.routing import render_chalice_error
 from chalicelib.media.handlers import media_pipeline
@@ -61,7 +63,8 @@ for router in (meta, auth, users, posts, feed, wallet, media, notification_route
                flag_routes, search, integrations):
     app.register_blueprint(router.blueprint, url_prefix="/v1")
 # The Mastodon face (chalicelib.mastodon): Mastodon's own paths, /api/v1, /api/v2, /oauth, /.well-known, /nodeinfo.
-for mastodon_routes in (oauth_routes, instance_routes, account_routes, status_routes, media_routes, timeline_routes):
+for mastodon_routes in (oauth_routes, instance_routes, account_routes, status_routes, media_routes, timeline_routes,
+                        mastodon_notifications, mastodon_search):
     app.register_blueprint(mastodon_routes.router.blueprint, url_prefix="")
 # Mastodon clients upload media as multipart forms: API Gateway must pass those bodies through as binary.
 app.api.binary_types.append("multipart/form-data")

@@ -120,3 +120,23 @@ def parse_limit(raw: str | None) -> int:
     if not re.fullmatch(r"[0-9]{1,3}", raw) or not 1 <= int(raw) <= MAX_LIMIT:
         raise Unprocessable("invalid_limit", f"limit must be a whole number from 1 to {MAX_LIMIT}")
     return int(raw)
+
+
+def key_window(key: Any, before: str | None, after: str | None) -> Any:
+    """A query's range-key condition for keys strictly between ``after`` and ``before`` (either may be None;
+    both None: no condition). DynamoDB's BETWEEN includes its bounds, so filter the rows with ``inside``.
+
+    Usage::
+
+        rows = Model.index.query(owner, key_window(Model.position, before, after), scan_index_forward=False)
+        rows = (row for row in rows if inside(row.position, before, after))
+    """
+    if before and after:
+        return key.between(after, before)
+    if before:
+        return key < before
+    return key > after if after else None
+
+
+def inside(value: str, before: str | None, after: str | None) -> bool:
+    return (before is None or value < before) and (after is None or value > after)

@@ -8,6 +8,7 @@ a read-then-write.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -19,7 +20,7 @@ from chalicelib.core.batches import get_many
 from chalicelib.core.errors import Conflict, Forbidden, NotFound, Unprocessable
 from chalicelib.core.ids import is_id, new_id
 from chalicelib.core.metrics import count
-from chalicelib.core.pagination import split_page
+from chalicelib.core.pagination import inside, key_window, split_page
 from chalicelib.core.tokens import Principal
 from chalicelib.core.transactions import Cancelled, Delete, Operation, Put, Update, transact
 from chalicelib.core.usertext import is_blank
@@ -227,10 +228,13 @@ def list_comments(post_id: str, limit: int, after: str | None) -> tuple[list[Int
     return page, last.sk.removeprefix(COMMENT) if last else None
 
 
-def posts_by(author: str, limit: int, before: str | None) -> tuple[list[PostModel], str | None]:
-    """An author's posts, newest first."""
-    condition = PostModel.post_id < before if before else None
-    fetched = list(PostModel.by_author.query(author, condition, scan_index_forward=False, limit=limit + 1))
+def posts_by(author: str, limit: int, before: str | None, *, after: str | None = None,
+             oldest_first: bool = False) -> tuple[list[PostModel], str | None]:
+    """An author's posts, newest first (``oldest_first``: the other way), strictly between ``after`` and
+    ``before`` when given; and the page's last id when more follow in that order."""
+    rows = PostModel.by_author.query(author, key_window(PostModel.post_id, before, after),
+                                     scan_index_forward=oldest_first, limit=limit + 3)
+    fetched = list(itertools.islice((p for p in rows if inside(p.post_id, before, after)), limit + 1))
     page, last = split_page(fetched, limit)
     return page, last.post_id if last else None
 

@@ -118,17 +118,28 @@ def relations(viewer: str, usernames: Sequence[str]) -> dict[str, Relation]:
 Lister = Callable[[str, int, "str | None"], "tuple[list[UserModel], str | None]"]
 
 
-def following_of(username: str, limit: int, after: str | None) -> tuple[list[UserModel], str | None]:
-    """Whom ``username`` follows, by username."""
+def following_of(username: str, limit: int, after: str | None, *,
+                 before: str | None = None) -> tuple[list[UserModel], str | None]:
+    """Whom ``username`` follows, by username; with ``before`` (and no ``after``): the ``limit`` names just
+    before it, still in ascending order, and the first of them if more precede (paging back)."""
     get_profile(username)
+    if before and not after:
+        edges, last = split_page(list(FollowModel.query(username, FollowModel.followee < before,
+                                                        scan_index_forward=False, limit=limit + 1)), limit)
+        return _profiles([e.followee for e in reversed(edges)]), last.followee if last else None
     condition = FollowModel.followee > after if after else None
     edges, last = split_page(list(FollowModel.query(username, condition, limit=limit + 1)), limit)
     return _profiles([e.followee for e in edges]), last.followee if last else None
 
 
-def followers_of(username: str, limit: int, after: str | None) -> tuple[list[UserModel], str | None]:
-    """Who follows ``username``, by username."""
+def followers_of(username: str, limit: int, after: str | None, *,
+                 before: str | None = None) -> tuple[list[UserModel], str | None]:
+    """Who follows ``username``, by username; ``before`` pages back as in ``following_of``."""
     get_profile(username)
+    if before and not after:
+        edges, last = split_page(list(FollowModel.followers.query(username, FollowModel.follower < before,
+                                                                  scan_index_forward=False, limit=limit + 1)), limit)
+        return _profiles([e.follower for e in reversed(edges)]), last.follower if last else None
     condition = FollowModel.follower > after if after else None
     edges, last = split_page(list(FollowModel.followers.query(username, condition, limit=limit + 1)), limit)
     return _profiles([e.follower for e in edges]), last.follower if last else None
