@@ -11,6 +11,7 @@ from benchmarks import (
     ledger,
     live_notifications,
     local_startup,
+    mastodon_timeline,
     media,
     realtime,
     search,
@@ -18,7 +19,7 @@ from benchmarks import (
 )
 
 if __name__ == "__main__":
-    for benchmark in (cold_start, local_startup, connections, hops, feed, ledger, media, realtime,
+    for benchmark in (cold_start, local_startup, connections, hops, feed, mastodon_timeline, ledger, media, realtime,
                       live_notifications, search, coin_report, web_client):
         print(f"== {benchmark.__name__}")
         benchmark.main()

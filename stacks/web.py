@@ -74,6 +74,7 @@ API_PATH = "/v1/*"
 # The Mastodon face's paths (chalicelib.mastodon), also served by the REST API. Not "/api/*": the exact path
 # "/api" is the WebSocket's behaviour, and only Mastodon's versioned prefixes belong to the REST API.
 MASTODON_PATHS = ("/api/v1/*", "/api/v2/*", "/oauth/*", "/.well-known/*", "/nodeinfo/*")
+ALL_METHODS = ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"]
 WEBSOCKET_PATH = f"/{WEBSOCKET_STAGE}"  # the stage's own path: API Gateway routes a WebSocket on it alone
 CACHING_DISABLED = "Managed-CachingDisabled"
 ALL_VIEWER_EXCEPT_HOST = "Managed-AllViewerExceptHostHeader"
@@ -87,6 +88,18 @@ SPA_FALLBACK = """function handler(event) {
   var last = request.uri.split('/').pop();
   if (last.indexOf('.') === -1) {
     request.uri = '/index.html';
+  }
+  return request;
+}
+"""
+# The Mastodon face writes absolute URLs (entities, Link headers that clients follow) from the host the client
+# used (chalicelib.mastodon.routing.base_url); API Gateway sees its own host, so the viewer's travels as
+# X-Forwarded-Host. (Not among the headers edge functions may not add: the CloudFront guide's "Restrictions
+# on all edge functions"; the origin request policy forwards every viewer header but Host.)
+FORWARDED_HOST = """function handler(event) {
+  var request = event.request;
+  if (request.headers.host) {
+    request.headers['x-forwarded-host'] = {value: request.headers.host.value};
   }
   return request;
 }
@@ -154,6 +167,15 @@ class WebSite(pulumi.ComponentResource):
             publish=True,
             opts=child,
         )
+        forwarded_host = aws.cloudfront.Function(
+            namer.name("forwarded-host"),
+            name=namer.name("forwarded-host", 64),
+            runtime="cloudfront-js-2.0",
+            comment="the Mastodon face's absolute URLs name the site's host",
+            code=FORWARDED_HOST,
+            publish=True,
+            opts=child,
+        )
         invoke = pulumi.InvokeOutputOptions(parent=self)
         no_cache = aws.cloudfront.get_cache_policy_output(name=CACHING_DISABLED, opts=invoke)
         all_viewer = aws.cloudfront.get_origin_request_policy_output(name=ALL_VIEWER_EXCEPT_HOST, opts=invoke)
@@ -171,9 +193,12 @@ class WebSite(pulumi.ComponentResource):
                     origin_ssl_protocols=["TLSv1.2"]),
             )
 
-        def api_behaviour(path: str, origin_id: str, methods: list[str]
+        def api_behaviour(path: str, origin_id: str, methods: list[str], viewer_request: pulumi.Input[str] | None = None
                           ) -> aws.cloudfront.DistributionOrderedCacheBehaviorArgs:
             return aws.cloudfront.DistributionOrderedCacheBehaviorArgs(
+                function_associations=None if viewer_request is None else [
+                    aws.cloudfront.DistributionOrderedCacheBehaviorFunctionAssociationArgs(
+                        event_type="viewer-request", function_arn=viewer_request)],
                 path_pattern=path,
                 target_origin_id=origin_id,
                 viewer_protocol_policy="https-only",  # a redirect would drop a POST's body
@@ -199,8 +224,8 @@ class WebSite(pulumi.ComponentResource):
                 path_pattern=ASSETS_PATH, target_origin_id="site", viewer_protocol_policy="redirect-to-https",
                 allowed_methods=["GET", "HEAD"], cached_methods=["GET", "HEAD"], compress=True,
                 cache_policy_id=site_cache.id, response_headers_policy_id=headers.id),
-            *(api_behaviour(path, "api", ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"])
-              for path in (API_PATH, *MASTODON_PATHS)),
+            api_behaviour(API_PATH, "api", ALL_METHODS),
+            *(api_behaviour(path, "api", ALL_METHODS, forwarded_host.arn) for path in MASTODON_PATHS),
         ]
         if args.websocket is not None:
             origins.append(api_origin("websocket", args.websocket.api.id, None))

@@ -101,6 +101,23 @@ def test_the_mastodon_face_reaches_the_rest_api_and_the_websocket_keeps_its_exac
     assert not [b for b in site(dev)["orderedCacheBehaviors"] if b["pathPattern"] in ("/api/*", "/*")]
 
 
+@pytest.mark.skipif(shutil.which("node") is None, reason="Node runs the CloudFront Function's JavaScript")
+def test_the_mastodon_face_learns_the_sites_host_for_its_absolute_urls(dev: Rendering) -> None:
+    # Link headers and entity URLs must name the site, not API Gateway's host (which the origin sees).
+    function = dev.named("social-dev-forwarded-host")
+    for path in web.MASTODON_PATHS:
+        assert behaviour(dev, path)["functionAssociations"] == [
+            {"eventType": "viewer-request", "functionArn": arn_of(function)}], path
+    assert "functionAssociations" not in behaviour(dev, web.API_PATH)  # /v1 writes no absolute URLs
+    driver = (f"{function.inputs['code']}\nprocess.stdout.write(JSON.stringify(handler("
+              "{request: {uri: '/api/v1/timelines/home', headers: {host: {value: 'social.example.org'}}}}).headers));")
+    node = shutil.which("node")
+    assert node is not None
+    headers = json.loads(subprocess.run([node, "-e", driver], check=True, capture_output=True, text=True,
+                                        timeout=30).stdout)
+    assert headers["x-forwarded-host"] == {"value": "social.example.org"}
+
+
 def test_a_custom_domain_gets_a_us_east_1_certificate_and_tls_1_2(custom_domain: Rendering) -> None:
     [certificate] = custom_domain.of_type(CERTIFICATE)
     # The stack is in eu-west-1; CloudFront reads certificates from us-east-1 only.
@@ -173,7 +190,8 @@ def test_client_side_routes_get_index_html_and_files_pass_through(dev: Rendering
     for file in ("/favicon.ico", "/robots.txt", "/index.html"):
         assert run_fallback(code, file) == file
     # Only the app's default behaviour runs it: never the API, the WebSocket or the assets.
-    assert all("functionAssociations" not in b for b in site(dev)["orderedCacheBehaviors"])
+    assert all(association["functionArn"] != arn_of(function) for b in site(dev)["orderedCacheBehaviors"]
+               for association in b.get("functionAssociations", []))
     # No distribution-wide error pages: they would turn the API's 404s into the app's page.
     assert "customErrorResponses" not in site(dev)
 

@@ -18,6 +18,7 @@ import json
 import re
 import threading
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
@@ -47,6 +48,30 @@ class IdempotencyStore(Protocol):
 def request_hash(method: str, path: str, body: Any) -> str:
     canonical = json.dumps({"m": method, "p": path, "b": body}, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+Answer = tuple[int, str, Mapping[str, str]]  # status, body text, headers
+
+
+def answer_once(store: IdempotencyStore, scoped_key: str, digest: str,
+                answer: Callable[[], Answer]) -> tuple[Answer, bool]:
+    """``answer()`` once per key: a retry gets the stored status and body back (its headers are not kept),
+    with True; a failure releases the key. For each face's route layer (the contract's, Mastodon's).
+
+    Usage::
+
+        (status, text, headers), replayed = answer_once(store, f"{user}|POST /posts|{key}", digest, run)
+    """
+    stored = store.claim(scoped_key, digest)
+    if stored is not None:
+        return (stored.status, stored.body, {}), True
+    try:
+        status, text, headers = answer()
+    except BaseException:
+        store.release(scoped_key)
+        raise
+    store.complete(scoped_key, StoredAnswer(status, text))
+    return (status, text, headers), False
 
 
 def check_key(key: str) -> str:

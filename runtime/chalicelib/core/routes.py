@@ -38,7 +38,7 @@ from chalicelib.core.declarations import Grant, uses
 from chalicelib.core.idempotency import (
     DynamoIdempotencyStore,
     IdempotencyStore,
-    StoredAnswer,
+    answer_once,
     check_key,
     request_hash,
 )
@@ -345,17 +345,9 @@ def _serve(request: Request, handler: Callable[..., Any], spec: RouteSpec, corre
         return _answer(handler(call, **path_params), spec)
     scoped = f"{principal.username if principal else '-'}|{spec.method} {spec.path}|{check_key(str(key))}"
     digest = request_hash(spec.method, str(path_params), parsed.model_dump(mode="json") if parsed else None)
-    store = idempotency_store()
-    stored = store.claim(scoped, digest)
-    if stored is not None:
-        return stored.status, stored.body, {"Idempotent-Replayed": "true"}
-    try:
-        status, text, headers = _answer(handler(call, **path_params), spec)
-    except BaseException:
-        store.release(scoped)
-        raise
-    store.complete(scoped, StoredAnswer(status, text))
-    return status, text, headers
+    (status, text, headers), replayed = answer_once(idempotency_store(), scoped, digest,
+                                                    lambda: _answer(handler(call, **path_params), spec))
+    return status, text, {"Idempotent-Replayed": "true"} if replayed else headers
 
 
 def _answer(result: Any, spec: RouteSpec) -> tuple[int, str, Mapping[str, str]]:

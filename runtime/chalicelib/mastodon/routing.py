@@ -56,7 +56,7 @@ from pydantic import BaseModel, ValidationError
 
 from chalicelib.core import errors
 from chalicelib.core.declarations import uses
-from chalicelib.core.idempotency import StoredAnswer, check_key, request_hash
+from chalicelib.core.idempotency import answer_once, check_key, request_hash
 from chalicelib.core.lazy import lazy_module
 from chalicelib.core.logs import correlation, get_logger
 from chalicelib.core.routes import FACE_ATTRIBUTE, Reply, RequestIds, idempotency_store, request_ids, verify_token
@@ -345,17 +345,8 @@ def _serve(request: Request, handler: Callable[..., Any], spec: MastodonRoute, c
     scoped = f"{principal.username if principal else '-'}|mastodon {spec.method} {spec.path}|{check_key(str(key))}"
     dumped = params.model_dump(mode="json") if isinstance(params, BaseModel) else params
     digest = request_hash(spec.method, str(path_params), dumped)
-    store = idempotency_store()
-    stored = store.claim(scoped, digest)
-    if stored is not None:
-        return stored.status, stored.body, {}
-    try:
-        status, text, headers = _answer(handler(call, **path_params), spec)
-    except BaseException:
-        store.release(scoped)
-        raise
-    store.complete(scoped, StoredAnswer(status, text))
-    return status, text, headers
+    answer, _ = answer_once(idempotency_store(), scoped, digest, lambda: _answer(handler(call, **path_params), spec))
+    return answer
 
 
 def _answer(result: Any, spec: MastodonRoute) -> tuple[int, str, Mapping[str, str]]:
