@@ -20,7 +20,7 @@ import html
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from pydantic import BaseModel, SerializerFunctionWrapHandler, model_serializer
+from pydantic import BaseModel, SerializationInfo, SerializerFunctionWrapHandler, model_serializer
 
 from chalicelib.core.lazy import lazy_module
 
@@ -62,9 +62,10 @@ class Entity(BaseModel):
     OMIT_IF_NONE: ClassVar[frozenset[str]] = frozenset()
 
     @model_serializer(mode="wrap")
-    def _omit_absent(self, handler: SerializerFunctionWrapHandler) -> Any:
+    def _omit_absent(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> Any:
         dumped = handler(self)
-        if self.OMIT_IF_NONE and isinstance(dumped, dict):
+        # Only in JSON, what clients read: a Python dump stays complete, so ``Model(**other.model_dump())`` works.
+        if self.OMIT_IF_NONE and info.mode_is_json() and isinstance(dumped, dict):
             for name in self.OMIT_IF_NONE:
                 if dumped.get(name, "") is None:
                     del dumped[name]
