@@ -65,6 +65,8 @@ def platform_kinds(types: Iterable[str] | None, exclude_types: Iterable[str] | N
 
 
 class Notification(Entity):
+    OMIT_IF_NONE = frozenset({"status"})  # a follow has none: left out, not null
+
     id: str
     type: str
     group_key: str
@@ -74,6 +76,8 @@ class Notification(Entity):
 
 
 class NotificationGroup(Entity):
+    OMIT_IF_NONE = frozenset({"status_id"})  # a follow group has none: left out
+
     group_key: str
     notifications_count: int
     type: str

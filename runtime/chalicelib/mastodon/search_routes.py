@@ -51,6 +51,8 @@ class TagHistory(Entity):
 
 
 class HistoryTag(Tag):
+    OMIT_IF_NONE = frozenset({"following"})  # answered for a signed-in caller only
+
     history: list[TagHistory]
     following: bool | None = None
 

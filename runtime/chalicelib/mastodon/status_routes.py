@@ -100,6 +100,8 @@ class Context(Entity):
 
 
 class StatusEditEntry(Entity):
+    OMIT_IF_NONE = frozenset({"poll"})  # only an edit of a poll has one
+
     content: str
     spoiler_text: str
     sensitive: bool

@@ -85,6 +85,8 @@ class Tag(Entity):
 
 
 class Status(Entity):
+    OMIT_IF_NONE = frozenset({"application"})  # Mastodon leaves it out rather than null
+
     id: str
     uri: str
     url: str
