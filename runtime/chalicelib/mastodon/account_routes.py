@@ -29,7 +29,7 @@ from chalicelib.core.routes import Reply
 from chalicelib.core.usertext import MultiLineText
 from chalicelib.mastodon.entities import Account, account, credential_account
 from chalicelib.mastodon.errors import MastodonError, unprocessable
-from chalicelib.mastodon.paging import PageParams, window_links
+from chalicelib.mastodon.paging import ACCOUNT_LIST_LIMIT, ACCOUNT_LIST_MAX, PageParams, clamp, window_links
 from chalicelib.mastodon.relationships import Relationship, relationship, relationships
 from chalicelib.mastodon.routing import MastodonCall, MastodonRouter, link_header
 from chalicelib.media.signatures import MAX_BYTES
@@ -57,8 +57,6 @@ else:
     search = lazy_module("chalicelib.search.service")
 
 router = MastodonRouter(__name__)
-
-ACCOUNT_LIST_LIMIT, ACCOUNT_LIST_MAX = 40, 80  # Mastodon's default and maximum for lists of accounts
 
 
 def profile_of(username: str) -> UserModel:
@@ -183,7 +181,7 @@ def search_accounts(call: MastodonCall[AccountSearch]) -> list[Account]:
 
 def find_accounts(viewer: str, query: str, limit: int | None, offset: int, *, following: bool) -> list[UserModel]:
     """A page of the user search by offset (the engine pages by position: read ``offset + limit`` and cut)."""
-    size = min(max(limit or ACCOUNT_LIST_LIMIT, 1), ACCOUNT_LIST_MAX)
+    size = clamp(limit, default=ACCOUNT_LIST_LIMIT, maximum=ACCOUNT_LIST_MAX)
     if not query.strip() or offset >= search.MAX_TAG_OFFSET:
         return []
     users, _ = search.search_users(query.removeprefix("@"), offset + size, None)
