@@ -30,6 +30,7 @@ from chalicelib.core.usertext import MultiLineText
 from chalicelib.mastodon.entities import Account, account, credential_account
 from chalicelib.mastodon.errors import MastodonError, unprocessable
 from chalicelib.mastodon.paging import ACCOUNT_LIST_LIMIT, ACCOUNT_LIST_MAX, PageParams, clamp, window_links
+from chalicelib.mastodon.params import MULTIPART_OVERHEAD
 from chalicelib.mastodon.relationships import Relationship, relationship, relationships
 from chalicelib.mastodon.routing import MastodonCall, MastodonRouter, link_header
 from chalicelib.media.signatures import MAX_BYTES
@@ -81,26 +82,24 @@ class CredentialsChange(BaseModel):
     note: MultiLineText | None = Field(None, max_length=160)  # the bio's rule on /v1
 
 
-AVATAR_BYTES = MAX_BYTES["image"]  # an avatar is an image upload, under the same limit
-
-
 def _avatar_upload(call: MastodonCall[CredentialsChange]) -> MediaModel | None:
-    """The ``avatar`` file as a pending avatar upload, checked and not stored yet; 422 in Mastodon's words."""
+    """The ``avatar`` file as a pending avatar upload (an image upload's rules), checked and not stored yet; 422 in
+    Mastodon's words."""
     upload = call.files.get("avatar")
     if upload is None:
         return None
     if not upload.data:
         raise unprocessable("Avatar can't be blank")
-    if len(upload.data) > AVATAR_BYTES:
-        raise unprocessable(f"Avatar file size must be less than {AVATAR_BYTES // (1024 * 1024)} MB")
     try:
         return media_service.prepare_upload(call.principal.username, upload.content_type, upload.data, avatar=True)
     except errors.Unprocessable as error:
+        if error.code == "media_too_large":
+            raise unprocessable(f"Avatar file size must be less than {MAX_BYTES['image'] // 2**20} MB") from error
         raise unprocessable("Avatar content type is invalid") from error
 
 
 @router.route("/api/v1/accounts/update_credentials", "PATCH", scope="write:accounts", params=CredentialsChange,
-              max_body_bytes=2 * AVATAR_BYTES + 64 * 1024)  # an avatar and a header at the limit, and the multipart
+              max_body_bytes=2 * MAX_BYTES["image"] + MULTIPART_OVERHEAD)  # an avatar and a header at the limit
 @uses(USERS.read_write(), MEDIA.read_write(), UPLOADS.write())
 def update_credentials(call: MastodonCall[CredentialsChange]) -> Account:
     """Change the display name and the note, and upload an avatar; other fields (the ``header`` file too) are

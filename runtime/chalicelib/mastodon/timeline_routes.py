@@ -23,19 +23,17 @@ from chalicelib.core.routes import Reply
 from chalicelib.mastodon.errors import MastodonError
 from chalicelib.mastodon.paging import PageParams, Window, window_links
 from chalicelib.mastodon.routing import MastodonCall, MastodonRouter
-from chalicelib.mastodon.statuses import Status, render_statuses
+from chalicelib.mastodon.statuses import Status, render_statuses, split_status_id
 from chalicelib.resources import INTERACTIONS, MEDIA, POSTS, SEARCH, TIMELINE, USERS
 
 if TYPE_CHECKING:
     from chalicelib import flags
-    from chalicelib.core import ids
     from chalicelib.feed import reader as feeds
     from chalicelib.feed.reader import FeedPage
     from chalicelib.posts.models import PostModel
     from chalicelib.search import service as search
 else:
     flags = lazy_module("chalicelib.flags")
-    ids = lazy_module("chalicelib.core.ids")
     feeds = lazy_module("chalicelib.feed.reader")
     search = lazy_module("chalicelib.search.service")
 
@@ -55,13 +53,11 @@ class TimelineParams(PageParams):
 TIMELINE_LIMIT, TIMELINE_MAX = 20, 40  # Mastodon's default and maximum for timelines
 
 
-def _id_or_none(raw: str | None) -> str | None:
-    """A paging id: a ULID; anything else (an old client's number, a typo) bounds nothing, as Mastodon ignores
-    an id it does not know."""
-    if raw is None:
-        return None
-    post_id = raw.partition("-")[0]  # a comment's status id pages as its post
-    return post_id if ids.is_id(post_id) else None
+def _id_or_none(raw: str) -> str | None:
+    """A paging id: a status id's post (a comment's pages as its post); anything else (an old client's number, a
+    typo) bounds nothing, as Mastodon ignores an id it does not know."""
+    found = split_status_id(raw)
+    return found[0] if found is not None else None
 
 
 def _remembered_stars(reader: str) -> list[str]:
