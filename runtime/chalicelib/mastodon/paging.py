@@ -51,7 +51,7 @@ class PageParams(BaseModel):
     limit: int | None = None
 
     def clamped(self, *, default: int, maximum: int) -> int:
-        """``limit`` within 1..``maximum`` (``default`` when absent), as Mastodon clamps it."""
+        """``limit`` within 1..``maximum`` (``default`` when absent or 0), as Mastodon clamps it."""
         return clamp(self.limit, default=default, maximum=maximum)
 
     def window(self, known: Callable[[str], str | None] | None = None) -> Window:
