@@ -367,10 +367,13 @@ def test_home_pages_forward_and_back_with_link_headers(world: World) -> None:
     assert _body(newer) == [] and "Link" not in newer.headers
     since = world.client.http.get(f"/api/v1/timelines/home?since_id={ids[2]}", headers=bob)
     assert [s["id"] for s in _body(since)] == ids[:2]
-    hostile = world.client.http.get(f"/api/v1/timelines/home?max_id={'Z' * 2000}&min_id=%00", headers=bob)
-    assert hostile.status_code == 200 and [s["id"] for s in _body(hostile)] == ids[:3 * 3][:20]
-    for bad in ("limit=0", "limit=41", "limit=x"):
+    unknown = world.client.http.get(f"/api/v1/timelines/home?max_id={'Z' * 99}&min_id=%00", headers=bob)
+    assert unknown.status_code == 200 and [s["id"] for s in _body(unknown)] == ids[:3 * 3][:20]  # ignored ids
+    for bad in (f"max_id={'Z' * 101}", "limit=x"):  # as every Mastodon list here (mastodon.paging)
         assert world.client.http.get(f"/api/v1/timelines/home?{bad}", headers=bob).status_code == 422
+    clamped = world.client.http.get("/api/v1/timelines/home?limit=41", headers=bob)  # clamped, as Mastodon does
+    assert [s["id"] for s in _body(clamped)] == ids[:40]
+    assert [s["id"] for s in _body(world.client.http.get("/api/v1/timelines/home?limit=-3", headers=bob))] == ids[:1]
     assert world.client.http.get("/api/v1/timelines/home").status_code == 401
 
 

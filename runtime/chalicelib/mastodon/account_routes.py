@@ -8,8 +8,10 @@ and asking for one is a 422 that says so, as a client must not believe it happen
 ``update_credentials`` changes ``display_name`` and ``note`` (the bio) under ``/v1``'s rules; a ``header`` file,
 ``locked``, ``bot``, ``discoverable``, ``fields_attributes`` and ``source[...]`` are accepted and ignored (no
 header images, no profile fields here; every account is public and unlocked), so a client that sends its whole
-profile form still saves the name and bio. An ``avatar`` file is a 422: ``/v1``'s avatar must be a processed
-image, and the pipeline processes an upload after the request has answered.
+profile form still saves the name and bio. An ``avatar`` file goes through the media pipeline as an upload does
+(``/v1``'s avatar must be a processed image, and processing happens after the request has answered): it is
+stored as the user's pending avatar, and the pipeline makes it the avatar once processed (the newest upload
+wins; bytes that are no image change nothing). The answer shows the avatar as it is until then.
 """
 
 from __future__ import annotations
@@ -20,21 +22,26 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, Field
 
 from chalicelib.auth.rules import is_username
+from chalicelib.core import errors
 from chalicelib.core.declarations import uses
 from chalicelib.core.lazy import lazy_module
 from chalicelib.core.routes import Reply
 from chalicelib.core.usertext import MultiLineText
 from chalicelib.mastodon.entities import Account, account, credential_account
 from chalicelib.mastodon.errors import MastodonError, unprocessable
-from chalicelib.mastodon.paging import PageParams, window_links
+from chalicelib.mastodon.paging import ACCOUNT_LIST_LIMIT, ACCOUNT_LIST_MAX, PageParams, clamp, window_links
+from chalicelib.mastodon.params import MULTIPART_OVERHEAD
 from chalicelib.mastodon.relationships import Relationship, relationship, relationships
 from chalicelib.mastodon.routing import MastodonCall, MastodonRouter, link_header
-from chalicelib.resources import FOLLOWS, INTERACTIONS, MEDIA, POSTS, SEARCH, TIMELINE, USERS
+from chalicelib.media.signatures import MAX_BYTES
+from chalicelib.resources import FOLLOWS, INTERACTIONS, MEDIA, POSTS, SEARCH, TIMELINE, UPLOADS, USERS
 from chalicelib.users.views import DisplayName
 
 if TYPE_CHECKING:
     from chalicelib.core import batches
     from chalicelib.mastodon import statuses
+    from chalicelib.media import service as media_service
+    from chalicelib.media.models import MediaModel
     from chalicelib.posts import service as posts
     from chalicelib.search import service as search
     from chalicelib.users import graph, profiles
@@ -44,14 +51,13 @@ else:
     batches = lazy_module("chalicelib.core.batches")
     posts = lazy_module("chalicelib.posts.service")
     statuses = lazy_module("chalicelib.mastodon.statuses")
+    media_service = lazy_module("chalicelib.media.service")
     graph = lazy_module("chalicelib.users.graph")
     user_models = lazy_module("chalicelib.users.models")
     profiles = lazy_module("chalicelib.users.profiles")
     search = lazy_module("chalicelib.search.service")
 
 router = MastodonRouter(__name__)
-
-ACCOUNT_LIST_LIMIT, ACCOUNT_LIST_MAX = 40, 80  # Mastodon's default and maximum for lists of accounts
 
 
 def profile_of(username: str) -> UserModel:
@@ -76,16 +82,39 @@ class CredentialsChange(BaseModel):
     note: MultiLineText | None = Field(None, max_length=160)  # the bio's rule on /v1
 
 
+def _avatar_upload(call: MastodonCall[CredentialsChange]) -> MediaModel | None:
+    """The ``avatar`` file as a pending avatar upload (an image upload's rules), checked and not stored yet; 422 in
+    Mastodon's words."""
+    upload = call.files.get("avatar")
+    if upload is None:
+        return None
+    if not upload.data:
+        raise unprocessable("Avatar can't be blank")
+    try:
+        return media_service.prepare_upload(call.principal.username, upload.content_type, upload.data, avatar=True)
+    except errors.Unprocessable as error:
+        if error.code == "media_too_large":
+            raise unprocessable(f"Avatar file size must be less than {MAX_BYTES['image'] // 2**20} MB") from error
+        raise unprocessable("Avatar content type is invalid") from error
+
+
 @router.route("/api/v1/accounts/update_credentials", "PATCH", scope="write:accounts", params=CredentialsChange,
-              max_body_bytes=10 * 1024 * 1024)  # clients send the avatar and header they do not change
-@uses(USERS.read_write())
+              max_body_bytes=2 * MAX_BYTES["image"] + MULTIPART_OVERHEAD)  # an avatar and a header at the limit
+@uses(USERS.read_write(), MEDIA.read_write(), UPLOADS.write())
 def update_credentials(call: MastodonCall[CredentialsChange]) -> Account:
-    """Change the display name and the note; other fields are accepted and ignored (see the module)."""
+    """Change the display name and the note, and upload an avatar; other fields (the ``header`` file too) are
+    accepted and ignored (see the module).
+
+    The avatar is processed after this answer: the Account shows the new ``avatar`` URL once the media pipeline
+    has made it the avatar (seconds); Mastodon clients read the account again (``verify_credentials``).
+    """
     principal, params = call.principal, call.params
-    if "avatar" in call.files:  # the media pipeline makes an image ready later than this answer
-        raise unprocessable("avatar uploads are not available here yet; change the avatar in the app")
+    avatar = _avatar_upload(call)  # checked before anything changes: a refused file leaves the profile as it was
     change = profiles.ProfileUpdate(display_name=params.display_name, bio=params.note)
-    return credential_account(profiles.update_profile(principal.username, principal.user_id, change), call.base_url)
+    profile = profiles.update_profile(principal.username, principal.user_id, change)
+    if avatar is not None:
+        media_service.store_upload(avatar, call.files["avatar"].data)
+    return credential_account(profile, call.base_url)
 
 
 class Lookup(BaseModel):
@@ -151,7 +180,7 @@ def search_accounts(call: MastodonCall[AccountSearch]) -> list[Account]:
 
 def find_accounts(viewer: str, query: str, limit: int | None, offset: int, *, following: bool) -> list[UserModel]:
     """A page of the user search by offset (the engine pages by position: read ``offset + limit`` and cut)."""
-    size = min(max(limit or ACCOUNT_LIST_LIMIT, 1), ACCOUNT_LIST_MAX)
+    size = clamp(limit, default=ACCOUNT_LIST_LIMIT, maximum=ACCOUNT_LIST_MAX)
     if not query.strip() or offset >= search.MAX_TAG_OFFSET:
         return []
     users, _ = search.search_users(query.removeprefix("@"), offset + size, None)

@@ -110,15 +110,20 @@ def _entry(call: MastodonCall[Any], id: str) -> NotificationModel:
     return row
 
 
+def _shown(call: MastodonCall[Any], row: NotificationModel) -> views.Rendered:
+    """What one entry names, read for rendering; 404 when the entry is not shown (what it names is gone)."""
+    page = views.render([row], viewer=call.principal.username, base_url=call.base_url)
+    if not views.shown(row, page):
+        raise MastodonError(404)
+    return page
+
+
 @router.route("/api/v1/notifications/{id}", "GET", scope=READ)
 @uses(NOTIFICATIONS.read(), *RENDERING)
 def get_notification(call: MastodonCall[Any], id: str) -> views.Notification:
     """One of the caller's notifications by id; someone else's, or one gone, is 404."""
     row = _entry(call, id)
-    page = views.render([row], viewer=call.principal.username, base_url=call.base_url)
-    if not views.shown(row, page):
-        raise MastodonError(404)
-    return views.notification(row, page)
+    return views.notification(row, _shown(call, row))
 
 
 @router.route("/api/v1/notifications/{id}/dismiss", "POST", scope=WRITE)
@@ -154,10 +159,7 @@ def _group(call: MastodonCall[Any], group_key: str) -> NotificationModel:
 def get_group(call: MastodonCall[Any], group_key: str) -> views.GroupedNotifications:
     """One group, with its accounts and status."""
     row = _group(call, group_key)
-    page = views.render([row], viewer=call.principal.username, base_url=call.base_url)
-    if not views.shown(row, page):
-        raise MastodonError(404)
-    return views.grouped([row], page)
+    return views.grouped([row], _shown(call, row))
 
 
 @router.route("/api/v2/notifications/{group_key}/accounts", "GET", scope=READ)

@@ -5,7 +5,8 @@ is a 422 (the router's validation). Ids are opaque strings here (post ids, usern
 
 Over a list ordered by id, newest first (posts, notifications): ``max_id`` gives what is older than it,
 ``since_id`` the newest items newer than it, ``min_id`` the items just newer than it (paging back); a ``Window``
-says how to read that, ``window_links`` answers the Link header of the page read.
+says how to read that, ``window_links`` answers the Link header of the page read. ``clamp`` is the ``limit`` rule
+for lists paged otherwise (search results by ``offset``).
 
 Usage::
 
@@ -20,7 +21,7 @@ Usage::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -35,6 +36,14 @@ T = TypeVar("T")
 MAX_ID_LENGTH = 100  # longer than any id of ours (a comment's status id is 53): a longer one can only be a mistake
 
 
+ACCOUNT_LIST_LIMIT, ACCOUNT_LIST_MAX = 40, 80  # Mastodon's default and maximum for lists of accounts
+
+
+def clamp(limit: int | None, *, default: int, maximum: int) -> int:
+    """A list's ``limit`` within 1..``maximum`` (``default`` when absent or 0), as Mastodon clamps it."""
+    return min(max(limit or default, 1), maximum)
+
+
 class PageParams(BaseModel):
     max_id: str | None = Field(None, max_length=MAX_ID_LENGTH)
     since_id: str | None = Field(None, max_length=MAX_ID_LENGTH)
@@ -42,11 +51,17 @@ class PageParams(BaseModel):
     limit: int | None = None
 
     def clamped(self, *, default: int, maximum: int) -> int:
-        """``limit`` within 1..``maximum`` (``default`` when absent), as Mastodon clamps it."""
-        return default if self.limit is None else min(max(self.limit, 1), maximum)
+        """``limit`` within 1..``maximum`` (``default`` when absent or 0), as Mastodon clamps it."""
+        return clamp(self.limit, default=default, maximum=maximum)
 
-    def window(self) -> Window:
-        return Window(before=self.max_id, after=self.min_id or self.since_id, oldest_first=bool(self.min_id))
+    def window(self, known: Callable[[str], str | None] | None = None) -> Window:
+        """The window the ids ask for; ``known`` maps an id to the list's own (None: an id that bounds nothing, as
+        Mastodon ignores an id it does not know)."""
+        def bound(raw: str | None) -> str | None:
+            return raw if raw is None or known is None else known(raw)
+
+        before, min_id, since_id = bound(self.max_id), bound(self.min_id), bound(self.since_id)
+        return Window(before=before, after=min_id or since_id, oldest_first=bool(min_id))
 
 
 @dataclass(frozen=True)

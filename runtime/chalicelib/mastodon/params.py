@@ -25,6 +25,7 @@ from chalice.app import Request
 
 _PART = re.compile(r"\[([^\]]*)\]")
 MAX_DEPTH = 4  # a[b][c][d][] at most: deeper names are refused rather than built
+MULTIPART_OVERHEAD = 64 * 1024  # a body limit's room for a multipart's boundaries, part headers and small fields
 
 
 class BadParams(ValueError):

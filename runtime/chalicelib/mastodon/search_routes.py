@@ -26,6 +26,7 @@ from chalicelib.core.lazy import lazy_module
 from chalicelib.mastodon.account_routes import accounts, find_accounts
 from chalicelib.mastodon.entities import Account, Entity
 from chalicelib.mastodon.errors import MastodonError, unprocessable
+from chalicelib.mastodon.paging import clamp
 from chalicelib.mastodon.routing import MastodonCall, MastodonRouter
 from chalicelib.mastodon.statuses import Status, Tag
 from chalicelib.resources import FOLLOWS, INTERACTIONS, MEDIA, POSTS, SEARCH, USERS
@@ -115,7 +116,7 @@ def search(call: MastodonCall[SearchParams]) -> SearchResults:
     results = SearchResults(accounts=[], statuses=[], hashtags=[])
     if not params.q.strip() or not flags.enabled(flags.SEARCH, principal.username, principal.groups):
         return results
-    limit = min(max(params.limit or SEARCH_LIMIT, 1), SEARCH_MAX)
+    limit = clamp(params.limit, default=SEARCH_LIMIT, maximum=SEARCH_MAX)
     if params.type in (None, "accounts"):
         results.accounts = accounts(find_accounts(principal.username, params.q, limit, params.offset,
                                                   following=params.following), call.base_url)
@@ -136,7 +137,7 @@ class TrendsParams(BaseModel):
 @uses(SEARCH.search())
 def trending_tags(call: MastodonCall[TrendsParams]) -> list[HistoryTag]:
     """Tags used by the most people in the last 24 hours, with their week's history."""
-    limit = min(max(call.params.limit or TRENDS_LIMIT, 1), TRENDS_MAX)
+    limit = clamp(call.params.limit, default=TRENDS_LIMIT, maximum=TRENDS_MAX)
     trends = service.trends(call.params.offset + limit)[call.params.offset:]
     return [_trend_tag(trend, call.base_url, signed_in=False) for trend in trends]
 

@@ -29,6 +29,7 @@ from chalicelib.core.lazy import lazy_module
 from chalicelib.core.routes import Reply
 from chalicelib.mastodon.entities import Account, Entity, account
 from chalicelib.mastodon.errors import MastodonError, unprocessable
+from chalicelib.mastodon.paging import ACCOUNT_LIST_LIMIT, ACCOUNT_LIST_MAX, PageParams
 from chalicelib.mastodon.routing import MastodonCall, MastodonRouter, link_header
 from chalicelib.mastodon.statuses import (
     DeletedStatus,
@@ -85,13 +86,6 @@ class StatusEdit(BaseModel):
     spoiler_text: str | None = None
     language: str | None = None
     poll: Any = None
-
-
-class PageParams(BaseModel):
-    limit: int = Field(40, ge=1, le=80)
-    max_id: str | None = Field(None, max_length=64)  # a key bound: DynamoDB refuses long ones
-    since_id: str | None = Field(None, max_length=64)
-    min_id: str | None = Field(None, max_length=64)
 
 
 class Context(Entity):
@@ -290,7 +284,8 @@ def favourited_by(call: MastodonCall[PageParams], id: str) -> Reply:
     if comment_id is not None:
         service.get_comment(post_id, comment_id)
         return Reply([])
-    names, last = service.likers(post_id, call.params.limit, call.params.max_id)
+    names, last = service.likers(post_id, call.params.clamped(default=ACCOUNT_LIST_LIMIT, maximum=ACCOUNT_LIST_MAX),
+                                 call.params.max_id)
     users = batches.get_many(user_models.UserModel, names)
     accounts = [account(users[name], call.base_url) for name in names if name in users]
     return Reply(accounts, headers=link_header(call, next_max_id=last, prev_min_id=None))

@@ -1,9 +1,8 @@
 """``/api/v1/timelines``: home, a hashtag's, and the public one, paged as Mastodon pages.
 
-Paging (docs.joinmastodon.org/api/guidelines/#pagination): newest first; ``max_id`` = older than that id;
-``since_id`` = newer than it, the newest first; ``min_id`` = the page just newer than it (the items
-right after it, returned newest first). The ``Link`` header's ``next`` is ``max_id`` of the page's last item
-(given only when more may follow), ``prev`` is ``min_id`` of its first (given when the page has items).
+Paging (docs.joinmastodon.org/api/guidelines/#pagination) is ``mastodon.paging``'s, as every Mastodon list here:
+newest first; ``max_id`` = older than that id; ``since_id`` = newer than it, the newest first; ``min_id`` = the
+page just newer than it; ``limit`` clamped to 1..40. An id that is no post id bounds nothing.
 
 The home timeline is ``/v1/feed``'s reader (``feed.reader``) with the same batched rendering, so a page costs
 the same DynamoDB calls as ``/v1/feed`` plus the token's UpdateItem, which stands for ``/v1``'s admission.
@@ -18,26 +17,23 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, Field
-
 from chalicelib.core.declarations import uses
 from chalicelib.core.lazy import lazy_module
 from chalicelib.core.routes import Reply
 from chalicelib.mastodon.errors import MastodonError
-from chalicelib.mastodon.routing import MastodonCall, MastodonRouter, link_header
-from chalicelib.mastodon.statuses import Status, render_statuses
+from chalicelib.mastodon.paging import PageParams, Window, window_links
+from chalicelib.mastodon.routing import MastodonCall, MastodonRouter
+from chalicelib.mastodon.statuses import Status, render_statuses, split_status_id
 from chalicelib.resources import INTERACTIONS, MEDIA, POSTS, SEARCH, TIMELINE, USERS
 
 if TYPE_CHECKING:
     from chalicelib import flags
-    from chalicelib.core import ids
     from chalicelib.feed import reader as feeds
     from chalicelib.feed.reader import FeedPage
     from chalicelib.posts.models import PostModel
     from chalicelib.search import service as search
 else:
     flags = lazy_module("chalicelib.flags")
-    ids = lazy_module("chalicelib.core.ids")
     feeds = lazy_module("chalicelib.feed.reader")
     search = lazy_module("chalicelib.search.service")
 
@@ -48,23 +44,20 @@ _STARS_KEPT = 10_000
 _stars: dict[str, tuple[float, list[str]]] = {}  # reader -> (when read, the celebrities followed)
 
 
-class TimelineParams(BaseModel):
-    limit: int = Field(20, ge=1, le=40)
-    max_id: str | None = None
-    since_id: str | None = None
-    min_id: str | None = None
+class TimelineParams(PageParams):
     local: bool = False
     remote: bool = False
     only_media: bool = False
 
 
-def _id_or_none(raw: str | None) -> str | None:
-    """A paging id: a ULID; anything else (an old client's number, a typo) bounds nothing, as Mastodon ignores
-    an id it does not know."""
-    if raw is None:
-        return None
-    post_id = raw.partition("-")[0]  # a comment's status id pages as its post
-    return post_id if ids.is_id(post_id) else None
+TIMELINE_LIMIT, TIMELINE_MAX = 20, 40  # Mastodon's default and maximum for timelines
+
+
+def _id_or_none(raw: str) -> str | None:
+    """A paging id: a status id's post (a comment's pages as its post); anything else (an old client's number, a
+    typo) bounds nothing, as Mastodon ignores an id it does not know."""
+    found = split_status_id(raw)
+    return found[0] if found is not None else None
 
 
 def _remembered_stars(reader: str) -> list[str]:
@@ -81,37 +74,32 @@ def _remember(reader: str, stars: list[str]) -> list[str]:
     return stars
 
 
-def _home_page(reader: str, params: TimelineParams) -> tuple[list[PostModel], bool]:
+def _home_page(reader: str, limit: int, window: Window) -> tuple[list[PostModel], bool]:
     """The page's posts newest first, and whether older ones may follow."""
-    max_id, since_id, min_id = (_id_or_none(params.max_id), _id_or_none(params.since_id),
-                                _id_or_none(params.min_id))
     page: FeedPage
-    if min_id is not None and max_id is None:
-        page = feeds.feed_page_after(reader, params.limit, min_id, _remembered_stars(reader))
+    if window.oldest_first and window.after is not None and window.before is None:
+        page = feeds.feed_page_after(reader, limit, window.after, _remembered_stars(reader))
         return page.posts, bool(page.posts)
-    if max_id is None:
-        page = feeds.feed_page(reader, params.limit, None, None)
+    if window.before is None:
+        page = feeds.feed_page(reader, limit, None, None)
         _remember(reader, page.stars)
     else:
-        page = feeds.feed_page(reader, params.limit, max_id, _remembered_stars(reader))
-    lower = since_id or min_id
-    posts = [post for post in page.posts if lower is None or post.post_id > lower]
+        page = feeds.feed_page(reader, limit, window.before, _remembered_stars(reader))
+    posts = [post for post in page.posts if window.after is None or post.post_id > window.after]
     return posts, page.last is not None and len(posts) == len(page.posts)
 
 
-def _answer(call: MastodonCall[TimelineParams], statuses: list[Status], more: bool) -> Reply:
-    return Reply(statuses, headers=link_header(
-        call, next_max_id=statuses[-1].id if statuses and more else None,
-        prev_min_id=statuses[0].id if statuses else None))
+def _answer(call: MastodonCall[TimelineParams], statuses: list[Status], more: bool, window: Window) -> Reply:
+    return Reply(statuses, headers=window_links(call, [status.id for status in statuses], more=more, window=window))
 
 
 @router.route("/api/v1/timelines/home", "GET", scope="read:statuses", params=TimelineParams)
 @uses(TIMELINE.read(), POSTS.read(), MEDIA.read(), USERS.read(), INTERACTIONS.read())
 def home(call: MastodonCall[TimelineParams]) -> Reply:
     """Statuses of the accounts you follow and your own, newest first."""
-    reader = call.principal.username
-    posts, more = _home_page(reader, call.params)
-    return _answer(call, render_statuses(posts, viewer=reader, base_url=call.base_url), more)
+    reader, window = call.principal.username, call.params.window(_id_or_none)
+    posts, more = _home_page(reader, call.params.clamped(default=TIMELINE_LIMIT, maximum=TIMELINE_MAX), window)
+    return _answer(call, render_statuses(posts, viewer=reader, base_url=call.base_url), more, window)
 
 
 @router.route("/api/v1/timelines/tag/{hashtag}", "GET", scope="read:statuses", optional=True,
@@ -124,16 +112,16 @@ def tag(call: MastodonCall[TimelineParams], hashtag: str) -> Reply:
     principal = call.principal_or_none
     if principal is not None and not flags.enabled(flags.SEARCH, principal.username, principal.groups):
         raise MastodonError(403, "This action is not allowed")
-    if call.params.only_media or call.params.remote:
-        return _answer(call, [], False)
-    name = search.checked_tag(hashtag)
     params = call.params
-    posts, last = search.tag_posts(name, params.limit, _id_or_none(params.max_id))
-    lower = _id_or_none(params.since_id) or _id_or_none(params.min_id)
-    kept = [post for post in posts if lower is None or post.post_id > lower]
+    window = params.window(_id_or_none)
+    if params.only_media or params.remote:
+        return _answer(call, [], False, window)
+    name = search.checked_tag(hashtag)
+    posts, last = search.tag_posts(name, params.clamped(default=TIMELINE_LIMIT, maximum=TIMELINE_MAX), window.before)
+    kept = [post for post in posts if window.after is None or post.post_id > window.after]
     viewer = principal.username if principal is not None else None
     return _answer(call, render_statuses(kept, viewer=viewer, base_url=call.base_url),
-                   last is not None and len(kept) == len(posts))
+                   last is not None and len(kept) == len(posts), window)
 
 
 @router.route("/api/v1/timelines/public", "GET", scope="read:statuses", optional=True, params=TimelineParams)

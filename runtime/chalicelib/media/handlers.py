@@ -13,7 +13,7 @@ from chalice.app import Blueprint, CloudWatchEvent, Rate, SQSEvent
 from chalicelib.core.declarations import uses
 from chalicelib.core.logs import get_logger
 from chalicelib.core.messages import each_message
-from chalicelib.resources import MEDIA, MEDIA_FILES, MEDIA_UPLOADS, UPLOADS, VIDEO
+from chalicelib.resources import MEDIA, MEDIA_FILES, MEDIA_UPLOADS, UPLOADS, USERS, VIDEO
 
 log = get_logger(__name__)
 media_pipeline = Blueprint(__name__)
@@ -23,7 +23,8 @@ TRANSCODE_EVENTS = {"source": ["aws.mediaconvert"], "detail-type": ["MediaConver
 
 
 @media_pipeline.on_sqs_message(queue=MEDIA_UPLOADS.name, batch_size=1)
-@uses(MEDIA.read_write(), UPLOADS.read_write(), MEDIA_FILES.write(), MEDIA_UPLOADS.consume(), VIDEO.transcode())
+@uses(MEDIA.read_write(), UPLOADS.read_write(), MEDIA_FILES.write(), MEDIA_UPLOADS.consume(), VIDEO.transcode(),
+      USERS.read_write())  # a pending avatar (Mastodon's upload) becomes its owner's avatar once processed
 def process_uploads(event: SQSEvent) -> dict[str, Any]:
     """Raw uploads into variants (images) or transcoder jobs (videos); failures marked, uploads removed.
 

@@ -3,8 +3,9 @@
 A row is ``pending`` from ``POST /v1/media`` until the processor (images) or the transcoder's
 completion event (videos) marks it ``ready`` with its variants, or ``failed`` with a ``failure``
 code. ``attached_to`` names the post (``post:<id>``) or profile (``avatar:<username>``) that uses
-it; unattached media are removed by a schedule after a day (found through the sparse
-``unattached`` index), and rows never uploaded or failed expire by TTL.
+it, or the profile waiting for it to be processed (``avatar-pending:<username>``: Mastodon's avatar
+upload). Unattached media (pending avatars never applied too) are removed by a schedule after a day
+(found through the sparse ``unattached`` index), and rows never uploaded or failed expire by TTL.
 """
 
 from __future__ import annotations
@@ -73,8 +74,9 @@ class MediaModel(Model):
     description = UnicodeAttribute(null=True)  # alt text, up to 1,500 characters
     focus_x = NumberAttribute(default=0)
     focus_y = NumberAttribute(default=0)
-    attached_to = UnicodeAttribute(null=True)  # post:<id> | avatar:<username>
-    unattached = UnicodeAttribute(null=True)  # UNATTACHED while attached_to is not set: the sparse index's key
+    attached_to = UnicodeAttribute(null=True)  # post:<id> | avatar:<username> | avatar-pending:<username>
+    # UNATTACHED while attached_to is not set, or only pending: the sparse index's key
+    unattached = UnicodeAttribute(null=True)
     job_id = UnicodeAttribute(null=True)  # the transcoder's job, for videos
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()

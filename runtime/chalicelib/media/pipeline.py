@@ -30,6 +30,7 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from pynamodb.exceptions import DeleteError
+from pynamodb.expressions.condition import Condition
 
 from chalicelib.core import metric_names as m
 from chalicelib.core.clients import aws_client
@@ -92,6 +93,8 @@ def process_upload(bucket: str, key: str, size: int | None) -> None:
         return
     if media.status != "pending" or media.job_id:  # a repeated notification (S3 delivers at least once)
         log.info("upload handled already", extra={"media_id": media.media_id, "status": media.status})
+        if media.status == "ready":  # a retry after marking it ready: the avatar step may not have run
+            apply_pending_avatar(media)
         if media.status != "pending":  # decided: its upload goes; a video still transcoding keeps its source
             s3().delete_object(Bucket=bucket, Key=key)
         return
@@ -159,8 +162,25 @@ def mark_ready(media_id: str, variants: dict[str, Any], width: int | None, heigh
             actions.append(number.set(value))
     if blurhash is not None:
         actions.append(MediaModel.blurhash.set(blurhash))
-    MediaModel(media_id).update(actions=actions, condition=MediaModel.media_id.exists())
+    media = MediaModel(media_id)
+    media.update(actions=actions, condition=MediaModel.media_id.exists())  # reads back the whole row
     count(m.MEDIA_PROCESSED)
+    apply_pending_avatar(media)
+
+
+def apply_pending_avatar(media: MediaModel) -> None:
+    """A ready media uploaded as its owner's avatar (Mastodon's ``update_credentials``) becomes the avatar,
+    through the profile's own avatar change, unless a newer upload is the avatar already.
+
+    One not applied keeps its pending mark and its place in the sweep's index: the sweep removes it.
+    """
+    owner = service.pending_avatar_owner(media)
+    if owner is None or media.status != "ready":
+        return
+    from chalicelib.users import profiles  # the users domain only when an avatar comes through
+
+    applied = profiles.adopt_avatar(owner, media.media_id)
+    log.info("pending avatar processed", extra={"media_id": media.media_id, "applied": applied})
 
 
 def mark_failed(media_id: str, code: str) -> None:
@@ -193,6 +213,13 @@ def handle_transcoded(event: dict[str, Any]) -> None:
     s3().delete_object(Bucket=physical_name(UPLOADS), Key=media.upload_key)
 
 
+def _unattached() -> Condition:
+    """Attached to nothing, or a pending avatar never applied (a day old by then: its upload lost or failed)."""
+    condition: Condition = (MediaModel.attached_to.does_not_exist()
+                            | MediaModel.attached_to.startswith(service.PENDING_AVATAR))
+    return condition
+
+
 def remove_media(media: MediaModel, *, only_unattached: bool = False) -> bool:
     """A media's row, then its files; False (nothing removed) when ``only_unattached`` and it is attached.
 
@@ -201,7 +228,7 @@ def remove_media(media: MediaModel, *, only_unattached: bool = False) -> bool:
     a row, never a row pointing at no files.)
     """
     try:
-        media.delete(condition=MediaModel.attached_to.does_not_exist() if only_unattached else None)
+        media.delete(condition=_unattached() if only_unattached else None)
     except DeleteError as error:
         if error.cause_response_code == "ConditionalCheckFailedException":
             return False
@@ -224,7 +251,8 @@ def remove_post_media(post_id: str, author: str) -> int:
 
 
 def sweep_unattached(now: datetime | None = None) -> int:
-    """Remove media created over a day ago and still attached to nothing (rows and files).
+    """Remove media created over a day ago and still attached to nothing, or to a profile only as a pending
+    avatar never applied (rows and files).
 
     A query of the sparse ``unattached`` index, oldest first, up to the cutoff: it reads what it
     removes (plus anything attached since the index was written, which the filter leaves alone).
@@ -232,7 +260,7 @@ def sweep_unattached(now: datetime | None = None) -> int:
     cutoff = (now or _now()) - service.UNATTACHED_TTL
     removed = 0
     for media in MediaModel.by_unattached.query(UNATTACHED, MediaModel.created_at < cutoff,
-                                                filter_condition=MediaModel.attached_to.does_not_exist()):
+                                                filter_condition=_unattached()):
         removed += remove_media(media, only_unattached=True)
     return removed
 

@@ -37,6 +37,7 @@ MAX_ATTACHED = 4  # media per post
 UPLOAD_SECONDS = 600  # the presigned POST's lifetime
 UNATTACHED_TTL = timedelta(days=1)  # never uploaded or never attached: gone after this
 UPLOAD_PREFIX = "uploads/"
+PENDING_AVATAR = "avatar-pending:"  # attached_to of an uploaded avatar until processed: ``avatar-pending:<owner>``
 
 
 def _now() -> datetime:
@@ -137,17 +138,45 @@ def receive_upload(owner: str, content_type: str, data: bytes, *, description: s
     A declared type that is not allowed (``application/octet-stream`` from a client that did not guess) is
     replaced by what the bytes' signature says; the processor checks the bytes again either way.
     """
+    return store_upload(prepare_upload(owner, content_type, data, description=description, focus=focus), data,
+                        client=client)
+
+
+def prepare_upload(owner: str, content_type: str, data: bytes, *, description: str | None = None,
+                   focus: tuple[float, float] = (0.0, 0.0), avatar: bool = False) -> MediaModel:
+    """``receive_upload``'s checks and row, nothing stored yet (a 422 here leaves no trace).
+
+    ``avatar``: an image only, and marked as its owner's pending avatar (``PENDING_AVATAR``): once processed,
+    the pipeline makes it the avatar (``users.profiles.adopt_avatar``). It keeps its expiry and stays in the
+    sweep's index until then, so one never applied goes like any media attached to nothing.
+    """
     if kind_of(content_type) is None:
         detected = signatures.sniff(data[:signatures.HEAD_BYTES])
         content_type = detected.content_type if detected is not None else content_type
+    if avatar and kind_of(content_type) != "image":
+        raise _refuse("unsupported_media_type", "content_type", "must be an image for an avatar")
     media = _new_media(owner, content_type, len(data), description, focus)
+    if avatar:
+        media.attached_to = PENDING_AVATAR + owner
+    return media
+
+
+def store_upload(media: MediaModel, data: bytes, *, client: Any = None) -> MediaModel:
+    """Save a prepared media, then put its bytes where the pipeline's notification comes from."""
     media.save(condition=MediaModel.media_id.does_not_exist())
     if client is None:
         from chalicelib.core.clients import aws_client
 
         client = aws_client("s3")
-    client.put_object(Bucket=physical_name(UPLOADS), Key=media.upload_key, Body=data, ContentType=content_type)
+    client.put_object(Bucket=physical_name(UPLOADS), Key=media.upload_key, Body=data,
+                      ContentType=media.content_type)
     return media
+
+
+def pending_avatar_owner(media: MediaModel) -> str | None:
+    """Whose pending avatar the media is, if it is one (``prepare_upload(..., avatar=True)``)."""
+    label = media.attached_to or ""
+    return label.removeprefix(PENDING_AVATAR) if label.startswith(PENDING_AVATAR) else None
 
 
 def find_media(media_id: str) -> MediaModel | None:
@@ -160,8 +189,8 @@ def find_media(media_id: str) -> MediaModel | None:
 
 
 def can_see(media: MediaModel, viewer: str) -> bool:
-    """Its owner always; anyone once it is attached to a post or a profile."""
-    return media.owner == viewer or media.attached_to is not None
+    """Its owner always; anyone once it is attached to a post or a profile (not while a pending avatar)."""
+    return media.owner == viewer or (media.attached_to is not None and pending_avatar_owner(media) is None)
 
 
 def visible_media(media_id: str, viewer: str) -> MediaModel:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pynamodb.exceptions import PutError
+from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
 from chalicelib.auth.rules import is_username
@@ -108,10 +109,7 @@ def update_profile(username: str, user_id: str, change: ProfileUpdate) -> UserMo
     if change.avatar is None:
         actions.append(UserModel.avatar.remove())
     elif change.avatar != KEEP:
-        updated = _with_avatar(profile, actions, change.avatar)
-        if previous != updated.avatar:
-            release_avatar(profile.username, previous)
-        return updated
+        return _with_avatar(profile, actions, change.avatar)
     if actions:
         profile.update(actions=actions)
     if change.avatar is None:
@@ -119,16 +117,46 @@ def update_profile(username: str, user_id: str, change: ProfileUpdate) -> UserMo
     return profile
 
 
-def _with_avatar(profile: UserModel, actions: list[Action], media_id: str) -> UserModel:
-    """Set the avatar (the user's own ready image, stored as its variant's key) with the other changes."""
+def adopt_avatar(username: str, media_id: str) -> bool:
+    """Make an uploaded avatar, processed just now, the avatar, unless a newer upload is the avatar already.
+
+    The media pipeline calls this for Mastodon's ``update_credentials`` avatar file (uploaded, then processed
+    after the request answered): the newest upload wins whichever is processed first, and one that is not
+    the user's ready image (failed, gone, someone else's) changes nothing. False when it is not applied.
+    """
+    try:
+        profile = get_profile(username)
+    except NotFound:
+        return False
+    # Avatars are stored as ``media/<id>/<variant>`` and ids sort by time: one older than this media's sorts first.
+    older_or_none = UserModel.avatar.does_not_exist() | (UserModel.avatar < f"media/{media_id}/")
+    try:
+        _with_avatar(profile, [], media_id, only_if=older_or_none)
+    except Unprocessable:
+        return False
+    except Cancelled as cancelled:
+        if cancelled.failed(0):
+            return False
+        raise
+    return True
+
+
+def _with_avatar(profile: UserModel, actions: list[Action], media_id: str, *,
+                 only_if: Condition | None = None) -> UserModel:
+    """Set the avatar (the user's own ready image, stored as its variant's key) with the other changes, and
+    release the one it replaces; ``only_if`` a further condition on the profile (``Cancelled`` when it fails)."""
     media = claim_avatar(profile.username, media_id)
     actions = [*actions, UserModel.avatar.set(avatar_key(media))]
+    condition = UserModel.username.exists() if only_if is None else UserModel.username.exists() & only_if
     try:
-        transact([Update(UserModel(profile.username), actions, condition=UserModel.username.exists()),
+        transact([Update(UserModel(profile.username), actions, condition=condition),
                   *avatar_updates(profile.username, media)])
     except Cancelled as cancelled:
         if cancelled.failed(1):
             raise Unprocessable("invalid_media", "the avatar media changed meanwhile",
                                 details=[{"field": "avatar_media_id", "problem": "no longer usable"}]) from cancelled
         raise
-    return UserModel.get(profile.username, consistent_read=True)
+    updated = UserModel.get(profile.username, consistent_read=True)
+    if profile.avatar != updated.avatar:
+        release_avatar(profile.username, profile.avatar)
+    return updated
