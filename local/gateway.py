@@ -53,6 +53,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from chalice.app import Chalice
 from chalice.local import LambdaContext, LocalChalice, RouteMatcher
 
+from chalicelib.core.routes import body_limit
 from chalicelib.core.settings import get_settings
 from chalicelib.integrations.cors import allowed_origins, preflight_headers
 from local import metering
@@ -94,6 +95,11 @@ class ApiGateway:
         self.grants = grants
         self.function_prefix = function_prefix
         self._matcher = RouteMatcher(list(app.routes))
+
+    def largest_body(self) -> int:
+        """The largest body any route accepts (the platform's limit, or a face's upload routes')."""
+        return max((body_limit(entry.view_function) for methods in self.app.routes.values()
+                    for entry in methods.values()), default=get_settings().max_body_bytes)
 
     def function_of(self, route: str, method: str) -> str:
         """The planned function that serves ``method route`` (``route`` as declared: ``/v1/posts/{post_id}``)."""
@@ -294,12 +300,11 @@ class _Handler(BaseHTTPRequestHandler):
         self._check_size(length)
         return length
 
-    @staticmethod
-    def _check_size(size: int) -> None:
-        # The app refuses the same bodies (core/routes.py, same setting): refusing here
-        # only spares reading them. Read per request, as the app does.
+    def _check_size(self, size: int) -> None:
+        # The app refuses the same bodies (each route's own limit: core.routes.body_limit): refusing here
+        # only spares reading them, so only what no route of the app would take. Read per request, as the app does.
         limit = get_settings().max_body_bytes
-        if size > limit:
+        if size > limit and size > (limit := self.server.gateway.largest_body()):
             raise _Refused(413, "payload_too_large", f"the request body exceeds {limit} bytes")
 
     def _read_body(self) -> bytes | None:

@@ -6,6 +6,7 @@ where a client would meet the error.
 from __future__ import annotations
 
 import io
+import random
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,7 @@ from mastodon import Mastodon
 from mastodon.errors import MastodonAPIError, MastodonNotFoundError, MastodonUnauthorizedError
 from PIL import Image
 
+from chalicelib.mastodon.params import MAX_UPLOAD_BODY, MAX_UPLOAD_FILE
 from tests.clients.mastodon_client import Client, sign_in
 from tests.clients.mastodon_schemas import assert_entity
 from tests.e2e.conftest import RunningPlatform, register_and_login
@@ -122,6 +124,21 @@ def test_a_malformed_multipart_upload_is_a_bad_request(http: Caller, body: bytes
                        headers={"Content-Type": "multipart/form-data; boundary=x"})
     assert answer.status_code in (400, 422), (answer.status_code, answer.text[:300])
     assert_entity("Error", answer.json())
+
+
+def test_an_upload_up_to_the_advertised_size_is_taken_and_a_body_beyond_what_lambda_takes_is_too_large(
+        http: Caller) -> None:
+    # The instance advertises what one Lambda invocation can carry (base64 in a 6 MB event), not the media's 10 MB.
+    advertised = http.send("GET", "/api/v2/instance").json()["configuration"]["media_attachments"]["image_size_limit"]
+    assert advertised == MAX_UPLOAD_FILE < 10 * 2**20
+    noise = io.BytesIO()
+    Image.frombytes("RGB", (1000, 1000), random.Random(7).randbytes(3_000_000)).save(noise, format="PNG")
+    assert 2**20 < len(noise.getvalue()) <= advertised  # far over the platform's 64 KiB JSON bodies
+    taken = http.send("POST", "/api/v2/media", files={"file": ("noise.png", noise.getvalue(), "image/png")})
+    assert taken.status_code in (200, 202), taken.text[:300]
+    beyond = http.send("POST", "/api/v2/media", data=b"x" * (MAX_UPLOAD_BODY + 1),
+                       headers={"Content-Type": "multipart/form-data; boundary=x"})
+    assert beyond.status_code == 413
 
 
 def test_an_upload_without_a_file_is_unprocessable(http: Caller) -> None:

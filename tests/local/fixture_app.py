@@ -38,6 +38,7 @@ from chalicelib.core.declarations import (
     table_name_for,
     uses,
 )
+from chalicelib.core.routes import BODY_LIMIT_ATTRIBUTE
 
 
 class Recorder:
@@ -251,3 +252,17 @@ def body() -> dict[str, Any]:
     assert request is not None
     raw = request.raw_body
     return {"body": raw if isinstance(raw, str) else raw.decode("utf-8")}
+
+
+UPLOAD_LIMIT = 256 * 1024
+
+
+@app.route("/upload", methods=["POST"], content_types=["application/octet-stream"])
+def upload() -> dict[str, Any]:
+    """Its size, for a route that declares a larger body limit than the platform's (as uploads do)."""
+    request = app.current_request
+    assert request is not None
+    return {"size": len(request.raw_body)}
+
+
+setattr(upload, BODY_LIMIT_ATTRIBUTE, UPLOAD_LIMIT)

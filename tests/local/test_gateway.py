@@ -16,6 +16,7 @@ from chalice.app import Chalice
 from chalicelib.core.settings import get_settings
 from local.gateway import ApiGateway, HttpServer
 from local.platform import LocalPlatform
+from tests.local import fixture_app
 from tests.local.fixture_app import TOGETHER
 
 
@@ -160,6 +161,18 @@ def test_a_client_that_sends_its_oversized_body_anyway_still_reads_the_413(platf
     assert (status, code) == (413, "payload_too_large")
 
 
+def test_a_route_with_a_larger_limit_gets_its_upload_and_nothing_beyond(platform: LocalPlatform) -> None:
+    # The gateway spares reading only what no route would take; the route's own limit is the app's to apply.
+    octets = {"Content-Type": "application/octet-stream"}
+    size = fixture_app.UPLOAD_LIMIT - 1
+    assert size > get_settings().max_body_bytes
+    answer = requests.post(f"{platform.url}/upload", data=b"x" * size, headers=octets, timeout=10)
+    assert answer.status_code == 200 and answer.json() == {"size": size}
+    request = (f"POST /upload HTTP/1.1\r\nHost: t\r\nContent-Type: application/octet-stream\r\n"
+               f"Content-Length: {fixture_app.UPLOAD_LIMIT + 1}\r\n\r\n").encode()
+    assert _error(_exchange(platform.url, request))[:2] == (413, "payload_too_large")
+
+
 def test_a_body_at_the_limit_reaches_the_app(platform: LocalPlatform) -> None:
     text = "x" * get_settings().max_body_bytes
 
@@ -185,7 +198,7 @@ def test_a_chunked_body_is_decoded_for_the_app(platform: LocalPlatform) -> None:
 
 
 def test_a_chunked_body_over_the_limit_is_refused_before_its_chunk_is_read(platform: LocalPlatform) -> None:
-    size = get_settings().max_body_bytes + 1
+    size = fixture_app.UPLOAD_LIMIT + 1  # more than any route of the app takes
     request = (b"POST /body HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
                + f"{size:x}\r\n".encode())  # and none of the chunk's data
 

@@ -11,6 +11,7 @@ import boto3
 import pytest
 
 from chalicelib.core.clients import aws_client
+from chalicelib.mastodon.params import MAX_UPLOAD_FILE
 from chalicelib.media import pipeline
 from chalicelib.media.models import MediaModel
 from chalicelib.media.service import avatar_key
@@ -127,8 +128,8 @@ def test_a_file_that_cannot_be_an_avatar_is_a_422_and_changes_nothing(buckets: W
             ({"avatar": ("video/mp4", media_samples.mp4(0.5, 64, 48))}, {},
              "Validation failed: Avatar content type is invalid"),
             ({"avatar": ("image/png", b"")}, {}, "Validation failed: Avatar can't be blank"),
-            ({"avatar": ("image/png", b"\x89PNG\r\n\x1a\n" + bytes(10 * 1024 * 1024))}, {},
-             "Validation failed: Avatar file size must be less than 10 MB"),
+            ({"avatar": ("image/png", b"\x89PNG\r\n\x1a\n" + bytes(MAX_UPLOAD_FILE - 7))}, {},
+             "Validation failed: Avatar file size must be less than 4.4 MB"),
             ({"avatar": ("image/png", media_samples.png_with_alpha(100, 100))}, {"display_name": "  "}, None)):
         status, body = _update(world, files, **{"display_name": "Changed", **fields})
         assert status == 422, body

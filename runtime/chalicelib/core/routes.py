@@ -56,6 +56,8 @@ ADMIT_ATTRIBUTE = "__route_admit__"
 # authentication and error bodies: ``install`` accepts them, gives them no ``admit``, and the OpenAPI document of
 # the contract leaves them out.
 FACE_ATTRIBUTE = "__route_face__"
+# A larger body limit than the platform's, set on a view that takes uploads (the Mastodon face's media).
+BODY_LIMIT_ATTRIBUTE = "__route_body_limit__"
 # Renders Chalice's own errors (405, 415) for one face's routes.
 ErrorRenderer = Callable[[errors.ApiError, Request], Response]
 # Checks a verified principal against the app's own records (raises ApiError to refuse it).
@@ -368,6 +370,12 @@ def spec_of(view: Callable[..., Any]) -> RouteSpec | None:
 def face_of(view: Callable[..., Any]) -> str | None:
     """The face (``"mastodon"``) whose router made the view; None for the contract's own routes."""
     return getattr(view, FACE_ATTRIBUTE, None)
+
+
+def body_limit(view: Callable[..., Any]) -> int:
+    """The largest request body ``view`` accepts: its own upload limit, else the platform's ``MAX_BODY_BYTES``."""
+    own: int | None = getattr(view, BODY_LIMIT_ATTRIBUTE, None)
+    return own or get_settings().max_body_bytes
 
 
 def install(app: Chalice, *, admit: Admit | None = None, admit_uses: tuple[Grant, ...] = (),

@@ -30,10 +30,9 @@ from chalicelib.core.usertext import MultiLineText
 from chalicelib.mastodon.entities import Account, account, credential_account
 from chalicelib.mastodon.errors import MastodonError, unprocessable
 from chalicelib.mastodon.paging import ACCOUNT_LIST_LIMIT, ACCOUNT_LIST_MAX, PageParams, clamp, window_links
-from chalicelib.mastodon.params import MULTIPART_OVERHEAD
+from chalicelib.mastodon.params import MAX_UPLOAD_BODY, MAX_UPLOAD_FILE
 from chalicelib.mastodon.relationships import Relationship, relationship, relationships
 from chalicelib.mastodon.routing import MastodonCall, MastodonRouter, link_header
-from chalicelib.media.signatures import MAX_BYTES
 from chalicelib.resources import FOLLOWS, INTERACTIONS, MEDIA, POSTS, SEARCH, TIMELINE, UPLOADS, USERS
 from chalicelib.users.views import DisplayName
 
@@ -90,16 +89,16 @@ def _avatar_upload(call: MastodonCall[CredentialsChange]) -> MediaModel | None:
         return None
     if not upload.data:
         raise unprocessable("Avatar can't be blank")
+    if len(upload.data) > MAX_UPLOAD_FILE:  # what the instance advertises (one Lambda invocation's worth)
+        raise unprocessable(f"Avatar file size must be less than {MAX_UPLOAD_FILE / 2**20:.1f} MB")
     try:
         return media_service.prepare_upload(call.principal.username, upload.content_type, upload.data, avatar=True)
     except errors.Unprocessable as error:
-        if error.code == "media_too_large":
-            raise unprocessable(f"Avatar file size must be less than {MAX_BYTES['image'] // 2**20} MB") from error
         raise unprocessable("Avatar content type is invalid") from error
 
 
 @router.route("/api/v1/accounts/update_credentials", "PATCH", scope="write:accounts", params=CredentialsChange,
-              max_body_bytes=2 * MAX_BYTES["image"] + MULTIPART_OVERHEAD)  # an avatar and a header at the limit
+              max_body_bytes=MAX_UPLOAD_BODY)  # an avatar (and a header, ignored): what one invocation takes
 @uses(USERS.read_write(), MEDIA.read_write(), UPLOADS.write())
 def update_credentials(call: MastodonCall[CredentialsChange]) -> Account:
     """Change the display name and the note, and upload an avatar; other fields (the ``header`` file too) are

@@ -16,6 +16,7 @@ from chalicelib.core.declarations import uses
 from chalicelib.core.lazy import lazy_module
 from chalicelib.core.logs import get_logger
 from chalicelib.mastodon import scopes as scope_rules
+from chalicelib.mastodon.params import MAX_UPLOAD_FILE
 from chalicelib.mastodon.routing import MastodonCall, MastodonRouter
 from chalicelib.resources import POSTS, USERS
 
@@ -69,7 +70,9 @@ def stats() -> dict[str, int]:
 
 
 def _media() -> dict[str, Any]:
-    limits = signatures.MAX_BYTES
+    # What an upload through this face can be (MAX_UPLOAD_FILE: Lambda's payload limit), not the media's own
+    # limits (larger images and videos go through /v1's presigned uploads): clients shrink files to fit.
+    limits = {kind: min(size, MAX_UPLOAD_FILE) for kind, size in signatures.MAX_BYTES.items()}
     return {"supported_mime_types": sorted(signatures.ALLOWED_TYPES), "image_size_limit": limits["image"],
             "image_matrix_limit": 16_777_216, "video_size_limit": limits["video"], "video_frame_rate_limit": 60,
             "video_matrix_limit": 8_294_400, "description_limit": media_views.MAX_DESCRIPTION}

@@ -21,10 +21,9 @@ from chalicelib.core.declarations import uses
 from chalicelib.core.lazy import lazy_module
 from chalicelib.core.routes import Reply
 from chalicelib.mastodon.errors import MastodonError, unprocessable
-from chalicelib.mastodon.params import MULTIPART_OVERHEAD
+from chalicelib.mastodon.params import MAX_UPLOAD_BODY
 from chalicelib.mastodon.routing import MastodonCall, MastodonRouter
 from chalicelib.mastodon.statuses import MediaAttachment, media_attachment
-from chalicelib.media.signatures import MAX_BYTES
 from chalicelib.resources import MEDIA, UPLOADS
 
 if TYPE_CHECKING:
@@ -37,7 +36,6 @@ else:
 
 router = MastodonRouter(__name__)
 
-MAX_UPLOAD_BODY = MAX_BYTES["image"] + MULTIPART_OVERHEAD  # an image at its limit
 
 
 class MediaParams(BaseModel):

@@ -26,6 +26,12 @@ from chalice.app import Request
 _PART = re.compile(r"\[([^\]]*)\]")
 MAX_DEPTH = 4  # a[b][c][d][] at most: deeper names are refused rather than built
 MULTIPART_OVERHEAD = 64 * 1024  # a body limit's room for a multipart's boundaries, part headers and small fields
+# The largest body an upload route can take in AWS, whatever the media's own limit: Lambda takes at most 6 MB
+# (6,291,456 bytes) per synchronous invocation (its Invoke API reference), and API Gateway's proxy event carries
+# a binary body base64-encoded, beside the headers and request context (room: 64 KiB). About 4.45 MiB.
+LAMBDA_PAYLOAD = 6_291_456
+MAX_UPLOAD_BODY = (LAMBDA_PAYLOAD - 64 * 1024) * 3 // 4
+MAX_UPLOAD_FILE = MAX_UPLOAD_BODY - MULTIPART_OVERHEAD  # one file, as the instance advertises it to clients
 
 
 class BadParams(ValueError):

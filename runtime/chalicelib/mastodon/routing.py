@@ -59,7 +59,15 @@ from chalicelib.core.declarations import uses
 from chalicelib.core.idempotency import answer_once, check_key, request_hash
 from chalicelib.core.lazy import lazy_module
 from chalicelib.core.logs import correlation, get_logger
-from chalicelib.core.routes import FACE_ATTRIBUTE, Reply, RequestIds, idempotency_store, request_ids, verify_token
+from chalicelib.core.routes import (
+    BODY_LIMIT_ATTRIBUTE,
+    FACE_ATTRIBUTE,
+    Reply,
+    RequestIds,
+    idempotency_store,
+    request_ids,
+    verify_token,
+)
 from chalicelib.core.settings import get_settings
 from chalicelib.mastodon import scopes as scope_rules
 from chalicelib.mastodon.errors import MastodonError, OAuthError, unprocessable
@@ -280,6 +288,8 @@ def _wrap(blueprint: Blueprint, handler: Callable[..., Any], spec: MastodonRoute
 
     setattr(view, FACE_ATTRIBUTE, FACE)
     setattr(view, SPEC_ATTRIBUTE, spec)
+    if spec.max_body_bytes is not None:
+        setattr(view, BODY_LIMIT_ATTRIBUTE, spec.max_body_bytes)
     return view
 
 
