@@ -207,3 +207,17 @@ def test_a_favourite_is_a_mastodon_notification_on_both_user_streams(world: Worl
 def test_kinds_mastodon_has_not_are_not_streamed(world: World, sockets: _Management) -> None:
     event = streaming.notification({"id": "bm90LWEtcmVhbC1pZA", "type": "coins"})
     assert event.frame("user", "https://social.example") is None
+
+
+def test_the_streaming_health_check_and_where_the_instance_says_to_stream(world: World,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    health = world.request("GET", "/api/v1/streaming/health")
+    assert (health.status_code, health.body, health.headers["Content-Type"].split(";")[0]) == (200, b"OK",
+                                                                                                 "text/plain")
+    site = {"Host": "social.example", "X-Forwarded-Proto": "https"}
+    monkeypatch.delenv("STREAMING_API_URL", raising=False)
+    # In AWS the site's own host: CloudFront sends /api/v1/streaming to the WebSocket API.
+    assert world.call("GET", "/api/v1/instance", headers=site)[1]["urls"]["streaming_api"] == "wss://social.example"
+    monkeypatch.setenv("STREAMING_API_URL", "ws://127.0.0.1:8001")  # the local platform's WebSocket port
+    assert world.call("GET", "/api/v2/instance", headers=site)[1]["configuration"]["urls"]["streaming"] == (
+        "ws://127.0.0.1:8001")
