@@ -221,3 +221,22 @@ def test_the_streaming_health_check_and_where_the_instance_says_to_stream(world:
     monkeypatch.setenv("STREAMING_API_URL", "ws://127.0.0.1:8001")  # the local platform's WebSocket port
     assert world.call("GET", "/api/v2/instance", headers=site)[1]["configuration"]["urls"]["streaming"] == (
         "ws://127.0.0.1:8001")
+
+
+def test_the_authors_own_stream_costs_no_read_of_its_own_and_gets_no_platform_frame(
+        world: World, sockets: _Management, monkeypatch: pytest.MonkeyPatch) -> None:
+    authors_platform, _ = _connect({"token": "access:ann"})
+    authors_stream, _ = _connect({"access_token": world.token("ann", "read"), "stream": "user"})
+    lookups: list[list[str]] = []
+    real = connections.presence
+
+    def counted(names: Any) -> Any:
+        lookups.append(list(names))
+        return real(lookups[-1])
+
+    monkeypatch.setattr(connections, "presence", counted)
+    post = _post("ann", "mine")
+    report = feed.push_post(post.post_id, "ann", after=None)
+    assert lookups == [["bob", "ann"]] and report.lookups == 1
+    assert _frames(sockets, authors_platform) == []  # the platform never sent authors their own posts
+    assert [f["event"] for f in _frames(sockets, authors_stream)] == ["update"]

@@ -73,9 +73,8 @@ def push_post(post_id: str, author: str, *, after: str | None, page: int = FOLLO
     # Pushed alike to every follower: nobody has liked a post this new (liked stays false).
     body = {"type": "post", "data": post_with_media(post, viewer=None).model_dump(mode="json")}
     event = streaming.update(post)  # rendered once for every Mastodon connection of this message
-    report = push_to_users(followers, body, mastodon=event)
-    if after is None:  # the author's own Mastodon streams, once (one more presence read)
-        report.add(push_to_users([author], None, mastodon=event))
+    # The author's own Mastodon streams too, once (with the first page's presence reads).
+    report = push_to_users(followers, body, mastodon=event, mastodon_also=[author] if after is None else [])
     if last:
         _continue(CONTINUE, post_id, author, last)
     return report
@@ -85,7 +84,7 @@ def push_deletion(post_id: str, author: str, *, after: str | None, page: int = F
     """Tell the Mastodon streams of one page of followers (and the author's) that the post is gone."""
     followers, last = follower_names(author, page, after)
     event = streaming.delete(post_id)
-    report = push_to_users([*followers, author] if after is None else followers, None, mastodon=event)
+    report = push_to_users(followers, None, mastodon=event, mastodon_also=[author] if after is None else [])
     if last:
         _continue(CONTINUE_DELETE, post_id, author, last)
     return report

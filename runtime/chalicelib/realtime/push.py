@@ -137,10 +137,12 @@ def _mastodon_targets(present: Mapping[str, connections.Presence], event: Dialec
 
 
 def push_to_users(usernames: Iterable[str], message: Mapping[str, Any] | None, *,
-                  mastodon: DialectEvent | None = None) -> PushReport:
+                  mastodon: DialectEvent | None = None, mastodon_also: Iterable[str] = ()) -> PushReport:
     """Post ``message`` to every open platform connection of each of ``usernames``, and ``mastodon``'s frames
-    to their Mastodon streaming connections (none without it); gone connections are removed."""
-    wanted = list(dict.fromkeys(usernames))
+    to their Mastodon streaming connections (none without it) and those of ``mastodon_also`` (looked up in the
+    same batch: a post's author, whose Mastodon home holds their own post); gone connections are removed."""
+    platform_users = list(dict.fromkeys(usernames))
+    wanted = list(dict.fromkeys([*platform_users, *(mastodon_also if mastodon is not None else ())]))
     report = PushReport(users=len(wanted), lookups=-(-len(wanted) // connections.BATCH_KEYS))
     if not wanted:
         return report
@@ -153,7 +155,8 @@ def push_to_users(usernames: Iterable[str], message: Mapping[str, Any] | None, *
         everyone = connections.presence(wanted)
         if message is not None:
             data = encode(message)
-            targets = [(user, cid, data) for user, found in everyone.items() for cid in sorted(found.connections)]
+            targets = [(user, cid, data) for user in platform_users if (found := everyone.get(user))
+                       for cid in sorted(found.connections)]
         targets += _mastodon_targets(everyone, mastodon)
     report.connected = len({user for user, _, _ in targets})
     if not targets:
