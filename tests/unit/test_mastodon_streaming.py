@@ -79,7 +79,7 @@ def test_the_platforms_jwt_still_connects_and_gets_the_platforms_frames(world: W
     connection_id, answer = _connect({"token": "access:bob"})
     assert answer["statusCode"] == 200
     assert connections.connected(["bob"]) == {"bob": {connection_id}}
-    assert connections.connection(connection_id) == ("bob", None)
+    assert connections.connection(connection_id) == connections.Connection("bob", None)
 
 
 def test_a_mastodon_token_connects_by_query_or_subprotocol(world: World, sockets: _Management) -> None:
@@ -99,11 +99,12 @@ def test_a_mastodon_token_connects_by_query_or_subprotocol(world: World, sockets
     ({"access_token": "<write>"}, 401, "Access token does not have the required scopes"),
     ({"access_token": "<read>", "stream": "public"}, 400, "Unknown stream type"),
     ({"access_token": "<revoked>"}, 401, "Invalid access token"),
+    ({"access_token": "<read:notifications>", "stream": "user"}, 401, "Access token does not have the required scopes"),
 ])
 def test_a_bad_revoked_or_underscoped_token_or_an_unknown_stream_is_refused(
         world: World, sockets: _Management, query: dict[str, str], status: int, error: str) -> None:
     token = query.get("access_token", "")
-    if token in ("<read>", "<write>"):
+    if token in ("<read>", "<write>", "<read:notifications>"):
         token = world.token("bob", token.strip("<>"))
     elif token == "<revoked>":
         app_, secret = world.authority.register_app("Elk", ["urn:ietf:wg:oauth:2.0:oob"], "read", None)
@@ -131,6 +132,12 @@ def test_a_mastodon_connection_subscribes_by_frame_and_bad_frames_get_mastodons_
                                                {"error": "Invalid message", "status": 400}]
     _message(connection_id, json.dumps({"type": "unsubscribe", "stream": "user"}))
     assert connections.presence(["bob"]) == {}
+    notifications_only, _ = _connect({"access_token": world.token("bob", "read:notifications")})
+    _message(notifications_only, json.dumps({"type": "subscribe", "stream": "user"}))
+    _message(notifications_only, json.dumps({"type": "subscribe", "stream": "user:notification"}))
+    assert _frames(sockets, notifications_only) == [{"error": "Access token does not have the required scopes",
+                                                     "status": 401}]
+    assert connections.presence(["bob"])["bob"].streams == {"user:notification": {notifications_only}}
 
 
 def _post(author: str, text: str) -> PostModel:

@@ -12,14 +12,16 @@ scope covering statuses or notifications. The connection is registered as a Mast
 - ``delete``: payload the id of a deleted post of someone it follows (or its own).
 
 Streams: ``user`` (all three) and ``user:notification`` (notifications only), at connect (``?stream=``) or
-later by frames ``{"type": "subscribe"|"unsubscribe", "stream": "user"}``. Other streams (public, hashtag,
+later by frames ``{"type": "subscribe"|"unsubscribe", "stream": "user"}``; as Mastodon's server rules, ``user``
+needs ``read`` or ``read:statuses`` and ``user:notification`` ``read`` or ``read:notifications`` (401 at
+connect, an error frame on subscribe). Other streams (public, hashtag,
 list, direct) do not exist here: refused as Mastodon refuses a stream it does not know (400 "Unknown stream
 type"). Each event is rendered once per push and base URL (``StreamEvent.frame``), never per connection.
 
 Usage::
 
-    admitted = admit(query, headers)        # Refused(401|400) otherwise; .username .base_url .streams .subprotocol
-    reply = dispatch(connection_id, username, body)          # a subscribe/unsubscribe frame; the error frame or None
+    admitted = admit(query, headers)        # Refused(401|400); .username .base_url .streams .allowed .subprotocol
+    reply = dispatch(connection_id, username, allowed, body)  # a subscribe/unsubscribe frame; an error frame or None
     push_to_users(followers, platform_frame, mastodon=update(post))
     push_to_users([recipient], platform_frame, mastodon=notification(message["notification"]))
     push_to_users(followers, None, mastodon=delete(post_id))
@@ -28,7 +30,7 @@ Usage::
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -51,9 +53,8 @@ else:
 
 USER, NOTIFICATIONS = "user", "user:notification"
 STREAMS = (USER, NOTIFICATIONS)
-# Any one of these lets a token stream (Mastodon's streaming server asks for read, read:statuses or
-# read:notifications; ``read`` covers both granular ones).
-SCOPES = ("read:statuses", "read:notifications")
+# The scope each stream needs besides ``read`` (which covers both), as Mastodon's streaming server asks.
+SCOPES = {USER: "read:statuses", NOTIFICATIONS: "read:notifications"}
 MAX_FRAME = 4096  # a subscribe frame is tiny; anything longer is not one
 
 
@@ -73,6 +74,7 @@ class Admitted:
     username: str
     base_url: str  # what the entities pushed to this connection name (the host the client reached)
     streams: tuple[str, ...]
+    allowed: tuple[str, ...]  # the streams its scopes let it subscribe to
     subprotocol: str | None  # the Sec-WebSocket-Protocol to answer with (the token sent that way)
 
 
@@ -105,16 +107,19 @@ def admit(query: Mapping[str, Any], headers: Mapping[str, Any]) -> Admitted:
     admission = authority().admit(token)
     if admission is None:
         raise Refused(401, "Invalid access token")
-    if not scope_rules.allows(admission.token.scopes, SCOPES):
+    allowed = tuple(name for name, scope in SCOPES.items() if scope_rules.allows(admission.token.scopes, scope))
+    if not allowed or (stream is not None and stream not in allowed):
         raise Refused(401, "Access token does not have the required scopes")
     user = admission.token.user
     if user is None:
         raise Refused(401, "This method requires an authenticated user")
-    return Admitted(user.username, base_url_from(_lower(headers)), (str(stream),) if stream else (), subprotocol)
+    return Admitted(user.username, base_url_from(_lower(headers)), (str(stream),) if stream else (), allowed,
+                    subprotocol)
 
 
-def dispatch(connection_id: str, username: str, body: str | None) -> dict[str, Any] | None:
-    """A Mastodon client's frame: subscribe to or unsubscribe from a stream; an error frame for anything else."""
+def dispatch(connection_id: str, username: str, allowed: Collection[str], body: str | None) -> dict[str, Any] | None:
+    """A Mastodon client's frame: subscribe to or unsubscribe from a stream (one its token's scopes allow); an
+    error frame for anything else."""
     try:
         frame = json.loads(body or "") if len(body or "") <= MAX_FRAME else None
     except (ValueError, RecursionError):
@@ -124,6 +129,8 @@ def dispatch(connection_id: str, username: str, body: str | None) -> dict[str, A
     stream = frame.get("stream")
     if stream not in STREAMS:
         return {"error": "Unknown stream type", "status": 400}
+    if stream not in allowed:
+        return {"error": "Access token does not have the required scopes", "status": 401}
     connections.subscribe(connection_id, username, str(stream), on=frame["type"] == "subscribe")
     return None
 

@@ -45,16 +45,26 @@ class Presence:
     base_url: str | None = None
 
 
+@dataclass(frozen=True)
+class Connection:
+    """An open connection: its user, its dialect (None: the platform's; ``MASTODON``), the streams it may join."""
+
+    username: str
+    dialect: str | None = None
+    allowed: frozenset[str] = frozenset()
+
+
 def register(connection_id: str, username: str, now: datetime | None = None, *, mastodon: str | None = None,
-             streams: Iterable[str] = ()) -> None:
+             streams: Iterable[str] = (), allowed: Iterable[str] = ()) -> None:
     """Record a new connection of ``username`` (two writes: the connection, the user's presence).
 
     ``mastodon``: the base URL of a Mastodon streaming connection (its pushes are Mastodon events whose entities
-    name that base), subscribed to ``streams`` (names of ``STREAM_SETS``) from the start."""
+    name that base), subscribed to ``streams`` (names of ``STREAM_SETS``) from the start, and allowed to
+    subscribe later to ``allowed``."""
     now = now or datetime.now(UTC)
     expires = now + CONNECTION_LIFETIME
     ConnectionModel(f"{CONNECTION}{connection_id}", username=username, connected_at=now, expires_at=expires,
-                    dialect=MASTODON if mastodon is not None else None).save()
+                    dialect=MASTODON if mastodon is not None else None, allowed=set(allowed) or None).save()
     joined: list[Any] = [ConnectionModel.connections.add({connection_id})] if mastodon is None else [
         ConnectionModel.mastodon_base.set(mastodon), *(_stream_set(s).add({connection_id}) for s in set(streams))]
     presence = ConnectionModel(f"{PRESENCE}{username}")
@@ -123,19 +133,19 @@ def connected(usernames: Iterable[str]) -> dict[str, set[str]]:
     return {name: set(found.connections) for name, found in presence(usernames).items() if found.connections}
 
 
-def connection(connection_id: str) -> tuple[str, str | None] | None:
-    """``(username, dialect)`` of an open connection (dialect None: the platform's, or ``MASTODON``), or None."""
+def connection(connection_id: str) -> Connection | None:
+    """An open connection (one GetItem), or None."""
     try:
         row = ConnectionModel.get(f"{CONNECTION}{connection_id}")
     except ConnectionModel.DoesNotExist:
         return None
-    return (row.username, row.dialect) if row.username else None
+    return Connection(row.username, row.dialect, frozenset(row.allowed or ())) if row.username else None
 
 
 def user_of(connection_id: str) -> str | None:
     """The user of an open connection, or None."""
     found = connection(connection_id)
-    return found[0] if found is not None else None
+    return found.username if found is not None else None
 
 
 def stale(now: datetime, rows: Sequence[ConnectionModel]) -> list[ConnectionModel]:

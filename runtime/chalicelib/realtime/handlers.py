@@ -99,7 +99,8 @@ def _connect_mastodon(connection_id: str, query: dict[str, Any], headers: dict[s
     except ApiError as error:  # Cognito unavailable while refreshing the token's session
         return Response(body=json.dumps({"error": error.message}), status_code=error.status,
                         headers={"Content-Type": "application/json"})
-    connections.register(connection_id, admitted.username, mastodon=admitted.base_url, streams=admitted.streams)
+    connections.register(connection_id, admitted.username, mastodon=admitted.base_url, streams=admitted.streams,
+                         allowed=admitted.allowed)
     if admitted.subprotocol is None:
         return _OK
     # A client that offered a subprotocol drops a handshake that does not choose one (RFC 6455 4.1).
@@ -116,11 +117,10 @@ def on_ws_message(event: WebsocketEvent) -> Any:
         found = connections.connection(connection_id)
         if found is None:  # its $connect row is gone (cleaned up): the client must connect again
             raise Unauthorized("not_connected", "this connection is not registered; connect again")
-        sender, dialect = found
-        if dialect == connections.MASTODON:
-            reply = streaming.dispatch(connection_id, sender, event.body)
+        if found.dialect == connections.MASTODON:
+            reply = streaming.dispatch(connection_id, found.username, found.allowed, event.body)
         else:
-            reply = protocol.dispatch(sender, protocol.parse(event.body))
+            reply = protocol.dispatch(found.username, protocol.parse(event.body))
     except ApiError as error:
         reply = protocol.error_frame(error)
     except Exception:

@@ -50,6 +50,7 @@ class ConnectionModel(Model):
     connected_at = UTCDateTimeAttribute(null=True)
     expires_at = TTLAttribute(null=True)
     dialect = UnicodeAttribute(null=True)  # c#: None for the platform's frames, "mastodon" for Mastodon's events
+    allowed = UnicodeSetAttribute(null=True)  # c#: the Mastodon streams its token's scopes let it subscribe to
     mastodon_user = UnicodeSetAttribute(null=True)  # u#: Mastodon connections on the ``user`` stream
     mastodon_notification = UnicodeSetAttribute(null=True)  # u#: ... on the ``user:notification`` stream
     mastodon_base = UnicodeAttribute(null=True)  # u#: the base URL of the newest Mastodon connection
