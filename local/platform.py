@@ -253,11 +253,15 @@ class LocalPlatform:
         if self.plan.websocket:
             from local.websocket import LocalWebSocketApi
 
+            http = self._http
             self.websocket = LocalWebSocketApi(self._app, plan=self.plan, grants=self.grants, host=self.host,
                                                port=self._websocket_port, region=self.region,
-                                               function_prefix=self.prefix).start()
-            # Where handlers post to connections (what the stack sets to the API's management endpoint).
-            self._env.update({environment.WEBSOCKET_ENDPOINT: self.websocket.management_endpoint})
+                                               function_prefix=self.prefix,
+                                               forwarded_host=lambda: http.url.split("://", 1)[1]).start()
+            # Where handlers post to connections (what the stack sets to the API's management endpoint), and
+            # where Mastodon clients stream (in AWS the site's own host, which the instance names by itself).
+            self._env.update({environment.WEBSOCKET_ENDPOINT: self.websocket.management_endpoint,
+                              environment.STREAMING_API_URL: self.websocket.origin})
         forget_runtime_caches()
 
     def _check_admin_password(self, manifest: Manifest) -> tuple[str, bool] | None:
@@ -357,6 +361,7 @@ class LocalPlatform:
             lines += [f"  {line}" for line in describe_apis(self.plan)]
         if self.websocket is not None:
             lines.append(f"WebSocket    {self.websocket.url}?token=<access token>")
+            lines.append(f"  Mastodon   {self.websocket.origin}/api/v1/streaming?stream=user&access_token=<token>")
             lines.append(f"  management {self.websocket.management_endpoint}/@connections/<id> (WEBSOCKET_ENDPOINT)")
         lines.append(f"AWS (moto)   {self.aws_endpoint}")
         if self.provisioned is not None:

@@ -1,10 +1,14 @@
 """The WebSocket API locally: API Gateway's event shapes to the app's handlers, and its Management API back.
 
-Clients connect to ``ws://<host>:<port>/<stage>`` (any path works, as API Gateway's stage URL does).
+Clients connect to ``ws://<host>:<port>/<stage>`` (any path works: the stage's, and ``/api/v1/streaming``,
+which Mastodon clients open and CloudFront rewrites to the stage in AWS, ``stacks/web.py``).
 Each connection gets an id like API Gateway's; the handshake runs the app's ``$connect`` handler with
 API Gateway's ``CONNECT`` event (headers, ``queryStringParameters``, ``requestContext`` with
 ``routeKey``, ``eventType``, ``connectionId``, ``domainName``, ``stage``, ``apiId``...), and a non-2xx
-answer refuses the handshake with that status and body, as API Gateway does. Each text frame runs
+answer refuses the handshake with that status and body, as API Gateway does; a ``Sec-WebSocket-Protocol``
+header in a 2xx answer chooses that subprotocol, as API Gateway passes it on. With ``forwarded_host``, the
+event's ``X-Forwarded-Host`` names the platform's HTTP host, as CloudFront's function names the site's (so
+the Mastodon face's entities pushed on a stream name the host clients use for the API). Each text frame runs
 ``$default`` (``MESSAGE``: the frame in ``body``); the end of the connection, however it ends, runs
 ``$disconnect`` (``DISCONNECT``, with the close code). API Gateway selects routes on
 ``$request.body.action``, but Chalice only declares ``$default`` for messages: every frame goes there.
@@ -26,6 +30,7 @@ Usage::
 
     with LocalWebSocketApi(app, plan=plan, grants=grants, port=0) as ws:
         ws.url                   # ws://127.0.0.1:PORT/api
+        ws.origin                # ws://127.0.0.1:PORT (Mastodon's urls.streaming_api)
         ws.management_endpoint   # http://127.0.0.1:PORT2/api
 """
 
@@ -39,6 +44,7 @@ import logging
 import os
 import threading
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http import HTTPStatus
@@ -55,6 +61,7 @@ from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 from websockets.protocol import State
+from websockets.typing import Subprotocol
 
 from local.aws import ACCOUNT_ID
 from local.grants import LOCAL_WEBSOCKET_API_ID, Grants
@@ -95,8 +102,10 @@ class LocalWebSocketApi:
 
     def __init__(self, app: Chalice, *, plan: AppPlan | None = None, grants: Grants | None = None,
                  host: str = "127.0.0.1", port: int = 0, management_port: int = 0, stage: str = STAGE,
-                 region: str = "us-east-1", function_prefix: str = "") -> None:
+                 region: str = "us-east-1", function_prefix: str = "",
+                 forwarded_host: Callable[[], str | None] | None = None) -> None:
         self.app = app
+        self._forwarded_host = forwarded_host
         self.grants = grants
         self.host = host
         self.stage = stage
@@ -134,6 +143,11 @@ class LocalWebSocketApi:
         return f"ws://{self.host}:{self.port}/{self.stage}"
 
     @property
+    def origin(self) -> str:
+        """The server's scheme, host and port, without the stage (where Mastodon clients add their path)."""
+        return f"ws://{self.host}:{self.port}"
+
+    @property
     def management_endpoint(self) -> str:
         return f"http://{self.host}:{self._management.server_address[1]}/{self.stage}"
 
@@ -159,7 +173,7 @@ class LocalWebSocketApi:
     async def _serve(self) -> Server:
         # A handshake may take as long as API Gateway gives $connect (its 29 s integration timeout).
         return await serve(self._session, self.host, self._port, process_request=self._connect,
-                           server_header=None, open_timeout=30)
+                           select_subprotocol=_chosen_subprotocol, server_header=None, open_timeout=30)
 
     def stop(self) -> None:
         self._stopping = True
@@ -225,6 +239,10 @@ class LocalWebSocketApi:
         socket = _Socket(connection, datetime.now(UTC), source, request.headers.get("User-Agent", ""))
         query = parse_qs(urlsplit(request.path).query, keep_blank_values=True)
         headers = _headers(request.headers)
+        forwarded = self._forwarded_host() if self._forwarded_host is not None else None
+        if forwarded:
+            headers = {k: v for k, v in headers.items() if k.lower() != "x-forwarded-host"}
+            headers["X-Forwarded-Host"] = [forwarded]
         event = {
             "headers": {k: v[-1] for k, v in headers.items()}, "multiValueHeaders": headers,
             "queryStringParameters": {k: v[-1] for k, v in query.items()} or None,
@@ -246,6 +264,8 @@ class LocalWebSocketApi:
             body = (answer or {}).get("body") or HTTPStatus(status).phrase
             return connection.respond(status, body if isinstance(body, str) else json.dumps(body))
         connection.connection_id = connection_id  # type: ignore[attr-defined]
+        answered = {str(k).lower(): str(v) for k, v in ((answer or {}).get("headers") or {}).items()}
+        connection.chosen_subprotocol = answered.get("sec-websocket-protocol")  # type: ignore[attr-defined]
         return None
 
     async def _session(self, connection: ServerConnection) -> None:
@@ -335,6 +355,12 @@ class LocalWebSocketApi:
         # The wire names of the service model (botocore maps them to ConnectedAt, Identity...).
         return {"connectedAt": socket.connected_at.isoformat(), "lastActiveAt": socket.last_active.isoformat(),
                 "identity": {"sourceIp": socket.source_ip, "userAgent": socket.user_agent}}
+
+
+def _chosen_subprotocol(connection: ServerConnection, offered: Sequence[Subprotocol]) -> Subprotocol | None:
+    """The subprotocol ``$connect`` answered with, if the client offered it (API Gateway's behaviour)."""
+    chosen = getattr(connection, "chosen_subprotocol", None)
+    return Subprotocol(chosen) if chosen is not None and chosen in offered else None
 
 
 async def _cancel_the_rest() -> None:

@@ -2,6 +2,8 @@
 
 One origin for the browser: ``/`` and client-side routes are the app (``index.html``), ``/assets/*`` its
 content-hashed files, ``/v1/*`` the REST API and ``/api`` the WebSocket API, so the app never needs CORS.
+Mastodon clients open the streaming API at ``/api/v1/streaming`` on the same host: a CloudFront Function
+rewrites that path to the WebSocket stage's (API Gateway accepts no other), ahead of ``/api/v1/*`` (REST).
 
 What CloudFront needs here (AWS docs and the provider's source, pulumi_aws 7.51):
 
@@ -76,6 +78,7 @@ API_PATH = "/v1/*"
 MASTODON_PATHS = ("/api/v1/*", "/api/v2/*", "/oauth/*", "/.well-known/*", "/nodeinfo/*")
 ALL_METHODS = ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"]
 WEBSOCKET_PATH = f"/{WEBSOCKET_STAGE}"  # the stage's own path: API Gateway routes a WebSocket on it alone
+STREAMING_PATH = "/api/v1/streaming"  # Mastodon's streaming API (chalicelib.mastodon.streaming): exact, no wildcard
 CACHING_DISABLED = "Managed-CachingDisabled"
 ALL_VIEWER_EXCEPT_HOST = "Managed-AllViewerExceptHostHeader"
 TLS_POLICY = "TLSv1.2_2021"
@@ -104,6 +107,19 @@ FORWARDED_HOST = """function handler(event) {
   return request;
 }
 """
+
+# Mastodon's streaming path to the WebSocket stage's (viewer-request: the origin sees the rewritten URI; the
+# query string, ?access_token= and ?stream=, is separate and untouched), with the site's host as X-Forwarded-Host
+# for the entities' absolute URLs, as FORWARDED_HOST does for the REST paths.
+STREAMING_TO_STAGE = """function handler(event) {
+  var request = event.request;
+  if (request.headers.host) {
+    request.headers['x-forwarded-host'] = {value: request.headers.host.value};
+  }
+  request.uri = 'STAGE_PATH';
+  return request;
+}
+""".replace("STAGE_PATH", WEBSOCKET_PATH)
 
 
 @dataclass(frozen=True)
@@ -225,8 +241,20 @@ class WebSite(pulumi.ComponentResource):
                 allowed_methods=["GET", "HEAD"], cached_methods=["GET", "HEAD"], compress=True,
                 cache_policy_id=site_cache.id, response_headers_policy_id=headers.id),
             api_behaviour(API_PATH, "api", ALL_METHODS),
-            *(api_behaviour(path, "api", ALL_METHODS, forwarded_host.arn) for path in MASTODON_PATHS),
         ]
+        if args.websocket is not None:
+            streaming = aws.cloudfront.Function(
+                namer.name("streaming-path"),
+                name=namer.name("streaming-path", 64),
+                runtime="cloudfront-js-2.0",
+                comment="Mastodon's streaming path to the WebSocket stage",
+                code=STREAMING_TO_STAGE,
+                publish=True,
+                opts=child,
+            )
+            # Before /api/v1/*: CloudFront takes the first behaviour whose pattern matches.
+            behaviours.append(api_behaviour(STREAMING_PATH, "websocket", ["GET", "HEAD", "OPTIONS"], streaming.arn))
+        behaviours += [api_behaviour(path, "api", ALL_METHODS, forwarded_host.arn) for path in MASTODON_PATHS]
         if args.websocket is not None:
             origins.append(api_origin("websocket", args.websocket.api.id, None))
             behaviours.append(api_behaviour(WEBSOCKET_PATH, "websocket", ["GET", "HEAD", "OPTIONS"]))

@@ -116,9 +116,9 @@ WEBSOCKET = WebSocket("websocket")
 CONNECTIONS = Table("connections", "chalicelib.realtime.models:ConnectionModel", ttl_attribute="expires_at")
 MESSAGES = Table("messages", "chalicelib.realtime.models:MessageModel", stream="NEW_AND_OLD_IMAGES")
 CONVERSATIONS = Table("conversations", "chalicelib.realtime.models:ConversationModel")
-FEED_PUSH = Queue(
+FEED_PUSH = Queue(  # post.deleted: the Mastodon streams' ``delete`` events (chalicelib.realtime.feed)
     "feed-push", visibility_timeout=60, max_receives=5,
-    subscriptions=(Subscription(DOMAIN_EVENTS, types=("post.created",)),),
+    subscriptions=(Subscription(DOMAIN_EVENTS, types=("post.created", "post.deleted")),),
 )
 NOTIFY_REALTIME = Queue(
     "notify-realtime", visibility_timeout=60, max_receives=5,

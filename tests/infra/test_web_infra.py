@@ -167,6 +167,29 @@ def test_every_behaviour_adds_the_security_headers(dev: Rendering) -> None:
     behaviours = [site(dev)["defaultCacheBehavior"], *site(dev)["orderedCacheBehaviors"]]
     assert {b["responseHeadersPolicyId"] for b in behaviours} == {policy.outputs["id"]}
 
+@pytest.mark.skipif(shutil.which("node") is None, reason="Node runs the CloudFront Function's JavaScript")
+def test_mastodons_streaming_path_reaches_the_websocket_stage_before_the_rest_api_takes_it(dev: Rendering) -> None:
+    # API Gateway answers a WebSocket only on its stage path: the edge rewrites Mastodon's path to it.
+    paths = [b["pathPattern"] for b in site(dev)["orderedCacheBehaviors"]]
+    assert paths.index(web.STREAMING_PATH) < paths.index("/api/v1/*")  # the first match wins
+    routed = behaviour(dev, web.STREAMING_PATH)
+    function = dev.named("social-dev-streaming-path")
+    assert routed["targetOriginId"] == "websocket" and function.inputs["runtime"] == "cloudfront-js-2.0"
+    assert routed["functionAssociations"] == [{"eventType": "viewer-request", "functionArn": arn_of(function)}]
+    assert (routed["cachePolicyId"], routed["originRequestPolicyId"]) == (CACHING_DISABLED[1],
+                                                                           ALL_VIEWER_EXCEPT_HOST[1])
+    viewer = {"uri": "/api/v1/streaming", "querystring": {"stream": {"value": "user"}},
+              "headers": {"host": {"value": "social.example.org"}}}
+    call = f"handler({{request: {json.dumps(viewer)}}})"
+    driver = f"{function.inputs['code']}\nprocess.stdout.write(JSON.stringify({call}));"
+    node = shutil.which("node")
+    assert node is not None
+    request = json.loads(subprocess.run([node, "-e", driver], check=True, capture_output=True, text=True,
+                                        timeout=30).stdout)
+    assert request["uri"] == web.WEBSOCKET_PATH == "/api"
+    assert request["querystring"] == {"stream": {"value": "user"}}
+    assert request["headers"]["x-forwarded-host"] == {"value": "social.example.org"}
+
 
 # ---- the app: fallback and caching ---------------------------------------------------------------
 
@@ -326,8 +349,8 @@ def test_the_web_resources_are_priced_and_the_distribution_carries_the_api_reque
 def test_the_plan_shows_the_sites_routes_domain_and_caching(custom_domain: Rendering, built: Rendering) -> None:
     distribution = key_settings(custom_domain.named("social-prod-site-cdn"))
     assert "aliases=app.example.org" in distribution and "tls=TLSv1.2_2021" in distribution
-    assert distribution.endswith("/assets/*->site /v1/*->api /api/v1/*->api /api/v2/*->api /oauth/*->api "
-                                 "/.well-known/*->api /nodeinfo/*->api /api->websocket")
+    assert distribution.endswith("/assets/*->site /v1/*->api /api/v1/streaming->websocket /api/v1/*->api "
+                                 "/api/v2/*->api /oauth/*->api /.well-known/*->api /nodeinfo/*->api /api->websocket")
     assert key_settings(custom_domain.named("social-prod-site-cache")) == (
         "minTtl=0, defaultTtl=86400, maxTtl=31536000")
     assert key_settings(custom_domain.of_type(CERTIFICATE)[0]) == (

@@ -87,7 +87,7 @@ def test_the_realtime_tables_and_queues(dev: Rendering) -> None:
                      if s.inputs["protocol"] == "sqs"}
     feed = subscriptions[arn_of(dev.named("social-dev-feed-push"))]
     assert feed["topic"] == arn_of(dev.named("social-dev-domain-events-topic"))
-    assert json.loads(feed["filterPolicy"]) == {"type": ["post.created"]}
+    assert json.loads(feed["filterPolicy"]) == {"type": ["post.created", "post.deleted"]}
     realtime = subscriptions[arn_of(dev.named("social-dev-notify-realtime"))]
     assert realtime["topic"] == arn_of(dev.named("social-dev-notifications-topic"))
     assert json.loads(realtime["filterPolicy"]) == {"channels": ["realtime"]}

@@ -164,13 +164,13 @@ def test_signing_in_on_the_page_redirects_with_the_code_and_state(client: Client
 def test_instance_and_nodeinfo_shapes(client: Client) -> None:
     v1 = json.loads(client.http.get("/api/v1/instance", headers={"Host": "social.example"}).body)
     assert v1["uri"] == "social.example" and v1["version"] == "4.3.0 (compatible; Social 1.0)"
-    assert v1["urls"]["streaming_api"] == "wss://social.example/api" and v1["stats"]["user_count"] == 3
+    assert v1["urls"]["streaming_api"] == "wss://social.example" and v1["stats"]["user_count"] == 3
     assert v1["configuration"]["statuses"]["max_media_attachments"] == 4
     assert v1["configuration"]["polls"]["max_options"] == 0  # polls turned off
     assert "image/png" in v1["configuration"]["media_attachments"]["supported_mime_types"]
     v2 = json.loads(client.http.get("/api/v2/instance", headers={"Host": "social.example"}).body)
     assert v2["domain"] == "social.example" and v2["api_versions"] == {"mastodon": 2}
-    assert v2["configuration"]["urls"]["streaming"] == "wss://social.example/api"
+    assert v2["configuration"]["urls"]["streaming"] == "wss://social.example"
     links = json.loads(client.http.get("/.well-known/nodeinfo", headers={"Host": "social.example"}).body)
     assert links["links"][0]["href"] == "https://social.example/nodeinfo/2.0"
     nodeinfo = json.loads(client.http.get("/nodeinfo/2.0").body)

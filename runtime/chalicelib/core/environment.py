@@ -69,6 +69,9 @@ SEARCH_INDEX_PREFIX = "SEARCH_INDEX_PREFIX"
 SEARCH_SQLITE_FILE = "SEARCH_SQLITE_FILE"
 # The WebSocket API's management endpoint.
 WEBSOCKET_ENDPOINT = "WEBSOCKET_ENDPOINT"
+# Where Mastodon clients open the streaming API (``ws://host:port``) when it is not the site's own host (the
+# local platform's WebSocket port); unset in AWS, where CloudFront routes /api/v1/streaming on the site's host.
+STREAMING_API_URL = "STREAMING_API_URL"
 # Browser origins of third-party clients the API answers with CORS headers: a JSON list; none by default.
 CORS_ORIGINS = "CORS_ORIGINS"
 # A database: a URL (local platform, tests), or the proxy and the credentials' secret (set per connecting function).

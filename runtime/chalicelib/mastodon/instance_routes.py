@@ -9,12 +9,15 @@ item counts (refreshed by AWS every few hours), kept an hour in the process.
 
 from __future__ import annotations
 
+import os
 import time
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.core.declarations import uses
+from chalicelib.core.environment import STREAMING_API_URL
 from chalicelib.core.lazy import lazy_module
 from chalicelib.core.logs import get_logger
+from chalicelib.core.routes import Reply
 from chalicelib.mastodon import scopes as scope_rules
 from chalicelib.mastodon.params import MAX_UPLOAD_FILE
 from chalicelib.mastodon.routing import MastodonCall, MastodonRouter
@@ -47,7 +50,6 @@ VERSION = f"{MASTODON_VERSION} (compatible; {PLATFORM} {PLATFORM_VERSION})"
 API_VERSION = 2  # Mastodon 4.3's api_versions.mastodon
 TITLE = "Social"
 DESCRIPTION = "A social network where posts, likes and comments earn coins."
-STREAMING_PATH = "/api"  # the WebSocket API's path on the site (stacks/web.py)
 STATS_SECONDS = 3600
 
 _stats: tuple[float, dict[str, int]] | None = None
@@ -92,7 +94,19 @@ def _host(call: MastodonCall[Any]) -> str:
 
 
 def _streaming(call: MastodonCall[Any]) -> str:
-    return call.base_url.replace("https://", "wss://").replace("http://", "ws://") + STREAMING_PATH
+    """Where clients open ``/api/v1/streaming`` (``mastodon.streaming``): the site's own host in AWS, whose
+    CloudFront sends that path to the WebSocket API (stacks/web.py); ``STREAMING_API_URL`` where the WebSocket
+    has a host of its own (the local platform's port)."""
+    configured = os.environ.get(STREAMING_API_URL)
+    if configured:
+        return configured.rstrip("/")
+    return call.base_url.replace("https://", "wss://").replace("http://", "ws://")
+
+
+@router.route("/api/v1/streaming/health", "GET", public=True)
+def streaming_health(call: MastodonCall[Any]) -> Reply:
+    """Mastodon's streaming health check: ``OK`` as text."""
+    return Reply("OK", media_type="text/plain; charset=utf-8")
 
 
 @router.route("/api/v1/instance", "GET", public=True)

@@ -135,7 +135,11 @@ class MastodonCall(Generic[P]):
 
 def base_url(request: Request) -> str:
     """``scheme://host`` the client used (``X-Forwarded-Host``/``-Proto`` first, as proxies set them)."""
-    headers = request.headers
+    return base_url_from(request.headers)
+
+
+def base_url_from(headers: Mapping[str, Any]) -> str:
+    """``base_url`` from request headers whose ``get`` takes lower-case names (a WebSocket handshake's too)."""
     host = str(headers.get("x-forwarded-host") or headers.get("host") or "localhost")
     proto = str(headers.get("x-forwarded-proto") or ("http" if host.startswith(("127.", "localhost")) else "https"))
     return f"{proto.split(',')[0].strip()}://{host.split(',')[0].strip()}"

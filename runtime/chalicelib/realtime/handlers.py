@@ -28,10 +28,14 @@ from chalicelib.resources import (
     DOMAIN_EVENTS,
     FEED_PUSH,
     FOLLOWS,
+    INTERACTIONS,
+    MASTODON_TOKENS,
     MEDIA,
     MESSAGES,
+    NOTIFICATIONS,
     NOTIFY_REALTIME,
     POSTS,
+    USER_POOL,
     USERS,
     WEBSOCKET,
 )
@@ -40,11 +44,13 @@ from chalicelib.resources import (
 if TYPE_CHECKING:
     from chalicelib.events import catalog, publisher
     from chalicelib.events.catalog import DomainEvent
+    from chalicelib.mastodon import streaming
     from chalicelib.realtime import connections, conversations, feed, models, protocol, push
     from chalicelib.users import profiles
 else:
     catalog = lazy_module("chalicelib.events.catalog")
     publisher = lazy_module("chalicelib.events.publisher")
+    streaming = lazy_module("chalicelib.mastodon.streaming")
     connections = lazy_module("chalicelib.realtime.connections")
     conversations = lazy_module("chalicelib.realtime.conversations")
     feed = lazy_module("chalicelib.realtime.feed")
@@ -61,10 +67,15 @@ _OK = {"statusCode": 200}
 
 
 @sockets.on_ws_connect(name="on_ws_connect")
-@uses(CONNECTIONS.read_write(), USERS.read())
+# The Mastodon face's token (one UpdateItem) and Cognito's refresh of the session behind it, as its routes.
+@uses(CONNECTIONS.read_write(), USERS.read(), MASTODON_TOKENS.read_write(), USER_POOL.sign_up())
 def on_ws_connect(event: WebsocketEvent) -> Any:
-    """Accept a connection whose ``?token=`` the REST routes would accept; refuse the handshake otherwise."""
-    query = event.to_dict().get("queryStringParameters") or {}
+    """Accept a connection whose ``?token=`` the REST routes would accept, or a Mastodon streaming connection
+    whose Mastodon token the Mastodon face would (``mastodon.streaming``); refuse the handshake otherwise."""
+    raw = event.to_dict()
+    query = raw.get("queryStringParameters") or {}
+    if not query.get("token") and streaming.token_of(query, raw.get("headers") or {}) is not None:
+        return _connect_mastodon(event.connection_id, query, raw.get("headers") or {})
     try:
         token = query.get("token")
         if not token:
@@ -79,6 +90,23 @@ def on_ws_connect(event: WebsocketEvent) -> Any:
     return _OK
 
 
+def _connect_mastodon(connection_id: str, query: dict[str, Any], headers: dict[str, Any]) -> Any:
+    try:
+        admitted = streaming.admit(query, headers)
+    except streaming.Refused as refused:
+        return Response(body=json.dumps(refused.body()), status_code=refused.status,
+                        headers={"Content-Type": "application/json"})
+    except ApiError as error:  # Cognito unavailable while refreshing the token's session
+        return Response(body=json.dumps({"error": error.message}), status_code=error.status,
+                        headers={"Content-Type": "application/json"})
+    connections.register(connection_id, admitted.username, mastodon=admitted.base_url, streams=admitted.streams,
+                         allowed=admitted.allowed)
+    if admitted.subprotocol is None:
+        return _OK
+    # A client that offered a subprotocol drops a handshake that does not choose one (RFC 6455 4.1).
+    return Response(body="", status_code=200, headers={"Sec-WebSocket-Protocol": admitted.subprotocol})
+
+
 @sockets.on_ws_message(name="on_ws_message")
 @uses(CONNECTIONS.read_write(), USERS.read(), FOLLOWS.read(), MESSAGES.write(), CONVERSATIONS.write(),
       WEBSOCKET.manage())
@@ -86,10 +114,13 @@ def on_ws_message(event: WebsocketEvent) -> Any:
     """Answer a frame; every mistake is an error frame, and the connection stays open."""
     connection_id = event.connection_id
     try:
-        sender = connections.user_of(connection_id)
-        if sender is None:  # its $connect row is gone (cleaned up): the client must connect again
+        found = connections.connection(connection_id)
+        if found is None:  # its $connect row is gone (cleaned up): the client must connect again
             raise Unauthorized("not_connected", "this connection is not registered; connect again")
-        reply = protocol.dispatch(sender, protocol.parse(event.body))
+        if found.dialect == connections.MASTODON:
+            reply = streaming.dispatch(connection_id, found.username, found.allowed, event.body)
+        else:
+            reply = protocol.dispatch(found.username, protocol.parse(event.body))
     except ApiError as error:
         reply = protocol.error_frame(error)
     except Exception:
@@ -116,14 +147,17 @@ def push_posts(event: SQSEvent) -> dict[str, Any]:
 
 
 @sockets.on_sqs_message(queue=NOTIFY_REALTIME.name, batch_size=10)
-@uses(CONNECTIONS.read_write(), WEBSOCKET.manage())
+# The notification's entry, account and status are read only for a Mastodon streaming connection.
+@uses(CONNECTIONS.read_write(), WEBSOCKET.manage(), NOTIFICATIONS.read(), USERS.read(), POSTS.read(), MEDIA.read(),
+      INTERACTIONS.read())
 def push_notifications(event: SQSEvent) -> dict[str, Any]:
-    """A new (or regrouped) notification to its recipient's connections."""
+    """A new (or regrouped) notification to its recipient's connections (Mastodon's to Mastodon streams)."""
     return each_message(event, _push_notification)
 
 
 def _push_notification(message: dict[str, Any]) -> None:
-    report = push.push_to_users([message["recipient"]], {"type": "notification", "data": message["notification"]})
+    report = push.push_to_users([message["recipient"]], {"type": "notification", "data": message["notification"]},
+                                mastodon=streaming.notification(message["notification"]))
     if report.delivered:
         count(m.NOTIFICATIONS_SENT, report.delivered, channel="realtime")
 

@@ -5,6 +5,11 @@ Connections: two kinds of item in one table, so a push finds connected users in 
 * ``c#<connection id>``: the connection's user (read at ``$disconnect`` and by the clean-up);
 * ``u#<username>``: the user's presence, the string set of their open connection ids.
 
+Mastodon streaming connections (``chalicelib.mastodon.streaming``) are another dialect: their ``c#`` row says
+``dialect = "mastodon"``, and the presence keeps them apart from ``connections`` (which get the platform's
+frames), in one set per Mastodon stream they subscribed to (``mastodon_user``, ``mastodon_notification``), with
+the base URL their entities are rendered for (``mastodon_base``). A push still reads one item per user.
+
 A push to a page of users is one BatchGetItem of their presence items (100 keys a call), whatever
 the number of users who are not connected: absent keys cost nothing. Both kinds expire (DynamoDB TTL)
 two hours after the last connect, API Gateway's limit on a connection's life.
@@ -44,6 +49,11 @@ class ConnectionModel(Model):
     connections = UnicodeSetAttribute(null=True)
     connected_at = UTCDateTimeAttribute(null=True)
     expires_at = TTLAttribute(null=True)
+    dialect = UnicodeAttribute(null=True)  # c#: None for the platform's frames, "mastodon" for Mastodon's events
+    allowed = UnicodeSetAttribute(null=True)  # c#: the Mastodon streams its token's scopes let it subscribe to
+    mastodon_user = UnicodeSetAttribute(null=True)  # u#: Mastodon connections on the ``user`` stream
+    mastodon_notification = UnicodeSetAttribute(null=True)  # u#: ... on the ``user:notification`` stream
+    mastodon_base = UnicodeAttribute(null=True)  # u#: the base URL of the newest Mastodon connection
 
 
 class MessageModel(Model):
