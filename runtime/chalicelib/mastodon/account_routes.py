@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from chalicelib.auth.rules import is_username
 from chalicelib.core import errors
@@ -30,7 +30,7 @@ from chalicelib.core.usertext import MultiLineText
 from chalicelib.mastodon.entities import Account, account, credential_account
 from chalicelib.mastodon.errors import MastodonError, unprocessable
 from chalicelib.mastodon.paging import ACCOUNT_LIST_LIMIT, ACCOUNT_LIST_MAX, PageParams, clamp, window_links
-from chalicelib.mastodon.params import MAX_UPLOAD_BODY, MAX_UPLOAD_FILE
+from chalicelib.mastodon.params import MAX_UPLOAD_BODY, MAX_UPLOAD_FILE, Params
 from chalicelib.mastodon.relationships import Relationship, relationship, relationships
 from chalicelib.mastodon.routing import MastodonCall, MastodonRouter, link_header
 from chalicelib.resources import FOLLOWS, INTERACTIONS, MEDIA, POSTS, SEARCH, TIMELINE, UPLOADS, USERS
@@ -76,7 +76,7 @@ def verify_credentials(call: MastodonCall[Any]) -> Account:
     return credential_account(profiles.get_or_create_profile(principal.username, principal.user_id), call.base_url)
 
 
-class CredentialsChange(BaseModel):
+class CredentialsChange(Params):
     display_name: DisplayName | None = None
     note: MultiLineText | None = Field(None, max_length=160)  # the bio's rule on /v1
 
@@ -116,7 +116,7 @@ def update_credentials(call: MastodonCall[CredentialsChange]) -> Account:
     return credential_account(profile, call.base_url)
 
 
-class Lookup(BaseModel):
+class Lookup(Params):
     acct: str = Field(min_length=1, max_length=400)
 
 
@@ -130,7 +130,7 @@ def lookup(call: MastodonCall[Lookup]) -> Account:
     return account(profile_of(name), call.base_url)
 
 
-class Ids(BaseModel):
+class Ids(Params):
     id: list[str] | str = Field(default_factory=list)
 
     def names(self) -> list[str]:
@@ -161,7 +161,7 @@ def familiar_followers(call: MastodonCall[Ids]) -> list[dict[str, Any]]:
     return [{"id": name, "accounts": []} for name in dict.fromkeys(call.params.names()[:ACCOUNT_LIST_MAX])]
 
 
-class AccountSearch(BaseModel):
+class AccountSearch(Params):
     q: str = Field(max_length=1000)
     limit: int | None = None
     offset: int = Field(0, ge=0)
@@ -260,7 +260,7 @@ def account_statuses(call: MastodonCall[AccountStatusesParams], id: str) -> Repl
                                                base_url=call.base_url), headers=links)
 
 
-class FollowOptions(BaseModel):
+class FollowOptions(Params):
     reblogs: bool = True  # there are no boosts to show or hide
     notify: bool = False  # no per-account post notifications
     languages: list[str] | None = None

@@ -20,7 +20,7 @@ import html
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from pydantic import BaseModel, SerializationInfo, SerializerFunctionWrapHandler, model_serializer
+from pydantic import BaseModel, ConfigDict, SerializationInfo, SerializerFunctionWrapHandler, model_serializer
 
 from chalicelib.core.lazy import lazy_module
 
@@ -59,6 +59,7 @@ class Entity(BaseModel):
     CredentialAccount only; a null where clients expect an object breaks the strictly typed ones).
     """
 
+    model_config = ConfigDict(defer_build=True)  # built on first use: a cold start builds none of them
     OMIT_IF_NONE: ClassVar[frozenset[str]] = frozenset()
 
     @model_serializer(mode="wrap")

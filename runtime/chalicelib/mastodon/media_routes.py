@@ -14,14 +14,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from chalicelib.core import errors
 from chalicelib.core.declarations import uses
 from chalicelib.core.lazy import lazy_module
 from chalicelib.core.routes import Reply
 from chalicelib.mastodon.errors import MastodonError, unprocessable
-from chalicelib.mastodon.params import MAX_UPLOAD_BODY
+from chalicelib.mastodon.params import MAX_UPLOAD_BODY, Params
 from chalicelib.mastodon.routing import MastodonCall, MastodonRouter
 from chalicelib.mastodon.statuses import MediaAttachment, media_attachment
 from chalicelib.resources import MEDIA, UPLOADS
@@ -38,7 +38,7 @@ router = MastodonRouter(__name__)
 
 
 
-class MediaParams(BaseModel):
+class MediaParams(Params):
     description: str | None = None
     focus: str | None = None
     thumbnail: Any = None

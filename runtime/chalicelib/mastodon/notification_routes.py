@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from chalicelib.core.declarations import uses
 from chalicelib.core.lazy import lazy_module
@@ -19,6 +19,7 @@ from chalicelib.mastodon import notifications as views
 from chalicelib.mastodon.entities import Account, account, iso
 from chalicelib.mastodon.errors import MastodonError
 from chalicelib.mastodon.paging import MAX_ID_LENGTH, PageParams, Window, window_links
+from chalicelib.mastodon.params import Params
 from chalicelib.mastodon.routing import MastodonCall, MastodonRouter
 from chalicelib.resources import INTERACTIONS, MEDIA, NOTIFICATIONS, POSTS, USERS
 
@@ -180,7 +181,7 @@ def dismiss_group(call: MastodonCall[Any], group_key: str) -> dict[str, Any]:
     return {}
 
 
-class MarkerParams(BaseModel):
+class MarkerParams(Params):
     timeline: list[str] | str | None = Field(default=None, max_length=10)
 
 
@@ -203,11 +204,11 @@ def markers(call: MastodonCall[MarkerParams]) -> dict[str, Any]:
     return _notifications_marker(call.principal.username) if "notifications" in names else {}
 
 
-class MarkerPosition(BaseModel):
+class MarkerPosition(Params):
     last_read_id: str = Field(min_length=1, max_length=MAX_ID_LENGTH)
 
 
-class MarkerChange(BaseModel):
+class MarkerChange(Params):
     notifications: MarkerPosition | None = None
     home: MarkerPosition | None = None  # accepted, not kept: the platform has no read position in the feed
 

@@ -12,12 +12,13 @@ import html
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import Field, field_validator
 
 from chalicelib.core import errors
 from chalicelib.core.declarations import uses
 from chalicelib.core.routes import Reply
 from chalicelib.mastodon.errors import OAuthError, unprocessable
+from chalicelib.mastodon.params import Params
 from chalicelib.mastodon.routing import MastodonCall, MastodonRouter, authority
 from chalicelib.resources import MASTODON_APPS, MASTODON_CODES, MASTODON_TOKENS, USER_POOL
 
@@ -27,7 +28,7 @@ HTML = "text/html; charset=utf-8"
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
-class AppParams(BaseModel):
+class AppParams(Params):
     client_name: str = Field(min_length=1, max_length=200)
     redirect_uris: str | list[str] = OOB
     scopes: str = "read"
@@ -69,7 +70,7 @@ def verify_app(call: MastodonCall[Any]) -> dict[str, Any]:
     return _application(app)
 
 
-class AuthorizeParams(BaseModel):
+class AuthorizeParams(Params):
     response_type: str = "code"
     client_id: str = Field(default="", max_length=200)
     redirect_uri: str = Field(default=OOB, max_length=2000)
@@ -205,7 +206,7 @@ def authorize(call: MastodonCall[Any]) -> Reply:
     return _redirect(params.redirect_uri, {"code": code, "state": params.state})
 
 
-class TokenParams(BaseModel):
+class TokenParams(Params):
     grant_type: str = Field(default="", max_length=50)
     client_id: str | None = Field(default=None, max_length=200)
     client_secret: str | None = Field(default=None, max_length=200)

@@ -25,8 +25,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from chalicelib.mastodon.params import Params
 from chalicelib.mastodon.routing import link_header
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ def clamp(limit: int | None, *, default: int, maximum: int) -> int:
     return min(max(limit or default, 1), maximum)
 
 
-class PageParams(BaseModel):
+class PageParams(Params):
     max_id: str | None = Field(None, max_length=MAX_ID_LENGTH)
     since_id: str | None = Field(None, max_length=MAX_ID_LENGTH)
     min_id: str | None = Field(None, max_length=MAX_ID_LENGTH)

@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from chalice.app import Request
+from pydantic import BaseModel, ConfigDict
 
 _PART = re.compile(r"\[([^\]]*)\]")
 MAX_DEPTH = 4  # a[b][c][d][] at most: deeper names are refused rather than built
@@ -32,6 +33,13 @@ MULTIPART_OVERHEAD = 64 * 1024  # a body limit's room for a multipart's boundari
 LAMBDA_PAYLOAD = 6_291_456
 MAX_UPLOAD_BODY = (LAMBDA_PAYLOAD - 64 * 1024) * 3 // 4
 MAX_UPLOAD_FILE = MAX_UPLOAD_BODY - MULTIPART_OVERHEAD  # one file, as the instance advertises it to clients
+
+
+class Params(BaseModel):
+    """Base of every route's parameters: unknown ones are ignored, as Mastodon ignores them; the validator is
+    built on first use (``defer_build``: a cold start builds none of the face's models, as for ``/v1``'s)."""
+
+    model_config = ConfigDict(defer_build=True)
 
 
 class BadParams(ValueError):

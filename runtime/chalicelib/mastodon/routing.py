@@ -22,7 +22,7 @@ Usage::
 
     router = MastodonRouter(__name__)
 
-    class StatusesParams(BaseModel):
+    class StatusesParams(Params):
         limit: int = Field(20, ge=1, le=40)
         max_id: str | None = None
 

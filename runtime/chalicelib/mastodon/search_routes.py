@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from chalicelib import flags
 from chalicelib.core import errors
@@ -27,6 +27,7 @@ from chalicelib.mastodon.account_routes import accounts, find_accounts
 from chalicelib.mastodon.entities import Account, Entity
 from chalicelib.mastodon.errors import MastodonError, unprocessable
 from chalicelib.mastodon.paging import clamp
+from chalicelib.mastodon.params import Params
 from chalicelib.mastodon.routing import MastodonCall, MastodonRouter
 from chalicelib.mastodon.statuses import Status, Tag
 from chalicelib.resources import FOLLOWS, INTERACTIONS, MEDIA, POSTS, SEARCH, USERS
@@ -86,7 +87,7 @@ def _searched_tags(query: str, limit: int, offset: int, base_url: str) -> list[H
     return [_tag(name, [(today, uses_24h)], base_url, signed_in=True) for name, uses_24h in found]
 
 
-class SearchParams(BaseModel):
+class SearchParams(Params):
     q: str = Field(max_length=service.MAX_QUERY)
     type: Literal["accounts", "statuses", "hashtags"] | None = None
     resolve: bool = False  # every account and status is local: nothing to resolve
@@ -127,7 +128,7 @@ def search(call: MastodonCall[SearchParams]) -> SearchResults:
     return results
 
 
-class TrendsParams(BaseModel):
+class TrendsParams(Params):
     limit: int | None = None
     offset: int = Field(0, ge=0, le=TRENDS_MAX)
 

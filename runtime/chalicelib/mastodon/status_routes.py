@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from chalicelib.core.declarations import uses
 from chalicelib.core.lazy import lazy_module
@@ -30,6 +30,7 @@ from chalicelib.core.routes import Reply
 from chalicelib.mastodon.entities import Account, Entity, account
 from chalicelib.mastodon.errors import MastodonError, unprocessable
 from chalicelib.mastodon.paging import ACCOUNT_LIST_LIMIT, ACCOUNT_LIST_MAX, PageParams
+from chalicelib.mastodon.params import Params
 from chalicelib.mastodon.routing import MastodonCall, MastodonRouter, link_header
 from chalicelib.mastodon.statuses import (
     DeletedStatus,
@@ -67,7 +68,7 @@ CONTEXT_LIMIT = 100  # descendants shown (Mastodon caps a context too); comments
 NOT_ALLOWED = "This action is not allowed"
 
 
-class NewStatus(BaseModel):
+class NewStatus(Params):
     status: str | None = None
     media_ids: list[str] = Field(default_factory=list)
     in_reply_to_id: str | None = None
@@ -79,7 +80,7 @@ class NewStatus(BaseModel):
     scheduled_at: str | None = None
 
 
-class StatusEdit(BaseModel):
+class StatusEdit(Params):
     status: str | None = None
     media_ids: list[str] | None = None
     sensitive: bool = False
