@@ -174,24 +174,14 @@ class WebSite(pulumi.ComponentResource):
             opts=child,
         )
         headers = self._headers_policy(settings, child)
-        fallback = aws.cloudfront.Function(
-            namer.name("site-fallback"),
-            name=namer.name("site-fallback", 64),
-            runtime="cloudfront-js-2.0",
-            comment="client-side routes get index.html",
-            code=SPA_FALLBACK,
-            publish=True,
-            opts=child,
-        )
-        forwarded_host = aws.cloudfront.Function(
-            namer.name("forwarded-host"),
-            name=namer.name("forwarded-host", 64),
-            runtime="cloudfront-js-2.0",
-            comment="the Mastodon face's absolute URLs name the site's host",
-            code=FORWARDED_HOST,
-            publish=True,
-            opts=child,
-        )
+        def edge_function(name: str, comment: str, code: str) -> aws.cloudfront.Function:
+            """A viewer-request function (CloudFront Functions' JavaScript runtime 2.0), published."""
+            return aws.cloudfront.Function(namer.name(name), name=namer.name(name, 64), runtime="cloudfront-js-2.0",
+                                           comment=comment, code=code, publish=True, opts=child)
+
+        fallback = edge_function("site-fallback", "client-side routes get index.html", SPA_FALLBACK)
+        forwarded_host = edge_function("forwarded-host", "the Mastodon face's absolute URLs name the site's host",
+                                       FORWARDED_HOST)
         invoke = pulumi.InvokeOutputOptions(parent=self)
         no_cache = aws.cloudfront.get_cache_policy_output(name=CACHING_DISABLED, opts=invoke)
         all_viewer = aws.cloudfront.get_origin_request_policy_output(name=ALL_VIEWER_EXCEPT_HOST, opts=invoke)
@@ -243,15 +233,8 @@ class WebSite(pulumi.ComponentResource):
             api_behaviour(API_PATH, "api", ALL_METHODS),
         ]
         if args.websocket is not None:
-            streaming = aws.cloudfront.Function(
-                namer.name("streaming-path"),
-                name=namer.name("streaming-path", 64),
-                runtime="cloudfront-js-2.0",
-                comment="Mastodon's streaming path to the WebSocket stage",
-                code=STREAMING_TO_STAGE,
-                publish=True,
-                opts=child,
-            )
+            streaming = edge_function("streaming-path", "Mastodon's streaming path to the WebSocket stage",
+                                      STREAMING_TO_STAGE)
             # Before /api/v1/*: CloudFront takes the first behaviour whose pattern matches.
             behaviours.append(api_behaviour(STREAMING_PATH, "websocket", ["GET", "HEAD", "OPTIONS"], streaming.arn))
         behaviours += [api_behaviour(path, "api", ALL_METHODS, forwarded_host.arn) for path in MASTODON_PATHS]
