@@ -12,7 +12,17 @@ from chalicelib.auth.identity import Challenge, Tokens
 from chalicelib.core import errors
 from chalicelib.core.tokens import Principal
 from chalicelib.mastodon.errors import OAuthError
-from chalicelib.mastodon.oauth import OOB, RATE_LIMIT, Authority, MemoryStore, digest, verify_pkce
+from chalicelib.mastodon.oauth import (
+    OOB,
+    RATE_LIMIT,
+    SYNC_EVERY,
+    SYNC_SECONDS,
+    Authority,
+    MemoryStore,
+    Token,
+    digest,
+    verify_pkce,
+)
 
 REDIRECT = "https://client.example/cb"
 
@@ -100,6 +110,55 @@ def test_the_rate_window_is_fixed_and_rolls_over(world: tuple[Authority, MemoryS
     clock.now = over.reset_at + 1
     fresh = authority.admit(token)
     assert fresh is not None and (fresh.used, fresh.exceeded) == (1, False)
+
+
+@dataclass
+class CountingStore(MemoryStore):
+    """The in-memory store, counting what reaches it (the DynamoDB store's UpdateItems)."""
+
+    admits: list[int] = field(default_factory=list)
+
+    def admit(self, token_hash: str, window_start: int, count: int = 1) -> tuple[Token, int] | None:
+        self.admits.append(count)
+        return super().admit(token_hash, window_start, count)
+
+
+def test_a_process_writes_a_tokens_count_once_per_sync_every_requests_and_each_request_is_counted() -> None:
+    store, clock = CountingStore(), Clock()
+    authority = Authority(store, FakeIdentity(), verify=_verify, clock=clock)
+    client_id, secret = _app(authority)
+    token = authority.password_grant(client_id, secret, "ada", "Correct-horse-1", None).access_token
+    used = [admission.used for admission in (authority.admit(token) for _ in range(25)) if admission is not None]
+    assert used == list(range(1, 26))  # every request counted, whatever reached the store
+    assert store.admits == [1, SYNC_EVERY, SYNC_EVERY]  # three UpdateItems for 25 requests
+    assert next(iter(store.windows.values()))[1] == 1 + 2 * SYNC_EVERY  # the store lags by what is not synced yet
+    # A quiet token is written again after SYNC_SECONDS, with what this process counted meanwhile.
+    clock.now += SYNC_SECONDS
+    assert authority.admit(token) is not None and store.admits[-1] == 25 - (1 + 2 * SYNC_EVERY) + 1
+
+
+def test_a_revocation_is_seen_at_once_here_and_within_sync_seconds_by_another_process() -> None:
+    store, clock = CountingStore(), Clock()
+    here = Authority(store, FakeIdentity(), verify=_verify, clock=clock)
+    elsewhere = Authority(store, FakeIdentity(), verify=_verify, clock=clock)  # another Lambda container
+    client_id, secret = _app(here)
+    first = here.password_grant(client_id, secret, "ada", "Correct-horse-1", None).access_token
+    assert here.admit(first) is not None and elsewhere.admit(first) is not None
+    here.revoke(client_id, secret, first)
+    assert here.admit(first) is None  # this process forgot it with the revocation
+    assert elsewhere.admit(first) is not None  # the other still admits it from memory ...
+    clock.now += SYNC_SECONDS
+    assert elsewhere.admit(first) is None  # ... until its next write finds the record revoked
+
+
+def test_near_the_limit_every_request_is_written_so_the_limit_holds() -> None:
+    store, clock = CountingStore(), Clock()
+    authority = Authority(store, FakeIdentity(), verify=_verify, clock=clock)
+    client_id, secret = _app(authority)
+    token = authority.password_grant(client_id, secret, "ada", "Correct-horse-1", None).access_token
+    admissions = [authority.admit(token) for _ in range(RATE_LIMIT + 1)]
+    assert store.admits[-SYNC_EVERY:] == [1] * SYNC_EVERY  # one write per request at the end of the budget
+    assert [a.exceeded for a in admissions if a is not None][-2:] == [False, True]
 
 
 def test_the_cognito_session_is_refreshed_once_expired_and_a_refused_refresh_kills_the_token(

@@ -9,6 +9,13 @@ refresh tokens, and ``Authority.admit`` refreshes the session server-side once C
 expired. If Cognito refuses (signed out everywhere, password reset, account deleted), the Mastodon token is
 revoked and refused. App tokens (``client_credentials``) have no user and no session.
 
+Each request is counted against the token's rate-limit window, but not written one by one: a process admits a
+token it has seen from memory and adds its count to the record every ``SYNC_EVERY`` requests or
+``SYNC_SECONDS`` (one UpdateItem that also proves the token is still live), and on every request near the
+limit. So a timeline page costs the reads ``/v1/feed`` costs; a revocation made in another process is seen
+within ``SYNC_SECONDS`` (one made here, at once), and a burst spread over many processes may pass the limit by
+``SYNC_EVERY`` per process. (A ``/v1`` access token outlives a sign-out by up to an hour: it is never looked up.)
+
 Usage::
 
     authority = Authority(store, identity, verify=verify_token)
@@ -24,6 +31,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -42,6 +50,9 @@ RATE_WINDOW_SECONDS = 300  # Mastodon: 300 requests per 5 minutes per account
 RATE_LIMIT = 300
 REVOKED_KEPT_SECONDS = 7 * 86_400  # revoked records linger (then DynamoDB's TTL removes them)
 SESSION_MARGIN_SECONDS = 30  # refresh Cognito's access token a little before it expires
+SYNC_EVERY = 10  # requests a process admits from memory before adding them to the token's record
+SYNC_SECONDS = 10.0  # ... or seconds: how late a revocation made by another process is seen
+MAX_REMEMBERED = 10_000  # tokens a process remembers (forgotten all at once past it: each costs one sync)
 GRANT_TYPES = ("authorization_code", "password", "client_credentials", "refresh_token")
 TOKEN_USE = "mastodon"  # Principal.token_use of a caller known by a Mastodon token
 
@@ -188,9 +199,9 @@ class OAuthStore(Protocol):
 
     def get_token(self, token_hash: str) -> Token | None: ...
 
-    def admit(self, token_hash: str, window_start: int) -> tuple[Token, int] | None:
+    def admit(self, token_hash: str, window_start: int, count: int = 1) -> tuple[Token, int] | None:
         """Authenticate and count in one step: the live (unrevoked) access token and its count in the window
-        starting at ``window_start`` (this request included); None if no such live token."""
+        starting at ``window_start`` once ``count`` more requests are added; None if no such live token."""
 
     def set_session(self, token_hash: str, user: User) -> None: ...
 
@@ -225,12 +236,12 @@ class MemoryStore:
     def get_token(self, token_hash: str) -> Token | None:
         return self.tokens.get(token_hash)
 
-    def admit(self, token_hash: str, window_start: int) -> tuple[Token, int] | None:
+    def admit(self, token_hash: str, window_start: int, count: int = 1) -> tuple[Token, int] | None:
         token = self.tokens.get(token_hash)
         if token is None or token.revoked or token.kind != "access":
             return None
         start, used = self.windows.get(token_hash, (window_start, 0))
-        used = used + 1 if start == window_start else 1
+        used = used + count if start == window_start else count
         self.windows[token_hash] = (window_start, used)
         return token, used
 
@@ -265,12 +276,28 @@ def valid_redirect_uri(uri: str) -> bool:
     return bool(parts.scheme) and not parts.fragment and (bool(parts.netloc) or parts.scheme not in {"http", "https"})
 
 
+@dataclass
+class _Counted:
+    """A token this process admits from memory, and its window's count: what the store said at the last
+    sync, plus the requests admitted here since."""
+
+    token: Token
+    window_start: int
+    stored: int
+    pending: int
+    synced_at: float
+
+
 class Authority:
     """The OAuth server's rules over a store, the identity provider and a clock."""
 
     def __init__(self, store: OAuthStore, identity: SignIn, *, verify: Callable[[str], Principal],
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, sync_every: int = SYNC_EVERY,
+                 sync_seconds: float = SYNC_SECONDS) -> None:
         self._store, self._identity, self._clock = store, identity, clock
+        self._sync_every, self._sync_seconds = sync_every, sync_seconds
+        self._counted: dict[str, _Counted] = {}
+        self._lock = threading.Lock()  # the local platform serves requests on threads
         # Who a Cognito access token names (the route layer's JWT verification): at sign-in and after a refresh.
         self._verify = verify
 
@@ -383,10 +410,7 @@ class Authority:
         if stored is None or stored.kind != "refresh" or stored.revoked or stored.client_id != app.client_id:
             raise OAuthError("invalid_grant", "The refresh token is invalid, revoked, or was issued to another "
                              "client.")
-        expires = self.now() + REVOKED_KEPT_SECONDS
-        self._store.revoke(stored.token_hash, expires)
-        if stored.pair is not None:
-            self._store.revoke(stored.pair, expires)
+        self._revoke(stored)
         return self._issue(app, stored.scopes, stored.user)
 
     def _issue(self, app: App, granted: frozenset[str], user: User | None) -> Issued:
@@ -409,20 +433,26 @@ class Authority:
         stored = self._store.get_token(digest(token)) if token else None
         if stored is None or stored.client_id != app.client_id:
             return  # RFC 7009 2.2: an invalid token is no error
+        self._revoke(stored)
+
+    def _revoke(self, token: Token) -> None:
+        """Revoke a token and its pair (access and refresh), in the store and in this process's memory."""
         expires = self.now() + REVOKED_KEPT_SECONDS
-        self._store.revoke(stored.token_hash, expires)
-        if stored.pair is not None:
-            self._store.revoke(stored.pair, expires)
+        self._store.revoke(token.token_hash, expires)
+        if token.pair is not None:
+            self._store.revoke(token.pair, expires)
+        self._forget(token.token_hash, token.pair)
 
     # Every authenticated request ----------------------------------------------------------------------
 
     def admit(self, access_token: str) -> Admission | None:
-        """The live token and its rate-limit window, counted (one store call in the steady state); None if the
-        token is unknown, revoked, or its Cognito session is gone. errors.Unavailable if Cognito is down."""
+        """The live token and its rate-limit window, counted (a store call once per ``SYNC_EVERY`` requests or
+        ``SYNC_SECONDS``); None if the token is unknown, revoked, or its Cognito session is gone.
+        errors.Unavailable if Cognito is down."""
         now = self.now()
         window = now - now % RATE_WINDOW_SECONDS
         token_hash = digest(access_token)
-        found = self._store.admit(token_hash, window)
+        found = self._counted_here(token_hash, window)
         if found is None:
             return None
         token, used = found
@@ -431,10 +461,39 @@ class Authority:
             try:
                 refreshed = self._user(self._identity.refresh(user.session.refresh_token), previous=user)
             except errors.Unauthorized:  # Cognito refuses the session: the token dies with it
-                self._store.revoke(token_hash, now + REVOKED_KEPT_SECONDS)
-                if token.pair is not None:
-                    self._store.revoke(token.pair, now + REVOKED_KEPT_SECONDS)
+                self._revoke(token)
                 return None
             self._store.set_session(token_hash, refreshed)
             token = replace(token, user=refreshed)
+            with self._lock:
+                if (seen := self._counted.get(token_hash)) is not None:
+                    seen.token = token
         return Admission(token, used, window)
+
+    def _counted_here(self, token_hash: str, window: int) -> tuple[Token, int] | None:
+        """The token and its window's count with this request, from memory while that is allowed, else from the
+        store (adding the requests admitted here since the last sync)."""
+        with self._lock:
+            seen = self._counted.get(token_hash)
+            same = seen is not None and seen.window_start == window
+            if seen is not None and same and seen.pending + 1 < self._sync_every \
+                    and self._clock() - seen.synced_at < self._sync_seconds \
+                    and seen.stored + seen.pending + self._sync_every < RATE_LIMIT:  # near the limit: exact
+                seen.pending += 1
+                return seen.token, seen.stored + seen.pending
+            unsynced = seen.pending if seen is not None and same else 0  # an older window's are over with it
+        found = self._store.admit(token_hash, window, unsynced + 1)
+        with self._lock:
+            if found is None:
+                self._counted.pop(token_hash, None)
+                return None
+            if len(self._counted) >= MAX_REMEMBERED:
+                self._counted.clear()
+            self._counted[token_hash] = _Counted(found[0], window, found[1], 0, self._clock())
+        return found
+
+    def _forget(self, *token_hashes: str | None) -> None:
+        with self._lock:
+            for token_hash in token_hashes:
+                if token_hash is not None:
+                    self._counted.pop(token_hash, None)

@@ -4,9 +4,10 @@
 It does for Mastodon clients what ``chalicelib.core.routes`` does for the contract, reusing its correlation
 ids, body-size limit and idempotency store, with Mastodon's conventions:
 
-- authentication by an opaque OAuth token (``chalicelib.mastodon.oauth``): ONE DynamoDB UpdateItem proves the
-  token and counts the request in its 5-minute rate-limit window (300 requests), so a Mastodon route costs
-  the same DynamoDB calls as its ``/v1`` twin. The contract's ``admit`` (a profile read proving the JWT's
+- authentication by an opaque OAuth token (``chalicelib.mastodon.oauth``): a DynamoDB UpdateItem proves the
+  token and counts requests in its 5-minute rate-limit window (300 requests), once per ``oauth.SYNC_EVERY``
+  requests a process admits (or ``SYNC_SECONDS``), so a Mastodon route costs the DynamoDB calls of its ``/v1``
+  twin. The contract's ``admit`` (a profile read proving the JWT's
   account owns its username) is not run: a Mastodon token was issued from a verified Cognito sign-in, records
   that account's ``sub``, and dies with its Cognito session (``Authority.admit`` refreshes it when Cognito's
   access token expires, and a refused refresh revokes the token).

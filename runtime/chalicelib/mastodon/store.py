@@ -1,7 +1,8 @@
 """``OAuthStore`` on DynamoDB (the tables of ``chalicelib.mastodon.models``).
 
-``admit`` is the one call of every authenticated request: a conditional UpdateItem that both proves the
-token (it exists, is an access token, is not revoked) and counts the request in the current fixed window,
+``admit`` is the one call an authenticated request may make (``oauth.Authority`` makes it once per
+``SYNC_EVERY`` requests a process admits): a conditional UpdateItem that both proves the token (it exists, is
+an access token, is not revoked) and adds the requests counted to the current fixed window,
 returning the whole record (ALL_NEW), so the route needs no other read to know who calls. Only when the
 window has rolled over does a second conditional update start the new one; a third try covers the race of two
 requests rolling it over at once.
@@ -102,16 +103,16 @@ class DynamoOAuthStore:
         except MastodonTokenModel.DoesNotExist:
             return None
 
-    def admit(self, token_hash: str, window_start: int) -> tuple[Token, int] | None:
+    def admit(self, token_hash: str, window_start: int, count: int = 1) -> tuple[Token, int] | None:
         live = (MastodonTokenModel.token_hash.exists() & (MastodonTokenModel.kind == "access")
                 & (MastodonTokenModel.revoked == False))  # noqa: E712 (a PynamoDB condition, not a comparison)
         same_window = live & (MastodonTokenModel.window_start == window_start)
         rolled_over = live & (MastodonTokenModel.window_start < window_start)
         attempts: tuple[tuple[Condition, list[Action]], ...] = (
-                (same_window, [MastodonTokenModel.window_count.add(1)]),
+                (same_window, [MastodonTokenModel.window_count.add(count)]),
                 (rolled_over, [MastodonTokenModel.window_start.set(window_start),
-                               MastodonTokenModel.window_count.set(1)]),
-                (same_window, [MastodonTokenModel.window_count.add(1)]))  # another request rolled it over first
+                               MastodonTokenModel.window_count.set(count)]),
+                (same_window, [MastodonTokenModel.window_count.add(count)]))  # another request rolled it over first
         for condition, actions in attempts:
             row = MastodonTokenModel(token_hash)
             try:

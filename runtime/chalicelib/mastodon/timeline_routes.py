@@ -5,7 +5,7 @@ newest first; ``max_id`` = older than that id; ``since_id`` = newer than it, the
 page just newer than it; ``limit`` clamped to 1..40. An id that is no post id bounds nothing.
 
 The home timeline is ``/v1/feed``'s reader (``feed.reader``) with the same batched rendering, so a page costs
-the same DynamoDB calls as ``/v1/feed`` plus the token's UpdateItem, which stands for ``/v1``'s admission.
+the same DynamoDB calls as ``/v1/feed`` (the token's UpdateItem comes once per ``oauth.SYNC_EVERY`` requests).
 ``/v1``'s later pages carry the celebrities the reader follows in their cursor; Mastodon's ``max_id`` carries
 nothing, so this face remembers them per reader for a minute from the page that read them (the first page,
 or one GetItem of the STARS row when a later page comes first): a celebrity followed in that minute shows from
