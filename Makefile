@@ -12,7 +12,7 @@ PORT   ?= 8000
 PACKAGE_PYTHON ?= $(shell PYENV_VERSION=3.13 python3.13 -c 'import sys; print(sys.executable)' 2>/dev/null || echo python3.13)
 PACKAGE_VENV   := .venv-package
 
-.PHONY: dev test bench lint plan cost package clean reindex web
+.PHONY: dev test bench load lint plan cost package clean reindex web
 
 $(STAMP): requirements-dev.txt runtime/requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -57,6 +57,12 @@ test: $(STAMP) web  ## every test: unit, contract, infrastructure (Pulumi mocks)
 
 bench: $(STAMP) web ## benchmarks; they print their figures (the web client's among them: built first)
 	$(BIN)/python -m benchmarks
+
+DURATION ?= 60
+USERS    ?= 50
+HOST     ?=
+load: $(STAMP) ## DURATION seconds of USERS simulated users (Locust) on a local platform of its own, or on HOST; fails on any 5xx
+	$(BIN)/python -m benchmarks.load --duration $(DURATION) --users $(USERS) $(if $(HOST),--host $(HOST))
 
 lint: $(STAMP) web-types ## ruff and mypy (strict), and the web client's TypeScript (web-types)
 	$(BIN)/ruff check .

@@ -10,7 +10,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import requests
@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RUNS = 5
 
 
-def _free_port() -> int:
+def free_port() -> int:
     import socket
 
     with socket.socket() as probe:
@@ -27,11 +27,12 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _start() -> tuple[subprocess.Popen[bytes], str, float]:
-    port = _free_port()
+def start_platform(options: Sequence[str] = ()) -> tuple[subprocess.Popen[bytes], str, float]:
+    """``python -m local --port <free> *options`` in a subprocess: the process, its base URL, seconds to healthy."""
+    port = free_port()
     url = f"http://127.0.0.1:{port}/v1/health"
     began = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "local", "--port", str(port)], cwd=ROOT,
+    process = subprocess.Popen([sys.executable, "-m", "local", "--port", str(port), *options], cwd=ROOT,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                env={**os.environ, "LOCAL_LOG_LEVEL": "WARNING"})
     while (left := 60 - (time.perf_counter() - began)) > 0:
@@ -47,7 +48,7 @@ def _start() -> tuple[subprocess.Popen[bytes], str, float]:
     raise RuntimeError("the local platform did not become healthy within 60 s")
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
+def stop_platform(process: subprocess.Popen[bytes]) -> None:
     process.terminate()
     process.wait(timeout=15)
 
@@ -79,11 +80,11 @@ def _latencies(base: str) -> dict[str, float]:
 def main() -> None:
     startups = []
     for run in range(RUNS):
-        process, base, seconds = _start()
+        process, base, seconds = start_platform()
         startups.append(seconds)
         if run == RUNS - 1:
             latencies = _latencies(base)
-        _stop(process)
+        stop_platform(process)
     print(f"local platform, process start to healthy API: median {statistics.median(startups) * 1000:.0f} ms, "
           f"max {max(startups) * 1000:.0f} ms over {RUNS} starts (target < 15000 ms)")
     for label, median in latencies.items():
