@@ -123,20 +123,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"local platform at {base}, healthy in {started:.1f} s", flush=True)
         try:
             print(f"{args.users} users for {args.duration:.0f} s against {base}...", flush=True)
-            stats, counts, seconds = run(base, args.users, args.spawn_rate, args.duration)
+            rows = table(*run(base, args.users, args.spawn_rate, args.duration))
+            print(f"\n{args.users} users, {args.duration:.0f} s; times in ms")
+            print(render(rows), flush=True)
         finally:
             if process is not None:
                 stop_platform(process)
-    rows = table(stats, counts, seconds)
-    print(f"\n{args.users} users, {seconds:.0f} s; times in ms")
-    print(render(rows), flush=True)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))
     problems = verdict(rows, args.max_4xx)
     for problem in problems:
         print(f"FAIL: {problem}", file=sys.stderr)
     return 1 if problems else 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -48,9 +48,15 @@ def start_platform(options: Sequence[str] = ()) -> tuple[subprocess.Popen[bytes]
     raise RuntimeError("the local platform did not become healthy within 60 s")
 
 
-def stop_platform(process: subprocess.Popen[bytes]) -> None:
+def stop_platform(process: subprocess.Popen[bytes], grace: float = 60) -> None:
+    """SIGTERM, then SIGKILL if it has not stopped within ``grace`` seconds (after a load its pump may still be
+    working through queued events, slowly on a busy machine)."""
     process.terminate()
-    process.wait(timeout=15)
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def _latencies(base: str) -> dict[str, float]:
