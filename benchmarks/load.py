@@ -30,7 +30,7 @@ from typing import Any
 from locust.env import Environment
 from locust.stats import RequestStats
 
-from benchmarks.load_users import ROUTES, AppUser, MastodonUser
+from benchmarks.load_users import ROUTES, SEED_POSTS, AppUser, MastodonUser, seed
 from benchmarks.local_startup import free_port, start_platform, stop_platform
 
 
@@ -122,6 +122,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                                                      "--sqlite-file", str(Path(scratch) / "ledger.db")])
             print(f"local platform at {base}, healthy in {started:.1f} s", flush=True)
         try:
+            began = time.perf_counter()
+            print(f"seeded {seed(base)} with {SEED_POSTS} posts in {time.perf_counter() - began:.1f} s", flush=True)
             print(f"{args.users} users for {args.duration:.0f} s against {base}...", flush=True)
             rows = table(*run(base, args.users, args.spawn_rate, args.duration))
             print(f"\n{args.users} users, {args.duration:.0f} s; times in ms")

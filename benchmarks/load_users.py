@@ -9,13 +9,15 @@ greenlet of one process, so plain lists are safe):
   ``/api/v1/timelines/home`` (and the next page by its ``Link`` header), posts and checks its account,
   pausing 2-4 s: at most about 0.5 requests a second, within the 300 per 5 minutes a token may make.
 
-Every user first makes a tour of all its actions once, so even a short run exercises every route. Requests are
-named by route (``/v1/posts/{id}/like``), so the table has one row per route, not per post.
+Before the clock starts, one author posts more than a page (``seed``), and every user follows it first, so
+feeds have a second page from the start. Every user first makes a tour of all its actions once, so even a short
+run exercises every route. Requests are named by route (``/v1/posts/{id}/like``): one row per route.
 
 Usage::
 
+    make load          # seeds, starts and stops its own platform, judges the answers
     .venv/bin/locust -f benchmarks/load_users.py --headless -u 50 -r 10 -t 60s -H http://127.0.0.1:8000
-    # or, starting and stopping its own platform and judging the answers: make load
+                       # Locust's own CLI on a running platform: no seed author, no verdict
 """
 
 from __future__ import annotations
@@ -24,8 +26,10 @@ import random
 import re
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import requests
 from locust import HttpUser, between, task
 
 PASSWORD = "Correct-horse-42"
@@ -45,6 +49,10 @@ usernames: list[str] = []
 post_ids: list[str] = []
 PAGE = 10  # a phone's first screen; small pages also make the second page (by cursor) common in a short run
 MAX_POSTS = 500  # the most recent posts others pick from (likes and comments land on fresh posts, as in life)
+# Accounts with more than a page of posts, made before the clock starts (benchmarks/load.py seed): every user
+# follows one first, so its feed has a second page (the follow backfills it) even in a short run.
+SEED_POSTS = PAGE + 5
+seed_authors: list[str] = []
 
 
 def _remember_post(post_id: str) -> None:
@@ -58,6 +66,30 @@ def _text() -> str:
 
 def _new_name(kind: str) -> str:
     return f"{kind}_{uuid.uuid4().hex[:12]}"
+
+
+def seed(base: str) -> str:
+    """An author with ``SEED_POSTS`` posts on the platform at ``base``, made through ``/v1``; its username."""
+    session = requests.Session()
+    name = _new_name("author")
+    body = {"username": name, "email": f"{name}@example.org", "password": PASSWORD}
+    session.post(f"{base}/v1/auth/register", json=body, timeout=TIMEOUT).raise_for_status()
+    signed_in = session.post(f"{base}/v1/auth/login", json={"username": name, "password": PASSWORD}, timeout=TIMEOUT)
+    signed_in.raise_for_status()
+    session.headers["Authorization"] = f"Bearer {signed_in.json()['access_token']}"
+
+    def post(_: int) -> str:
+        posted = session.post(f"{base}/v1/posts", json={"content": _text()}, timeout=TIMEOUT)
+        posted.raise_for_status()
+        return str(posted.json()["id"])
+
+    # A few at once: under Locust's gevent these threads are greenlets, and the platform overlaps their requests.
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        for post_id in pool.map(post, range(SEED_POSTS)):
+            _remember_post(post_id)
+    seed_authors.append(name)
+    usernames.append(name)
+    return name
 
 
 class AppUser(HttpUser):
@@ -77,8 +109,8 @@ class AppUser(HttpUser):
             action()
 
     def tour(self) -> list[Callable[[], None]]:
-        return [self.post, self.feed, self.like, self.comment, self.read_comments, self.follow, self.wallet,
-                self.search]
+        return [self.follow_seed_author, self.post, self.feed, self.like, self.comment, self.read_comments,
+                self.follow, self.wallet, self.search]
 
     def _call(self, method: str, path: str, name: str | None = None, **kwargs: Any) -> Any:
         """The JSON of a 2xx answer, else None (Locust records any other answer as a failure)."""
@@ -127,6 +159,10 @@ class AppUser(HttpUser):
         if others:
             self._call("PUT", f"/v1/users/{random.choice(others)}/follow", name="/v1/users/{username}/follow")
 
+    def follow_seed_author(self) -> None:
+        if seed_authors:
+            self._call("PUT", f"/v1/users/{random.choice(seed_authors)}/follow", name="/v1/users/{username}/follow")
+
     @task(2)
     def wallet(self) -> None:
         self._call("GET", "/v1/wallet")
@@ -159,7 +195,7 @@ class MastodonUser(HttpUser):
             self.headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
         usernames.append(self.username)
         self.post_status()
-        self.follow()
+        self.follow(random.choice(seed_authors) if seed_authors else None)
         self.timeline()
         self.verify_credentials()
 
@@ -180,11 +216,11 @@ class MastodonUser(HttpUser):
             _remember_post(str(posted.json()["id"]))
 
     @task(1)
-    def follow(self) -> None:
+    def follow(self, account: str | None = None) -> None:
         others = [name for name in usernames[-200:] if name != self.username]
-        if others:  # an account's id is its username
-            self.client.post(f"/api/v1/accounts/{random.choice(others)}/follow", name="/api/v1/accounts/{id}/follow",
-                             headers=self.headers, timeout=TIMEOUT)
+        if account or others:  # an account's id is its username
+            self.client.post(f"/api/v1/accounts/{account or random.choice(others)}/follow",
+                             name="/api/v1/accounts/{id}/follow", headers=self.headers, timeout=TIMEOUT)
 
     @task(1)
     def verify_credentials(self) -> None:
