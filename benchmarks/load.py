@@ -5,7 +5,8 @@ threads must not run under it) unless ``--host`` names a running one, drives it 
 prints one row per route: requests, requests per second, p50/p95/p99 and max in ms, 4xx and 5xx answers and
 errors without an answer (refused connections, timeouts). Exits 1 on any 5xx or error without an answer, when
 unexpected 4xx pass ``--max-4xx`` of the requests (the users are built to make none: they stay within the rate
-limits and act only on what exists), or when a route of every user's first tour was never called.
+limits and act only on what exists). A route of the users' first tour that was never called is noted, not a
+failure: a saturated platform may keep users from finishing their tour.
 
 Usage::
 
@@ -105,9 +106,12 @@ def verdict(rows: list[dict[str, Any]], max_4xx: float) -> list[str]:
         problems.append(f"{total['errors']} requests got no answer")
     if total["4xx"] > max_4xx * max(total["requests"], 1):
         problems.append(f"{total['4xx']} answers were 4xx (more than {max_4xx:.0%} of {total['requests']})")
-    called = {row["route"] for row in rows if row["requests"]}
-    problems += [f"never called: {route}" for route in sorted(ROUTES - called)]
     return problems
+
+
+def uncalled(rows: list[dict[str, Any]]) -> list[str]:
+    """Routes of the users' first tour that no request reached (a platform too slow for the users to finish it)."""
+    return sorted(ROUTES - {row["route"] for row in rows if row["requests"]})
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -133,6 +137,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 stop_platform(process)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))
+    for route in uncalled(rows):
+        print(f"note: never called: {route}", flush=True)
     problems = verdict(rows, args.max_4xx)
     for problem in problems:
         print(f"FAIL: {problem}", file=sys.stderr)
