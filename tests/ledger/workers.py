@@ -30,20 +30,18 @@ def redeem(url: str, username: str, reward_id: str) -> str:
 
 def apply_slowly(url: str, events: list[dict[str, Any]], marker: str) -> None:
     """Apply events, stalling inside the transaction of the tenth award until killed."""
-    from chalicelib.ledger import accounts
-
-    real_transfer = accounts.transfer
+    real_award = earning.award_on_server
     count = {"n": 0}
 
     def stalling(*args: Any, **kwargs: Any) -> Any:
-        row = real_transfer(*args, **kwargs)
+        paid = real_award(*args, **kwargs)
         count["n"] += 1
         if count["n"] == 10:  # inside the open transaction, after the balances moved
             Path(marker).write_text(str(os.getpid()))
             time.sleep(600)
-        return row
+        return paid
 
-    earning.transfer = stalling  # type: ignore[attr-defined]
+    earning.award_on_server = stalling
     apply_events(url, events)
 
 
