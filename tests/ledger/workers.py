@@ -32,17 +32,17 @@ def apply_batches(url: str, batches: list[list[dict[str, Any]]]) -> int:
 
 def apply_batches_slowly(url: str, batches: list[list[dict[str, Any]]], marker: str) -> None:
     """Apply batches, stalling inside the second batch's transaction (all its writes done) until killed."""
-    real_record_all = outbox.record_all
+    real_remember = outbox.remember
     count = {"n": 0}
 
     def stalling(*args: Any, **kwargs: Any) -> None:
-        real_record_all(*args, **kwargs)
+        real_remember(*args, **kwargs)
         count["n"] += 1
         if count["n"] == 2:
             Path(marker).write_text(str(os.getpid()))
             time.sleep(600)
 
-    outbox.record_all = stalling
+    outbox.remember = stalling
     apply_batches(url, batches)
 
 

@@ -1,12 +1,14 @@
-"""Awards for a whole SQS batch: one transaction, a few set-wise statements, whatever the batch holds.
+"""Awards for a whole SQS batch: one transaction, five set-wise statements, whatever the batch holds.
 
 The same rules as ``chalicelib.ledger.earning``, in the same lock order, for up to ten events at once
 (PostgreSQL): the users' accounts created if new (one INSERT); every day row the batch touches, the
 awardees' and the actors', created or locked in (account, day) order by one upsert that returns what
 each earned; the transfer ids already present found by one query, under those locks; the caps applied
-here, per user in event order (a transfer id twice in the batch pays once); then one multi-row INSERT
-of transfers, the accounts locked in account-id order and moved by one UPDATE ... FROM (VALUES ...),
-the day rows raised by another, and the ``coins.awarded`` events written to the outbox by one INSERT.
+here, per user in event order (a transfer id twice in the batch pays once); the accounts locked in
+account-id order (pool shards included), which gives the balances the ``coins.awarded`` events carry;
+then one statement writes the rest: the transfers (one multi-row INSERT), the balances (one
+UPDATE ... FROM unnest(...)), the day rows' earnings, and the events into the outbox. The statements
+are fixed texts taking arrays, so nothing is compiled per batch.
 
 A payload that cannot become an award (a poisoned message) fails alone before any of this. If the
 batch's transaction fails anyway (a value the database refuses), nothing of it stays and every message
@@ -26,8 +28,7 @@ from contextlib import nullcontext
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Date, Integer, String, column, insert, select, update, values
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from chalicelib.core.logs import correlation, get_logger
@@ -37,7 +38,7 @@ from chalicelib.ledger.accounts import POOL, system_account, user_account
 from chalicelib.ledger.db import database_url, transaction
 from chalicelib.ledger.earning import apply_event, counted
 from chalicelib.ledger.events import coins_awarded
-from chalicelib.ledger.models import USER, Account, DailyEarning, Transfer
+from chalicelib.ledger.models import Transfer
 from chalicelib.ledger.rules import Award, Rules, award_for, capped_amount, event_time
 
 log = get_logger(__name__)
@@ -105,30 +106,59 @@ def _one_by_one(events: Sequence[dict[str, Any]], parsed: list[_Parsed], rules: 
     return outcomes
 
 
+# Fixed SQL texts taking arrays (unnest): compiled once, whatever the batch holds, unlike multi-row VALUES.
+NEW_USERS = text("INSERT INTO accounts (id, kind, balance, created_at) "
+                 "SELECT id, 'user', 0, :at FROM unnest(CAST(:ids AS text[])) AS u(id) ORDER BY id COLLATE \"C\" "
+                 "ON CONFLICT DO NOTHING")
+# Created or locked in one order by one statement: the upsert takes its rows in the order the SELECT gives
+# them, and every award path takes day rows before account rows, so no two transactions wait on each other.
+LOCK_DAYS = text("INSERT INTO daily_earnings (account_id, day, earned) "
+                 "SELECT a, d, 0 FROM unnest(CAST(:accounts AS text[]), CAST(:days AS date[])) AS k(a, d) "
+                 "ORDER BY a COLLATE \"C\", d "
+                 "ON CONFLICT (account_id, day) DO UPDATE SET earned = daily_earnings.earned "
+                 "RETURNING account_id, day, earned")
+PRESENT = text("SELECT id FROM transfers WHERE id = ANY(CAST(:ids AS text[]))")
+# Account rows in code-point order (COLLATE "C"), as ``accounts.transfer`` sorts them in Python.
+LOCK_ACCOUNTS = text("SELECT id, balance FROM accounts WHERE id = ANY(CAST(:ids AS text[])) "
+                     "ORDER BY id COLLATE \"C\" FOR NO KEY UPDATE")
+WRITE = text("""
+WITH paid AS (
+    INSERT INTO transfers (id, debit_account, credit_account, amount, reason, created_at)
+    SELECT id, debit, credit, amount, reason, :at
+    FROM unnest(CAST(:ids AS text[]), CAST(:debits AS text[]), CAST(:credits AS text[]),
+                CAST(:amounts AS bigint[]), CAST(:reasons AS text[])) AS t(id, debit, credit, amount, reason)
+), moved AS (
+    UPDATE accounts SET balance = accounts.balance + m.delta
+    FROM unnest(CAST(:accounts AS text[]), CAST(:deltas AS bigint[])) AS m(id, delta) WHERE accounts.id = m.id
+), raised AS (
+    UPDATE daily_earnings SET earned = r.earned
+    FROM unnest(CAST(:day_accounts AS text[]), CAST(:days AS date[]), CAST(:earned AS integer[])) AS r(a, d, earned)
+    WHERE daily_earnings.account_id = r.a AND daily_earnings.day = r.d
+)
+INSERT INTO outbox (id, type, body, created_at, published_at)
+SELECT id, type, body, :at, NULL FROM unnest(CAST(:event_ids AS text[]), CAST(:types AS text[]),
+                                            CAST(:bodies AS text[])) AS o(id, type, body)
+ON CONFLICT DO NOTHING
+""")
+
+
 def _apply_set_wise(session: Session, parsed: list[_Parsed], cap: int,
                     correlations: Sequence[str | None] | None) -> dict[int, int]:
-    """The batch's writes in ``session``; returns coins paid by batch index (paid awards only)."""
+    """The batch's writes in ``session``: five statements; returns coins paid by batch index (paid awards only)."""
     now = datetime.now(UTC)
     awards = [(item.index, item.award) for item in parsed if item.award is not None]
     days = {(user_account(award.username), award.day) for _, award in awards}
     days |= {(user_account(item.actor), item.day) for item in parsed if item.actor is not None}
     if not days:
         return {}
-    users = sorted({account for account, _ in days})
-    session.execute(pg_insert(Account).values([{"id": account, "kind": USER, "balance": 0, "created_at": now}
-                                               for account in users]).on_conflict_do_nothing())
-    # Created or locked in one order by one statement: a multi-row upsert takes its rows in VALUES order,
-    # and every award path takes day rows before account rows, so no two transactions wait on each other.
-    upsert = pg_insert(DailyEarning).values([{"account_id": account, "day": day, "earned": 0}
-                                             for account, day in sorted(days)])
-    upsert = upsert.on_conflict_do_update(index_elements=[DailyEarning.account_id, DailyEarning.day],
-                                          set_={"earned": DailyEarning.earned})
+    session.execute(NEW_USERS, {"at": now, "ids": sorted({account for account, _ in days})})
+    ordered = sorted(days)
     earned = {(account, day): int(value) for account, day, value in session.execute(
-        upsert.returning(DailyEarning.account_id, DailyEarning.day, DailyEarning.earned)).all()}
+        LOCK_DAYS, {"accounts": [a for a, _ in ordered], "days": [d for _, d in ordered]}).all()}
     if not awards:
         return {}
     # Under the day locks: a transfer for one of these awards can only have been committed before them.
-    taken = set(session.scalars(select(Transfer.id).where(Transfer.id.in_({a.transfer_id for _, a in awards}))))
+    taken = set(session.scalars(PRESENT, {"ids": sorted({award.transfer_id for _, award in awards})}))
     before = dict(earned)
     plan: list[tuple[int, Award, int]] = []
     for index, award in awards:
@@ -146,29 +176,25 @@ def _apply_set_wise(session: Session, parsed: list[_Parsed], cap: int,
     for _, award, amount in plan:
         deltas[system_account(POOL, award.username)] -= amount
         deltas[user_account(award.username)] += amount
-    # Account rows in code-point order (COLLATE "C"), as ``accounts.transfer`` sorts them in Python.
     balances = {account: int(value) for account, value in session.execute(
-        select(Account.id, Account.balance).where(Account.id.in_(deltas)).order_by(Account.id.collate("C"))
-        .with_for_update(key_share=True)).all()}
+        LOCK_ACCOUNTS, {"ids": sorted(deltas)}).all()}
     transfers = [Transfer(id=award.transfer_id, debit_account=system_account(POOL, award.username),
                           credit_account=user_account(award.username), amount=amount, reason=award.reason,
                           created_at=now) for _, award, amount in plan]
-    session.execute(insert(Transfer).values([{"id": t.id, "debit_account": t.debit_account,
-                                              "credit_account": t.credit_account, "amount": t.amount,
-                                              "reason": t.reason, "created_at": t.created_at} for t in transfers]))
-    moved = values(column("id", String), column("delta", BigInteger), name="moved").data(sorted(deltas.items()))
-    session.execute(update(Account).where(Account.id == moved.c.id)
-                    .values(balance=Account.balance + moved.c.delta).execution_options(synchronize_session=False))
-    raised = values(column("account_id", String), column("day", Date), column("earned", Integer), name="raised").data(
-        [(account, day, value) for (account, day), value in sorted(earned.items()) if value != before[account, day]])
-    session.execute(update(DailyEarning).where(DailyEarning.account_id == raised.c.account_id,
-                                               DailyEarning.day == raised.c.day)
-                    .values(earned=raised.c.earned).execution_options(synchronize_session=False))
     events = []
     for (index, award, _), row in zip(plan, transfers, strict=True):
         balances[row.credit_account] += row.amount
         carried = correlations[index] if correlations else None
         with correlation(carried) if carried else nullcontext():
             events.append(coins_awarded(row, award.username, balances[row.credit_account], award.source))
-    outbox.record_all(session, events)
+    raised = [(key, value) for key, value in sorted(earned.items()) if value != before[key]]
+    session.execute(WRITE, {
+        "at": now, "ids": [t.id for t in transfers], "debits": [t.debit_account for t in transfers],
+        "credits": [t.credit_account for t in transfers], "amounts": [t.amount for t in transfers],
+        "reasons": [t.reason for t in transfers], "accounts": sorted(deltas),
+        "deltas": [deltas[account] for account in sorted(deltas)],
+        "day_accounts": [a for (a, _), _ in raised], "days": [d for (_, d), _ in raised],
+        "earned": [value for _, value in raised], "event_ids": [e.id for e in events],
+        "types": [e.type for e in events], "bodies": [e.to_json() for e in events]})
+    outbox.remember([event.id for event in events])
     return {index: amount for index, _, amount in plan}

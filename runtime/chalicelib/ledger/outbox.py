@@ -65,19 +65,6 @@ def record(session: Session, event: DomainEvent) -> None:
     remember([event.id])
 
 
-def record_all(session: Session, events: Sequence[DomainEvent]) -> None:
-    """``record`` for many events, in one multi-row INSERT (PostgreSQL); the batch award path writes them so."""
-    if not events:
-        return
-    from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-    now = datetime.now(UTC)
-    session.execute(pg_insert(OutboxEvent).values([
-        {"id": event.id, "type": event.type, "body": event.to_json(), "created_at": now, "published_at": None}
-        for event in events]).on_conflict_do_nothing())
-    remember([event.id for event in events])
-
-
 def remember(ids: Sequence[str]) -> None:
     """Note outbox rows written in this context (also by SQL, e.g. ``ledger_award``): ``publishing`` sends them."""
     written = _written.get()
