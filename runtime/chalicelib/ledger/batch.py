@@ -31,12 +31,14 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from chalicelib.core import metric_names as m
 from chalicelib.core.logs import correlation, get_logger
+from chalicelib.core.metrics import count
 from chalicelib.core.tracing import traced_step
 from chalicelib.ledger import outbox
 from chalicelib.ledger.accounts import POOL, system_account, user_account
 from chalicelib.ledger.db import database_url, transaction
-from chalicelib.ledger.earning import apply_event, counted
+from chalicelib.ledger.earning import apply_event
 from chalicelib.ledger.events import coins_awarded
 from chalicelib.ledger.models import Transfer
 from chalicelib.ledger.rules import Award, Rules, award_for, capped_amount, event_time
@@ -89,10 +91,17 @@ def apply_events(events: Sequence[dict[str, Any]], rules: Rules, url: str | None
             raise
         log.warning("the batch failed as a whole; applying its messages one by one", exc_info=True)
         return _one_by_one(events, parsed, rules, url, outcomes)
+    awarded, total = [], 0
     for item in parsed:
         if item.award is not None:
             amount = outcomes[item.index] = paid.get(item.index, 0)
-            counted(item.award, amount)
+            total += amount
+            if amount:
+                awarded.append({"user": item.award.username, "amount": amount, "reason": item.award.reason,
+                                "transfer_id": item.award.transfer_id})
+    if awarded:  # committed: counted and logged once per batch (a line per award cost a tenth of the batch's time)
+        count(m.COINS_AWARDED, total)
+        log.info("coins awarded", extra={"awards": awarded})
     return outcomes
 
 
