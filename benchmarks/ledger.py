@@ -1,4 +1,4 @@
-"""Ledger transfers per second on PostgreSQL, 8 concurrent workers, beside a single-statement UPDATE baseline.
+"""Ledger awards and transfers per second on PostgreSQL, 8 concurrent workers, beside a single-statement UPDATE.
 
 A throwaway database is created on the server of ``DATABASE_URL`` (default
 ``postgresql://postgres@127.0.0.1:5432/test``), migrated with
@@ -14,6 +14,14 @@ latency is per operation (one transaction each, pool checkout to commit).
 - ledger: ``accounts.transfer(session, <unique id>, system_account(POOL, user),
   user_account(user), 1, "bench")``, one transfer per transaction, exactly as
   earning pays an award (without the daily-cap row around it);
+- single: ``earning.apply_event`` of one ``post.created`` event, the whole award
+  path (the ``ledger_award`` function: user and day rows, duplicate check under
+  the day lock, daily cap, transfer, balances, outbox; a post's actor is its
+  awardee, so the activity is that same day row), one transaction per award;
+- batched: ``batch.apply_events`` of ten such events at once, as the coin-award
+  handler takes an SQS batch (one transaction, set-wise statements), counted as
+  ten awards; strict: a failed batch transaction is an error, never a fallback;
+  the rules pay 1 coin per post under a cap no run reaches, so every award moves coins;
 - baseline: ``UPDATE accounts SET balance = balance + 1 WHERE id = :id``, one
   statement per transaction through the same ``transaction(url)``, so both
   sides pay the same pool checkout (with pre-ping), BEGIN and COMMIT.
@@ -23,7 +31,7 @@ transfer also debits the same rewards-pool shard). Scenario "spread": each
 worker picks the credited account at random among the 1,000 (the ledger's
 debits then spread over the 16 pool shards that those users hash to).
 
-The books are reconciled right after the ledger runs and before the baseline,
+The books are reconciled after each transfer or award run, before the baseline,
 and must balance; the baseline's direct UPDATEs unbalance them by design, so a
 second reconciliation afterwards must be off by exactly the UPDATEs committed.
 """
@@ -53,17 +61,23 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from chalicelib.ledger.accounts import POOL, SHARDS, ensure_user, system_account, transfer, user_account
+from chalicelib.ledger.batch import apply_events
 from chalicelib.ledger.db import transaction
+from chalicelib.ledger.earning import apply_event
 from chalicelib.ledger.migrate import migrate
 from chalicelib.ledger.models import Transfer
-from chalicelib.ledger.reconcile import reconcile
+from chalicelib.ledger.reconcile import Report, reconcile
+from chalicelib.ledger.rules import Rules
 
 WORKERS = 8
 USERS = 1_000
 WARMUP = 1.0  # seconds per run before the measured window
 DURATION = 5.0  # seconds measured per run
 SCENARIOS = ("hot", "spread")
-SIDES = ("ledger", "baseline")
+SIDES = ("ledger", "single", "batched", "baseline")
+AWARD_SIDES = ("ledger", "single", "batched")  # sides that write transfers: the books must balance after them
+BATCH = 10  # awards per SQS batch (the queue's batch size)
+RULES = Rules(post=1, daily_cap=2_000_000_000)  # every award pays: the cap is checked, never reached
 DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/test"
 SPAWN = multiprocessing.get_context("spawn")
 BASELINE = text("UPDATE accounts SET balance = balance + 1 WHERE id = :id")
@@ -100,20 +114,48 @@ class Outcome:
 # --- the worker processes ----------------------------------------------------------------------------
 
 
-def _ledger_op(url: str, transfer_id: str, username: str) -> None:
+def _ledger_op(url: str, transfer_id: str, usernames: list[str]) -> int:
     with transaction(url) as session:
-        transfer(session, transfer_id, system_account(POOL, username), user_account(username), 1, "bench")
+        transfer(session, transfer_id, system_account(POOL, usernames[0]), user_account(usernames[0]), 1, "bench")
+    return 1
 
 
-def _baseline_op(url: str, _transfer_id: str, username: str) -> None:
+def _post(post_id: str, author: str) -> dict[str, Any]:
+    return {"id": f"evt-{post_id}", "type": "post.created", "occurred_at": "2026-11-30T12:00:00+00:00",
+            "actor": author, "data": {"post_id": post_id, "author": author}}
+
+
+def _single_op(url: str, transfer_id: str, usernames: list[str]) -> int:
+    if apply_event(_post(transfer_id, usernames[0]), RULES, url) != 1:
+        raise RuntimeError("an award paid nothing")
+    return 1
+
+
+def _batched_op(url: str, transfer_id: str, usernames: list[str]) -> int:
+    outcomes = apply_events([_post(f"{transfer_id}:{n}", username) for n, username in enumerate(usernames)], RULES,
+                            url, strict=True)
+    for outcome in outcomes:
+        if isinstance(outcome, Exception):
+            raise outcome
+    if outcomes != [1] * len(usernames):
+        raise RuntimeError(f"a batch paid {outcomes}")
+    return len(usernames)
+
+
+def _baseline_op(url: str, _transfer_id: str, usernames: list[str]) -> int:
     with transaction(url) as session:
-        session.execute(BASELINE, {"id": user_account(username)})
+        session.execute(BASELINE, {"id": user_account(usernames[0])})
+    return 1
+
+
+OPERATIONS = {"ledger": _ledger_op, "single": _single_op, "batched": _batched_op, "baseline": _baseline_op}
 
 
 def _run(index: int, url: str, run: Run) -> Outcome:
     rng = random.Random(f"{run.side}:{run.scenario}:{index}")
     users = [_username(n) for n in range(USERS)]
-    operation = _ledger_op if run.side == "ledger" else _baseline_op
+    operation = OPERATIONS[run.side]
+    size = BATCH if run.side == "batched" else 1
     begin = run.start_at + run.warmup
     end = begin + run.duration
     outcome = Outcome(index)
@@ -122,19 +164,19 @@ def _run(index: int, url: str, run: Run) -> Outcome:
         time.sleep(min(wait, 0.05))
     n = 0
     while time.time() < end:
-        username = users[0] if run.scenario == "hot" else rng.choice(users)
+        chosen = [users[0] if run.scenario == "hot" else rng.choice(users) for _ in range(size)]
         n += 1
         began = time.perf_counter()
         try:
-            operation(url, f"bench:{run.scenario}:{index}:{n}", username)
+            done = operation(url, f"bench:{run.side}:{run.scenario}:{index}:{n}", chosen)
         except Exception as error:  # counted and shown: a benchmark that hides errors measures nothing
             errors[f"{type(error).__name__}: {str(error).splitlines()[0][:120] if str(error) else ''}"] += 1
             continue
         latency = time.perf_counter() - began
         finished = time.time()
-        outcome.committed += 1
+        outcome.committed += done
         if begin <= finished <= end:
-            outcome.in_window += 1
+            outcome.in_window += done
             outcome.latencies.append(latency)
     outcome.errors = dict(errors)
     return outcome
@@ -271,9 +313,11 @@ def _benchmark(url: str, where: str) -> None:
     workers = Workers(url)
     try:
         results: dict[tuple[str, str], Figures] = {}
+        books: dict[tuple[str, str], Report] = {}
         for scenario in SCENARIOS:
-            results["ledger", scenario] = _figures(workers.run("ledger", scenario))
-        books = reconcile(url)  # after the ledger runs, before the baseline's UPDATEs unbalance the books
+            for side in AWARD_SIDES:
+                results[side, scenario] = _figures(workers.run(side, scenario))
+                books[side, scenario] = reconcile(url)  # after each run, before the baseline unbalances them
         transfers = _transfers(url)
         for scenario in SCENARIOS:
             results["baseline", scenario] = _figures(workers.run("baseline", scenario))
@@ -281,32 +325,42 @@ def _benchmark(url: str, where: str) -> None:
         workers.stop()
     after = reconcile(url)
 
+    print("  ops: transfers (ledger), awards (single, batched: ten per transaction), UPDATEs (baseline); "
+          "latency is per transaction")
     print(f"  {'scenario':<8} {'side':<9} {'ops/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'in window':>11} {'errors':>7}")
     for scenario in SCENARIOS:
         for side in SIDES:
             _print_row(scenario, side, results[side, scenario])
-    print(f"  {'scenario':<8} {'ledger tps':>11} {'baseline ops/s':>15} {'ratio (baseline / ledger)':>26}")
+    print(f"  {'scenario':<8} {'UPDATE/s':>9} {'transfer/s':>11} {'single awards/s':>16} {'batched awards/s':>17} "
+          f"{'single/UPDATE':>14} {'batched/UPDATE':>15}")
     for scenario in SCENARIOS:
-        ledger, baseline = results["ledger", scenario], results["baseline", scenario]
-        ratio = baseline.per_second / ledger.per_second if ledger.per_second else float("inf")
-        print(f"  {scenario:<8} {ledger.per_second:11,.0f} {baseline.per_second:15,.0f} {ratio:25.2f}x")
+        rate = {side: results[side, scenario].per_second for side in SIDES}
+        base = rate["baseline"] or float("nan")
+        print(f"  {scenario:<8} {rate['baseline']:9,.0f} {rate['ledger']:11,.0f} {rate['single']:16,.0f} "
+              f"{rate['batched']:17,.0f} {rate['single'] / base:13.2f}x {rate['batched'] / base:14.2f}x "
+              "(goals: single >= 0.6x, batched >= 1.5x)")
     print(f"  {MORE}")
 
-    ledger_committed = sum(results["ledger", s].committed for s in SCENARIOS)
+    award_committed = sum(results[side, s].committed for side in AWARD_SIDES for s in SCENARIOS)
     baseline_committed = sum(results["baseline", s].committed for s in SCENARIOS)
-    print(f"  books, reconciled right after the ledger runs and before the baseline: "
-          f"{'ok' if books.ok else 'NOT OK'} ({books.accounts:,} accounts, sum of balances {books.total}, "
-          f"{len(books.mismatches)} mismatches; {transfers:,} transfers in the table, {ledger_committed:,} committed "
-          f"by the workers, warm-up included)")
+    all_ok = all(report.ok for report in books.values())
+    for (side, scenario), report in books.items():
+        print(f"  books after {side}/{scenario}: {'ok' if report.ok else 'NOT OK'} ({report.accounts:,} accounts, "
+              f"sum of balances {report.total}, {len(report.mismatches)} mismatches)")
+    print(f"  {transfers:,} transfers in the table, {award_committed:,} transfers and awards committed by the workers, "
+          "warm-up included (one transfer each)")
     expected = after.total == baseline_committed
     print(f"  books after the baseline (its direct UPDATEs unbalance them by design): sum of balances "
           f"{after.total:+,} for {baseline_committed:,} UPDATEs committed, warm-up included "
           f"({'as expected' if expected else 'UNEXPECTED'}; {len(after.mismatches):,} accounts off)")
+    errors = 0
     for side in SIDES:
         for scenario in SCENARIOS:
             for error, count in sorted(results[side, scenario].errors.items()):
+                errors += count
                 print(f"  error in {side}/{scenario}: {count:,} x {error}")
-    if not books.ok or transfers != ledger_committed or not expected:
+    print(f"  errors (deadlocks included): {errors}")
+    if not all_ok or transfers != award_committed or not expected:
         raise SystemExit("the ledger benchmark's books do not add up (see above)")
 
 

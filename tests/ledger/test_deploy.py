@@ -16,7 +16,7 @@ from app import app
 from chalicelib.ledger.db import database_url
 from tests.ledger.conftest import AppRole, put_secret
 
-HEAD = "0002"
+HEAD = "0003"
 STACK_EVENT = {"action": "migrate", "database": "ledger", "revision": "head"}  # what the stack sends today
 
 

@@ -18,7 +18,7 @@ from chalicelib.ledger.migrate import migrate
 from chalicelib.ledger.patience import Backoff, DatabaseUnreachable, Patience
 from tests.ledger.conftest import SERVER, drop, libpq_url
 
-HEAD = "0002"
+HEAD = "0003"
 
 
 class FakeTime:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.core.errors import ApiError
-from chalicelib.ledger import earning, rewards
+from chalicelib.ledger import batch, earning, outbox, rewards
 from chalicelib.ledger.rules import Rules
 
 RULES = Rules()
@@ -17,6 +17,33 @@ RULES = Rules()
 def apply_events(url: str, events: list[dict[str, Any]]) -> int:
     """Apply every event as the coin-award handler would; returns coins paid."""
     return sum(earning.apply_event(event, RULES, url) for event in events)
+
+
+def apply_batches(url: str, batches: list[list[dict[str, Any]]]) -> int:
+    """Apply each batch as the coin-award handler does, strictly (a failed batch transaction raises); coins paid."""
+    total = 0
+    for events in batches:
+        for outcome in batch.apply_events(events, RULES, url, strict=True):
+            if isinstance(outcome, Exception):
+                raise outcome
+            total += outcome
+    return total
+
+
+def apply_batches_slowly(url: str, batches: list[list[dict[str, Any]]], marker: str) -> None:
+    """Apply batches, stalling inside the second batch's transaction (all its writes done) until killed."""
+    real_remember = outbox.remember
+    count = {"n": 0}
+
+    def stalling(*args: Any, **kwargs: Any) -> None:
+        real_remember(*args, **kwargs)
+        count["n"] += 1
+        if count["n"] == 2:
+            Path(marker).write_text(str(os.getpid()))
+            time.sleep(600)
+
+    outbox.remember = stalling
+    apply_batches(url, batches)
 
 
 def redeem(url: str, username: str, reward_id: str) -> str:
@@ -30,20 +57,18 @@ def redeem(url: str, username: str, reward_id: str) -> str:
 
 def apply_slowly(url: str, events: list[dict[str, Any]], marker: str) -> None:
     """Apply events, stalling inside the transaction of the tenth award until killed."""
-    from chalicelib.ledger import accounts
-
-    real_transfer = accounts.transfer
+    real_award = earning.award_on_server
     count = {"n": 0}
 
     def stalling(*args: Any, **kwargs: Any) -> Any:
-        row = real_transfer(*args, **kwargs)
+        paid = real_award(*args, **kwargs)
         count["n"] += 1
         if count["n"] == 10:  # inside the open transaction, after the balances moved
             Path(marker).write_text(str(os.getpid()))
             time.sleep(600)
-        return row
+        return paid
 
-    earning.transfer = stalling  # type: ignore[attr-defined]
+    earning.award_on_server = stalling
     apply_events(url, events)
 
 

@@ -18,7 +18,7 @@ from local.errors import StartupError
 from local.platform import LocalPlatform
 from tests.local.conftest import FAKE_PASSWORD
 
-HEAD = "0002"
+HEAD = "0003"
 
 
 def _rewards(url: str) -> list[str]:

@@ -10,12 +10,17 @@ A record that fails is reported in ``batchItemFailures`` (SQS retries just
 that one; after the queue's max receives it goes to the dead-letter queue). A
 record whose body is not a JSON object can never succeed: it is logged and
 reported too, so it ends in the dead-letter queue rather than blocking others.
+
+``each_batch`` hands every decodable message to one call (a handler that does the batch's work
+set-wise), which answers per message: ``None`` for done, or the exception it failed with::
+
+    return each_batch(event, handle_all)     # handle_all(messages, correlation_ids) -> [None | Exception]
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from chalicelib.core.logs import correlation, current_correlation_id, get_logger
@@ -39,6 +44,46 @@ def each_message(event: Iterable[Any], handle: Callable[[dict[str, Any]], None])
                                                    "event_id": message.get("id")})
             except Exception:
                 log.exception("message failed", extra={"message_id": message_id})
+                failures.append({"itemIdentifier": message_id})
+    return {"batchItemFailures": failures}
+
+
+BatchHandler = Callable[[list[dict[str, Any]], list[str | None]], Sequence[BaseException | None]]
+
+
+def each_batch(event: Iterable[Any], handle: BatchHandler) -> dict[str, Any]:
+    """Decode every record as ``each_message`` does; ``handle`` takes the decodable ones at once."""
+    failures = []
+    decoded: list[tuple[str, str | None, dict[str, Any]]] = []
+    for record in event:
+        raw = record.to_dict()
+        message_id = raw.get("messageId", "")
+        carried = _message_correlation(raw) or current_correlation_id() or message_id
+        try:
+            message = json.loads(record.body)
+            if not isinstance(message, dict):
+                raise ValueError("the message is not a JSON object")
+        except Exception:
+            with correlation(carried):
+                log.exception("message failed", extra={"message_id": message_id})
+            failures.append({"itemIdentifier": message_id})
+            continue
+        decoded.append((message_id, carried, message))
+    if not decoded:
+        return {"batchItemFailures": failures}
+    outcomes: Sequence[BaseException | None]
+    try:
+        outcomes = handle([message for _, _, message in decoded], [carried for _, carried, _ in decoded])
+    except Exception as error:  # the handler itself broke: every message it held is retried
+        outcomes = [error] * len(decoded)
+    for (message_id, carried, message), failure in zip(decoded, outcomes, strict=True):
+        with correlation(carried or message_id):
+            if failure is None:
+                log.info("message handled", extra={"message_id": message_id, "event_type": message.get("type"),
+                                                   "event_id": message.get("id")})
+            else:
+                log.error("message failed", extra={"message_id": message_id},
+                          exc_info=(type(failure), failure, failure.__traceback__))
                 failures.append({"itemIdentifier": message_id})
     return {"batchItemFailures": failures}
 

@@ -6,15 +6,20 @@ the transfer id is checked under that lock, so a duplicate event changes
 nothing. Each transaction locks one day row, then account rows in id order,
 so no two awards can deadlock. A paid award records its ``coins.awarded``
 event in the outbox in the same transaction. That the actor was active is recorded in a
-second, lock-free transaction (an insert that ignores an existing row).
+second, lock-free transaction (an insert that ignores an existing row), only when the actor is not
+the awardee: the award already wrote the awardee's day row.
+
+On PostgreSQL the award is one round trip: the ``ledger_award`` function (migration 0003) does the
+same steps under the same locks on the server. SQLite takes the ORM path, ``apply_award``. A whole
+SQS batch takes ``chalicelib.ledger.batch.apply_events``.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from chalicelib.core import metric_names as m
@@ -28,11 +33,12 @@ from chalicelib.ledger.accounts import (
     insert_ignoring_duplicates,
     system_account,
     transfer,
+    user_account,
 )
 from chalicelib.ledger.db import transaction
 from chalicelib.ledger.events import coins_awarded
 from chalicelib.ledger.models import DailyEarning, Transfer
-from chalicelib.ledger.outbox import record
+from chalicelib.ledger.outbox import record, remember
 from chalicelib.ledger.rules import Award, Rules, award_for, capped_amount, event_time
 
 log = get_logger(__name__)
@@ -61,19 +67,51 @@ def record_activity(session: Session, username: str, day: date) -> None:
     insert_ignoring_duplicates(session, DailyEarning, {"account_id": account, "day": day, "earned": 0})
 
 
+AWARD_CALL = text("SELECT paid, balance FROM ledger_award(:transfer, :user, :pool, :amount, :reason, :day, :cap, "
+                  ":at, :event_id, CAST(:event AS jsonb))")
+
+
+def award_on_server(session: Session, award: Award, cap: int) -> int:
+    """``apply_award`` in one statement: the ``ledger_award`` function (PostgreSQL); returns what was paid."""
+    at = datetime.now(UTC)
+    draft = Transfer(id=award.transfer_id, debit_account=system_account(POOL, award.username),
+                     credit_account=user_account(award.username), amount=award.amount, reason=award.reason,
+                     created_at=at)
+    event = coins_awarded(draft, award.username, 0, award.source)  # the function sets the amount paid, the balance
+    paid, _ = session.execute(AWARD_CALL, {
+        "transfer": award.transfer_id, "user": draft.credit_account, "pool": draft.debit_account,
+        "amount": award.amount, "reason": award.reason, "day": award.day, "cap": cap, "at": at,
+        "event_id": event.id, "event": event.to_json()}).one()
+    if paid:
+        remember([event.id])
+    return int(paid)
+
+
+def pay(session: Session, award: Award, cap: int) -> int:
+    """The award in ``session``'s transaction, on the server when it is PostgreSQL."""
+    if session.get_bind().dialect.name == "postgresql":
+        return award_on_server(session, award, cap)
+    return apply_award(session, award, cap)
+
+
+def counted(award: Award, paid: int) -> None:
+    """After the commit: a paid award is counted and logged once."""
+    if paid:
+        count(m.COINS_AWARDED, paid)
+        log.info("coins awarded", extra={"user": award.username, "amount": paid, "reason": award.reason,
+                                         "transfer_id": award.transfer_id})
+
+
 def apply_event(event: dict[str, Any], rules: Rules, url: str | None = None) -> int:
     """One domain event: whoever it pays is paid, and its actor was active. Returns the coins paid."""
     award = award_for(event, rules)
     paid = 0
     if award is not None:
         with traced_step("award"), transaction(url) as session:
-            paid = apply_award(session, award, rules.daily_cap)
-        if paid:  # committed: counted and logged once, here
-            count(m.COINS_AWARDED, paid)
-            log.info("coins awarded", extra={"user": award.username, "amount": paid, "reason": award.reason,
-                                             "transfer_id": award.transfer_id})
+            paid = pay(session, award, rules.daily_cap)
+        counted(award, paid)
     actor = event.get("actor")
-    if isinstance(actor, str) and actor:
+    if isinstance(actor, str) and actor and (award is None or actor != award.username):
         with transaction(url) as session:
             record_activity(session, actor, event_time(event).date())
     return paid

@@ -15,7 +15,7 @@ from chalice.app import Blueprint, CloudWatchEvent, Cron, Rate, SQSEvent
 
 from chalicelib.core.declarations import uses
 from chalicelib.core.logs import get_logger
-from chalicelib.core.messages import each_message
+from chalicelib.core.messages import each_batch
 from chalicelib.core.settings import get_settings
 from chalicelib.resources import COIN_AWARDS, DOMAIN_EVENTS, LEDGER
 
@@ -26,18 +26,19 @@ log = get_logger(__name__)
 @ledger_events.on_sqs_message(queue=COIN_AWARDS.name, batch_size=10)
 @uses(LEDGER.connect(), COIN_AWARDS.consume(), DOMAIN_EVENTS.publish())
 def award_coins(event: SQSEvent) -> dict[str, Any]:
-    """Posts, likes received and comments earn coins; failures are reported per message."""
-    from chalicelib.ledger.earning import apply_event
+    """Posts, likes received and comments earn coins, the whole batch at once; failures are reported per message."""
+    from chalicelib.ledger.batch import apply_events
     from chalicelib.ledger.outbox import publishing
     from chalicelib.ledger.rules import Rules
 
     rules = Rules.from_settings()
 
-    def handle(message: dict[str, Any]) -> None:
-        apply_event(message, rules)
+    def handle(messages: list[dict[str, Any]], correlations: list[str | None]) -> list[Exception | None]:
+        outcomes = apply_events(messages, rules, correlations=correlations)
+        return [outcome if isinstance(outcome, Exception) else None for outcome in outcomes]
 
     with publishing():  # the batch's coins.awarded, in PublishBatch calls of ten
-        return each_message(event, handle)
+        return each_batch(event, handle)
 
 
 @ledger_events.schedule(Cron(0, 0, "?", "*", "MON", "*"))

@@ -62,9 +62,14 @@ def record(session: Session, event: DomainEvent) -> None:
     """Write ``event`` into the outbox in ``session``'s transaction; an event recorded before stays as it was."""
     insert_ignoring_duplicates(session, OutboxEvent, {"id": event.id, "type": event.type, "body": event.to_json(),
                                                       "created_at": datetime.now(UTC), "published_at": None})
+    remember([event.id])
+
+
+def remember(ids: Sequence[str]) -> None:
+    """Note outbox rows written in this context (also by SQL, e.g. ``ledger_award``): ``publishing`` sends them."""
     written = _written.get()
     if written is not None:
-        written.append(event.id)
+        written.extend(ids)
 
 
 def _sns_publish(events: Sequence[DomainEvent]) -> None:
