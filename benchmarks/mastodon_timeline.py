@@ -7,7 +7,7 @@ grant) following the ``Link`` header as Mastodon.py's ``fetch_next`` does. The r
 (their posts fanned out to the reader's timeline) and one celebrity (merged in on read). DynamoDB calls are
 counted in the HTTP server's threads only (PynamoDB's ``Connection._make_api_call``), after the event pump
 has gone quiet. The first request of each face is left out: both keep per-process caches (the /v1
-admission's profile read; the celebrities a Mastodon reader follows).
+admission's profile read; the Mastodon token's admission).
 """
 
 from __future__ import annotations
@@ -170,7 +170,8 @@ def main() -> None:
     print(_line("GET /api/v1/timelines/home", *masto_figures))
     extra = sum((Counter(m) - Counter(v) for m, v in zip(masto_figures[0], v1_figures[0], strict=True)), Counter())
     print(f"  -> the Mastodon face's calls beyond /v1's over {len(masto_figures[0])} pages: {dict(extra) or 'none'} "
-          "(the token's count written once per SYNC_EVERY requests: proved live and counted for the rate limit)")
+          "(a GetItem of the reader's celebrities on each later page, which /v1's cursor carries and max_id does "
+          "not; the token's count written once per SYNC_EVERY requests: proved live and counted for the rate limit)")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,9 @@ out, in two steps so that no follower misses a post: the author is marked
 ``pending`` and still fanned out while a job adds them, a page of followers at
 a time, to each follower's STARS row (what the feed merges on read); once every
 follower has it the author is marked ``yes`` and fan-out stops. Follows made in
-the meantime add the star themselves.
+the meantime add the star themselves. From the marking on, each of the author's
+posts and deletions also updates their row of recent post ids (``feed.recent``,
+seeded when they are marked), which the feed reads for all celebrities at once.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from chalicelib.core.metrics import count
 from chalicelib.core.settings import get_settings
 from chalicelib.core.tracing import traced_step
 from chalicelib.core.transactions import Cancelled, Check, Update, transact
-from chalicelib.feed import timeline
+from chalicelib.feed import recent, timeline
 from chalicelib.feed.models import STARS, TimelineModel
 from chalicelib.posts.models import PostModel
 from chalicelib.resources import TIMELINE_UPDATES
@@ -80,10 +82,13 @@ def _fan_out(post_id: str, author: str, *, after: str | None, remove: bool) -> i
             profile = UserModel.get(author)
         except UserModel.DoesNotExist:
             return 0
+        if profile.celebrity in (PENDING, CELEBRITY):  # what followers' feeds merge on read
+            (recent.forget if remove else recent.record)(author, post_id)
         if profile.celebrity == CELEBRITY:
             return 0  # their followers read their posts at read time
         threshold = flags.number(flags.CELEBRITY_THRESHOLD, author)  # default: FANOUT_MAX_FOLLOWERS
         if not remove and not profile.celebrity and int(profile.followers_count) > threshold:
+            recent.seed(author, also=(post_id,))  # before any follower's STARS row names them
             profile.update(actions=[UserModel.celebrity.set(PENDING)])
             star(author, after=None)
     followers, last = _followers_page(author, after)

@@ -8,6 +8,7 @@ from pynamodb.models import Model
 from chalicelib.core.declarations import aws_region, table_name_for
 
 STARS = "~stars"  # sorts after every ULID: the first row of a newest-first query
+RECENT = "~recent"  # a celebrity's recent post ids: owner ``~recent:<author>`` (no username has a ``~``)
 
 
 class TimelineModel(Model):
@@ -16,6 +17,10 @@ class TimelineModel(Model):
     One more row per owner, ``post_id = STARS``, lists in ``stars`` the
     celebrities the owner follows, whose posts are merged in on read. Being in
     the same partition, it comes back with the first page's query for free.
+
+    Each celebrity has one more row, in a partition of its own (``feed.recent``):
+    ``owner = "~recent:<author>"``, ``post_id = RECENT``, ``author`` set, their
+    newest post ids in ``recent`` and, once older ones were dropped, ``floor``.
     """
 
     class Meta:
@@ -28,3 +33,5 @@ class TimelineModel(Model):
     author = UnicodeAttribute(null=True)  # absent on the STARS row
     expires_at = TTLAttribute(null=True)  # old entries age out; the post itself stays; STARS never expires
     stars = UnicodeSetAttribute(null=True)
+    recent = UnicodeSetAttribute(null=True)  # a celebrity's newest post ids (RECENT rows only)
+    floor = UnicodeAttribute(null=True)  # RECENT rows: ids up to this one may be missing from ``recent``
