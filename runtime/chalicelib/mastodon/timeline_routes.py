@@ -7,12 +7,14 @@ page just newer than it; ``limit`` clamped to 1..40. An id that is no post id bo
 The home timeline is ``/v1/feed``'s reader (``feed.reader``) with the same batched rendering, so a page costs
 the same DynamoDB calls as ``/v1/feed`` (the token's UpdateItem comes once per ``oauth.SYNC_EVERY`` requests).
 ``/v1``'s later pages carry the celebrities the reader follows in their cursor; Mastodon's ``max_id`` carries
-nothing, so a later page (or a ``min_id`` one) reads them again: one GetItem of the STARS row more than ``/v1``'s,
-still a constant count whatever the reader follows (the celebrities' posts come in one batched read).
+nothing, so this face remembers them per reader for a minute from the page that read them (the first page,
+or one GetItem of the STARS row when a later page comes first): a celebrity followed in that minute shows from
+the next first page on, and later pages cost what ``/v1``'s do.
 """
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.core.declarations import uses
@@ -37,6 +39,11 @@ else:
 
 router = MastodonRouter(__name__)
 
+STARS_SECONDS = 60.0
+_STARS_KEPT = 10_000
+_stars: dict[str, tuple[float, list[str]]] = {}  # reader -> (when read, the celebrities followed)
+
+
 class TimelineParams(PageParams):
     local: bool = False
     remote: bool = False
@@ -53,13 +60,31 @@ def _id_or_none(raw: str) -> str | None:
     return found[0] if found is not None else None
 
 
+def _remembered_stars(reader: str) -> list[str]:
+    seen = _stars.get(reader)
+    if seen is not None and time.monotonic() - seen[0] < STARS_SECONDS:
+        return seen[1]
+    return _remember(reader, feeds.stars_of(reader))
+
+
+def _remember(reader: str, stars: list[str]) -> list[str]:
+    if len(_stars) >= _STARS_KEPT:
+        _stars.clear()
+    _stars[reader] = (time.monotonic(), stars)
+    return stars
+
+
 def _home_page(reader: str, limit: int, window: Window) -> tuple[list[PostModel], bool]:
     """The page's posts newest first, and whether older ones may follow."""
     page: FeedPage
     if window.oldest_first and window.after is not None and window.before is None:
-        page = feeds.feed_page_after(reader, limit, window.after)
+        page = feeds.feed_page_after(reader, limit, window.after, _remembered_stars(reader))
         return page.posts, bool(page.posts)
-    page = feeds.feed_page(reader, limit, window.before, None)
+    if window.before is None:
+        page = feeds.feed_page(reader, limit, None, None)
+        _remember(reader, page.stars)
+    else:
+        page = feeds.feed_page(reader, limit, window.before, _remembered_stars(reader))
     posts = [post for post in page.posts if window.after is None or post.post_id > window.after]
     return posts, page.last is not None and len(posts) == len(page.posts)
 
