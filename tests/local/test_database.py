@@ -10,6 +10,7 @@ from chalice.app import Chalice
 from sqlalchemy import create_engine, func, pool, select, text
 
 from chalicelib.core.declarations import Manifest
+from chalicelib.ledger.migrate import head_revision
 from chalicelib.ledger.models import Reward
 from chalicelib.ledger.seed import DEMO_CATALOG
 from chalicelib.resources import LEDGER
@@ -18,7 +19,7 @@ from local.errors import StartupError
 from local.platform import LocalPlatform
 from tests.local.conftest import FAKE_PASSWORD
 
-HEAD = "0003"
+HEAD = head_revision()  # the newest migration: every start and deploy reaches it
 
 
 def _rewards(url: str) -> list[str]:

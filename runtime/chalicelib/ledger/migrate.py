@@ -36,6 +36,13 @@ def alembic_config(url: str | None = None) -> Config:
     return config
 
 
+def head_revision() -> str:
+    """The newest migration's revision (what ``migrate`` reaches), read from the scripts folder."""
+    from alembic.script import ScriptDirectory
+
+    return str(ScriptDirectory.from_config(alembic_config()).get_current_head())
+
+
 def migrate(url: str | None = None, revision: str = "head", *, engine: Engine | None = None,
             patience: Patience | None = None) -> str:
     """Upgrade to ``revision`` through ``engine`` (or a new app engine for ``url``, default the environment's).
