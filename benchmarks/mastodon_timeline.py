@@ -170,8 +170,8 @@ def main() -> None:
     print(_line("GET /api/v1/timelines/home", *masto_figures))
     extra = sum((Counter(m) - Counter(v) for m, v in zip(masto_figures[0], v1_figures[0], strict=True)), Counter())
     print(f"  -> the Mastodon face's calls beyond /v1's over {len(masto_figures[0])} pages: {dict(extra) or 'none'} "
-          "(a GetItem of the reader's celebrities on each later page, which /v1's cursor carries and max_id does "
-          "not; the token's count written once per SYNC_EVERY requests: proved live and counted for the rate limit)")
+          "(the token's count written once per SYNC_EVERY requests: proved live and counted for the rate limit; "
+          "the reader's celebrities, which /v1's cursor carries and max_id cannot, remembered for a minute)")
 
 
 if __name__ == "__main__":
