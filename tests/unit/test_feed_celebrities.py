@@ -7,8 +7,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from moto import mock_aws
-from pynamodb.connection import Connection
 from pynamodb.models import Model
 
 from chalicelib import flags
@@ -20,6 +18,7 @@ from chalicelib.feed.reader import FeedPage, feed_page, feed_page_after
 from chalicelib.feed.timeline import add_posts
 from chalicelib.posts.models import PostModel
 from chalicelib.users.models import FollowModel, UserModel
+from tests.dynamo_calls import counted_tables
 
 MODELS: tuple[type[Model], ...] = (UserModel, FollowModel, PostModel, TimelineModel)
 START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -31,21 +30,8 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     """DynamoDB tables on moto; the DynamoDB operations made, in order."""
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     get_settings.cache_clear()
-    with mock_aws():
-        for model in MODELS:
-            model._connection = None  # a connection made before mock_aws would bypass it
-            model.create_table(billing_mode="PAY_PER_REQUEST", wait=True)
-        made: list[str] = []
-        original = Connection._make_api_call
-
-        def counted(self: Connection, operation_name: str, operation_kwargs: dict[str, Any]) -> Any:
-            made.append(operation_name)
-            return original(self, operation_name, operation_kwargs)
-
-        monkeypatch.setattr(Connection, "_make_api_call", counted)
+    with counted_tables(monkeypatch, MODELS) as made:
         yield made
-        for model in MODELS:
-            model._connection = None
     get_settings.cache_clear()
 
 

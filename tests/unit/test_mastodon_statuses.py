@@ -6,11 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
-from moto import mock_aws
-from pynamodb.connection.base import Connection
 from pynamodb.models import Model
 
 from chalicelib.core.ids import new_id
@@ -25,6 +22,7 @@ from chalicelib.mastodon.statuses import (
 from chalicelib.media.models import MediaModel
 from chalicelib.posts.models import COMMENT, LIKE, InteractionModel, PostModel
 from chalicelib.users.models import UserModel
+from tests.dynamo_calls import counted_tables
 
 BASE = "https://social.example"
 NOW = datetime(2026, 11, 30, 12, 0, 0, 123000, tzinfo=UTC)
@@ -63,21 +61,8 @@ def test_status_ids_name_a_post_or_a_comment_unambiguously() -> None:
 @pytest.fixture
 def calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     """The DynamoDB operations made, in order, from when the tables exist."""
-    with mock_aws():
-        for model in MODELS:
-            model._connection = None  # a connection made before mock_aws would bypass it
-            model.create_table(billing_mode="PAY_PER_REQUEST", wait=True)
-        made: list[str] = []
-        original = Connection._make_api_call
-
-        def counted(self: Connection, operation_name: str, operation_kwargs: dict[str, Any]) -> Any:
-            made.append(operation_name)
-            return original(self, operation_name, operation_kwargs)
-
-        monkeypatch.setattr(Connection, "_make_api_call", counted)
+    with counted_tables(monkeypatch, MODELS) as made:
         yield made
-        for model in MODELS:
-            model._connection = None
 
 
 def _user(name: str) -> None:

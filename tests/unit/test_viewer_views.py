@@ -5,11 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
-from moto import mock_aws
-from pynamodb.connection.base import Connection
 from pynamodb.models import Model
 
 from chalicelib.media.models import MediaModel
@@ -17,6 +14,7 @@ from chalicelib.posts.models import LIKE, InteractionModel, PostModel
 from chalicelib.posts.views import posts_with_media
 from chalicelib.users.models import FollowModel, UserModel
 from chalicelib.users.views import profiles_for
+from tests.dynamo_calls import counted_tables
 
 MODELS: tuple[type[Model], ...] = (MediaModel, UserModel, InteractionModel, FollowModel)
 NOW = datetime(2026, 11, 30, tzinfo=UTC)
@@ -25,21 +23,8 @@ NOW = datetime(2026, 11, 30, tzinfo=UTC)
 @pytest.fixture
 def calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     """The DynamoDB operations made, in order, from when the tables exist."""
-    with mock_aws():
-        for model in MODELS:
-            model._connection = None  # a connection made before mock_aws would bypass it
-            model.create_table(billing_mode="PAY_PER_REQUEST", wait=True)
-        made: list[str] = []
-        original = Connection._make_api_call
-
-        def counted(self: Connection, operation_name: str, operation_kwargs: dict[str, Any]) -> Any:
-            made.append(operation_name)
-            return original(self, operation_name, operation_kwargs)
-
-        monkeypatch.setattr(Connection, "_make_api_call", counted)
+    with counted_tables(monkeypatch, MODELS) as made:
         yield made
-        for model in MODELS:
-            model._connection = None
 
 
 def _user(name: str, avatar: str | None = None) -> UserModel:
