@@ -15,6 +15,7 @@ Usage::
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -86,3 +87,18 @@ def sign_in(platform: RunningPlatform, user: User, scopes: list[str] | None = No
     api = Mastodon(client_id=client_id, client_secret=client_secret, api_base_url=platform.url, session=session)
     api.log_in(user.username, user.password, scopes=scopes or ALL_SCOPES, allow_http=True)
     return Client(api, user, client_id, client_secret, recorder)
+
+
+class ConsentForm(HTMLParser):
+    """The consent page's form: its action and its hidden fields."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.action, self.fields = "", dict[str, str]()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "form":
+            self.action = found.get("action") or ""
+        if tag == "input" and found.get("type") == "hidden" and found.get("name"):
+            self.fields[str(found["name"])] = found.get("value") or ""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from html.parser import HTMLParser
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
@@ -19,26 +18,12 @@ from mastodon.errors import (
     MastodonUnauthorizedError,
 )
 
+from tests.clients.mastodon_client import ConsentForm
 from tests.e2e.conftest import RunningPlatform, register_and_login
 from tests.media_samples import png_with_alpha
 
 REDIRECT = "https://client.example/callback"
 T = TypeVar("T")
-
-
-class _Form(HTMLParser):
-    """The consent page's form: its action and its hidden fields."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.action, self.fields = "", dict[str, str]()
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        found = dict(attrs)
-        if tag == "form":
-            self.action = found.get("action") or ""
-        if tag == "input" and found.get("type") == "hidden" and found.get("name"):
-            self.fields[str(found["name"])] = found.get("value") or ""
 
 
 def test_an_app_signs_in_with_a_password_reads_the_instance_and_loses_access_once_revoked(
@@ -75,7 +60,7 @@ def test_the_authorization_code_flow_through_the_consent_page(platform: RunningP
     page = requests.get(url, timeout=10)
     assert page.status_code == 200 and "pytest-code" in page.text
     assert "default-src 'none'" in page.headers["Content-Security-Policy"]
-    form = _Form()
+    form = ConsentForm()
     form.feed(page.text)
     answer = requests.post(platform.url + form.action, timeout=10, allow_redirects=False,
                            data={**form.fields, "username": user.username, "password": user.password})

@@ -12,7 +12,6 @@ import io
 import time
 import uuid
 from collections.abc import Callable
-from html.parser import HTMLParser
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
@@ -22,7 +21,7 @@ from mastodon import Mastodon
 from mastodon.errors import MastodonNotFoundError, MastodonUnauthorizedError
 from PIL import Image
 
-from tests.clients.mastodon_client import ALL_SCOPES, Client, Recorder, create_app, sign_in
+from tests.clients.mastodon_client import ALL_SCOPES, Client, ConsentForm, Recorder, create_app, sign_in
 from tests.clients.mastodon_schemas import assert_entity
 from tests.e2e.conftest import RunningPlatform, register_and_login
 
@@ -48,21 +47,6 @@ def png(width: int = 64, height: int = 48) -> bytes:
 
 def ids(page: list[Any]) -> list[str]:
     return [str(item["id"]) for item in page]
-
-
-class _Form(HTMLParser):
-    """The consent page's form: its action and its hidden fields."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.action, self.fields = "", dict[str, str]()
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        found = dict(attrs)
-        if tag == "form":
-            self.action = found.get("action") or ""
-        if tag == "input" and found.get("type") == "hidden" and found.get("name"):
-            self.fields[str(found["name"])] = found.get("value") or ""
 
 
 @pytest.fixture
@@ -107,7 +91,7 @@ def test_the_authorization_code_flow_through_the_consent_page(platform: RunningP
     url = api.auth_request_url(redirect_uris=REDIRECT, scopes=["read", "write"], state="s1", allow_http=True)
     page = requests.get(url, timeout=10)
     assert page.status_code == 200, page.text
-    form = _Form()
+    form = ConsentForm()
     form.feed(page.text)
     answer = requests.post(platform.url + form.action, timeout=10, allow_redirects=False,
                            data={**form.fields, "username": user.username, "password": user.password})
