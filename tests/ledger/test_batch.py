@@ -3,14 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
 import random
-import signal
-import tempfile
-import time
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
@@ -22,7 +17,7 @@ from chalicelib.ledger.db import transaction
 from chalicelib.ledger.models import DailyEarning, OutboxEvent, Transfer
 from tests.ledger import events as ev
 from tests.ledger import workers
-from tests.ledger.test_concurrency import RULES, SPAWN, WORKERS, _balances, _books_balance, _world
+from tests.ledger.test_concurrency import RULES, SPAWN, WORKERS, _balances, _books_balance, _kill_at_stall, _world
 
 
 def _batches(events: list[dict[str, Any]], size: int = 10) -> list[list[dict[str, Any]]]:
@@ -147,16 +142,8 @@ def test_a_worker_killed_mid_batch_leaves_that_batch_undone_and_redelivery_pays_
     day = date(2026, 5, 5)
     events = [ev.comment(f"b5-c{n}", f"b5p{n}", "op", f"bk{n % 5}", day) for n in range(30)]
     batches = _batches(events)
-    marker = Path(tempfile.mkdtemp()) / "stalled"
-    process = SPAWN.Process(target=workers.apply_batches_slowly, args=(ledger_url, batches, str(marker)))
-    process.start()
-    deadline = time.monotonic() + 60
-    while not marker.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert marker.exists(), "the worker never reached its stall"
-    assert process.pid is not None
-    os.kill(process.pid, signal.SIGKILL)  # holding the second batch's transaction, every write of it done
-    process.join(10)
+    # Killed holding the second batch's transaction, every write of it done.
+    _kill_at_stall(workers.apply_batches_slowly, ledger_url, batches)
     assert _transfers(ledger_url, "comment:b5-") == 10  # the first batch only: the open one left nothing
     assert sum(_balances(ledger_url, [f"bk{n}" for n in range(5)]).values()) == 10 * RULES.comment
 

@@ -134,19 +134,25 @@ def test_concurrent_redemptions_never_overdraw_a_wallet(ledger_url: str) -> None
     _books_balance(ledger_url)
 
 
-def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing_after_redelivery(ledger_url: str) -> None:
-    day = date(2026, 3, 6)
-    batch = [ev.comment(f"k-c{n}", f"kp{n}", "op", f"killed{n % 5}", day) for n in range(40)]
+
+def _kill_at_stall(work: Any, ledger_url: str, payload: Any) -> None:
+    """Run ``work(ledger_url, payload, marker)`` in a worker process, and SIGKILL it once it says (the marker
+    file) that it stalls inside an open transaction."""
     marker = Path(tempfile.mkdtemp()) / "stalled"
-    process = SPAWN.Process(target=workers.apply_slowly, args=(ledger_url, batch, str(marker)))
+    process = SPAWN.Process(target=work, args=(ledger_url, payload, str(marker)))
     process.start()
     deadline = time.monotonic() + 60
     while not marker.exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert marker.exists(), "the worker never reached its stall"
     assert process.pid is not None
-    os.kill(process.pid, signal.SIGKILL)  # in the middle of a transaction, after 9 commits
+    os.kill(process.pid, signal.SIGKILL)
     process.join(10)
+
+def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing_after_redelivery(ledger_url: str) -> None:
+    day = date(2026, 3, 6)
+    batch = [ev.comment(f"k-c{n}", f"kp{n}", "op", f"killed{n % 5}", day) for n in range(40)]
+    _kill_at_stall(workers.apply_slowly, ledger_url, batch)  # in the middle of a transaction, after 9 commits
     half_done = _balances(ledger_url, [f"killed{n}" for n in range(5)])
     assert sum(half_done.values()) == 9 * RULES.comment  # the open transaction left nothing behind
 
