@@ -18,13 +18,14 @@ Usage::
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import logging
 import os
 import re
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -34,6 +35,7 @@ import requests
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from local import moto_dynamodb
 from local.cognito_triggers import CognitoTriggers, Function
 
 DEFAULT_REGION = "us-east-1"
@@ -123,9 +125,10 @@ class _Notifying:
     def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
         self.app = app
         self.listeners: list[Callable[[Change], None]] = []
+        self.hushed = 0  # while above 0 (``MotoServer.quiet``), no write wakes anyone
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if QUIET_AGENT in environ.get("HTTP_USER_AGENT", "") or not _may_change(environ):
+        if self.hushed or QUIET_AGENT in environ.get("HTTP_USER_AGENT", "") or not _may_change(environ):
             return self.app(environ, start_response)
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length > 0 else b""
@@ -144,15 +147,14 @@ class _Notifying:
 class _DynamoDBIsolation:
     """WSGI middleware: one DynamoDB request at a time, as DynamoDB's own isolation would have it.
 
-    moto runs TransactWriteItems on the live tables after deep-copying them, and
-    when a condition fails it puts the copies back. A write another thread made
-    in between would be lost, and stream shard iterators already handed out keep
-    pointing at the replaced shard. Serialising DynamoDB calls removes the first
-    problem; the pump renews its iterators by sequence number for the second.
-    Only DynamoDB calls queue here: the pump's stream reads do not.
+    moto's backend is not thread-safe, and a transaction writes to the live
+    tables before it knows whether it commits: when a condition fails, the
+    journal (``local.moto_dynamodb``) puts the items back and drops the stream
+    records it appended. Serialising DynamoDB calls, stream reads included,
+    means no other request sees a write that is then rolled back.
     """
 
-    _TARGETS = ("DynamoDB_",)  # stream reads change nothing, and the pump renews stale iterators itself
+    _TARGETS = ("DynamoDB_", "DynamoDBStreams_")
 
     def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
         self.app = app
@@ -173,11 +175,13 @@ class MotoServer:
         self._port = port
         self._triggers = CognitoTriggers(_DynamoDBIsolation(DomainDispatcherApplication(create_backend_app)))
         self._app = _Notifying(self._triggers)
+        self._hush = threading.Lock()
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
 
     def start(self) -> MotoServer:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        moto_dynamodb.install()  # transactions and key queries that do not slow down as tables grow
         # moto accepts any TOTP code unless told to check it (moto/settings.py); checked, a wrong code
         # is refused here as Cognito refuses it. moto's secret is one fixed value for every user.
         os.environ.setdefault("MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP", "true")
@@ -202,6 +206,18 @@ class MotoServer:
     def on_change(self, listener: Callable[[Change], None]) -> None:
         """Call ``listener`` (quickly: it runs on the request's thread) after every write but the pump's."""
         self._app.listeners.append(listener)
+
+    @contextlib.contextmanager
+    def quiet(self) -> Iterator[None]:
+        """No write wakes the listeners meanwhile: the pump takes what is written at its idle interval, a
+        batch at a time, instead of polling after each of a bulk load's thousands of writes."""
+        with self._hush:
+            self._app.hushed += 1
+        try:
+            yield
+        finally:
+            with self._hush:
+                self._app.hushed -= 1
 
     def reset(self) -> None:
         """Clear every moto backend (they are process-wide, shared by all servers in this process)."""

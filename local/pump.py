@@ -55,6 +55,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
+from botocore.exceptions import ClientError
+
 from local.clients import Clients
 from local.events import (
     dynamodb_event,
@@ -265,10 +267,12 @@ class _SnsSource(_QueueSource):
 class _StreamSource(_Source):
     """A table's stream, read shard by shard as Lambda reads it.
 
-    The iterator is renewed before every read from the last sequence number seen
-    (``AFTER_SEQUENCE_NUMBER``) instead of following ``NextShardIterator``: moto
-    replaces a table's stream shard when it rolls back a cancelled transaction,
-    and an old iterator would never see another record.
+    Each read follows the previous one's ``NextShardIterator``, as Lambda does:
+    one call per poll. An iterator moto refuses (or none yet) is renewed from the
+    last sequence number read (``AFTER_SEQUENCE_NUMBER``). moto 5.2 used to
+    replace a table's stream shard when it rolled back a cancelled transaction,
+    leaving old iterators on a dead shard; ``local.moto_dynamodb`` rolls back
+    in place, and the renewal keeps the pump safe should that come back.
     """
 
     def __init__(self, pump: EventPump, wire: StreamWire) -> None:
@@ -284,6 +288,7 @@ class _StreamSource(_Source):
                 self.positions[shard] = self._last_sequence(shard)
         self.pending: dict[str, list[dict[str, Any]]] = {shard: [] for shard in self.positions}
         self.failures: dict[str, int] = {shard: 0 for shard in self.positions}
+        self.iterators: dict[str, str | None] = {shard: None for shard in self.positions}  # the next read's
 
     def wakes_on(self, change: Change) -> bool:
         if change.service is None:
@@ -308,9 +313,7 @@ class _StreamSource(_Source):
         handled = 0
         for shard in self.positions:
             if not self.pending[shard]:
-                answer = self.pump.clients.streams.get_records(
-                    ShardIterator=self._iterator(shard, self.positions[shard]), Limit=self.wire.batch_size)
-                records = answer.get("Records", [])
+                records = self._read(shard)
                 if records:
                     self.positions[shard] = records[-1]["dynamodb"]["SequenceNumber"]
                 self.pending[shard] = [dynamodb_record(r, self.wire.stream_arn, self.pump.clients.region)
@@ -319,6 +322,22 @@ class _StreamSource(_Source):
                 handled += len(self.pending[shard])
                 self._deliver(shard)
         return handled
+
+    def _read(self, shard: str) -> list[dict[str, Any]]:
+        """The next records of ``shard`` after the last one read (at most the wire's batch size)."""
+        streams = self.pump.clients.streams
+        iterator = self.iterators[shard]
+        answer: dict[str, Any] | None = None
+        if iterator is not None:
+            try:
+                answer = streams.get_records(ShardIterator=iterator, Limit=self.wire.batch_size)
+            except ClientError:  # expired or unknown: start again from the last record read
+                answer = None
+        if answer is None:
+            answer = streams.get_records(ShardIterator=self._iterator(shard, self.positions[shard]),
+                                         Limit=self.wire.batch_size)
+        self.iterators[shard] = answer.get("NextShardIterator")
+        return list(answer.get("Records", []))
 
     def _deliver(self, shard: str) -> None:
         records = self.pending[shard]

@@ -1,0 +1,216 @@
+"""moto's DynamoDB made to stay fast as tables grow, with the same answers and the same rollback.
+
+Two costs in moto 5.2 grow with a table's size, not with the request:
+
+* ``TransactWriteItems`` deep-copies every table it names before it starts, to put the copies back if
+  the transaction is cancelled (``moto/dynamodb/models/__init__.py``). A post's transaction took 17 ms
+  on an empty platform and 67 ms after 400 posts.
+* ``Query`` on a table's own key walks ``Table.all_items()``, every item of the table sorted, to keep
+  those of one partition (``moto/dynamodb/models/table.py``).
+
+``install()`` replaces both, in this process, once:
+
+* A transaction keeps a journal instead: the prior state of only the items it names (a copy of each, or
+  "absent") and the length of each table's stream shard. If moto cancels it (a failed condition, a
+  validation error, two operations on one item), the journal puts those items back and drops the stream
+  records the transaction appended, so the tables and streams are exactly as before; a committed
+  transaction is untouched. The table objects stay the same, so open stream iterators stay valid, where
+  moto's swap had left them on a replaced shard.
+* A query on the table's own key reads only its partition: ``all_items()`` answers with that partition's
+  items, in the order moto sorts them, for the duration of the query on that thread.
+
+moto's own transaction code still runs (its conditions, its cancellation reasons, its errors): only the
+table copy it rolls back to is replaced by the journal. Tables are not copied anywhere else in that module.
+The local platform serialises DynamoDB calls (``local.aws``), stream reads included, so nobody reads a
+stream record that a rollback then drops.
+
+Usage::
+
+    from local import moto_dynamodb
+    moto_dynamodb.install()   # idempotent; MotoServer.start() calls it
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import decimal
+import inspect
+import threading
+import types
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from moto.dynamodb import models as dynamodb_models
+from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.dynamo_type import DynamoType, Item
+from moto.dynamodb.models.table import Table
+
+_installed = False
+_install_lock = threading.Lock()
+# .key while a query runs on this thread: (table, hash key, []) on the table's key, (table, None, the index's
+# hash key conditions) on an index.
+_partition = threading.local()
+
+
+@dataclass
+class _Journal:
+    """The prior state of the items a transaction names, and its tables' stream lengths."""
+
+    priors: dict[tuple[int, DynamoType, DynamoType | None], tuple[Table, Item | None]] = field(default_factory=dict)
+    streams: dict[int, tuple[Table, int]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, backend: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> _Journal:
+        journal = cls()
+        for entry in transact_items:
+            for op in entry.values():
+                name = op.get("TableName") if isinstance(op, dict) else None
+                table = backend.tables.get(name) if isinstance(name, str) else None
+                key = _key(table, op) if table is not None else None
+                if table is None or key is None:
+                    continue  # moto refuses the operation before it writes anything
+                journal.remember(table, *key)
+        return journal
+
+    def remember(self, table: Table, hash_key: DynamoType, range_key: DynamoType | None) -> None:
+        slot = (id(table), hash_key, range_key)
+        if slot not in self.priors:  # the first state is the one to go back to
+            current = _stored(table, hash_key, range_key)
+            self.priors[slot] = (table, copy.deepcopy(current) if current is not None else None)
+        if table.stream_shard is not None and id(table) not in self.streams:
+            self.streams[id(table)] = (table, len(table.stream_shard.items))
+
+    def restore(self) -> None:
+        for (_, hash_key, range_key), (table, prior) in self.priors.items():
+            stored: dict[Any, Any] = table.items  # {hash: item}, or {hash: {range: item}} with a range key
+            if range_key is None:
+                if prior is None:
+                    stored.pop(hash_key, None)
+                else:
+                    stored[hash_key] = prior
+            elif prior is None:
+                stored[hash_key].pop(range_key, None)
+            else:
+                stored[hash_key][range_key] = prior
+        for table, length in self.streams.values():
+            if table.stream_shard is not None:
+                del table.stream_shard.items[length:]
+
+
+def _key(table: Table, op: dict[str, Any]) -> tuple[DynamoType, DynamoType | None] | None:
+    """The key an operation writes (a Put's from its item), or None if it names no valid key."""
+    attrs = op.get("Key") or op.get("Item")
+    if not isinstance(attrs, dict) or table.hash_key_attr not in attrs:
+        return None
+    try:
+        hash_key = DynamoType(attrs[table.hash_key_attr])
+        if table.range_key_attr is None:
+            return hash_key, None
+        if table.range_key_attr not in attrs:
+            return None
+        return hash_key, DynamoType(attrs[table.range_key_attr])
+    except (TypeError, ValueError, AttributeError, IndexError):  # a malformed attribute value
+        return None
+
+
+def _stored(table: Table, hash_key: DynamoType, range_key: DynamoType | None) -> Item | None:
+    if range_key is None:
+        stored = table.items.get(hash_key)
+        return stored if isinstance(stored, Item) else None
+    partition = table.items.get(hash_key)
+    return partition.get(range_key) if isinstance(partition, dict) else None
+
+
+def _journaled(original: Callable[[DynamoDBBackend, list[dict[str, Any]]], None]
+               ) -> Callable[[DynamoDBBackend, list[dict[str, Any]]], None]:
+    def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
+        journal = _Journal.of(self, transact_items)
+        try:
+            original(self, transact_items)
+        except BaseException:
+            journal.restore()
+            raise
+
+    return transact_write_items
+
+
+def _uncopied_tables() -> types.SimpleNamespace:
+    """A stand-in for the ``copy`` module in moto's backend module: tables are journaled, not copied."""
+
+    def deepcopy(value: Any, memo: dict[int, Any] | None = None) -> Any:
+        return value if isinstance(value, Table) else copy.deepcopy(value, memo)
+
+    return types.SimpleNamespace(deepcopy=deepcopy, copy=copy.copy)
+
+
+def _partition_query(original: Callable[..., Any]) -> Callable[..., Any]:
+    index_at = list(inspect.signature(original).parameters).index("index_name") - 2  # in *args after hash_key
+
+    def query(self: Table, hash_key: DynamoType | None, *args: Any, **kwargs: Any) -> Any:
+        index_name = args[index_at] if len(args) > index_at else kwargs.get("index_name")
+        if hash_key is None and not index_name:
+            return original(self, hash_key, *args, **kwargs)
+        conditions = kwargs.get("hash_key_conditions") or []
+        _partition.key = (self, None, conditions) if index_name else (self, hash_key, [])
+        try:
+            return original(self, hash_key, *args, **kwargs)
+        finally:
+            _partition.key = None
+
+    return query
+
+
+def _partition_items(original: Callable[[Table], list[Item]]) -> Callable[[Table], list[Item]]:
+    def all_items(self: Table) -> list[Item]:
+        scope = getattr(_partition, "key", None)
+        if scope is None or scope[0] is not self:
+            return original(self)
+        hash_key, conditions = scope[1], scope[2]
+        if hash_key is None:  # an index query: the index's key matched natively; moto checks and sorts again
+            wanted = [(name, value.type, _native(value)) for name, value in conditions]
+            return [item for partition in self.items.values()
+                    for item in (partition.values() if isinstance(partition, dict) else (partition,))
+                    if all(_matches(item.attrs.get(name), kind, value) for name, kind, value in wanted)]
+        stored = self.items.get(hash_key)
+        if stored is None:
+            return []
+        if not self.range_key_attr:
+            return [stored] if isinstance(stored, Item) else []
+        return sorted(stored.values(), key=_range_order)  # moto's order within one hash key, sorted faster
+
+    return all_items
+
+
+def _native(value: DynamoType) -> Any:
+    """A key attribute as a Python value that compares as DynamoDB compares it: strings by UTF-8 bytes (the
+    same order as by code point), numbers by value, binary by bytes. ``DynamoType``'s own comparisons give
+    the same answers in slower Python code, which a query over a large table runs once per item."""
+    if value.type == "N":
+        return decimal.Decimal(value.value)
+    if value.type == "B":
+        return base64.b64decode(value.value) if isinstance(value.value, str) else bytes(value.value)
+    return value.value
+
+
+def _matches(attribute: DynamoType | None, kind: str, value: Any) -> bool:
+    return attribute is not None and attribute.type == kind and _native(attribute) == value
+
+
+def _range_order(item: Item) -> Any:
+    return 0 if item.range_key is None else _native(item.range_key)
+
+
+def install() -> None:
+    """Patch moto's DynamoDB backend in this process (once; later calls do nothing)."""
+    global _installed
+    with _install_lock:
+        if _installed:
+            return
+        DynamoDBBackend.transact_write_items = _journaled(  # type: ignore[method-assign,assignment]
+            DynamoDBBackend.transact_write_items)
+        dynamodb_models.copy = _uncopied_tables()  # type: ignore[assignment,attr-defined]
+        Table.query = _partition_query(Table.query)  # type: ignore[method-assign]
+        Table.all_items = _partition_items(Table.all_items)  # type: ignore[method-assign,assignment]
+        _installed = True
