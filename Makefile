@@ -12,7 +12,7 @@ PORT   ?= 8000
 PACKAGE_PYTHON ?= $(shell PYENV_VERSION=3.13 python3.13 -c 'import sys; print(sys.executable)' 2>/dev/null || echo python3.13)
 PACKAGE_VENV   := .venv-package
 
-.PHONY: dev test bench load lint plan cost package clean reindex web
+.PHONY: dev test bench load lint plan cost package clean reindex seed web
 
 $(STAMP): requirements-dev.txt runtime/requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,12 @@ web-types: web/src/api/schema.d.ts ## type-check the web client (strict) against
 
 dev: $(STAMP) web ## run the whole platform locally on 127.0.0.1:$(PORT), the web client at /
 	$(BIN)/python -m local --port $(PORT)
+
+# make seed's sizes: USERS (shared with make load, whose default is its own) and POSTS.
+SEED_USERS = $(if $(filter command line environment,$(origin USERS)),$(USERS),200)
+POSTS ?= 2000
+seed:           ## with make dev running on $(PORT): a social graph of USERS users and POSTS posts (local/seed.py)
+	curl -sS --fail-with-body -XPOST "http://127.0.0.1:$(PORT)/local/seed?users=$(SEED_USERS)&posts=$(POSTS)"; echo
 
 reindex:        ## rebuild the local search index from the tables (with make dev running on $(PORT))
 	curl -fsS -XPOST http://127.0.0.1:$(PORT)/local/search/reindex; echo

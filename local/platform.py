@@ -46,6 +46,7 @@ Usage::
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib
 import logging
@@ -53,6 +54,8 @@ import os
 import socket
 import sys
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, ClassVar
@@ -61,6 +64,7 @@ from chalicelib.core import environment
 from chalicelib.core.pagination import CURSOR_KEY
 from chalicelib.core.settings import Settings
 from chalicelib.flags.document import DOCUMENT_PATH
+from local import seed
 from local.admin import ADMINS_GROUP, PASSWORD_VARIABLE, AdminAccount, admin_password, create_admin
 from local.aws import ACCOUNT_ID, DEFAULT_REGION, QUIET_AGENT, MotoServer, aws_environment
 from local.cdn import LocalCdn
@@ -91,6 +95,12 @@ log = logging.getLogger("local.platform")
 REINDEX_FUNCTION = "reindex_search"  # the app's pure function that rebuilds the search indexes
 
 # Runtime settings worth overriding locally (small values make fan-out limits and backfills easy to see).
+@dataclass
+class Settled:
+    seconds: float = 0.0
+
+
+SEED_SETTLE_SECONDS = 1_800  # the longest a seed's events may take to be handled after its last write
 TUNABLES = ("FANOUT_MAX_FOLLOWERS", "TIMELINE_DAYS", "BACKFILL_POSTS")
 CURSOR_SECRET_VARIABLE = environment.CURSOR_SECRET  # the local value of the cursor-key secret
 
@@ -246,7 +256,8 @@ class LocalPlatform:
         site = (LocalSite(self._web_dist, lambda: self.websocket.url if self.websocket is not None else None)
                 if self._web_dist is not None else None)
         local_routes = LocalRoutes(cdn, self.outbox, self.schedules, lambda name: self.pump.fire(name),
-                                   reindex=lambda: invoker.invoke(REINDEX_FUNCTION, {}), site=site)
+                                   reindex=lambda: invoker.invoke(REINDEX_FUNCTION, {}), site=site,
+                                   seed=lambda size: self.seed_graph(size).as_dict())
         self._http = HttpServer(self._app, region=self.region, plan=self.plan, grants=self.grants,
                                 function_prefix=self.prefix, cdn=local_routes, listener=self._listener).start()
         self._listener = None  # the server owns it now
@@ -344,6 +355,32 @@ class LocalPlatform:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.stop()
+
+    def seed_graph(self, size: seed.Size) -> seed.Summary:
+        """Fill the platform with a social graph of ``size`` (``local.seed``), celebrities past the threshold it
+        applies now (the ``celebrity_threshold`` flag, else ``FANOUT_MAX_FOLLOWERS``)."""
+        from chalicelib import flags
+        from chalicelib.flags.catalog import CELEBRITY_THRESHOLD
+
+        planned = seed.plan(size, threshold=flags.number(CELEBRITY_THRESHOLD))
+        with self.bulk() as settled:  # answered once fan-out, notifications, search and coins are done
+            summary = seed.run(planned)
+        summary.settled_seconds = settled.seconds
+        return summary
+
+    @contextlib.contextmanager
+    def bulk(self, settle_seconds: float = SEED_SETTLE_SECONDS) -> Iterator[Settled]:
+        """For a bulk load: meanwhile no write wakes the pump, which takes what is written in batches at its
+        idle interval instead of polling after each of thousands of writes; at exit, waits until the pump has
+        handled it all (``Settled.seconds``: how long that took after the last write)."""
+        if self._moto is None:
+            raise RuntimeError("the platform is not started")
+        settled = Settled()
+        with self._moto.quiet():
+            yield settled
+        began = time.monotonic()
+        self.pump.drain(settle_seconds)
+        settled.seconds = round(time.monotonic() - began, 1)
 
     def schedules(self) -> list[str]:
         """The app's schedule handlers, which ``POST /local/schedules/<name>`` fires."""
