@@ -84,6 +84,21 @@ class Tag(Entity):
     url: str
 
 
+class TagHistory(Entity):
+    day: str  # the day's start, UNIX seconds, as a string
+    uses: str
+    accounts: str
+
+
+class HistoryTag(Tag):
+    """A Tag as trends, search and ``/api/v1/tags/:name`` answer it: with its history."""
+
+    OMIT_IF_NONE = frozenset({"following"})  # answered for a signed-in caller only
+
+    history: list[TagHistory]
+    following: bool | None = None
+
+
 class Status(Entity):
     OMIT_IF_NONE = frozenset({"application"})  # Mastodon leaves it out rather than null
 
@@ -129,6 +144,32 @@ class StatusSource(Entity):
     id: str
     text: str
     spoiler_text: str
+
+
+class Context(Entity):
+    ancestors: list[Status]
+    descendants: list[Status]
+
+
+class StatusEditEntry(Entity):
+    OMIT_IF_NONE = frozenset({"poll"})  # only an edit of a poll has one
+
+    content: str
+    spoiler_text: str
+    sensitive: bool
+    created_at: str
+    account: Account
+    poll: dict[str, Any] | None
+    media_attachments: list[MediaAttachment]
+    emojis: list[Any]
+
+
+class SearchResults(Entity):
+    """What ``/api/v2/search`` answers."""
+
+    accounts: list[Account]
+    statuses: list[Status]
+    hashtags: list[HistoryTag]
 
 
 # --- ids ---------------------------------------------------------------------------------------------------
