@@ -1,5 +1,6 @@
 """Mastodon's Status and MediaAttachment entities (docs.joinmastodon.org/entities/Status), built from posts,
-comments and media records, a page at a time.
+comments and media records, a page at a time; and the answers made of them (Context, a status's edit history,
+tags with their history, search results), here rather than in the route modules, which load this on first use.
 
 Ids: a post's status id is its post id (a ULID: time-sortable, so Mastodon's ``max_id``/``min_id`` paging is a
 key order). A comment is a Status too, a reply to its post: its id is ``<post id>-<comment id>`` (two ULIDs
