@@ -24,8 +24,8 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
-    import importlib.abc
-    import importlib.machinery
+    from importlib.abc import Loader
+    from importlib.machinery import ModuleSpec
 
 from chalicelib.core import metrics
 from chalicelib.core.logs import correlation, get_logger, invocation
@@ -75,13 +75,13 @@ class _AfterImport:
         self.name, self.callback = name, callback
 
     def find_spec(self, fullname: str, path: Sequence[str] | None,
-                  target: ModuleType | None = None) -> importlib.machinery.ModuleSpec | None:
+                  target: ModuleType | None = None) -> ModuleSpec | None:
         if fullname != self.name:
             return None
         sys.meta_path.remove(self)  # once; and the search below must not find this finder again
         spec = importlib.util.find_spec(fullname)
         if spec is not None and spec.loader is not None:
-            spec.loader = cast("importlib.abc.Loader", _ThenCall(spec.loader, self.callback))  # one by duck type
+            spec.loader = cast("Loader", _ThenCall(spec.loader, self.callback))  # one by duck type
         return spec
 
 
@@ -89,10 +89,10 @@ class _ThenCall:
     """The module's own loader, then ``callback(module)``; anything else asked of it (source for tracebacks)
     goes to the real loader."""
 
-    def __init__(self, loader: importlib.abc.Loader, callback: Callable[[ModuleType], None]) -> None:
+    def __init__(self, loader: Loader, callback: Callable[[ModuleType], None]) -> None:
         self.loader, self.callback = loader, callback
 
-    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
+    def create_module(self, spec: ModuleSpec) -> ModuleType | None:
         return self.loader.create_module(spec)
 
     def exec_module(self, module: ModuleType) -> None:
