@@ -5,7 +5,7 @@ route group's domain: AWS clients, table models, token checks, the database, ima
 telemetry and X-Ray come with the first call that uses them (``chalicelib.core.lazy``). `make bench`
 times the import; this says what it must not pull in, in Lambda with tracing on as the stack runs it.
 The Mastodon face's routes likewise register without their entities and renderers (pydantic models built
-from the records), and the search routes without the search backends' port.
+from the records), and the other route groups without their domain's records (dataclasses).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ OWN_MODULES_LOADED_ON_FIRST_USE = (
     "chalicelib.mastodon.entities", "chalicelib.mastodon.statuses", "chalicelib.mastodon.notifications",
     "chalicelib.mastodon.relationships",  # the Mastodon face's answers
     "chalicelib.search.port",  # the search backends' documents and pages
+    "chalicelib.auth.identity", "chalicelib.integrations.keys", "chalicelib.ledger.rules",  # domain records
     "email",  # multipart bodies (Mastodon media uploads) only
 )
 
