@@ -29,6 +29,7 @@ OWN_MODULES_LOADED_ON_FIRST_USE = (
     "chalicelib.mastodon.relationships",  # the Mastodon face's answers
     "chalicelib.search.port",  # the search backends' documents and pages
     "chalicelib.auth.identity", "chalicelib.integrations.keys", "chalicelib.ledger.rules",  # domain records
+    "chalicelib.core.environment_build",  # how the platforms build the environment (the runtime reads names)
     "email",  # multipart bodies (Mastodon media uploads) only
 )
 
