@@ -31,6 +31,7 @@ OWN_MODULES_LOADED_ON_FIRST_USE = (
     "chalicelib.auth.identity", "chalicelib.integrations.keys", "chalicelib.ledger.rules",  # domain records
     "chalicelib.core.environment_build",  # how the platforms build the environment (the runtime reads names)
     "email",  # multipart bodies (Mastodon media uploads) only
+    "html",  # the Mastodon OAuth consent page and entities
 )
 
 
