@@ -7,7 +7,7 @@ SQS body is the published message itself, its message attributes become the
 SQS message's) and, when the subscription names types or channels, the filter
 policy ``{"type": [...], "channels": [...]}`` on message attributes, which moto
 applies (``channels`` is a String.Array: any listed element matches). ``Provisioned.env``
-holds every variable the runtime reads, built by ``chalicelib.core.environment``
+holds every variable the runtime reads, built by ``chalicelib.core.environment_build``
 as the stack builds its own.
 
 Usage::
@@ -38,7 +38,7 @@ from chalicelib.core.declarations import (
     UsagePlan,
     UserPool,
 )
-from chalicelib.core.environment import (
+from chalicelib.core.environment_build import (
     Knobs,
     MailerValues,
     Physical,

@@ -21,7 +21,7 @@ import pulumi
 import pulumi_aws as aws
 
 from chalicelib.core.declarations import Mailer
-from chalicelib.core.environment import MailerValues
+from chalicelib.core.environment_build import MailerValues
 from stacks.settings import StackSettings
 
 MAX_TEMPLATE_NAME = 64

@@ -27,7 +27,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from chalicelib.core.environment import FlagsValues
+from chalicelib.core.environment_build import FlagsValues
 from chalicelib.flags.document import DOCUMENT_PATH, load
 from chalicelib.flags.validation import validate
 from stacks.settings import StackSettings

@@ -25,7 +25,8 @@ import pulumi
 import pulumi_aws as aws
 
 from chalicelib.core.declarations import Database
-from chalicelib.core.environment import DATABASE_ADMIN_SECRET_ARN, DATABASE_VARIABLES, database_environment
+from chalicelib.core.environment import DATABASE_ADMIN_SECRET_ARN, DATABASE_VARIABLES
+from chalicelib.core.environment_build import database_environment
 from stacks.appgraph import ApiTrigger, AppGraphError, AppPlan, FunctionPlan, SqsTrigger
 from stacks.code import CodeLocation
 from stacks.database import DatabaseEndpoint

@@ -15,14 +15,8 @@ import pulumi
 from chalice.app import Chalice
 
 from chalicelib.core.declarations import Manifest
-from chalicelib.core.environment import (
-    PUBLIC_API_URL,
-    Knobs,
-    Physical,
-    PoolValues,
-    TranscoderValues,
-    build_environment,
-)
+from chalicelib.core.environment import PUBLIC_API_URL
+from chalicelib.core.environment_build import Knobs, Physical, PoolValues, TranscoderValues, build_environment
 from stacks.account_ref import AccountReference
 from stacks.api import RestApi, RestApiArgs
 from stacks.appgraph import AppPlan, plan_app
@@ -314,7 +308,7 @@ class Platform(pulumi.ComponentResource):
                      ) -> dict[str, pulumi.Input[str]]:
         """Every variable ``chalicelib.core.settings`` and the declarations read, for every function.
 
-        Built by ``chalicelib.core.environment``, as the local platform's. AWS_REGION is not here: Lambda
+        Built by ``chalicelib.core.environment_build``, as the local platform's. AWS_REGION is not here: Lambda
         sets it and refuses functions that set it themselves.
         """
         physical = Physical[pulumi.Input[str]](

@@ -8,7 +8,7 @@ from unittest import mock
 import pytest
 
 from chalicelib.core import environment
-from chalicelib.core.environment import (
+from chalicelib.core.environment_build import (
     Knobs,
     MailerValues,
     Physical,

@@ -8,7 +8,6 @@ from urllib.parse import quote, urlencode
 
 from pydantic import Field
 
-from chalicelib.auth.identity import Challenge, CognitoIdentity, Tokens
 from chalicelib.core.declarations import uses
 from chalicelib.core.errors import Unauthorized
 from chalicelib.core.lazy import lazy_module
@@ -19,8 +18,11 @@ from chalicelib.resources import USER_POOL, USERS
 from chalicelib.users.views import DisplayName, Profile
 
 if TYPE_CHECKING:
+    from chalicelib.auth import identity as cognito
     from chalicelib.auth import registration
+    from chalicelib.auth.identity import CognitoIdentity, Tokens
 else:
+    cognito = lazy_module("chalicelib.auth.identity")
     registration = lazy_module("chalicelib.auth.registration")
 
 router = Router(__name__, tag="auth")
@@ -119,7 +121,7 @@ def _access_token(call: Call[Any]) -> str:
 @lru_cache(maxsize=1)
 def identity() -> CognitoIdentity:
     settings = get_settings()
-    return CognitoIdentity(settings.user_pool_id, settings.user_pool_client_id)
+    return cognito.CognitoIdentity(settings.user_pool_id, settings.user_pool_client_id)
 
 
 @router.route("/auth/register", "POST", public=True, body=RegisterRequest, response=Profile, status=201,
@@ -147,7 +149,7 @@ def confirm(call: Call[ConfirmRequest]) -> Confirmed:
 def login(call: Call[LoginRequest]) -> TokenPair | MfaChallenge:
     """Exchange a username and password for tokens, or for a TOTP challenge where the user turned TOTP on."""
     answer = identity().login(call.body.username.lower(), call.body.password)
-    if isinstance(answer, Challenge):
+    if isinstance(answer, cognito.Challenge):
         return MfaChallenge(challenge=answer.name, session=answer.session)
     return TokenPair.of(answer)
 

@@ -47,6 +47,19 @@ class Page(ResponseBody, Generic[T]):
     items: list[T]
     next_cursor: str | None
 
+    @classmethod
+    def model_rebuild(cls, *, force: bool = False, raise_errors: bool = True, _parent_namespace_depth: int = 2,
+                      _types_namespace: Mapping[str, Any] | None = None) -> bool | None:
+        """As pydantic's, except when pydantic's ``Page[Post]`` asks (the only caller that passes
+        ``_types_namespace``) to build the bare ``Page``: that would build it at import, ignoring
+        ``defer_build``, with pydantic's plugin lookup (importlib.metadata: about 10 ms of a cold start). A
+        parametrised page builds on its first use as any model does; the bare one still builds if used."""
+        if cls is Page and _types_namespace is not None and not force:
+            return None
+        depth = _parent_namespace_depth + 1 if _parent_namespace_depth > 0 else 0  # this frame is one more
+        return super().model_rebuild(force=force, raise_errors=raise_errors, _parent_namespace_depth=depth,
+                                     _types_namespace=_types_namespace)
+
 
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).decode().rstrip("=")

@@ -15,15 +15,17 @@ tracing is off.
 
 from __future__ import annotations
 
-import importlib.abc
-import importlib.machinery
 import importlib.util
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:
+    from importlib.abc import Loader
+    from importlib.machinery import ModuleSpec
 
 from chalicelib.core import metrics
 from chalicelib.core.logs import correlation, get_logger, invocation
@@ -64,31 +66,33 @@ def _patch_on_first_call(client_module: ModuleType) -> None:
     client_class._make_api_call = first_call
 
 
-class _AfterImport(importlib.abc.MetaPathFinder):
+# The finder and the loader below are the import protocol's duck types, not subclasses of importlib.abc's:
+# importing importlib.abc loads importlib.resources (tempfile, shutil, zipfile...), 3 ms of a cold start.
+class _AfterImport:
     """Finds module ``name`` as the other finders would, and runs ``callback`` once it has executed."""
 
     def __init__(self, name: str, callback: Callable[[ModuleType], None]) -> None:
         self.name, self.callback = name, callback
 
     def find_spec(self, fullname: str, path: Sequence[str] | None,
-                  target: ModuleType | None = None) -> importlib.machinery.ModuleSpec | None:
+                  target: ModuleType | None = None) -> ModuleSpec | None:
         if fullname != self.name:
             return None
         sys.meta_path.remove(self)  # once; and the search below must not find this finder again
         spec = importlib.util.find_spec(fullname)
         if spec is not None and spec.loader is not None:
-            spec.loader = _ThenCall(spec.loader, self.callback)
+            spec.loader = cast("Loader", _ThenCall(spec.loader, self.callback))  # one by duck type
         return spec
 
 
-class _ThenCall(importlib.abc.Loader):
+class _ThenCall:
     """The module's own loader, then ``callback(module)``; anything else asked of it (source for tracebacks)
     goes to the real loader."""
 
-    def __init__(self, loader: importlib.abc.Loader, callback: Callable[[ModuleType], None]) -> None:
+    def __init__(self, loader: Loader, callback: Callable[[ModuleType], None]) -> None:
         self.loader, self.callback = loader, callback
 
-    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
+    def create_module(self, spec: ModuleSpec) -> ModuleType | None:
         return self.loader.create_module(spec)
 
     def exec_module(self, module: ModuleType) -> None:

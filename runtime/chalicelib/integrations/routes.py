@@ -16,17 +16,20 @@ from chalicelib.core.lazy import lazy_module
 from chalicelib.core.pagination import Page, next_cursor
 from chalicelib.core.routes import Call, Reply, Router
 from chalicelib.core.tokens import Principal
-from chalicelib.integrations.keys import Integration, Usage, page_after
-from chalicelib.integrations.plan import UsagePlanKeys
 from chalicelib.integrations.views import IntegrationView, NewIntegration, NewIntegrationView
 from chalicelib.posts.views import Post, post_with_media
 from chalicelib.resources import INTEGRATIONS, MEDIA, POSTS, USER_POOL, USERS
 from chalicelib.users.views import Profile
 
 if TYPE_CHECKING:
+    from chalicelib.integrations import keys
+    from chalicelib.integrations import plan as usage_plan
+    from chalicelib.integrations.plan import UsagePlanKeys
     from chalicelib.posts import service as posts
     from chalicelib.users import profiles
 else:
+    keys = lazy_module("chalicelib.integrations.keys")
+    usage_plan = lazy_module("chalicelib.integrations.plan")
     posts = lazy_module("chalicelib.posts.service")
     profiles = lazy_module("chalicelib.users.profiles")
 
@@ -41,7 +44,7 @@ def _admin(principal: Principal) -> None:
 
 
 def _plan() -> UsagePlanKeys:
-    return UsagePlanKeys.current()
+    return usage_plan.UsagePlanKeys.current()
 
 
 @router.route("/admin/integrations", "POST", body=NewIntegration, response=NewIntegrationView, status=201,
@@ -52,7 +55,7 @@ def create_integration(call: Call[NewIntegration]) -> NewIntegrationView:
     _admin(call.principal)
     plan = _plan()
     key, value = plan.create(call.body.name, call.body.description)
-    view = IntegrationView.of(Integration.of(key, plan.limits()))
+    view = IntegrationView.of(keys.Integration.of(key, plan.limits()))
     return NewIntegrationView(**view.model_dump(), key=value)
 
 
@@ -63,9 +66,9 @@ def list_integrations(call: Call[None]) -> Page[IntegrationView]:
     _admin(call.principal)
     limit, position = call.page_request(_SCOPE)
     plan = _plan()
-    ids, last = page_after(plan.key_ids(), position.get("after"), limit)
+    ids, last = keys.page_after(plan.key_ids(), position.get("after"), limit)
     limits = plan.limits()
-    items = [IntegrationView.of(Integration.of(plan.get(key_id), limits)) for key_id in ids]
+    items = [IntegrationView.of(keys.Integration.of(plan.get(key_id), limits)) for key_id in ids]
     return Page[IntegrationView](items=items, next_cursor=next_cursor(_SCOPE, {"after": last} if last else None))
 
 
@@ -77,8 +80,8 @@ def read_integration(call: Call[None], integration_id: str) -> IntegrationView:
     plan = _plan()
     key, limits = plan.get(integration_id), plan.limits()
     day = datetime.now(UTC).date().isoformat()
-    usage = Usage.of_day(plan.usage(integration_id, day), integration_id, day, limits)
-    return IntegrationView.of(Integration.of(key, limits), usage)
+    usage = keys.Usage.of_day(plan.usage(integration_id, day), integration_id, day, limits)
+    return IntegrationView.of(keys.Integration.of(key, limits), usage)
 
 
 @router.route("/admin/integrations/{integration_id}", "DELETE", status=204, errors=(403, 404))

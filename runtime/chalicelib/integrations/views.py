@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from pydantic import Field
 
 from chalicelib.core.schema import RequestBody, ResponseBody
 from chalicelib.core.usertext import SingleLineText
-from chalicelib.integrations.keys import Integration, Usage
+
+if TYPE_CHECKING:
+    from chalicelib.integrations.keys import Integration, Usage
 
 
 class NewIntegration(RequestBody):

@@ -12,7 +12,6 @@ from chalicelib.core.idempotency import check_key
 from chalicelib.core.pagination import Page, next_cursor, split_page
 from chalicelib.core.routes import Call, QueryParam, Reply, Router
 from chalicelib.core.tokens import Principal
-from chalicelib.ledger.rules import Rules
 from chalicelib.ledger.views import (
     CoinDayView,
     CoinReport,
@@ -35,6 +34,7 @@ router = Router(__name__, tag="wallet")
 @uses(LEDGER.connect())
 def my_wallet(call: Call[None]) -> WalletView:
     """Your balance, and what you earned today against the daily cap."""
+    from chalicelib.ledger.rules import Rules
     from chalicelib.ledger.wallet import wallet
 
     mine = wallet(call.principal.username)

@@ -27,18 +27,18 @@ from chalicelib.core.declarations import uses
 from chalicelib.core.lazy import lazy_module
 from chalicelib.core.routes import Reply
 from chalicelib.core.usertext import MultiLineText
-from chalicelib.mastodon.entities import Account, account, credential_account
 from chalicelib.mastodon.errors import MastodonError, unprocessable
 from chalicelib.mastodon.paging import ACCOUNT_LIST_LIMIT, ACCOUNT_LIST_MAX, PageParams, clamp, window_links
 from chalicelib.mastodon.params import MAX_UPLOAD_BODY, MAX_UPLOAD_FILE, Params
-from chalicelib.mastodon.relationships import Relationship, relationship, relationships
 from chalicelib.mastodon.routing import MastodonCall, MastodonRouter, link_header
 from chalicelib.resources import FOLLOWS, INTERACTIONS, MEDIA, POSTS, SEARCH, TIMELINE, UPLOADS, USERS
 from chalicelib.users.views import DisplayName
 
 if TYPE_CHECKING:
     from chalicelib.core import batches
-    from chalicelib.mastodon import statuses
+    from chalicelib.mastodon import entities, relationships, statuses
+    from chalicelib.mastodon.entities import Account
+    from chalicelib.mastodon.relationships import Relationship
     from chalicelib.media import service as media_service
     from chalicelib.media.models import MediaModel
     from chalicelib.posts import service as posts
@@ -50,6 +50,8 @@ else:
     batches = lazy_module("chalicelib.core.batches")
     posts = lazy_module("chalicelib.posts.service")
     statuses = lazy_module("chalicelib.mastodon.statuses")
+    entities = lazy_module("chalicelib.mastodon.entities")
+    relationships = lazy_module("chalicelib.mastodon.relationships")
     media_service = lazy_module("chalicelib.media.service")
     graph = lazy_module("chalicelib.users.graph")
     user_models = lazy_module("chalicelib.users.models")
@@ -65,7 +67,7 @@ def profile_of(username: str) -> UserModel:
 
 
 def accounts(users: list[UserModel], base_url: str) -> list[Account]:
-    return [account(user, base_url) for user in users]
+    return [entities.account(user, base_url) for user in users]
 
 
 @router.route("/api/v1/accounts/verify_credentials", "GET", scope=("read:accounts", "profile"))
@@ -73,7 +75,8 @@ def accounts(users: list[UserModel], base_url: str) -> list[Account]:
 def verify_credentials(call: MastodonCall[Any]) -> Account:
     """The caller's own account, with ``source``."""
     principal = call.principal
-    return credential_account(profiles.get_or_create_profile(principal.username, principal.user_id), call.base_url)
+    profile = profiles.get_or_create_profile(principal.username, principal.user_id)
+    return entities.credential_account(profile, call.base_url)
 
 
 class CredentialsChange(Params):
@@ -113,7 +116,7 @@ def update_credentials(call: MastodonCall[CredentialsChange]) -> Account:
     profile = profiles.update_profile(principal.username, principal.user_id, change)
     if avatar is not None:
         media_service.store_upload(avatar, call.files["avatar"].data)
-    return credential_account(profile, call.base_url)
+    return entities.credential_account(profile, call.base_url)
 
 
 class Lookup(Params):
@@ -127,7 +130,7 @@ def lookup(call: MastodonCall[Lookup]) -> Account:
     name, _, host = call.params.acct.removeprefix("@").partition("@")
     if host and host.lower() != call.base_url.split("://", 1)[-1].lower():
         raise MastodonError(404)
-    return account(profile_of(name), call.base_url)
+    return entities.account(profile_of(name), call.base_url)
 
 
 class Ids(Params):
@@ -143,7 +146,7 @@ def account_relationships(call: MastodonCall[Ids]) -> list[Relationship]:
     """How each ``id[]`` stands to the caller; ids of no account are left out, as Mastodon does."""
     names = [name for name in call.params.names()[:ACCOUNT_LIST_MAX] if is_username(name)]  # else no account
     existing = set(batches.get_many(user_models.UserModel, names)) if names else set()
-    return relationships(call.principal.username, [name for name in names if name in existing])
+    return relationships.relationships(call.principal.username, [name for name in names if name in existing])
 
 
 @router.route("/api/v1/accounts", "GET", public=True, params=Ids)
@@ -152,7 +155,7 @@ def many_accounts(call: MastodonCall[Ids]) -> list[Account]:
     """The accounts of ``id[]`` (Mastodon 4.3), in the order asked; unknown ids are left out."""
     names = list(dict.fromkeys(name for name in call.params.names()[:ACCOUNT_LIST_MAX] if is_username(name)))
     found = batches.get_many(user_models.UserModel, names) if names else {}
-    return [account(found[name], call.base_url) for name in names if name in found]
+    return [entities.account(found[name], call.base_url) for name in names if name in found]
 
 
 @router.route("/api/v1/accounts/familiar_followers", "GET", scope=("read:follows", "read:accounts"), params=Ids)
@@ -194,7 +197,7 @@ def find_accounts(viewer: str, query: str, limit: int | None, offset: int, *, fo
 @uses(USERS.read())
 def get_account(call: MastodonCall[Any], id: str) -> Account:
     """Anyone's account."""
-    return account(profile_of(id), call.base_url)
+    return entities.account(profile_of(id), call.base_url)
 
 
 Lister = Callable[..., tuple[list["UserModel"], str | None]]  # graph.followers_of / following_of
@@ -276,7 +279,7 @@ def follow(call: MastodonCall[FollowOptions], id: str) -> Relationship:
     """Follow the account (again: no change); yourself: 422."""
     viewer = call.principal.username
     graph.follow(call.principal, id)
-    return relationship(id, following=True, followed_by=_followed_by(viewer, id))
+    return relationships.relationship(id, following=True, followed_by=_followed_by(viewer, id))
 
 
 @router.route("/api/v1/accounts/{id}/unfollow", "POST", scope=("write:follows", "follow"))
@@ -285,7 +288,7 @@ def unfollow(call: MastodonCall[Any], id: str) -> Relationship:
     """Stop following the account (a stranger: no change)."""
     viewer = call.principal.username
     graph.unfollow(call.principal, id)
-    return relationship(id, following=False, followed_by=_followed_by(viewer, id))
+    return relationships.relationship(id, following=False, followed_by=_followed_by(viewer, id))
 
 
 def _unsupported(feature: str) -> MastodonError:
@@ -312,7 +315,7 @@ def _undo(action: str) -> Any:
     @uses(USERS.read(), FOLLOWS.read())
     def undo(call: MastodonCall[Any], id: str) -> Relationship:
         profile_of(id)
-        return relationships(call.principal.username, [id])[0]
+        return relationships.relationships(call.principal.username, [id])[0]
 
     undo.__name__ = undo.__qualname__ = f"account_{action}"
     undo.__doc__ = "Nothing to undo: the Relationship as it is."

@@ -23,14 +23,16 @@ from chalicelib.core.routes import Reply
 from chalicelib.mastodon.errors import MastodonError, unprocessable
 from chalicelib.mastodon.params import MAX_UPLOAD_BODY, Params
 from chalicelib.mastodon.routing import MastodonCall, MastodonRouter
-from chalicelib.mastodon.statuses import MediaAttachment, media_attachment
 from chalicelib.resources import MEDIA, UPLOADS
 
 if TYPE_CHECKING:
+    from chalicelib.mastodon import statuses
+    from chalicelib.mastodon.statuses import MediaAttachment
     from chalicelib.media import service
     from chalicelib.media import views as media_views
     from chalicelib.media.models import MediaModel
 else:
+    statuses = lazy_module("chalicelib.mastodon.statuses")
     service = lazy_module("chalicelib.media.service")
     media_views = lazy_module("chalicelib.media.views")
 
@@ -85,7 +87,7 @@ def _receive(call: MastodonCall[MediaParams]) -> MediaModel:
 @uses(MEDIA.read_write(), UPLOADS.write())
 def upload(call: MastodonCall[MediaParams]) -> Reply:
     """Upload a file: 202 with ``url`` null while it is processed (always, here: processing is asynchronous)."""
-    attachment = media_attachment(_receive(call))
+    attachment = statuses.media_attachment(_receive(call))
     return Reply(attachment, status=200 if attachment.url else 202)
 
 
@@ -93,7 +95,7 @@ def upload(call: MastodonCall[MediaParams]) -> Reply:
 @uses(MEDIA.read_write(), UPLOADS.write())
 def upload_v1(call: MastodonCall[MediaParams]) -> MediaAttachment:
     """The legacy upload: 200 with the attachment, processed or not."""
-    return media_attachment(_receive(call))
+    return statuses.media_attachment(_receive(call))
 
 
 def _own(call: MastodonCall[Any], id: str) -> MediaModel:
@@ -111,7 +113,7 @@ def read_media(call: MastodonCall[Any], id: str) -> Reply:
     media = _own(call, id)
     if media.status == "failed":
         raise MastodonError(422, f"Error processing the uploaded media ({media.failure})")
-    return Reply(media_attachment(media), status=200 if media.status == "ready" else 206)
+    return Reply(statuses.media_attachment(media), status=200 if media.status == "ready" else 206)
 
 
 @router.route("/api/v1/media/{id}", "PUT", scope="write:media", params=MediaParams)
@@ -122,4 +124,4 @@ def change_media(call: MastodonCall[MediaParams], id: str) -> MediaAttachment:
     given = call.params.model_fields_set
     changed = service.update_media(call.principal.username, id, description=_description(call.params.description),
                                    set_description="description" in given, focus=_focus(call.params.focus))
-    return media_attachment(changed)
+    return statuses.media_attachment(changed)

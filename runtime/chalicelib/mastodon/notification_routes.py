@@ -15,8 +15,6 @@ from pydantic import Field
 from chalicelib.core.declarations import uses
 from chalicelib.core.lazy import lazy_module
 from chalicelib.core.routes import Reply
-from chalicelib.mastodon import notifications as views
-from chalicelib.mastodon.entities import Account, account, iso
 from chalicelib.mastodon.errors import MastodonError
 from chalicelib.mastodon.paging import MAX_ID_LENGTH, PageParams, Window, window_links
 from chalicelib.mastodon.params import Params
@@ -25,10 +23,15 @@ from chalicelib.resources import INTERACTIONS, MEDIA, NOTIFICATIONS, POSTS, USER
 
 if TYPE_CHECKING:
     from chalicelib.core import batches
+    from chalicelib.mastodon import entities
+    from chalicelib.mastodon import notifications as views
+    from chalicelib.mastodon.entities import Account
     from chalicelib.notifications import service, store
     from chalicelib.notifications.models import NotificationModel
     from chalicelib.users import models as user_models
 else:
+    entities = lazy_module("chalicelib.mastodon.entities")
+    views = lazy_module("chalicelib.mastodon.notifications")
     service = lazy_module("chalicelib.notifications.service")
     store = lazy_module("chalicelib.notifications.store")
     batches = lazy_module("chalicelib.core.batches")
@@ -169,7 +172,7 @@ def group_accounts(call: MastodonCall[Any], group_key: str) -> list[Account]:
     """The group's latest accounts (the platform keeps the latest few)."""
     row = _group(call, group_key)
     found = batches.get_many(user_models.UserModel, list(row.actors or []))
-    return [account(found[name], call.base_url) for name in row.actors or [] if name in found]
+    return [entities.account(found[name], call.base_url) for name in row.actors or [] if name in found]
 
 
 @router.route("/api/v2/notifications/{group_key}/dismiss", "POST", scope=WRITE)
@@ -192,7 +195,7 @@ def _notifications_marker(username: str) -> dict[str, Any]:
         return {}
     read_at = row.read_at or row.updated_at
     return {"notifications": {"last_read_id": row.position, "version": int(row.version or 0),
-                              "updated_at": iso(read_at) if read_at else None}}
+                              "updated_at": entities.iso(read_at) if read_at else None}}
 
 
 @router.route("/api/v1/markers", "GET", scope="read:statuses", params=MarkerParams)

@@ -8,19 +8,24 @@ from __future__ import annotations
 
 import base64
 import binascii
-import html
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
 
 from pydantic import Field, field_validator
 
 from chalicelib.core import errors
 from chalicelib.core.declarations import uses
+from chalicelib.core.lazy import lazy_module
 from chalicelib.core.routes import Reply
 from chalicelib.mastodon.errors import OAuthError, unprocessable
 from chalicelib.mastodon.params import Params
 from chalicelib.mastodon.routing import MastodonCall, MastodonRouter, authority
 from chalicelib.resources import MASTODON_APPS, MASTODON_CODES, MASTODON_TOKENS, USER_POOL
+
+if TYPE_CHECKING:
+    import html
+else:
+    html = lazy_module("html")  # its entities table is 1 ms of a cold start: loaded by the first consent page
 
 router = MastodonRouter(__name__)
 OOB = "urn:ietf:wg:oauth:2.0:oob"

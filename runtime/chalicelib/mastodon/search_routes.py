@@ -24,16 +24,15 @@ from chalicelib.core import errors
 from chalicelib.core.declarations import uses
 from chalicelib.core.lazy import lazy_module
 from chalicelib.mastodon.account_routes import accounts, find_accounts
-from chalicelib.mastodon.entities import Account, Entity
 from chalicelib.mastodon.errors import MastodonError, unprocessable
 from chalicelib.mastodon.paging import clamp
 from chalicelib.mastodon.params import Params
 from chalicelib.mastodon.routing import MastodonCall, MastodonRouter
-from chalicelib.mastodon.statuses import Status, Tag
 from chalicelib.resources import FOLLOWS, INTERACTIONS, MEDIA, POSTS, SEARCH, USERS
 
 if TYPE_CHECKING:
     from chalicelib.mastodon import statuses
+    from chalicelib.mastodon.statuses import HistoryTag, SearchResults, Status
     from chalicelib.search import service
     from chalicelib.search.port import Trend
 else:
@@ -46,34 +45,15 @@ SEARCH_LIMIT, SEARCH_MAX = 20, 40
 TRENDS_LIMIT, TRENDS_MAX = 10, 20
 
 
-class TagHistory(Entity):
-    day: str  # the day's start, UNIX seconds, as a string
-    uses: str
-    accounts: str
-
-
-class HistoryTag(Tag):
-    OMIT_IF_NONE = frozenset({"following"})  # answered for a signed-in caller only
-
-    history: list[TagHistory]
-    following: bool | None = None
-
-
-class SearchResults(Entity):
-    accounts: list[Account]
-    statuses: list[Status]
-    hashtags: list[HistoryTag]
-
-
 def _day(value: date) -> str:
     return str(int(datetime(value.year, value.month, value.day, tzinfo=UTC).timestamp()))
 
 
 def _tag(name: str, history: list[tuple[date, int]], base_url: str, *, signed_in: bool) -> HistoryTag:
     """A Tag with its history (newest day first), ``following`` false for a signed-in caller."""
-    days = [TagHistory(day=_day(day), uses=str(count), accounts=str(count)) for day, count in history]
-    return HistoryTag(name=name, url=f"{base_url}/tags/{name}", history=days,
-                      following=False if signed_in else None)
+    days = [statuses.TagHistory(day=_day(day), uses=str(count), accounts=str(count)) for day, count in history]
+    return statuses.HistoryTag(name=name, url=f"{base_url}/tags/{name}", history=days,
+                               following=False if signed_in else None)
 
 
 def _trend_tag(trend: Trend, base_url: str, *, signed_in: bool) -> HistoryTag:
@@ -114,7 +94,7 @@ def _search_statuses(call: MastodonCall[SearchParams], limit: int) -> list[Statu
 def search(call: MastodonCall[SearchParams]) -> SearchResults:
     """Accounts, statuses and hashtags matching ``q`` (one ``type``, or all three)."""
     params, principal = call.params, call.principal
-    results = SearchResults(accounts=[], statuses=[], hashtags=[])
+    results = statuses.SearchResults(accounts=[], statuses=[], hashtags=[])
     if not params.q.strip() or not flags.enabled(flags.SEARCH, principal.username, principal.groups):
         return results
     limit = clamp(params.limit, default=SEARCH_LIMIT, maximum=SEARCH_MAX)

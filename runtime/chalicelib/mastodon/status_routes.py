@@ -27,25 +27,16 @@ from pydantic import Field, ValidationError
 from chalicelib.core.declarations import uses
 from chalicelib.core.lazy import lazy_module
 from chalicelib.core.routes import Reply
-from chalicelib.mastodon.entities import Account, Entity, account
 from chalicelib.mastodon.errors import MastodonError, unprocessable
 from chalicelib.mastodon.paging import ACCOUNT_LIST_LIMIT, ACCOUNT_LIST_MAX, PageParams
 from chalicelib.mastodon.params import Params
 from chalicelib.mastodon.routing import MastodonCall, MastodonRouter, link_header
-from chalicelib.mastodon.statuses import (
-    DeletedStatus,
-    MediaAttachment,
-    Status,
-    StatusSource,
-    render_comment,
-    render_comments,
-    render_status,
-    split_status_id,
-)
 from chalicelib.resources import IDEMPOTENCY, INTERACTIONS, MEDIA, POSTS, USERS
 
 if TYPE_CHECKING:
     from chalicelib.core import batches, ids
+    from chalicelib.mastodon import entities, statuses
+    from chalicelib.mastodon.statuses import Context, DeletedStatus, Status, StatusEditEntry, StatusSource
     from chalicelib.media import models as media_models
     from chalicelib.posts import models as post_models
     from chalicelib.posts import service
@@ -54,6 +45,8 @@ if TYPE_CHECKING:
     from chalicelib.users import models as user_models
 else:
     batches = lazy_module("chalicelib.core.batches")
+    entities = lazy_module("chalicelib.mastodon.entities")
+    statuses = lazy_module("chalicelib.mastodon.statuses")
     ids = lazy_module("chalicelib.core.ids")
     media_models = lazy_module("chalicelib.media.models")
     post_models = lazy_module("chalicelib.posts.models")
@@ -89,24 +82,6 @@ class StatusEdit(Params):
     poll: Any = None
 
 
-class Context(Entity):
-    ancestors: list[Status]
-    descendants: list[Status]
-
-
-class StatusEditEntry(Entity):
-    OMIT_IF_NONE = frozenset({"poll"})  # only an edit of a poll has one
-
-    content: str
-    spoiler_text: str
-    sensitive: bool
-    created_at: str
-    account: Account
-    poll: dict[str, Any] | None
-    media_attachments: list[MediaAttachment]
-    emojis: list[Any]
-
-
 # --- helpers -----------------------------------------------------------------------------------------------
 
 def _viewer(call: MastodonCall[Any]) -> str | None:
@@ -115,7 +90,7 @@ def _viewer(call: MastodonCall[Any]) -> str | None:
 
 
 def _ids(status_id: str) -> tuple[str, str | None]:
-    found = split_status_id(status_id)
+    found = statuses.split_status_id(status_id)
     if found is None:
         raise MastodonError(404)
     return found
@@ -172,8 +147,8 @@ def _mine_or_404(call: MastodonCall[Any], status_id: str) -> tuple[PostModel | N
 def _status_of(call: MastodonCall[Any], status_id: str) -> Status:
     post_id, comment_id = _ids(status_id)
     if comment_id is not None:
-        return render_comment(service.get_comment(post_id, comment_id), base_url=call.base_url)
-    return render_status(service.get_post(post_id), viewer=_viewer(call), base_url=call.base_url)
+        return statuses.render_comment(service.get_comment(post_id, comment_id), base_url=call.base_url)
+    return statuses.render_status(service.get_post(post_id), viewer=_viewer(call), base_url=call.base_url)
 
 
 def _post_only(status_id: str) -> str:
@@ -199,9 +174,9 @@ def create_status(call: MastodonCall[NewStatus]) -> Status:
         post_id, _ = _ids(params.in_reply_to_id)
         if params.media_ids:
             raise unprocessable("replies cannot carry media here")
-        return render_comment(service.add_comment(call.principal, post_id, text), base_url=call.base_url)
+        return statuses.render_comment(service.add_comment(call.principal, post_id, text), base_url=call.base_url)
     post = service.create_post(call.principal, text, list(params.media_ids))
-    return render_status(post, viewer=call.principal.username, base_url=call.base_url)
+    return statuses.render_status(post, viewer=call.principal.username, base_url=call.base_url)
 
 
 @router.route("/api/v1/statuses/{id}", "GET", scope="read:statuses", optional=True)
@@ -222,12 +197,12 @@ def edit_status(call: MastodonCall[StatusEdit], id: str) -> Status:
     if comment is not None:
         edited = service.edit_comment(call.principal, comment.post_id, comment.sk.removeprefix(post_models.COMMENT),
                                       text)
-        return render_comment(edited, base_url=call.base_url)
+        return statuses.render_comment(edited, base_url=call.base_url)
     assert post is not None
     if params.media_ids is not None and list(params.media_ids) != list(post.media_ids or []):
         raise unprocessable("a status's media cannot change once posted")
-    return render_status(service.edit_post(call.principal, post.post_id, text), viewer=call.principal.username,
-                         base_url=call.base_url)
+    return statuses.render_status(service.edit_post(call.principal, post.post_id, text),
+                                  viewer=call.principal.username, base_url=call.base_url)
 
 
 @router.route("/api/v1/statuses/{id}", "DELETE", scope="write:statuses")
@@ -237,13 +212,13 @@ def delete_status(call: MastodonCall[Any], id: str) -> DeletedStatus:
     redraft)."""
     post, comment = _mine_or_404(call, id)
     if comment is not None:
-        shown = render_comment(comment, base_url=call.base_url)
+        shown = statuses.render_comment(comment, base_url=call.base_url)
         service.delete_comment(call.principal, comment.post_id, comment.sk.removeprefix(post_models.COMMENT))
-        return DeletedStatus(**shown.model_dump(), text=comment.content or "")
+        return statuses.DeletedStatus(**shown.model_dump(), text=comment.content or "")
     assert post is not None
-    shown = render_status(post, viewer=call.principal.username, base_url=call.base_url)
+    shown = statuses.render_status(post, viewer=call.principal.username, base_url=call.base_url)
     service.delete_post(call.principal, post.post_id)
-    return DeletedStatus(**shown.model_dump(), text=post.content)
+    return statuses.DeletedStatus(**shown.model_dump(), text=post.content)
 
 
 @router.route("/api/v1/statuses/{id}/context", "GET", scope="read:statuses", optional=True)
@@ -253,10 +228,10 @@ def context(call: MastodonCall[Any], id: str) -> Context:
     post_id, comment_id = _ids(id)
     if comment_id is not None:
         service.get_comment(post_id, comment_id)
-        return Context(ancestors=[render_status(service.get_post(post_id), viewer=_viewer(call),
-                                                base_url=call.base_url)], descendants=[])
+        parent = statuses.render_status(service.get_post(post_id), viewer=_viewer(call), base_url=call.base_url)
+        return statuses.Context(ancestors=[parent], descendants=[])
     comments, _ = service.list_comments(post_id, CONTEXT_LIMIT, None)
-    return Context(ancestors=[], descendants=render_comments(comments, base_url=call.base_url))
+    return statuses.Context(ancestors=[], descendants=statuses.render_comments(comments, base_url=call.base_url))
 
 
 @router.route("/api/v1/statuses/{id}/favourite", "POST", scope="write:favourites")
@@ -288,7 +263,7 @@ def favourited_by(call: MastodonCall[PageParams], id: str) -> Reply:
     names, last = service.likers(post_id, call.params.clamped(default=ACCOUNT_LIST_LIMIT, maximum=ACCOUNT_LIST_MAX),
                                  call.params.max_id)
     users = batches.get_many(user_models.UserModel, names)
-    accounts = [account(users[name], call.base_url) for name in names if name in users]
+    accounts = [entities.account(users[name], call.base_url) for name in names if name in users]
     return Reply(accounts, headers=link_header(call, next_max_id=last, prev_min_id=None))
 
 
@@ -298,8 +273,9 @@ def source(call: MastodonCall[Any], id: str) -> StatusSource:
     """The status's plain text, for editing."""
     post_id, comment_id = _ids(id)
     if comment_id is not None:
-        return StatusSource(id=id, text=service.get_comment(post_id, comment_id).content or "", spoiler_text="")
-    return StatusSource(id=id, text=service.get_post(post_id).content, spoiler_text="")
+        text = service.get_comment(post_id, comment_id).content or ""
+        return statuses.StatusSource(id=id, text=text, spoiler_text="")
+    return statuses.StatusSource(id=id, text=service.get_post(post_id).content, spoiler_text="")
 
 
 @router.route("/api/v1/statuses/{id}/history", "GET", scope="read:statuses", optional=True)
@@ -307,9 +283,9 @@ def source(call: MastodonCall[Any], id: str) -> StatusSource:
 def history(call: MastodonCall[Any], id: str) -> list[StatusEditEntry]:
     """The current version only: earlier versions are not kept."""
     shown = _status_of(call, id)
-    return [StatusEditEntry(content=shown.content, spoiler_text="", sensitive=False,
-                            created_at=shown.edited_at or shown.created_at, account=shown.account, poll=None,
-                            media_attachments=shown.media_attachments, emojis=[])]
+    return [statuses.StatusEditEntry(content=shown.content, spoiler_text="", sensitive=False,
+                                     created_at=shown.edited_at or shown.created_at, account=shown.account, poll=None,
+                                     media_attachments=shown.media_attachments, emojis=[])]
 
 
 @router.route("/api/v1/statuses/{id}/reblogged_by", "GET", scope="read:accounts", optional=True)

@@ -1,5 +1,6 @@
 """Mastodon's Status and MediaAttachment entities (docs.joinmastodon.org/entities/Status), built from posts,
-comments and media records, a page at a time.
+comments and media records, a page at a time; and the answers made of them (Context, a status's edit history,
+tags with their history, search results), here rather than in the route modules, which load this on first use.
 
 Ids: a post's status id is its post id (a ULID: time-sortable, so Mastodon's ``max_id``/``min_id`` paging is a
 key order). A comment is a Status too, a reply to its post: its id is ``<post id>-<comment id>`` (two ULIDs
@@ -84,6 +85,21 @@ class Tag(Entity):
     url: str
 
 
+class TagHistory(Entity):
+    day: str  # the day's start, UNIX seconds, as a string
+    uses: str
+    accounts: str
+
+
+class HistoryTag(Tag):
+    """A Tag as trends, search and ``/api/v1/tags/:name`` answer it: with its history."""
+
+    OMIT_IF_NONE = frozenset({"following"})  # answered for a signed-in caller only
+
+    history: list[TagHistory]
+    following: bool | None = None
+
+
 class Status(Entity):
     OMIT_IF_NONE = frozenset({"application"})  # Mastodon leaves it out rather than null
 
@@ -129,6 +145,32 @@ class StatusSource(Entity):
     id: str
     text: str
     spoiler_text: str
+
+
+class Context(Entity):
+    ancestors: list[Status]
+    descendants: list[Status]
+
+
+class StatusEditEntry(Entity):
+    OMIT_IF_NONE = frozenset({"poll"})  # only an edit of a poll has one
+
+    content: str
+    spoiler_text: str
+    sensitive: bool
+    created_at: str
+    account: Account
+    poll: dict[str, Any] | None
+    media_attachments: list[MediaAttachment]
+    emojis: list[Any]
+
+
+class SearchResults(Entity):
+    """What ``/api/v2/search`` answers."""
+
+    accounts: list[Account]
+    statuses: list[Status]
+    hashtags: list[HistoryTag]
 
 
 # --- ids ---------------------------------------------------------------------------------------------------

@@ -23,17 +23,19 @@ from chalicelib.core.routes import Reply
 from chalicelib.mastodon.errors import MastodonError
 from chalicelib.mastodon.paging import PageParams, Window, window_links
 from chalicelib.mastodon.routing import MastodonCall, MastodonRouter
-from chalicelib.mastodon.statuses import Status, render_statuses, split_status_id
 from chalicelib.resources import INTERACTIONS, MEDIA, POSTS, SEARCH, TIMELINE, USERS
 
 if TYPE_CHECKING:
     from chalicelib import flags
     from chalicelib.feed import reader as feeds
     from chalicelib.feed.reader import FeedPage
+    from chalicelib.mastodon import statuses
+    from chalicelib.mastodon.statuses import Status
     from chalicelib.posts.models import PostModel
     from chalicelib.search import service as search
 else:
     flags = lazy_module("chalicelib.flags")
+    statuses = lazy_module("chalicelib.mastodon.statuses")
     feeds = lazy_module("chalicelib.feed.reader")
     search = lazy_module("chalicelib.search.service")
 
@@ -56,7 +58,7 @@ TIMELINE_LIMIT, TIMELINE_MAX = 20, 40  # Mastodon's default and maximum for time
 def _id_or_none(raw: str) -> str | None:
     """A paging id: a status id's post (a comment's pages as its post); anything else (an old client's number, a
     typo) bounds nothing, as Mastodon ignores an id it does not know."""
-    found = split_status_id(raw)
+    found = statuses.split_status_id(raw)
     return found[0] if found is not None else None
 
 
@@ -89,8 +91,8 @@ def _home_page(reader: str, limit: int, window: Window) -> tuple[list[PostModel]
     return posts, page.last is not None and len(posts) == len(page.posts)
 
 
-def _answer(call: MastodonCall[TimelineParams], statuses: list[Status], more: bool, window: Window) -> Reply:
-    return Reply(statuses, headers=window_links(call, [status.id for status in statuses], more=more, window=window))
+def _answer(call: MastodonCall[TimelineParams], shown: list[Status], more: bool, window: Window) -> Reply:
+    return Reply(shown, headers=window_links(call, [status.id for status in shown], more=more, window=window))
 
 
 @router.route("/api/v1/timelines/home", "GET", scope="read:statuses", params=TimelineParams)
@@ -99,7 +101,7 @@ def home(call: MastodonCall[TimelineParams]) -> Reply:
     """Statuses of the accounts you follow and your own, newest first."""
     reader, window = call.principal.username, call.params.window(_id_or_none)
     posts, more = _home_page(reader, call.params.clamped(default=TIMELINE_LIMIT, maximum=TIMELINE_MAX), window)
-    return _answer(call, render_statuses(posts, viewer=reader, base_url=call.base_url), more, window)
+    return _answer(call, statuses.render_statuses(posts, viewer=reader, base_url=call.base_url), more, window)
 
 
 @router.route("/api/v1/timelines/tag/{hashtag}", "GET", scope="read:statuses", optional=True,
@@ -120,7 +122,7 @@ def tag(call: MastodonCall[TimelineParams], hashtag: str) -> Reply:
     posts, last = search.tag_posts(name, params.clamped(default=TIMELINE_LIMIT, maximum=TIMELINE_MAX), window.before)
     kept = [post for post in posts if window.after is None or post.post_id > window.after]
     viewer = principal.username if principal is not None else None
-    return _answer(call, render_statuses(kept, viewer=viewer, base_url=call.base_url),
+    return _answer(call, statuses.render_statuses(kept, viewer=viewer, base_url=call.base_url),
                    last is not None and len(kept) == len(posts), window)
 
 

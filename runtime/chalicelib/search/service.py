@@ -20,20 +20,21 @@ from chalicelib.core.errors import Unavailable, Unprocessable
 from chalicelib.core.lazy import lazy_module
 from chalicelib.core.logs import get_logger
 from chalicelib.core.metrics import count
-from chalicelib.search.port import SearchBackend, Trend, tag_of
 
 # The query limits and kinds are read where the routes are declared; the tables and backend when searched.
 if TYPE_CHECKING:
     from chalicelib.core import batches
     from chalicelib.posts import models as post_models
     from chalicelib.posts.models import PostModel
-    from chalicelib.search import backends
+    from chalicelib.search import backends, port
+    from chalicelib.search.port import SearchBackend, Trend
     from chalicelib.users import models as user_models
     from chalicelib.users.models import UserModel
 else:
     batches = lazy_module("chalicelib.core.batches")
     post_models = lazy_module("chalicelib.posts.models")
     backends = lazy_module("chalicelib.search.backends")
+    port = lazy_module("chalicelib.search.port")
     user_models = lazy_module("chalicelib.users.models")
 
 log = get_logger(__name__)
@@ -65,7 +66,7 @@ def checked_query(raw: str | None) -> str:
 
 def checked_tag(raw: str) -> str:
     """A tag as stored (``#`` and case ignored); 422 when nothing of it could be a tag."""
-    tag = tag_of(raw)
+    tag = port.tag_of(raw)
     if not tag or len(tag) > 50 or not tag.replace("_", "a").isalnum():
         raise Unprocessable("invalid_tag", "a tag is 1-50 letters, digits or underscores",
                             details=[{"field": "tag", "problem": "not a tag"}])
