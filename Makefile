@@ -53,10 +53,11 @@ dev: $(STAMP) web ## run the whole platform locally on 127.0.0.1:$(PORT), the we
 SEED_USERS = $(if $(filter command line environment,$(origin USERS)),$(USERS),200)
 POSTS ?= 2000
 seed:           ## with make dev running on $(PORT): a social graph of USERS users and POSTS posts (local/seed.py)
-	curl -sS --fail-with-body -XPOST "http://127.0.0.1:$(PORT)/local/seed?users=$(SEED_USERS)&posts=$(POSTS)"; echo
+	@curl -sS --fail-with-body -XPOST "http://127.0.0.1:$(PORT)/local/seed?users=$(SEED_USERS)&posts=$(POSTS)"; \
+	status=$$?; echo; exit $$status
 
 reindex:        ## rebuild the local search index from the tables (with make dev running on $(PORT))
-	curl -fsS -XPOST http://127.0.0.1:$(PORT)/local/search/reindex; echo
+	@curl -sS --fail-with-body -XPOST http://127.0.0.1:$(PORT)/local/search/reindex; status=$$?; echo; exit $$status
 
 test: $(STAMP) web  ## every test: unit, contract, infrastructure (Pulumi mocks), end to end, the web client in Chromium (tests/web); files spread over the cores
 	$(BIN)/python -m pytest -n auto --dist loadfile
