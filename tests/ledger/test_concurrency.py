@@ -134,7 +134,6 @@ def test_concurrent_redemptions_never_overdraw_a_wallet(ledger_url: str) -> None
     _books_balance(ledger_url)
 
 
-
 def _wait_for(found: Any, what: str, timeout: float = 60.0) -> Any:
     """``found()`` once it is truthy; fails the test after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
