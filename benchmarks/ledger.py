@@ -7,9 +7,9 @@ at the end, even on failure.
 
 Eight ``spawn`` worker processes, started once and kept for every run, each
 with its own engines (``chalicelib.ledger.db.transaction(url)`` and, for the
-awards, ``statement(url)``, as the runtime has them), run four timed runs one
-after the other: a warm-up, then a measured
-window; throughput is what committed inside the window divided by its length,
+awards, the autocommit pool of ``db.scalar``, as the runtime has them), run
+four timed runs one after the other: a warm-up, then a measured window;
+throughput is what committed inside the window divided by its length,
 latency is per operation (one transaction each, pool checkout to commit).
 
 - ledger: ``accounts.transfer(session, <unique id>, system_account(POOL, user),
@@ -28,7 +28,8 @@ latency is per operation (one transaction each, pool checkout to commit).
 - baseline: ``UPDATE accounts SET balance = balance + 1 WHERE id = :id``, one
   statement per transaction through the same ``transaction(url)`` as the ledger
   transfers, so both pay the same pool checkout (with pre-ping), BEGIN and
-  COMMIT; the awards pay the same checkout, and no BEGIN or COMMIT of their own.
+  COMMIT; an award is one statement committed as it ends, from a pool that
+  does not ping (it runs the statement again on a connection found dead).
 
 Scenario "hot": every operation credits the same user account (so every ledger
 transfer also debits the same rewards-pool shard). Scenario "spread": each
@@ -66,7 +67,7 @@ from sqlalchemy.engine import make_url
 
 from chalicelib.ledger.accounts import POOL, SHARDS, ensure_user, system_account, transfer, user_account
 from chalicelib.ledger.batch import apply_events
-from chalicelib.ledger.db import statement, transaction
+from chalicelib.ledger.db import scalar, transaction
 from chalicelib.ledger.earning import apply_event
 from chalicelib.ledger.migrate import migrate
 from chalicelib.ledger.models import Transfer
@@ -190,8 +191,7 @@ def _worker(index: int, url: str, commands: Queue[Run | None], results: Queue[An
     try:
         with transaction(url) as session:  # import everything and open the engines' first connections
             session.execute(text("SELECT 1"))
-        with statement(url) as connection:
-            connection.execute(text("SELECT 1"))
+        scalar(text("SELECT 1"), {}, url)
         results.put(("ready", index))
         while (run := commands.get()) is not None:
             results.put(_run(index, url, run))
@@ -313,7 +313,7 @@ def _benchmark(url: str, where: str) -> None:
           "than raw speed")
     print(f"  each run: {WARMUP:.0f} s warm-up, then {DURATION:.0f} s measured; one operation = one transaction: "
           "transfers and baseline via transaction(url) (pool checkout with pre-ping, BEGIN, ..., COMMIT), awards via "
-          "statement(url) (pool checkout with pre-ping, one statement committed as it ends)")
+          "db.scalar (pool checkout without ping, one statement committed as it ends)")
     print(f"  hot: every operation credits user:{_username(0)} (the ledger also debits its one pool shard, "
           f"{system_account(POOL, _username(0))}); spread: random among the {USERS:,} users "
           f"(their debits hit {shards} of {SHARDS} pool shards)")

@@ -7,7 +7,7 @@ order, locks the accounts in account-id order (pool shards first), then pays eac
 with ``ledger_pay_award``, the single award's function: so the caps apply per user in event order, a
 transfer id twice in the batch pays once, and each ``coins.awarded`` event carries the balance right
 after its own transfer. The statement is a fixed text taking arrays (the events as one JSON text), so
-nothing is compiled per batch; it runs in autocommit (``db.statement``): no BEGIN and COMMIT round trips.
+nothing is compiled per batch; it runs in autocommit (``db.scalar``): no BEGIN and COMMIT round trips.
 
 A payload that cannot become an award (a poisoned message) fails alone before any of this. If the
 batch's statement fails anyway (a value the database refuses), nothing of it stays and every message
@@ -26,7 +26,7 @@ from contextlib import nullcontext
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import text
 
 from chalicelib.core import metric_names as m
 from chalicelib.core.logs import correlation, get_logger
@@ -34,7 +34,7 @@ from chalicelib.core.metrics import count
 from chalicelib.core.tracing import traced_step
 from chalicelib.ledger import outbox
 from chalicelib.ledger.accounts import POOL, system_account, user_account
-from chalicelib.ledger.db import database_url, statement
+from chalicelib.ledger.db import database_url, scalar
 from chalicelib.ledger.earning import apply_event
 from chalicelib.ledger.events import Payment, coins_awarded
 from chalicelib.ledger.rules import Award, Rules, award_for, event_time
@@ -80,8 +80,8 @@ def apply_events(events: Sequence[dict[str, Any]], rules: Rules, url: str | None
     if not (url or database_url()).startswith("postgresql"):
         return _one_by_one(events, parsed, rules, url, outcomes, correlations)
     try:
-        with traced_step("award"), statement(url) as connection:
-            paid = _pay_on_server(connection, parsed, rules.daily_cap, correlations)
+        with traced_step("award"):
+            paid = _pay_on_server(parsed, rules.daily_cap, correlations, url)
     except Exception:
         if strict:
             raise
@@ -127,8 +127,8 @@ PAY_AWARDS = text("SELECT ledger_pay_awards(CAST(:transfers AS text[]), CAST(:us
                   "CAST(:events AS jsonb))")
 
 
-def _pay_on_server(connection: Connection, parsed: list[_Parsed], cap: int,
-                   correlations: Sequence[str | None] | None) -> dict[int, int]:
+def _pay_on_server(parsed: list[_Parsed], cap: int, correlations: Sequence[str | None] | None,
+                   url: str | None) -> dict[int, int]:
     """The batch in one statement (``ledger_pay_awards``); returns coins paid by batch index (paid awards only)."""
     now = datetime.now(UTC)
     awards = [(item.index, item.award) for item in parsed if item.award is not None]
@@ -141,7 +141,7 @@ def _pay_on_server(connection: Connection, parsed: list[_Parsed], cap: int,
         with correlation(carried) if carried else nullcontext():
             events.append(coins_awarded(Payment(award.transfer_id, award.amount, award.reason, now), award.username,
                                         0, award.source))
-    paid = connection.execute(PAY_AWARDS, {
+    paid = scalar(PAY_AWARDS, {
         "transfers": [award.transfer_id for _, award in awards],
         "users": [user_account(award.username) for _, award in awards],
         "pools": [system_account(POOL, award.username) for _, award in awards],
@@ -149,6 +149,6 @@ def _pay_on_server(connection: Connection, parsed: list[_Parsed], cap: int,
         "days": [award.day for _, award in awards], "active": [account for account, _ in active],
         "active_days": [day for _, day in active], "cap": cap, "at": now,
         # One JSON text, not an array of them: the driver would escape every quote of every event.
-        "events": f"[{','.join(event.to_json() for event in events)}]"}).scalar_one()
+        "events": f"[{','.join(event.to_json() for event in events)}]"}, url)
     outbox.remember([event.id for event, amount in zip(events, paid, strict=True) if amount])
     return {index: int(amount) for (index, _), amount in zip(awards, paid, strict=True) if amount}

@@ -13,8 +13,7 @@ Usage::
 
     with transaction() as session:
         session.add(...)
-    with statement() as connection:                             # one statement, committed as it ends
-        connection.execute(text("SELECT ledger_pay_award(...)"), {...})
+    paid = scalar(text("SELECT ledger_pay_award(...)"), {...})  # one statement, committed as it ends
     make_engine(server_url("postgres"), secret_arn=admin_arn)   # another login on the same server
 """
 
@@ -23,13 +22,14 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import URL, Connection, Engine, create_engine, event
+from sqlalchemy import URL, Engine, Executable, create_engine, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from chalicelib.core.logs import get_logger
@@ -135,7 +135,7 @@ def make_engine(url: str, secret_arn: str | None = None, *, autocommit: bool = F
 
     ``secret_arn`` defaults to ``DATABASE_SECRET_ARN`` when ``DATABASE_URL`` is unset (in AWS); a
     ``DATABASE_URL`` carries its own credentials. ``autocommit``: every connection commits each statement
-    as it ends (PostgreSQL only; see ``statement``).
+    as it ends, and none is pinged before use (PostgreSQL only; see ``scalar``).
     """
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
@@ -154,7 +154,8 @@ def make_engine(url: str, secret_arn: str | None = None, *, autocommit: bool = F
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    engine = create_engine(url, pool_size=2, max_overflow=2, pool_pre_ping=True, pool_recycle=300,
+    # The autocommit pool (``scalar``) retries a statement on a dead connection instead of pinging each one.
+    engine = create_engine(url, pool_size=2, max_overflow=2, pool_pre_ping=not autocommit, pool_recycle=300,
                            **({"isolation_level": "AUTOCOMMIT"} if autocommit else {}))
     if secret_arn is None and not os.environ.get("DATABASE_URL"):
         secret_arn = os.environ.get("DATABASE_SECRET_ARN")
@@ -188,11 +189,25 @@ def _autocommit_engine(url: str) -> Engine:
     return make_engine(url, autocommit=True)
 
 
-@contextmanager
-def statement(url: str | None = None) -> Iterator[Connection]:
-    """A Core connection on which each statement commits as it ends (autocommit), for work that is one statement
-    (a server-side function): no BEGIN and COMMIT round trips, no ORM session. Its own small pool, whose
-    connections stay in autocommit (switching a pooled connection back and forth costs about as much as the
-    round trips saved)."""
-    with _autocommit_engine(url or database_url()).connect() as found:
-        yield found
+def scalar(statement: Executable, params: Mapping[str, Any], url: str | None = None) -> Any:
+    """Run one statement that commits as it ends (autocommit) and return its one value.
+
+    For work that is one statement (the award functions): no ORM session, no BEGIN and COMMIT round
+    trips. Its own small pool, whose connections stay in autocommit (switching a pooled connection back
+    and forth costs about what the round trips save) and are not pinged before use, another round trip:
+    a connection found dead (the server restarted, a proxy closed it while the process was frozen) is
+    dropped, with the pool's others, and the statement runs once more on a new one. So it must be safe
+    to run twice: one whose answer was lost with its connection may have committed, and runs again to
+    find its work done (an award then pays 0: its transfer exists, its event waits in the outbox for the
+    scheduled relay).
+    """
+    bind = _autocommit_engine(url or database_url())
+    try:
+        with bind.connect() as connection:
+            return connection.execute(statement, params).scalar_one()
+    except DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+        log.warning("a pooled connection was dead: the statement runs again on a new one", exc_info=True)
+    with bind.connect() as connection:
+        return connection.execute(statement, params).scalar_one()

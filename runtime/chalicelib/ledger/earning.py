@@ -9,7 +9,7 @@ event in the outbox in the same transaction. That the actor was active is record
 second, lock-free transaction (an insert that ignores an existing row), only when the actor is not
 the awardee: the award already wrote the awardee's day row.
 
-On PostgreSQL the award is one statement, committed as it ends (``db.statement``: autocommit, no ORM
+On PostgreSQL the award is one statement, committed as it ends (``db.scalar``: autocommit, no ORM
 session, no ORM row): the ``ledger_pay_award`` function (migration 0004) does the same steps under the
 same locks on the server. SQLite takes the ORM path, ``apply_award``. A whole SQS batch takes
 ``chalicelib.ledger.batch.apply_events``.
@@ -20,7 +20,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from chalicelib.core import metric_names as m
@@ -36,7 +36,7 @@ from chalicelib.ledger.accounts import (
     transfer,
     user_account,
 )
-from chalicelib.ledger.db import database_url, statement, transaction
+from chalicelib.ledger.db import database_url, scalar, transaction
 from chalicelib.ledger.events import Payment, coins_awarded
 from chalicelib.ledger.models import DailyEarning, Transfer
 from chalicelib.ledger.outbox import record, remember
@@ -72,16 +72,17 @@ AWARD_CALL = text("SELECT ledger_pay_award(:transfer, :user, :pool, :amount, :re
                   "CAST(:event AS jsonb))")
 
 
-def award_on_server(connection: Connection, award: Award, cap: int) -> int:
-    """``apply_award`` in one statement: the ``ledger_pay_award`` function (PostgreSQL); returns what was paid."""
+def award_on_server(award: Award, cap: int, url: str | None = None) -> int:
+    """``apply_award`` in one statement that commits as it ends: the ``ledger_pay_award`` function (PostgreSQL);
+    returns what was paid."""
     at = datetime.now(UTC)
     pool, account = system_account(POOL, award.username), user_account(award.username)
     # The function sets the amount paid and the balance after it.
     event = coins_awarded(Payment(award.transfer_id, award.amount, award.reason, at), award.username, 0,
                           award.source)
-    paid = connection.execute(AWARD_CALL, {
+    paid = scalar(AWARD_CALL, {
         "transfer": award.transfer_id, "user": account, "pool": pool, "amount": award.amount, "reason": award.reason,
-        "day": award.day, "cap": cap, "at": at, "event_id": event.id, "event": event.to_json()}).scalar_one()
+        "day": award.day, "cap": cap, "at": at, "event_id": event.id, "event": event.to_json()}, url)
     if paid:
         remember([event.id])
     return int(paid)
@@ -90,8 +91,7 @@ def award_on_server(connection: Connection, award: Award, cap: int) -> int:
 def pay(award: Award, cap: int, url: str | None = None) -> int:
     """The award in a transaction of its own: one statement on the server when the database is PostgreSQL."""
     if (url or database_url()).startswith("postgresql"):
-        with statement(url) as found:  # the function is the whole award: it commits as it returns
-            return award_on_server(found, award, cap)
+        return award_on_server(award, cap, url)
     with transaction(url) as session:
         return apply_award(session, award, cap)
 
