@@ -3,11 +3,12 @@
 The same rules as ``chalicelib.ledger.earning``, in the same lock order, for up to ten events at once
 (PostgreSQL): the ``ledger_pay_awards`` function (migration 0004) creates the users' accounts if new,
 creates or locks every day row the batch touches (the awardees' and the actors') in (account, day)
-order, locks the accounts in account-id order (pool shards first), then pays each award in batch order
-with ``ledger_pay_award``, the single award's function: so the caps apply per user in event order, a
-transfer id twice in the batch pays once, and each ``coins.awarded`` event carries the balance right
-after its own transfer. The statement is a fixed text taking arrays (the events as one JSON text), so
-nothing is compiled per batch; it runs in autocommit (``db.scalar``): no BEGIN and COMMIT round trips.
+order, locks the pool shard that pays the batch (one: the first awardee's) and the awardees' accounts in
+id order, then pays each award in batch order with ``ledger_pay_award``, the single award's function,
+and debits the shard once: so the caps apply per user in event order, a transfer id twice in the batch
+pays once, and each ``coins.awarded`` event carries the balance right after its own transfer. The
+statement is a fixed text taking arrays (the events as one JSON text), so nothing is compiled per
+batch; it runs in autocommit (``db.scalar``): no BEGIN and COMMIT round trips.
 
 A payload that cannot become an award (a poisoned message) fails alone before any of this. If the
 batch's statement fails anyway (a value the database refuses), nothing of it stays and every message
@@ -122,7 +123,7 @@ def _one_by_one(events: Sequence[dict[str, Any]], parsed: list[_Parsed], rules: 
 
 # One statement taking arrays, the same text whatever the batch holds (nothing compiled per batch).
 PAY_AWARDS = text("SELECT ledger_pay_awards(CAST(:transfers AS text[]), CAST(:users AS text[]), "
-                  "CAST(:pools AS text[]), CAST(:amounts AS bigint[]), CAST(:reasons AS text[]), "
+                  "CAST(:pool AS text), CAST(:amounts AS bigint[]), CAST(:reasons AS text[]), "
                   "CAST(:days AS date[]), CAST(:active AS text[]), CAST(:active_days AS date[]), :cap, :at, "
                   "CAST(:events AS jsonb))")
 
@@ -135,6 +136,9 @@ def _pay_on_server(parsed: list[_Parsed], cap: int, correlations: Sequence[str |
     active = sorted({(user_account(item.actor), item.day) for item in parsed if item.actor is not None})
     if not awards and not active:
         return {}
+    # One pool shard pays the whole batch (the first awardee's): one shard locked, not one per awardee, so that
+    # concurrent batches seldom wait on one another.
+    pool = system_account(POOL, awards[0][1].username) if awards else None
     events = []
     for index, award in awards:  # each under its message's correlation id; amount and balance set by the server
         carried = correlations[index] if correlations else None
@@ -144,7 +148,7 @@ def _pay_on_server(parsed: list[_Parsed], cap: int, correlations: Sequence[str |
     paid = scalar(PAY_AWARDS, {
         "transfers": [award.transfer_id for _, award in awards],
         "users": [user_account(award.username) for _, award in awards],
-        "pools": [system_account(POOL, award.username) for _, award in awards],
+        "pool": pool,
         "amounts": [award.amount for _, award in awards], "reasons": [award.reason for _, award in awards],
         "days": [award.day for _, award in awards], "active": [account for account, _ in active],
         "active_days": [day for _, day in active], "cap": cap, "at": now,

@@ -24,12 +24,18 @@ statements where ``ledger_award`` took nine:
 - the outbox row is a plain INSERT: its id names the transfer just inserted, so it cannot exist yet;
 - it returns the amount paid, a scalar (0: a duplicate, or nothing left under the cap).
 
-``ledger_pay_awards`` takes a batch's awards as index-aligned arrays (and the actors' activity as
-accounts and days): it creates the accounts, creates or locks every day row in (account, day) order,
-locks the accounts in id order (pool shards first), then pays each award in batch order with
-``ledger_pay_award``, whose locks it already holds. So the caps are applied per user in event order, an
-award twice in the batch pays once (its second INSERT finds the first), and each ``coins.awarded``
-event carries the balance right after its own transfer. It returns the amounts paid, in award order.
+``p_debit`` false leaves the pool's debit to the caller: the batch's function debits its one shard once.
+
+``ledger_pay_awards`` takes a batch's awards as index-aligned arrays, one rewards-pool shard that pays
+them all (and the actors' activity as accounts and days): it creates the accounts, creates or locks
+every day row in (account, day) order, locks the shard and the awardees' accounts in id order, then pays
+each award in batch order with ``ledger_pay_award``, whose locks it already holds, and debits the shard
+once with the total. So the caps are applied per user in event order, an award twice in the batch pays
+once (its second INSERT finds the first), and each ``coins.awarded`` event carries the balance right
+after its own transfer. A batch locks one shard, not one per awardee: ten random awardees' shards were
+most of the sixteen, so concurrent batches waited on one another nearly always (about four of eight, in
+the benchmark's spread scenario; about one with a shard per batch). It returns the amounts paid, in
+award order.
 
 ``ledger_award`` stays: code deployed before this migration calls it until the new code is rolled out.
 """
@@ -45,7 +51,8 @@ depends_on = None
 
 PAY_AWARD = """
 CREATE FUNCTION ledger_pay_award(p_transfer text, p_user text, p_pool text, p_amount bigint, p_reason text,
-                                 p_day date, p_cap integer, p_at timestamptz, p_event_id text, p_event jsonb)
+                                 p_day date, p_cap integer, p_at timestamptz, p_event_id text, p_event jsonb,
+                                 p_debit boolean DEFAULT true)
 RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE
     v_earned bigint;
@@ -70,7 +77,9 @@ BEGIN
         UPDATE daily_earnings SET earned = daily_earnings.earned - v_amount WHERE account_id = p_user AND day = p_day;
         RETURN 0;
     END IF;
-    UPDATE accounts SET balance = accounts.balance - v_amount WHERE id = p_pool;
+    IF p_debit THEN  -- else the caller debits the pool, once for all its awards
+        UPDATE accounts SET balance = accounts.balance - v_amount WHERE id = p_pool;
+    END IF;
     UPDATE accounts SET balance = accounts.balance + v_amount WHERE id = p_user
         RETURNING accounts.balance INTO v_balance;
     INSERT INTO outbox (id, type, body, created_at, published_at)
@@ -83,12 +92,14 @@ END $$;
 """
 
 PAY_AWARDS = """
-CREATE FUNCTION ledger_pay_awards(p_transfers text[], p_users text[], p_pools text[], p_amounts bigint[],
+CREATE FUNCTION ledger_pay_awards(p_transfers text[], p_users text[], p_pool text, p_amounts bigint[],
                                   p_reasons text[], p_days date[], p_active text[], p_active_days date[],
                                   p_cap integer, p_at timestamptz, p_events jsonb)
 RETURNS bigint[] LANGUAGE plpgsql AS $$
 DECLARE
     v_paid bigint[] := '{}';
+    v_amount bigint;
+    v_total bigint := 0;
 BEGIN
     INSERT INTO accounts (id, kind, balance, created_at)
         SELECT a, 'user', 0, p_at FROM (SELECT DISTINCT a FROM unnest(p_users || p_active) AS u(a)) AS u
@@ -100,19 +111,23 @@ BEGIN
                              AS k(a, d)) AS k
         ORDER BY a COLLATE "C", d
         ON CONFLICT (account_id, day) DO UPDATE SET earned = daily_earnings.earned WHERE false;
-    PERFORM 1 FROM accounts WHERE id = ANY(p_pools || p_users) ORDER BY id COLLATE "C" FOR NO KEY UPDATE;
+    PERFORM 1 FROM accounts WHERE id = ANY(p_users || p_pool) ORDER BY id COLLATE "C" FOR NO KEY UPDATE;
     FOR i IN 1 .. coalesce(array_length(p_transfers, 1), 0) LOOP
-        v_paid := v_paid || ledger_pay_award(p_transfers[i], p_users[i], p_pools[i], p_amounts[i], p_reasons[i],
-                                             p_days[i], p_cap, p_at, p_events -> (i - 1) ->> 'id',
-                                             p_events -> (i - 1));
+        v_amount := ledger_pay_award(p_transfers[i], p_users[i], p_pool, p_amounts[i], p_reasons[i], p_days[i], p_cap,
+                                     p_at, p_events -> (i - 1) ->> 'id', p_events -> (i - 1), false);
+        v_paid := v_paid || v_amount;
+        v_total := v_total + v_amount;
     END LOOP;
+    IF v_total > 0 THEN
+        UPDATE accounts SET balance = accounts.balance - v_total WHERE id = p_pool;
+    END IF;
     RETURN v_paid;
 END $$;
 """
 
-SIGNATURES = ("ledger_pay_awards(text[], text[], text[], bigint[], text[], date[], text[], date[], integer, "
+SIGNATURES = ("ledger_pay_awards(text[], text[], text, bigint[], text[], date[], text[], date[], integer, "
               "timestamptz, jsonb)",
-              "ledger_pay_award(text, text, text, bigint, text, date, integer, timestamptz, text, jsonb)")
+              "ledger_pay_award(text, text, text, bigint, text, date, integer, timestamptz, text, jsonb, boolean)")
 
 
 def upgrade() -> None:
