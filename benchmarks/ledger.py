@@ -308,9 +308,9 @@ def _benchmark(url: str, where: str) -> None:
     cores = os.cpu_count() or 0
     print(f"ledger transfers vs single-statement UPDATE: PostgreSQL {version} at {where}, throwaway database, "
           f"{USERS:,} user accounts ({settings})")
-    print(f"  {WORKERS} worker processes (spawn, one engine each) on a {cores}-core machine that also runs the "
-          f"database server: with {WORKERS} workers on {cores} cores this measures contention and scheduling more "
-          "than raw speed")
+    print(f"  {WORKERS} worker processes (spawn, each with the runtime's own engines) on a {cores}-core machine that "
+          f"also runs the database server: with {WORKERS} workers on {cores} cores this measures contention and "
+          "scheduling more than raw speed")
     print(f"  each run: {WARMUP:.0f} s warm-up, then {DURATION:.0f} s measured; one operation = one transaction: "
           "transfers and baseline via transaction(url) (pool checkout with pre-ping, BEGIN, ..., COMMIT), awards via "
           "db.scalar (pool checkout without ping, one statement committed as it ends)")
