@@ -6,25 +6,30 @@ A throwaway database is created on the server of ``DATABASE_URL`` (default
 at the end, even on failure.
 
 Eight ``spawn`` worker processes, started once and kept for every run, each
-with its own engine (``chalicelib.ledger.db.transaction(url)``, as the runtime
-has it), run four timed runs one after the other: a warm-up, then a measured
-window; throughput is what committed inside the window divided by its length,
+with its own engines (``chalicelib.ledger.db.transaction(url)`` and, for the
+awards, the autocommit pool of ``db.scalar``, as the runtime has them), run
+four timed runs one after the other: a warm-up, then a measured window;
+throughput is what committed inside the window divided by its length,
 latency is per operation (one transaction each, pool checkout to commit).
 
 - ledger: ``accounts.transfer(session, <unique id>, system_account(POOL, user),
   user_account(user), 1, "bench")``, one transfer per transaction, exactly as
   earning pays an award (without the daily-cap row around it);
 - single: ``earning.apply_event`` of one ``post.created`` event, the whole award
-  path (the ``ledger_award`` function: user and day rows, duplicate check under
-  the day lock, daily cap, transfer, balances, outbox; a post's actor is its
-  awardee, so the activity is that same day row), one transaction per award;
+  path (the ``ledger_pay_award`` function: user and day rows, duplicate check
+  under the day lock, daily cap, transfer, balances, outbox; a post's actor is
+  its awardee, so the activity is that same day row), one transaction per award:
+  one statement that commits as it ends (autocommit, so no BEGIN and COMMIT);
 - batched: ``batch.apply_events`` of ten such events at once, as the coin-award
-  handler takes an SQS batch (one transaction, set-wise statements), counted as
-  ten awards; strict: a failed batch transaction is an error, never a fallback;
-  the rules pay 1 coin per post under a cap no run reaches, so every award moves coins;
+  handler takes an SQS batch (the ``ledger_pay_awards`` function: one statement,
+  one transaction), counted as ten awards; strict: a failed batch statement is an
+  error, never a fallback; the rules pay 1 coin per post under a cap no run
+  reaches, so every award moves coins;
 - baseline: ``UPDATE accounts SET balance = balance + 1 WHERE id = :id``, one
-  statement per transaction through the same ``transaction(url)``, so both
-  sides pay the same pool checkout (with pre-ping), BEGIN and COMMIT.
+  statement per transaction through the same ``transaction(url)`` as the ledger
+  transfers, so both pay the same pool checkout (with pre-ping), BEGIN and
+  COMMIT; an award is one statement committed as it ends, from a pool that
+  does not ping (it runs the statement again on a connection found dead).
 
 Scenario "hot": every operation credits the same user account (so every ledger
 transfer also debits the same rewards-pool shard). Scenario "spread": each
@@ -62,7 +67,7 @@ from sqlalchemy.engine import make_url
 
 from chalicelib.ledger.accounts import POOL, SHARDS, ensure_user, system_account, transfer, user_account
 from chalicelib.ledger.batch import apply_events
-from chalicelib.ledger.db import transaction
+from chalicelib.ledger.db import scalar, transaction
 from chalicelib.ledger.earning import apply_event
 from chalicelib.ledger.migrate import migrate
 from chalicelib.ledger.models import Transfer
@@ -184,8 +189,9 @@ def _run(index: int, url: str, run: Run) -> Outcome:
 
 def _worker(index: int, url: str, commands: Queue[Run | None], results: Queue[Any]) -> None:
     try:
-        with transaction(url) as session:  # import everything and open the engine's first connection
+        with transaction(url) as session:  # import everything and open the engines' first connections
             session.execute(text("SELECT 1"))
+        scalar(text("SELECT 1"), {}, url)
         results.put(("ready", index))
         while (run := commands.get()) is not None:
             results.put(_run(index, url, run))
@@ -302,11 +308,12 @@ def _benchmark(url: str, where: str) -> None:
     cores = os.cpu_count() or 0
     print(f"ledger transfers vs single-statement UPDATE: PostgreSQL {version} at {where}, throwaway database, "
           f"{USERS:,} user accounts ({settings})")
-    print(f"  {WORKERS} worker processes (spawn, one engine each) on a {cores}-core machine that also runs the "
-          f"database server: with {WORKERS} workers on {cores} cores this measures contention and scheduling more "
-          "than raw speed")
-    print(f"  each run: {WARMUP:.0f} s warm-up, then {DURATION:.0f} s measured; one operation = one transaction via "
-          "transaction(url) (pool checkout with pre-ping, BEGIN, ..., COMMIT) on both sides")
+    print(f"  {WORKERS} worker processes (spawn, each with the runtime's own engines) on a {cores}-core machine that "
+          f"also runs the database server: with {WORKERS} workers on {cores} cores this measures contention and "
+          "scheduling more than raw speed")
+    print(f"  each run: {WARMUP:.0f} s warm-up, then {DURATION:.0f} s measured; one operation = one transaction: "
+          "transfers and baseline via transaction(url) (pool checkout with pre-ping, BEGIN, ..., COMMIT), awards via "
+          "db.scalar (pool checkout without ping, one statement committed as it ends)")
     print(f"  hot: every operation credits user:{_username(0)} (the ledger also debits its one pool shard, "
           f"{system_account(POOL, _username(0))}); spread: random among the {USERS:,} users "
           f"(their debits hit {shards} of {SHARDS} pool shards)")

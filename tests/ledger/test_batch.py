@@ -11,13 +11,21 @@ from typing import Any
 from sqlalchemy import func, select
 
 from chalicelib.core.messages import each_batch
-from chalicelib.ledger.accounts import user_account
+from chalicelib.ledger.accounts import ensure_user, user_account
 from chalicelib.ledger.batch import apply_events
 from chalicelib.ledger.db import transaction
 from chalicelib.ledger.models import DailyEarning, OutboxEvent, Transfer
 from tests.ledger import events as ev
 from tests.ledger import workers
-from tests.ledger.test_concurrency import RULES, SPAWN, WORKERS, _balances, _books_balance, _kill_at_stall, _world
+from tests.ledger.test_concurrency import (
+    RULES,
+    SPAWN,
+    WORKERS,
+    _balances,
+    _books_balance,
+    _kill_while_blocked,
+    _world,
+)
 
 
 def _batches(events: list[dict[str, Any]], size: int = 10) -> list[list[dict[str, Any]]]:
@@ -141,14 +149,19 @@ def test_batches_mixing_users_at_the_cap_end_exactly_at_the_cap(ledger_url: str)
 def test_a_worker_killed_mid_batch_leaves_that_batch_undone_and_redelivery_pays_it_once(ledger_url: str) -> None:
     day = date(2026, 5, 5)
     events = [ev.comment(f"b5-c{n}", f"b5p{n}", "op", f"bk{n % 5}", day) for n in range(30)]
+    events[14] = ev.comment("b5-c14", "b5p14", "op", "bklate", day)  # bklate is paid in the second batch only
     batches = _batches(events)
-    # Killed holding the second batch's transaction, every write of it done.
-    _kill_at_stall(workers.apply_batches_slowly, ledger_url, batches)
-    assert _transfers(ledger_url, "comment:b5-") == 10  # the first batch only: the open one left nothing
-    assert sum(_balances(ledger_url, [f"bk{n}" for n in range(5)]).values()) == 10 * RULES.comment
+    with transaction(ledger_url) as session:
+        ensure_user(session, "bklate")  # so that the test can hold its row
+    # Killed while its second batch waits for bklate's row, its day rows written; the connection dies with it.
+    _kill_while_blocked(workers.apply_batches, ledger_url, batches, user_account("bklate"), server_dies=True)
+    assert _transfers(ledger_url, "comment:b5-") == 10  # the first batch only: the second left nothing
+    assert sum(_balances(ledger_url, [f"bk{n}" for n in range(5)] + ["bklate"]).values()) == 10 * RULES.comment
+    with transaction(ledger_url) as session:
+        assert session.get(DailyEarning, (user_account("bklate"), day)) is None
 
     _in_parallel(ledger_url, [batches, batches[::-1]])  # SQS redelivers every batch, twice over
 
     assert _transfers(ledger_url, "comment:b5-") == 30
-    assert _balances(ledger_url, [f"bk{n}" for n in range(5)]) == ev.expected_balances(events, RULES)
+    assert _balances(ledger_url, [f"bk{n}" for n in range(5)] + ["bklate"]) == ev.expected_balances(events, RULES)
     _books_balance(ledger_url)

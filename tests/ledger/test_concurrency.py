@@ -6,18 +6,17 @@ import multiprocessing
 import os
 import random
 import signal
-import tempfile
 import time
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date
-from pathlib import Path
 from typing import Any
 
+import psycopg
 from sqlalchemy import func, select
 
 from chalicelib.ledger import earning
-from chalicelib.ledger.accounts import user_account
+from chalicelib.ledger.accounts import ensure_user, user_account
 from chalicelib.ledger.db import transaction
 from chalicelib.ledger.models import Account, DailyEarning, Order, Reward
 from chalicelib.ledger.reconcile import reconcile
@@ -25,6 +24,7 @@ from chalicelib.ledger.rewards import create_reward
 from chalicelib.ledger.rules import Rules
 from tests.ledger import events as ev
 from tests.ledger import workers
+from tests.ledger.conftest import libpq_url
 
 RULES = Rules()
 WORKERS = 8
@@ -134,27 +134,54 @@ def test_concurrent_redemptions_never_overdraw_a_wallet(ledger_url: str) -> None
     _books_balance(ledger_url)
 
 
-
-def _kill_at_stall(work: Any, ledger_url: str, payload: Any) -> None:
-    """Run ``work(ledger_url, payload, marker)`` in a worker process, and SIGKILL it once it says (the marker
-    file) that it stalls inside an open transaction."""
-    marker = Path(tempfile.mkdtemp()) / "stalled"
-    process = SPAWN.Process(target=work, args=(ledger_url, payload, str(marker)))
-    process.start()
-    deadline = time.monotonic() + 60
-    while not marker.exists() and time.monotonic() < deadline:
+def _wait_for(found: Any, what: str, timeout: float = 60.0) -> Any:
+    """``found()`` once it is truthy; fails the test after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not (value := found()):
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
         time.sleep(0.05)
-    assert marker.exists(), "the worker never reached its stall"
-    assert process.pid is not None
-    os.kill(process.pid, signal.SIGKILL)
-    process.join(10)
+    return value
 
-def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing_after_redelivery(ledger_url: str) -> None:
+
+def _kill_while_blocked(work: Any, ledger_url: str, payload: Any, account: str, *, server_dies: bool) -> None:
+    """Run ``work(ledger_url, payload)`` in a worker process while this test holds ``account``'s row lock, and
+    SIGKILL the worker once its award statement waits on that lock on the server, half its writes done.
+
+    An award is one statement that commits as it ends: the worker holds no transaction of its own to die in.
+    ``server_dies``: its server session is ended too (the connection is lost with the worker): the statement
+    rolls back. Otherwise the lock is released and the statement goes on, commits and answers no one.
+    """
+    # The watcher looks from outside the holder's transaction, which would see one snapshot of the activity.
+    with psycopg.connect(libpq_url(ledger_url)) as holder, \
+            psycopg.connect(libpq_url(ledger_url), autocommit=True) as watcher:
+        def gone(pid: int) -> bool:
+            return watcher.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", [pid]).fetchone() is None
+
+        holder.execute("SELECT 1 FROM accounts WHERE id = %s FOR NO KEY UPDATE", [account])
+        process = SPAWN.Process(target=work, args=(ledger_url, payload))
+        process.start()
+        waiting = _wait_for(lambda: watcher.execute(
+            "SELECT pid FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid))", [holder.info.backend_pid]
+        ).fetchone(), "the worker's award to wait on the lock")[0]
+        assert process.pid is not None
+        os.kill(process.pid, signal.SIGKILL)
+        process.join(10)
+        if server_dies:
+            watcher.execute("SELECT pg_terminate_backend(%s)", [waiting])
+            _wait_for(lambda: gone(waiting), "the ended session to roll back")
+        holder.rollback()  # the lock goes: a statement still running takes it and commits
+        _wait_for(lambda: gone(waiting), "the orphaned statement to finish")
+
+
+def test_a_worker_killed_mid_award_loses_and_duplicates_nothing_after_redelivery(ledger_url: str) -> None:
     day = date(2026, 3, 6)
     batch = [ev.comment(f"k-c{n}", f"kp{n}", "op", f"killed{n % 5}", day) for n in range(40)]
-    _kill_at_stall(workers.apply_slowly, ledger_url, batch)  # in the middle of a transaction, after 9 commits
-    half_done = _balances(ledger_url, [f"killed{n}" for n in range(5)])
-    assert sum(half_done.values()) == 9 * RULES.comment  # the open transaction left nothing behind
+    with transaction(ledger_url) as session:
+        ensure_user(session, "killed4")  # so that the test can hold its row
+    # Killed in its fifth award (the first to killed4), between the pool's debit and killed4's credit.
+    _kill_while_blocked(workers.apply_events, ledger_url, batch, user_account("killed4"), server_dies=False)
+    assert _balances(ledger_url, [f"killed{n}" for n in range(5)]) == {f"killed{n}": RULES.comment for n in range(5)}
+    _books_balance(ledger_url)  # the orphaned award committed whole, the four before it too, nothing after
 
     _in_parallel(ledger_url, [batch, batch[::-1]])  # SQS redelivers the whole batch, twice over
 

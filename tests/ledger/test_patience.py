@@ -14,11 +14,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from chalicelib.ledger.db import make_engine
-from chalicelib.ledger.migrate import migrate
+from chalicelib.ledger.migrate import head_revision, migrate
 from chalicelib.ledger.patience import Backoff, DatabaseUnreachable, Patience
 from tests.ledger.conftest import SERVER, drop, libpq_url
 
-HEAD = "0003"
+HEAD = head_revision()  # the newest migration
 
 
 class FakeTime:

@@ -32,7 +32,7 @@ guarantee as a stream, at least once and only for what committed.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -62,9 +62,12 @@ class DomainEvent:
     correlation_id: str | None = None
 
     def to_json(self) -> str:
-        document = asdict(self)
-        if document["correlation_id"] is None:
-            del document["correlation_id"]
+        # The fields as they are, not ``asdict``: its deep copy of ``data`` was most of the cost (awards write
+        # one per coin movement), and json.dumps copies nothing.
+        document: dict[str, Any] = {"id": self.id, "type": self.type, "occurred_at": self.occurred_at,
+                                    "actor": self.actor, "data": self.data}
+        if self.correlation_id is not None:
+            document["correlation_id"] = self.correlation_id
         return json.dumps(document, separators=(",", ":"), sort_keys=True)
 
 

@@ -1,7 +1,8 @@
 """Accounts and the one way coins move: ``transfer``.
 
 System accounts are split in shards (``system:rewards-pool:07``) chosen by the
-user, so concurrent transfers of different users never wait on one hot row.
+user (for a batch of awards, by its first awardee: ``chalicelib.ledger.batch``),
+so concurrent transfers of different users seldom wait on one hot row.
 Rows are always locked in account-id order, so two transfers cannot deadlock.
 """
 

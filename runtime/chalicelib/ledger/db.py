@@ -5,13 +5,15 @@
 connection takes the credentials from Secrets Manager (cached five minutes, and
 read again at once when the server refuses the cached password), so the password
 RDS rotates is picked up without a restart. ``DATABASE_SSLMODE`` (default
-``require``) is libpq's TLS mode. One small pool per process: RDS Proxy
-multiplexes Lambda's many processes onto few connections.
+``require``) is libpq's TLS mode. Small pools per process (one for transactions, one in autocommit
+for awards that are a single statement): RDS Proxy multiplexes Lambda's many processes onto few
+connections.
 
 Usage::
 
     with transaction() as session:
         session.add(...)
+    paid = scalar(text("SELECT ledger_pay_award(...)"), {...})  # one statement, committed as it ends
     make_engine(server_url("postgres"), secret_arn=admin_arn)   # another login on the same server
 """
 
@@ -20,13 +22,14 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import URL, Engine, create_engine, event
+from sqlalchemy import URL, Engine, Executable, create_engine, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from chalicelib.core.logs import get_logger
@@ -127,11 +130,12 @@ def _log_in_with_secret(engine: Engine, secret_arn: str) -> None:
         return dialect.connect(*cargs, **{**cparams, "user": secret.username, "password": secret.password})
 
 
-def make_engine(url: str, secret_arn: str | None = None) -> Engine:
+def make_engine(url: str, secret_arn: str | None = None, *, autocommit: bool = False) -> Engine:
     """The app's engine for ``url``; on PostgreSQL each new connection logs in with ``secret_arn``'s credentials.
 
     ``secret_arn`` defaults to ``DATABASE_SECRET_ARN`` when ``DATABASE_URL`` is unset (in AWS); a
-    ``DATABASE_URL`` carries its own credentials.
+    ``DATABASE_URL`` carries its own credentials. ``autocommit``: every connection commits each statement
+    as it ends, and none is pinged before use (PostgreSQL only; see ``scalar``).
     """
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
@@ -150,7 +154,9 @@ def make_engine(url: str, secret_arn: str | None = None) -> Engine:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    engine = create_engine(url, pool_size=2, max_overflow=2, pool_pre_ping=True, pool_recycle=300)
+    # The autocommit pool (``scalar``) retries a statement on a dead connection instead of pinging each one.
+    engine = create_engine(url, pool_size=2, max_overflow=2, pool_pre_ping=not autocommit, pool_recycle=300,
+                           **({"isolation_level": "AUTOCOMMIT"} if autocommit else {}))
     if secret_arn is None and not os.environ.get("DATABASE_URL"):
         secret_arn = os.environ.get("DATABASE_SECRET_ARN")
     if secret_arn:
@@ -175,3 +181,33 @@ def transaction(url: str | None = None) -> Iterator[Session]:
     """A session in one transaction: committed on success, rolled back on any error."""
     with _sessions(url or database_url()).begin() as session:
         yield session
+
+
+@lru_cache(maxsize=4)
+def _autocommit_engine(url: str) -> Engine:
+    trace_sql()
+    return make_engine(url, autocommit=True)
+
+
+def scalar(statement: Executable, params: Mapping[str, Any], url: str | None = None) -> Any:
+    """Run one statement that commits as it ends (autocommit) and return its one value.
+
+    For work that is one statement (the award functions): no ORM session, no BEGIN and COMMIT round
+    trips. Its own small pool, whose connections stay in autocommit (switching a pooled connection back
+    and forth costs about what the round trips save) and are not pinged before use, another round trip:
+    a connection found dead (the server restarted, a proxy closed it while the process was frozen) is
+    dropped, with the pool's others, and the statement runs once more on a new one. So it must be safe
+    to run twice: one whose answer was lost with its connection may have committed, and runs again to
+    find its work done (an award then pays 0: its transfer exists, its event waits in the outbox for the
+    scheduled relay).
+    """
+    bind = _autocommit_engine(url or database_url())
+    try:
+        with bind.connect() as connection:
+            return connection.execute(statement, params).scalar_one()
+    except DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+        log.warning("a pooled connection was dead: the statement runs again on a new one", exc_info=True)
+    with bind.connect() as connection:
+        return connection.execute(statement, params).scalar_one()

@@ -9,9 +9,10 @@ event in the outbox in the same transaction. That the actor was active is record
 second, lock-free transaction (an insert that ignores an existing row), only when the actor is not
 the awardee: the award already wrote the awardee's day row.
 
-On PostgreSQL the award is one round trip: the ``ledger_award`` function (migration 0003) does the
-same steps under the same locks on the server. SQLite takes the ORM path, ``apply_award``. A whole
-SQS batch takes ``chalicelib.ledger.batch.apply_events``.
+On PostgreSQL the award is one statement, committed as it ends (``db.scalar``: autocommit, no ORM
+session, no ORM row): the ``ledger_pay_award`` function (migration 0004) does the same steps under the
+same locks on the server. SQLite takes the ORM path, ``apply_award``. A whole SQS batch takes
+``chalicelib.ledger.batch.apply_events``.
 """
 
 from __future__ import annotations
@@ -35,8 +36,8 @@ from chalicelib.ledger.accounts import (
     transfer,
     user_account,
 )
-from chalicelib.ledger.db import transaction
-from chalicelib.ledger.events import coins_awarded
+from chalicelib.ledger.db import database_url, scalar, transaction
+from chalicelib.ledger.events import Payment, coins_awarded
 from chalicelib.ledger.models import DailyEarning, Transfer
 from chalicelib.ledger.outbox import record, remember
 from chalicelib.ledger.rules import Award, Rules, award_for, capped_amount, event_time
@@ -67,31 +68,32 @@ def record_activity(session: Session, username: str, day: date) -> None:
     insert_ignoring_duplicates(session, DailyEarning, {"account_id": account, "day": day, "earned": 0})
 
 
-AWARD_CALL = text("SELECT paid, balance FROM ledger_award(:transfer, :user, :pool, :amount, :reason, :day, :cap, "
-                  ":at, :event_id, CAST(:event AS jsonb))")
+AWARD_CALL = text("SELECT ledger_pay_award(:transfer, :user, :pool, :amount, :reason, :day, :cap, :at, :event_id, "
+                  "CAST(:event AS jsonb))")
 
 
-def award_on_server(session: Session, award: Award, cap: int) -> int:
-    """``apply_award`` in one statement: the ``ledger_award`` function (PostgreSQL); returns what was paid."""
+def award_on_server(award: Award, cap: int, url: str | None = None) -> int:
+    """``apply_award`` in one statement that commits as it ends: the ``ledger_pay_award`` function (PostgreSQL);
+    returns what was paid."""
     at = datetime.now(UTC)
-    draft = Transfer(id=award.transfer_id, debit_account=system_account(POOL, award.username),
-                     credit_account=user_account(award.username), amount=award.amount, reason=award.reason,
-                     created_at=at)
-    event = coins_awarded(draft, award.username, 0, award.source)  # the function sets the amount paid, the balance
-    paid, _ = session.execute(AWARD_CALL, {
-        "transfer": award.transfer_id, "user": draft.credit_account, "pool": draft.debit_account,
-        "amount": award.amount, "reason": award.reason, "day": award.day, "cap": cap, "at": at,
-        "event_id": event.id, "event": event.to_json()}).one()
+    pool, account = system_account(POOL, award.username), user_account(award.username)
+    # The function sets the amount paid and the balance after it.
+    event = coins_awarded(Payment(award.transfer_id, award.amount, award.reason, at), award.username, 0,
+                          award.source)
+    paid = scalar(AWARD_CALL, {
+        "transfer": award.transfer_id, "user": account, "pool": pool, "amount": award.amount, "reason": award.reason,
+        "day": award.day, "cap": cap, "at": at, "event_id": event.id, "event": event.to_json()}, url)
     if paid:
         remember([event.id])
     return int(paid)
 
 
-def pay(session: Session, award: Award, cap: int) -> int:
-    """The award in ``session``'s transaction, on the server when it is PostgreSQL."""
-    if session.get_bind().dialect.name == "postgresql":
-        return award_on_server(session, award, cap)
-    return apply_award(session, award, cap)
+def pay(award: Award, cap: int, url: str | None = None) -> int:
+    """The award in a transaction of its own: one statement on the server when the database is PostgreSQL."""
+    if (url or database_url()).startswith("postgresql"):
+        return award_on_server(award, cap, url)
+    with transaction(url) as session:
+        return apply_award(session, award, cap)
 
 
 def counted(award: Award, paid: int) -> None:
@@ -107,8 +109,8 @@ def apply_event(event: dict[str, Any], rules: Rules, url: str | None = None) -> 
     award = award_for(event, rules)
     paid = 0
     if award is not None:
-        with traced_step("award"), transaction(url) as session:
-            paid = pay(session, award, rules.daily_cap)
+        with traced_step("award"):
+            paid = pay(award, rules.daily_cap, url)
         counted(award, paid)
     actor = event.get("actor")
     if isinstance(actor, str) and actor and (award is None or actor != award.username):

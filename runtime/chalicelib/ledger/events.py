@@ -15,17 +15,43 @@ Usage::
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple, Protocol
 
 from chalicelib.core.logs import current_correlation_id
 from chalicelib.events.catalog import DomainEvent
-from chalicelib.ledger.models import Order, Transfer
+from chalicelib.ledger.models import Order
 
 COINS_AWARDED = "coins.awarded"
 ORDER_CREATED = "order.created"
 
 
-def coins_awarded(transfer: Transfer, username: str, balance: int, source: str | None = None) -> DomainEvent:
+class Paid(Protocol):
+    """What ``coins.awarded`` tells of its transfer: a ``Transfer`` row, or the plain values an award writes by SQL."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def amount(self) -> int: ...
+
+    @property
+    def reason(self) -> str: ...
+
+    @property
+    def created_at(self) -> datetime: ...
+
+
+class Payment(NamedTuple):
+    """A transfer's values as the award functions write them in SQL, without an ORM row (a ``Paid``)."""
+
+    id: str
+    amount: int
+    reason: str
+    created_at: datetime
+
+
+def coins_awarded(transfer: Paid, username: str, balance: int, source: str | None = None) -> DomainEvent:
     """``username`` was paid ``transfer`` and holds ``balance``; ``source``: whose action earned it, if not theirs."""
     data: dict[str, Any] = {"user": username, "amount": int(transfer.amount), "reason": transfer.reason,
                             "transfer_id": transfer.id, "balance": balance}
