@@ -10,6 +10,7 @@ from benchmarks import (
     hops,
     ledger,
     live_notifications,
+    local_scale,
     local_startup,
     mastodon_timeline,
     media,
@@ -20,6 +21,6 @@ from benchmarks import (
 
 if __name__ == "__main__":
     for benchmark in (cold_start, local_startup, connections, hops, feed, mastodon_timeline, ledger, media, realtime,
-                      live_notifications, search, coin_report, web_client):
+                      live_notifications, search, coin_report, web_client, local_scale):
         print(f"== {benchmark.__name__}")
         benchmark.main()
