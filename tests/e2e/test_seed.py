@@ -15,7 +15,7 @@ from tests.e2e.conftest import RunningPlatform, User, start_platform
 from tests.e2e.test_social import Api
 
 THRESHOLD = 4
-SIZE = Size(users=14, posts=40, celebrities=1, media_every=20, likes_per_post=1.0, comments_per_post=0.3, seed=3)
+SIZE = Size(users=10, posts=20, celebrities=1, media_every=10, likes_per_post=1.0, comments_per_post=0.3, seed=3)
 
 
 @pytest.fixture(scope="module")
