@@ -11,15 +11,14 @@ against HTTP attempts (``before-send``), so a retry would show.
 Set-up goes through the domain code (``create_profile``, ``follow``,
 ``create_post``, and fan-out's ``handle`` for each ``post.created``), except
 where the output says it is bulk. moto deep-copies every table a transaction
-touches (stream records included) so as to roll back; that makes each
-``follow``/``create_post`` cost O(rows) and set-up quadratic, so while this
-benchmark runs moto keeps no backup and any failed transaction aborts the run
-instead (none is expected: no set-up transaction has a failing condition).
+touches so as to roll back, which would make each ``follow``/``create_post``
+cost O(rows) and set-up quadratic: moto runs here as on the local platform,
+with ``local.moto_dynamodb``'s journal (rollback of the named items only) and
+partition-scoped queries.
 """
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 import statistics
@@ -37,7 +36,6 @@ if str(RUNTIME_DIR) not in sys.path:  # importing local already did it; the runt
     sys.path.insert(0, str(RUNTIME_DIR))
 
 import botocore.session
-import moto.dynamodb.models
 from moto import mock_aws
 from pynamodb.signals import pre_dynamodb_send
 
@@ -55,11 +53,10 @@ from chalicelib.resources import MANIFEST, TIMELINE, TIMELINE_UPDATES
 from chalicelib.users.graph import follow
 from chalicelib.users.models import FollowModel, UserModel
 from chalicelib.users.profiles import create_profile
+from local import moto_dynamodb as moto_journal
 from local.clients import Clients
 from local.env import EnvPatch
 from local.provision import provision
-
-moto_dynamodb: Any = moto.dynamodb.models  # patched while this benchmark runs (see the docstring)
 
 REGION = "us-east-1"
 FOLLOWING = (10, 100, 1000)
@@ -156,14 +153,6 @@ def _ops(counts: Counter[str]) -> str:
 # --- the platform --------------------------------------------------------------------------------
 
 
-class _NoTableBackup:
-    """Stands in for ``copy`` in moto's DynamoDB models: tables are not deep-copied before a transaction."""
-
-    @staticmethod
-    def deepcopy(value: Any, memo: dict[int, Any] | None = None) -> Any:
-        return value if isinstance(value, moto_dynamodb.Table) else copy.deepcopy(value, memo)
-
-
 @contextmanager
 def _platform() -> Iterator[Clients]:
     """moto in-process with the whole manifest provisioned, the runtime's env set and its models bound."""
@@ -171,17 +160,7 @@ def _platform() -> Iterator[Clients]:
     endpoint = os.environ.pop("AWS_ENDPOINT_URL", None)  # mock_aws answers AWS's own endpoints
     env.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
                 "AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION, "FANOUT_MAX_FOLLOWERS": "50000"})
-    backend = moto_dynamodb.DynamoDBBackend
-    transact = backend.transact_write_items
-
-    def guarded(self: Any, *args: Any, **kwargs: Any) -> None:
-        try:
-            transact(self, *args, **kwargs)
-        except Exception as error:
-            raise SystemExit(f"a transaction failed while moto kept no rollback copy: {error!r}") from error
-
-    moto_dynamodb.copy = _NoTableBackup
-    backend.transact_write_items = guarded
+    moto_journal.install()  # transactions that do not copy whole tables (see the docstring)
     METER.install()
     get_settings.cache_clear()
     try:
@@ -195,8 +174,6 @@ def _platform() -> Iterator[Clients]:
             clients.close()
     finally:
         METER.uninstall()
-        backend.transact_write_items = transact
-        moto_dynamodb.copy = copy
         env.restore()
         if endpoint is not None:
             os.environ["AWS_ENDPOINT_URL"] = endpoint
