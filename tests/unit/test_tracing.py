@@ -58,3 +58,19 @@ def test_tracing_patches_botocore_only_in_lambda_once_botocore_loads() -> None:
     done = subprocess.run([sys.executable, "-c", probe], cwd=RUNTIME, env=env, capture_output=True, text=True,
                           check=True)
     assert done.stdout.strip() == "['botocore']"
+
+
+def test_the_after_import_loader_can_be_copied_without_recursing() -> None:
+    """copy (and pickle) make an instance without ``__init__`` and then ask it for ``__setstate__``: the loader's
+    delegation must not look for its own ``loader`` through itself forever."""
+    import copy
+    import importlib.util
+
+    from chalicelib.core.tracing import _ThenCall
+
+    spec = importlib.util.find_spec("json")
+    assert spec is not None and spec.loader is not None
+    wrapped = _ThenCall(spec.loader, lambda module: None)
+    copied = copy.copy(wrapped)
+    assert copied.loader is spec.loader
+    assert copied.get_source("json") == spec.loader.get_source("json")  # type: ignore[attr-defined]

@@ -100,6 +100,8 @@ class _ThenCall:
         self.callback(module)
 
     def __getattr__(self, name: str) -> Any:
+        if name == "loader":  # not set yet (an instance made without __init__, as copy makes one): no recursion
+            raise AttributeError(name)
         return getattr(self.loader, name)
 
 
