@@ -33,8 +33,21 @@ def apigateway(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     with MotoServer() as moto:
         for name, value in aws_environment(moto.endpoint, REGION).items():
             monkeypatch.setenv(name, value)
-        yield boto3.client("apigateway")
-        moto.reset()
+        client = boto3.client("apigateway")
+        plans, keys = _plans_and_keys(client)
+        yield client
+        # Only what this test made goes: moto's state is process-wide, and moto.reset() also wiped the queues and
+        # tables of a local platform other tests of this worker were still using.
+        new_plans, new_keys = _plans_and_keys(client)
+        for plan in new_plans - plans:
+            client.delete_usage_plan(usagePlanId=plan)
+        for key in new_keys - keys:
+            client.delete_api_key(apiKey=key)
+
+
+def _plans_and_keys(client: Any) -> tuple[set[str], set[str]]:
+    return ({p["id"] for p in client.get_usage_plans(limit=500)["items"]},
+            {k["id"] for k in client.get_api_keys(limit=500)["items"]})
 
 
 def test_a_key_is_counted_until_its_quota_and_get_usage_reports_it(apigateway: Any) -> None:
