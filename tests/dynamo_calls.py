@@ -28,14 +28,19 @@ def counted_tables(monkeypatch: pytest.MonkeyPatch, models: Iterable[type[Model]
         for model in tables:
             model._connection = None  # a connection made before mock_aws would bypass it
             model.create_table(billing_mode="PAY_PER_REQUEST", wait=True)
-        made: list[str] = []
-        original = Connection._make_api_call
-
-        def counted(self: Connection, operation_name: str, operation_kwargs: dict[str, Any]) -> Any:
-            made.append(operation_name)
-            return original(self, operation_name, operation_kwargs)
-
-        monkeypatch.setattr(Connection, "_make_api_call", counted)
-        yield made
+        yield counted_calls(monkeypatch)
         for model in tables:
             model._connection = None
+
+
+def counted_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The DynamoDB operations PynamoDB makes from now on (until ``monkeypatch`` undoes it), in order."""
+    made: list[str] = []
+    original = Connection._make_api_call
+
+    def counted(self: Connection, operation_name: str, operation_kwargs: dict[str, Any]) -> Any:
+        made.append(operation_name)
+        return original(self, operation_name, operation_kwargs)
+
+    monkeypatch.setattr(Connection, "_make_api_call", counted)
+    return made

@@ -14,7 +14,6 @@ import boto3
 import pytest
 from chalice.test import Client
 from moto import mock_aws
-from pynamodb.connection.base import Connection
 from pynamodb.models import Model
 
 from app import app
@@ -37,6 +36,7 @@ from chalicelib.posts import service
 from chalicelib.posts.models import InteractionModel, PostModel
 from chalicelib.resources import MEDIA_FILES, UPLOADS
 from chalicelib.users.models import FollowModel, UserModel
+from tests.dynamo_calls import counted_calls
 from tests.unit.jwks import ISSUER, JwksServer, SigningKey, access_claims, jwks_server
 from tests.unit.test_mastodon_oauth import Clock, FakeIdentity
 
@@ -109,14 +109,7 @@ def world(monkeypatch: pytest.MonkeyPatch, jwks: JwksServer) -> Iterator[World]:
         app_, secret = authority.register_app("Tusky", ["urn:ietf:wg:oauth:2.0:oob"], "read write follow", None)
         routing.use_authority(authority)
         use_idempotency_store(None)
-        made: list[str] = []
-        original = Connection._make_api_call
-
-        def counted(self: Connection, operation_name: str, operation_kwargs: dict[str, Any]) -> Any:
-            made.append(operation_name)
-            return original(self, operation_name, operation_kwargs)
-
-        monkeypatch.setattr(Connection, "_make_api_call", counted)
+        made = counted_calls(monkeypatch)
         with Client(app) as client:
             yield World(client, authority, made, app_.client_id, secret)
         routing.use_authority(None)
