@@ -13,6 +13,7 @@ Seeding 10,000 posts with their events takes minutes on a 2-core machine; ``SCAL
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import statistics
@@ -67,9 +68,11 @@ def main() -> None:
     print(f"local platform with {USERS} users ({len(graph.follows)} follows), posts through the domain layer; "
           f"p50 of {ROUNDS} requests each, alone, by a reader following {sum(f == reader for f, _ in graph.follows)}")
     figures: dict[int, tuple[float, float]] = {}
-    with tempfile.TemporaryDirectory() as scratch, \
+    logging.getLogger("chalicelib").setLevel(logging.WARNING)  # the request lines would drown the figures
+    # The handlers' metrics lines (EMF, on stdout as in Lambda) too: thousands of them while seeding.
+    with tempfile.TemporaryDirectory() as scratch, open(os.devnull, "w") as devnull, \
+            contextlib.redirect_stdout(devnull), \
             LocalPlatform(port=0, sqlite_file=Path(scratch) / "ledger.db", admin=False) as platform:
-        logging.getLogger("chalicelib").setLevel(logging.WARNING)  # the request lines would drown the figures
         seeder = Seeder(graph, progress=lambda line: None)
         began = time.monotonic()
         with platform.bulk():
@@ -84,9 +87,10 @@ def main() -> None:
         seeded = time.monotonic()
         with platform.bulk() as settled:
             seeder.posts(SMALL, LARGE)
-        print(f"  seeded {LARGE - SMALL} more posts in {time.monotonic() - seeded:.0f} s "
-              f"({settled.seconds:.0f} s of it the pump catching up); setup {seeded - began:.0f} s")
+        seeding = (f"  seeded {LARGE - SMALL} more posts in {time.monotonic() - seeded:.0f} s "
+                   f"({settled.seconds:.0f} s of it the pump catching up); setup {seeded - began:.0f} s")
         figures[LARGE] = _measure(platform, session, headers)
+    print(seeding)
     print(f"  {'posts':>7} {'GET /v1/feed p50':>17} {'POST /v1/posts p50':>19}")
     for size, (feed, post) in figures.items():
         print(f"  {size:>7,} {feed:>14.1f} ms {post:>16.1f} ms")
