@@ -6,7 +6,8 @@ Two costs in moto 5.2 grow with a table's size, not with the request:
   the transaction is cancelled (``moto/dynamodb/models/__init__.py``). A post's transaction took 17 ms
   on an empty platform and 67 ms after 400 posts.
 * ``Query`` on a table's own key walks ``Table.all_items()``, every item of the table sorted, to keep
-  those of one partition (``moto/dynamodb/models/table.py``).
+  those of one partition, then sorts the partition with ``DynamoType`` comparisons before it stops at
+  ``Limit`` (``moto/dynamodb/models/table.py``).
 
 ``install()`` replaces both, in this process, once:
 
@@ -16,8 +17,12 @@ Two costs in moto 5.2 grow with a table's size, not with the request:
   records the transaction appended, so the tables and streams are exactly as before; a committed
   transaction is untouched. The table objects stay the same, so open stream iterators stay valid, where
   moto's swap had left them on a replaced shard.
-* A query on the table's own key reads only its partition: ``all_items()`` answers with that partition's
-  items, in the order moto sorts them, for the duration of the query on that thread.
+* A query on the table's own key reads only its page: each partition of a table with a range key is kept in
+  key order (a ``SortedDict`` by the key's native value), and ``all_items()`` answers, for the duration of the
+  query on that thread, with the slice moto's loop would act on: the items the key condition and the start key
+  keep, up to ``Limit`` + 1 (moto reads one more to know a next page exists), found by bisection. moto still
+  sorts, checks the condition, applies the filter and pages them. A home timeline page read 8,000 entries to
+  answer 22 (47 ms); it now reads 23 (11 ms, the same as at 100).
 
 moto's own transaction code still runs (its conditions, its cancellation reasons, its errors): only the
 table copy it rolls back to is replaced by the journal. Tables are not copied anywhere else in that module.
@@ -38,6 +43,7 @@ import decimal
 import inspect
 import threading
 import types
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,6 +52,7 @@ from moto.dynamodb import models as dynamodb_models
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
+from sortedcontainers import SortedDict
 
 _installed = False
 _install_lock = threading.Lock()
@@ -145,15 +152,94 @@ def _uncopied_tables() -> types.SimpleNamespace:
     return types.SimpleNamespace(deepcopy=deepcopy, copy=copy.copy)
 
 
+@dataclass(frozen=True)
+class _Window:
+    """What a key query asks of its partition, to hand moto only the items its loop would look at."""
+
+    comparison: str | None  # moto's range comparison ("<", "BETWEEN", "begins_with", ...), None for none
+    bounds: list[DynamoType]
+    limit: int | None
+    start: DynamoType | None  # the exclusive start key's range key
+    forward: bool
+
+    def indices(self, partition: SortedDict) -> tuple[int, int] | None:
+        """The slice of the partition (in key order) holding every item moto's loop would act on: the items
+        the key condition and the start key keep, and, past them in the query's direction, up to ``limit`` + 1
+        in all (moto reads one more to know there is a next page). None when this cannot be worked out
+        natively (moto then reads the whole partition, as before)."""
+        size = len(partition)
+        left, right = partition.bisect_key_left, partition.bisect_key_right
+        if any(bound.type not in ("S", "N") for bound in self.bounds):
+            return None
+        values = [_native(bound) for bound in self.bounds]
+        low, high = 0, size
+        operator = (self.comparison or "").upper()
+        if operator in ("", "NONE"):
+            pass
+        elif operator in ("EQ", "=") and len(values) == 1:
+            low, high = left(values[0]), right(values[0])
+        elif operator in ("LT", "<") and len(values) == 1:
+            high = left(values[0])
+        elif operator in ("LE", "<=") and len(values) == 1:
+            high = right(values[0])
+        elif operator in ("GT", ">") and len(values) == 1:
+            low = right(values[0])
+        elif operator in ("GE", ">=") and len(values) == 1:
+            low = left(values[0])
+        elif operator == "BETWEEN" and len(values) == 2:
+            low, high = left(values[0]), right(values[1])
+        elif operator == "BEGINS_WITH" and len(values) == 1 and isinstance(values[0], str) and values[0] \
+                and values[0][-1] < chr(0x10FFFF):
+            prefix: str = values[0]
+            # Strings with the prefix are exactly those from it up to (not including) its successor.
+            low, high = left(prefix), left(prefix[:-1] + chr(ord(prefix[-1]) + 1))
+        else:
+            return None
+        if self.start is not None:
+            if self.start.type not in ("S", "N"):
+                return None
+            if self.forward:
+                low = max(low, right(_native(self.start)))
+            else:
+                high = min(high, left(_native(self.start)))
+        seen = None if self.limit is None else self.limit + 1
+        if self.forward:
+            return low, size if seen is None else min(size, low + seen)
+        return (0 if seen is None else max(0, high - seen)), max(high, 0)
+
+
+def _window(signature: inspect.Signature, table: Table, hash_key: DynamoType, args: tuple[Any, ...],
+            kwargs: dict[str, Any]) -> _Window | None:
+    """The window of a query on ``table``'s own key, or None when moto must read the whole partition."""
+    asked = signature.bind(table, hash_key, *args, **kwargs).arguments
+    if not table.range_key_attr or asked.get("filter_kwargs"):  # legacy QueryFilter: counted in moto's loop
+        return None
+    start_key = asked.get("exclusive_start_key")
+    start = None
+    if start_key:
+        if DynamoType(start_key.get(table.hash_key_attr)) != hash_key or table.range_key_attr not in start_key:
+            return None
+        start = DynamoType(start_key[table.range_key_attr])
+    conditions = asked.get("range_key_conditions") or []
+    if len(conditions) > 1 or (conditions and conditions[0][0] != table.range_key_attr):
+        return None
+    limit = asked.get("limit")
+    return _Window(asked.get("range_comparison"), list(asked.get("range_objs") or []),
+                   int(limit) if limit is not None else None, start, asked.get("scan_index_forward", True) is not False)
+
+
 def _partition_query(original: Callable[..., Any]) -> Callable[..., Any]:
-    index_at = list(inspect.signature(original).parameters).index("index_name") - 2  # in *args after hash_key
+    signature = inspect.signature(original)
+    index_at = list(signature.parameters).index("index_name") - 2  # in *args after hash_key
 
     def query(self: Table, hash_key: DynamoType | None, *args: Any, **kwargs: Any) -> Any:
         index_name = args[index_at] if len(args) > index_at else kwargs.get("index_name")
-        if hash_key is None and not index_name:
+        if index_name:
+            _partition.key = (self, None, kwargs.get("hash_key_conditions") or [], None)
+        elif hash_key is not None:
+            _partition.key = (self, hash_key, [], _window(signature, self, hash_key, args, kwargs))
+        else:
             return original(self, hash_key, *args, **kwargs)
-        conditions = kwargs.get("hash_key_conditions") or []
-        _partition.key = (self, None, conditions) if index_name else (self, hash_key, [])
         try:
             return original(self, hash_key, *args, **kwargs)
         finally:
@@ -167,7 +253,7 @@ def _partition_items(original: Callable[[Table], list[Item]]) -> Callable[[Table
         scope = getattr(_partition, "key", None)
         if scope is None or scope[0] is not self:
             return original(self)
-        hash_key, conditions = scope[1], scope[2]
+        hash_key, conditions, window = scope[1], scope[2], scope[3]
         if hash_key is None:  # an index query: the index's key matched natively; moto checks and sorts again
             wanted = [(name, value.type, _native(value)) for name, value in conditions]
             return [item for partition in self.items.values()
@@ -178,9 +264,28 @@ def _partition_items(original: Callable[[Table], list[Item]]) -> Callable[[Table
             return []
         if not self.range_key_attr:
             return [stored] if isinstance(stored, Item) else []
-        return sorted(stored.values(), key=_range_order)  # moto's order within one hash key, sorted faster
+        if not isinstance(stored, SortedDict):  # a partition made before install()
+            return sorted(stored.values(), key=_range_order)  # moto's order within one hash key
+        bounds = window.indices(stored) if window is not None else None
+        if bounds is None:
+            return list(stored.values())
+        return list(stored.values()[bounds[0]:bounds[1]])
 
     return all_items
+
+
+def _sorted_partition() -> SortedDict:
+    """A partition of a table with a range key: its items by range key, kept in DynamoDB's order."""
+    return SortedDict(_native)
+
+
+def _sorted_partitions(original: Callable[..., None]) -> Callable[..., None]:
+    def init(self: Table, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        if self.range_key_attr and not self.items:
+            self.items = defaultdict(_sorted_partition)
+
+    return init
 
 
 def _native(value: DynamoType) -> Any:
@@ -211,6 +316,7 @@ def install() -> None:
         DynamoDBBackend.transact_write_items = _journaled(  # type: ignore[method-assign,assignment]
             DynamoDBBackend.transact_write_items)
         dynamodb_models.copy = _uncopied_tables()  # type: ignore[assignment,attr-defined]
+        Table.__init__ = _sorted_partitions(Table.__init__)  # type: ignore[method-assign]
         Table.query = _partition_query(Table.query)  # type: ignore[method-assign]
         Table.all_items = _partition_items(Table.all_items)  # type: ignore[method-assign,assignment]
         _installed = True

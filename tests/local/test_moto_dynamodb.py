@@ -4,12 +4,13 @@ cancelled transaction undone exactly (items and stream), and open stream iterato
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from moto.dynamodb.models.dynamo_type import DynamoType
 
 from local.aws import MotoServer, aws_environment
 
@@ -142,3 +143,72 @@ def test_queries_answer_one_partition_in_dynamodbs_order_page_by_page(dynamodb: 
     assert [n for page in by_index for n in page] == list(range(1, 40, 2))
     assert client.query(TableName=table, KeyConditionExpression="pk = :p",
                         ExpressionAttributeValues={":p": {"S": "nobody"}})["Items"] == []
+
+
+KEYS = sorted({"a", "ab", "abc", "abd", "b", "b\u00e9", "b\u00e9z", "c", *(f"c{n:02d}" for n in range(40)), "d"})
+CONDITIONS: list[tuple[str, dict[str, Any], Callable[[str], bool]]] = [
+    ("sk = :x", {":x": "c07"}, lambda k: k == "c07"),
+    ("sk < :x", {":x": "c1"}, lambda k: k < "c1"),
+    ("sk <= :x", {":x": "c10"}, lambda k: k <= "c10"),
+    ("sk > :x", {":x": "b\u00e9"}, lambda k: k > "b\u00e9"),
+    ("sk >= :x", {":x": "c35"}, lambda k: k >= "c35"),
+    ("sk BETWEEN :x AND :y", {":x": "ab", ":y": "c03"}, lambda k: "ab" <= k <= "c03"),
+    ("begins_with(sk, :x)", {":x": "ab"}, lambda k: k.startswith("ab")),
+    ("begins_with(sk, :x)", {":x": "c2"}, lambda k: k.startswith("c2")),
+    ("sk < :x", {":x": "0"}, lambda k: False),
+]
+
+
+@pytest.mark.parametrize(("condition", "values", "keeps"), CONDITIONS, ids=[c[0] for c in CONDITIONS])
+def test_every_key_condition_pages_through_exactly_its_items(dynamodb: tuple[Any, Any], condition: str,
+                                                             values: dict[str, str],
+                                                             keeps: Callable[[str], bool]) -> None:
+    client, _ = dynamodb
+    table = _table(client)
+    for key in reversed(KEYS):
+        client.put_item(TableName=table, Item={"pk": {"S": "p"}, "sk": {"S": key}, "g": {"S": "x"}})
+        client.put_item(TableName=table, Item={"pk": {"S": "q"}, "sk": {"S": key}, "g": {"S": "x"}})
+    query = {"TableName": table, "KeyConditionExpression": f"pk = :p AND {condition}",
+             "ExpressionAttributeValues": {":p": {"S": "p"}, **{k: {"S": v} for k, v in values.items()}}}
+    for forward in (True, False):
+        expected = sorted((k for k in KEYS if keeps(k)), reverse=not forward)
+        for limit in (1, 3, None):
+            found: list[str] = []
+            start = None
+            for _ in range(len(KEYS) + 2):
+                answer = client.query(**query, ScanIndexForward=forward, **({"Limit": limit} if limit else {}),
+                                      **({"ExclusiveStartKey": start} if start else {}))
+                assert len(answer["Items"]) <= (limit or len(KEYS))
+                found += [item["sk"]["S"] for item in answer["Items"]]
+                start = answer.get("LastEvaluatedKey")
+                if not start:
+                    break
+            assert found == expected, (forward, limit)
+    filtered = client.query(**{**query, "KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {
+        ":p": {"S": "p"}, ":x": {"S": "c"}}}, FilterExpression="begins_with(sk, :x)", Limit=5)
+    assert [item["sk"]["S"] for item in filtered["Items"]] == []  # Limit applies before the filter: a, ab, ...
+    assert filtered["LastEvaluatedKey"]["sk"] == {"S": "b"}
+
+
+def test_a_key_query_page_looks_at_its_page_not_the_whole_partition(dynamodb: tuple[Any, Any],
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    client, _ = dynamodb
+    table = _table(client)
+    for start in range(0, 2000, 25):
+        client.batch_write_item(RequestItems={table: [{"PutRequest": {"Item": {"pk": {"S": "big"}, "sk": {
+            "S": f"p{n:05d}"}}}} for n in range(start, start + 25)]})
+    compared = 0
+    less = DynamoType.__lt__
+
+    def counted(self: DynamoType, other: DynamoType) -> bool:
+        nonlocal compared
+        compared += 1
+        return less(self, other)
+
+    monkeypatch.setattr(DynamoType, "__lt__", counted)
+    answer = client.query(TableName=table, KeyConditionExpression="pk = :p AND sk < :b", Limit=20,
+                          ExpressionAttributeValues={":p": {"S": "big"}, ":b": {"S": "p01000"}}, ScanIndexForward=False)
+    assert [item["sk"]["S"] for item in answer["Items"]] == [f"p{n:05d}" for n in range(999, 979, -1)]
+    assert answer["LastEvaluatedKey"]["sk"] == {"S": "p00980"}
+    # moto sorted the 2,000 items of the partition by DynamoType for every page (1,999 comparisons at least).
+    assert compared <= 25
