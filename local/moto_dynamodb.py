@@ -172,24 +172,25 @@ class _Window:
         if any(bound.type not in ("S", "N") for bound in self.bounds):
             return None
         values = [_native(bound) for bound in self.bounds]
-        low, high = 0, size
         operator = (self.comparison or "").upper()
-        if operator in ("", "NONE"):
+        if len(values) != (0 if not operator else 2 if operator == "BETWEEN" else 1):
+            return None
+        low, high = 0, size
+        if not operator:
             pass
-        elif operator in ("EQ", "=") and len(values) == 1:
+        elif operator in ("EQ", "="):
             low, high = left(values[0]), right(values[0])
-        elif operator in ("LT", "<") and len(values) == 1:
+        elif operator in ("LT", "<"):
             high = left(values[0])
-        elif operator in ("LE", "<=") and len(values) == 1:
+        elif operator in ("LE", "<="):
             high = right(values[0])
-        elif operator in ("GT", ">") and len(values) == 1:
+        elif operator in ("GT", ">"):
             low = right(values[0])
-        elif operator in ("GE", ">=") and len(values) == 1:
+        elif operator in ("GE", ">="):
             low = left(values[0])
-        elif operator == "BETWEEN" and len(values) == 2:
+        elif operator == "BETWEEN":
             low, high = left(values[0]), right(values[1])
-        elif operator == "BEGINS_WITH" and len(values) == 1 and isinstance(values[0], str) and values[0] \
-                and values[0][-1] < chr(0x10FFFF):
+        elif operator == "BEGINS_WITH" and isinstance(values[0], str) and values[0] and values[0][-1] < chr(0x10FFFF):
             prefix: str = values[0]
             # Strings with the prefix are exactly those from it up to (not including) its successor.
             low, high = left(prefix), left(prefix[:-1] + chr(ord(prefix[-1]) + 1))
@@ -205,19 +206,22 @@ class _Window:
         seen = None if self.limit is None else self.limit + 1
         if self.forward:
             return low, size if seen is None else min(size, low + seen)
-        return (0 if seen is None else max(0, high - seen)), max(high, 0)
+        return (0 if seen is None else max(0, high - seen)), high
 
 
 def _window(signature: inspect.Signature, table: Table, hash_key: DynamoType, args: tuple[Any, ...],
             kwargs: dict[str, Any]) -> _Window | None:
     """The window of a query on ``table``'s own key, or None when moto must read the whole partition."""
+    if not table.range_key_attr:  # the partition is one item: nothing to window
+        return None
     asked = signature.bind(table, hash_key, *args, **kwargs).arguments
-    if not table.range_key_attr or asked.get("filter_kwargs"):  # legacy QueryFilter: counted in moto's loop
+    if asked.get("filter_kwargs"):  # legacy QueryFilter: counted in moto's loop
         return None
     start_key = asked.get("exclusive_start_key")
     start = None
     if start_key:
-        if DynamoType(start_key.get(table.hash_key_attr)) != hash_key or table.range_key_attr not in start_key:
+        if table.hash_key_attr not in start_key or table.range_key_attr not in start_key \
+                or DynamoType(start_key[table.hash_key_attr]) != hash_key:
             return None
         start = DynamoType(start_key[table.range_key_attr])
     conditions = asked.get("range_key_conditions") or []
