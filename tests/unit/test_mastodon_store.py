@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from moto import mock_aws
-from pynamodb.connection.base import Connection
 
 from chalicelib.mastodon.models import MastodonAppModel, MastodonCodeModel, MastodonTokenModel
 from chalicelib.mastodon.oauth import App, Code, Session, Token, User
 from chalicelib.mastodon.store import DynamoOAuthStore
+from tests.dynamo_calls import counted_calls
 
 ADA = User("sub-ada", "ada", frozenset({"admins"}), Session("cognito-access", "cognito-refresh", 1_700_003_600))
 MODELS = (MastodonAppModel, MastodonCodeModel, MastodonTokenModel)
@@ -31,15 +30,7 @@ def store(monkeypatch: pytest.MonkeyPatch) -> Iterator[DynamoOAuthStore]:
 
 @pytest.fixture
 def calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    made: list[str] = []
-    original = Connection.dispatch
-
-    def counting(self: Connection, operation_name: str, operation_kwargs: dict[str, Any]) -> Any:
-        made.append(operation_name)
-        return original(self, operation_name, operation_kwargs)
-
-    monkeypatch.setattr(Connection, "dispatch", counting)
-    return made
+    return counted_calls(monkeypatch)
 
 
 def test_admission_is_one_update_item_and_returns_the_whole_record(store: DynamoOAuthStore, calls: list[str]) -> None:
